@@ -1,0 +1,14 @@
+/**
+ * @aha/core — tensors and autograd on native kernels, and (as they land) the DeepSeek-V3 model, checkpoints,
+ * tokenizers, generation, optimizers and the training loop. Explicit named exports only.
+ */
+import './autograd/engine.js';
+
+export { backward } from './autograd/engine.js';
+export { type GradNode, isGradEnabled, noGrad, setGradEnabled } from './autograd/node.js';
+export { AhaError, type AhaErrorCode, DTypeError, IndexError, ShapeError, ValueError } from './errors.js';
+export { getNumThreads, setNumThreads, simdLevel } from './native.js';
+export { add, div, mul, sub } from './ops/binary.js';
+export { contiguous } from './ops/copy.js';
+export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
+export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';

@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest';
+import { ShapeError } from '../errors.js';
+import { tensor } from '../tensor.js';
+import { checkOp, type RefInput, randTensor } from '../testing/gradcheck.js';
+import { add, div, mul, sub } from './binary.js';
+import { transpose } from './view.js';
+
+// Reference: broadcast by explicit index arithmetic in float64.
+function refBinary(f: (x: number, y: number) => number) {
+  return (a: RefInput, b: RefInput): Float64Array => {
+    const n = Math.max(a.shape.length, b.shape.length);
+    const pad = (s: number[]) => [...new Array(n - s.length).fill(1), ...s];
+    const as = pad(a.shape);
+    const bs = pad(b.shape);
+    const shape = as.map((x, i) => Math.max(x, bs[i]));
+    const total = shape.reduce((p, q) => p * q, 1);
+    const out = new Float64Array(total);
+    const flat = (s: number[], idx: number[]) => idx.reduce((acc, v, i) => acc * s[i] + (s[i] === 1 ? 0 : v), 0);
+    for (let i = 0; i < total; i++) {
+      const idx: number[] = [];
+      let r = i;
+      for (let d = n - 1; d >= 0; d--) {
+        idx[d] = r % shape[d];
+        r = Math.floor(r / shape[d]);
+      }
+      out[i] = f(a.values[flat(as, idx)], b.values[flat(bs, idx)]);
+    }
+    return out;
+  };
+}
+
+const cases: [string, (a: never, b: never) => never, (x: number, y: number) => number][] = [
+  ['add', add as never, (x, y) => x + y],
+  ['sub', sub as never, (x, y) => x - y],
+  ['mul', mul as never, (x, y) => x * y],
+  ['div', div as never, (x, y) => x / y],
+];
+
+describe.each(cases)('%s', (_name, op, f) => {
+  const forward = op as unknown as (a: ReturnType<typeof randTensor>, b: ReturnType<typeof randTensor>) => never;
+  it('same shapes', () => {
+    checkOp({ inputs: [randTensor([3, 4], 1), randTensor([3, 4], 2, 0.5, 2)], forward, reference: refBinary(f) });
+  });
+  it('broadcasts a row, a column and a scalar-like tensor', () => {
+    checkOp({ inputs: [randTensor([2, 3, 4], 3), randTensor([4], 4, 0.5, 2)], forward, reference: refBinary(f) });
+    checkOp({ inputs: [randTensor([3, 1], 5), randTensor([1, 4], 6, 0.5, 2)], forward, reference: refBinary(f) });
+    checkOp({ inputs: [randTensor([2, 5], 7), randTensor([], 8, 0.5, 2)], forward, reference: refBinary(f) });
+  });
+  it('reads non-contiguous views (a transpose) without copying them first', () => {
+    const a = randTensor([4, 3], 9);
+    const b = randTensor([3, 4], 10, 0.5, 2);
+    checkOp({
+      inputs: [a, b],
+      forward: (x, y) => forward(transpose(x, 0, 1) as never, y as never),
+      reference: (x, y) =>
+        refBinary(f)(
+          {
+            shape: [3, 4],
+            values: Float64Array.from({ length: 12 }, (_, i) => x.values[(i % 4) * 3 + Math.floor(i / 4)]),
+          },
+          y,
+        ),
+    });
+  });
+});
+
+describe('binary op errors', () => {
+  it('names both shapes when they cannot broadcast', () => {
+    const a = tensor(new Float32Array(6), [2, 3]);
+    const b = tensor(new Float32Array(8), [2, 4]);
+    expect(() => add(a, b)).toThrow(ShapeError);
+    expect(() => add(a, b)).toThrow('add: shapes [2, 3] and [2, 4] cannot be broadcast together');
+  });
+  it('handles empty tensors', () => {
+    const a = tensor(new Float32Array(0), [0, 3]);
+    expect(add(a, a).shape).toEqual([0, 3]);
+  });
+  it('propagates NaN rather than hiding it', () => {
+    const a = tensor(Float32Array.of(Number.NaN, 1), [2]);
+    expect(Array.from(mul(a, 2).toFloat32Array())).toEqual([Number.NaN, 2]);
+  });
+});

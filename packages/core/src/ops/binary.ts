@@ -1,0 +1,66 @@
+/**
+ * add / sub / mul / div with broadcasting, over any strided views (no copy of non-contiguous inputs).
+ * Gradients: d(a±b) = g, ±g; d(ab) = g·b, g·a; d(a/b) = g/b, −g·a/b²; each summed over the input's broadcast dims.
+ * A number operand is treated as a 0-d tensor.
+ */
+import { record } from '../autograd/node.js';
+import { kernel } from '../native.js';
+import { numelOf, scalar, Tensor } from '../tensor.js';
+import { broadcastShapes, broadcastStrides, gradStrides } from './broadcast.js';
+
+type Buf = Float32Array;
+const binaryForward =
+  kernel<
+    (op: number, shape: number[], a: Buf, aS: number[], aO: number, b: Buf, bS: number[], bO: number, out: Buf) => void
+  >('binaryForward');
+const binaryBackward =
+  kernel<
+    (
+      op: number,
+      shape: number[],
+      a: Buf,
+      aS: number[],
+      aO: number,
+      b: Buf,
+      bS: number[],
+      bO: number,
+      g: Buf,
+      ga: Buf | null,
+      gaS: number[],
+      gb: Buf | null,
+      gbS: number[],
+    ) => void
+  >('binaryBackward');
+
+const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+type BinaryName = keyof typeof OPS;
+
+function binary(name: BinaryName, a: Tensor | number, b: Tensor | number): Tensor {
+  const x = typeof a === 'number' ? scalar(a) : a;
+  const y = typeof b === 'number' ? scalar(b) : b;
+  const shape = broadcastShapes(name, x.shape, y.shape);
+  const xs = broadcastStrides(x.shape, x.strides, shape);
+  const ys = broadcastStrides(y.shape, y.strides, shape);
+  const out = new Float32Array(numelOf(shape));
+  const op = OPS[name];
+  if (out.length > 0) binaryForward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, out);
+  return record(new Tensor(out, shape), name, [x, y], (g) => {
+    const ga = x.requiresGrad ? new Float32Array(x.numel) : null;
+    const gb = y.requiresGrad ? new Float32Array(y.numel) : null;
+    if (g.length > 0) {
+      const gaS = gradStrides(x.shape, shape);
+      const gbS = gradStrides(y.shape, shape);
+      binaryBackward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, g, ga, gaS, gb, gbS);
+    }
+    return [ga, gb];
+  });
+}
+
+/** a + b, broadcasting. */
+export const add = (a: Tensor | number, b: Tensor | number): Tensor => binary('add', a, b);
+/** a − b, broadcasting. */
+export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('sub', a, b);
+/** a · b (elementwise), broadcasting. */
+export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
+/** a / b (elementwise), broadcasting. */
+export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
