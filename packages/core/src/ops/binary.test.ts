@@ -34,8 +34,8 @@ const cases: [string, (a: never, b: never) => never, (x: number, y: number) => n
   ['sub', sub as never, (x, y) => x - y],
   ['mul', mul as never, (x, y) => x * y],
   ['div', div as never, (x, y) => x / y],
-  ['maximum', maximum as never, (x, y) => (x >= y ? x : y)],
-  ['minimum', minimum as never, (x, y) => (x <= y ? x : y)],
+  ['maximum', maximum as never, Math.max],
+  ['minimum', minimum as never, Math.min],
 ];
 
 describe.each(cases)('%s', (_name, op, f) => {
