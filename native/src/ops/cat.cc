@@ -17,7 +17,8 @@ std::vector<float*> f32ArrayList(const Napi::CallbackInfo& info, size_t i, const
   if (info.Length() <= i || !info[i].IsArray()) throw argError(info.Env(), op, i, "must be an array of Float32Array");
   auto arr = info[i].As<Napi::Array>();
   if (arr.Length() != count) {
-    throw argError(info.Env(), op, i, "has " + std::to_string(arr.Length()) + " entries, needs " + std::to_string(count));
+    throw argError(info.Env(), op, i,
+                   "has " + std::to_string(arr.Length()) + " entries, needs " + std::to_string(count));
   }
   std::vector<float*> out(count, nullptr);
   for (uint32_t k = 0; k < count; ++k) {

@@ -17,21 +17,22 @@ namespace aha {
 namespace {
 
 struct AdamW {
-  float lr, beta1, beta2, eps, weightDecay, stepSize, invSqrtBc2;
+  // 1 − β is formed in float64 before rounding (as PyTorch passes it from a Python float): 1.0f − 0.999f is off by 1e-5.
+  float lr, decay, beta1, beta2, oneMinusBeta1, oneMinusBeta2, eps, weightDecay, stepSize, invSqrtBc2;
 };
 
-#define AHA_ADAMW_LOOP(ATTR, SUFFIX)                                                                  \
-  ATTR void adamwRange##SUFFIX(const AdamW& h, float* p, const float* g, float* m, float* v, int64_t b, \
-                               int64_t e) {                                                           \
-    const float decay = 1.0f - h.lr * h.weightDecay;                                                  \
-    for (int64_t i = b; i < e; ++i) {                                                                 \
-      const float gi = g[i];                                                                          \
-      const float mi = h.beta1 * m[i] + (1.0f - h.beta1) * gi;                                        \
-      const float vi = h.beta2 * v[i] + (1.0f - h.beta2) * gi * gi;                                   \
-      m[i] = mi;                                                                                      \
-      v[i] = vi;                                                                                      \
-      p[i] = p[i] * decay - h.stepSize * mi / (std::sqrt(vi) * h.invSqrtBc2 + h.eps);                 \
-    }                                                                                                 \
+#define AHA_ADAMW_LOOP(ATTR, SUFFIX)                                                                                  \
+  ATTR void adamwRange##SUFFIX(const AdamW& h, float* p, const float* g, float* m, float* v, int64_t b,               \
+                               int64_t e) {                                                                           \
+    const float decay = h.decay;                                                                                      \
+    for (int64_t i = b; i < e; ++i) {                                                                                 \
+      const float gi = g[i];                                                                                          \
+      const float mi = h.beta1 * m[i] + h.oneMinusBeta1 * gi;                                                         \
+      const float vi = h.beta2 * v[i] + h.oneMinusBeta2 * gi * gi;                                                    \
+      m[i] = mi;                                                                                                      \
+      v[i] = vi;                                                                                                      \
+      p[i] = p[i] * decay - h.stepSize * mi / (std::sqrt(vi) * h.invSqrtBc2 + h.eps);                                 \
+    }                                                                                                                 \
   }
 
 AHA_ADAMW_LOOP(, Portable)
@@ -53,9 +54,17 @@ Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
   // Bias corrections in float64, as PyTorch computes them on Python floats.
   const double bc1 = 1.0 - std::pow(beta1, static_cast<double>(t));
   const double bc2 = 1.0 - std::pow(beta2, static_cast<double>(t));
-  const AdamW h{static_cast<float>(lr),  static_cast<float>(beta1),      static_cast<float>(beta2),
-                static_cast<float>(eps), static_cast<float>(wd),         static_cast<float>(lr / bc1),
-                static_cast<float>(1.0 / std::sqrt(bc2))};
+  AdamW h;
+  h.lr = static_cast<float>(lr);
+  h.decay = static_cast<float>(1.0 - lr * wd);
+  h.beta1 = static_cast<float>(beta1);
+  h.beta2 = static_cast<float>(beta2);
+  h.oneMinusBeta1 = static_cast<float>(1.0 - beta1);
+  h.oneMinusBeta2 = static_cast<float>(1.0 - beta2);
+  h.eps = static_cast<float>(eps);
+  h.weightDecay = static_cast<float>(wd);
+  h.stepSize = static_cast<float>(lr / bc1);
+  h.invSqrtBc2 = static_cast<float>(1.0 / std::sqrt(bc2));
   const bool avx2 = cpu_has_avx2_fma();
   parallel_for(n, 1 << 14, [&](int64_t b, int64_t e) {
 #if AHA_X86

@@ -43,8 +43,10 @@ Napi::Value SumForward(const Napi::CallbackInfo& info) {
   const float* x = f32Arg(info, 3, name, n ? static_cast<size_t>(maxReach(shape, strides, offset)) : 0);
   const int64_t k = intArg(info, 4, name, 0, static_cast<int64_t>(shape.size()));
   const double scale = numArg(info, 5, name);
-  const std::vector<int64_t> outerShape(shape.begin(), shape.begin() + k), outerStrides(strides.begin(), strides.begin() + k);
-  const std::vector<int64_t> innerShape(shape.begin() + k, shape.end()), innerStrides(strides.begin() + k, strides.end());
+  const std::vector<int64_t> outerShape(shape.begin(), shape.begin() + k);
+  const std::vector<int64_t> outerStrides(strides.begin(), strides.begin() + k);
+  const std::vector<int64_t> innerShape(shape.begin() + k, shape.end());
+  const std::vector<int64_t> innerStrides(strides.begin() + k, strides.end());
   const int64_t outer = product(outerShape), inner = product(innerShape);
   float* out = f32Arg(info, 6, name, outer);
   if (outer == 0) return info.Env().Undefined();
@@ -93,7 +95,8 @@ Napi::Value MaxForward(const Napi::CallbackInfo& info) {
   }
   const int64_t n = product(shape);
   const float* x = f32Arg(info, 3, name, n ? static_cast<size_t>(maxReach(shape, strides, offset)) : 0);
-  const std::vector<int64_t> outerShape(shape.begin(), shape.end() - 1), outerStrides(strides.begin(), strides.end() - 1);
+  const std::vector<int64_t> outerShape(shape.begin(), shape.end() - 1);
+  const std::vector<int64_t> outerStrides(strides.begin(), strides.end() - 1);
   const int64_t outer = product(outerShape), inner = shape.back(), step = strides.back();
   if (outer > 0 && inner == 0) throw Napi::RangeError::New(info.Env(), "maxForward: cannot reduce an empty dim");
   float* out = f32Arg(info, 4, name, outer);
@@ -127,7 +130,8 @@ Napi::Value MaxBackward(const Napi::CallbackInfo& info) {
   if (shape.empty() || gxStrides.size() != shape.size()) {
     throw Napi::RangeError::New(info.Env(), "maxBackward: needs a view of rank >= 1 with matching strides");
   }
-  const std::vector<int64_t> outerShape(shape.begin(), shape.end() - 1), outerStrides(gxStrides.begin(), gxStrides.end() - 1);
+  const std::vector<int64_t> outerShape(shape.begin(), shape.end() - 1);
+  const std::vector<int64_t> outerStrides(gxStrides.begin(), gxStrides.end() - 1);
   const int64_t outer = product(outerShape), inner = shape.back(), step = gxStrides.back();
   const float* g = f32Arg(info, 2, name, outer);
   const int32_t* arg = i32Arg(info, 3, name, outer);

@@ -89,22 +89,22 @@ inline float bwd(int op, float x, float g, float p0, float p1) {
 }
 
 // Cheap ops whose contiguous loops vectorise; each is instantiated twice (portable and AVX2+FMA).
-#define AHA_UNARY_SIMPLE_LOOPS(ATTR, SUFFIX)                                                            \
-  ATTR bool fwdSimple##SUFFIX(int op, const float* x, float* out, int64_t n, float p0, float p1) {     \
-    switch (op) {                                                                                      \
-      case kNeg: for (int64_t i = 0; i < n; ++i) out[i] = -x[i]; return true;                          \
-      case kRelu: for (int64_t i = 0; i < n; ++i) out[i] = x[i] < 0.0f ? 0.0f : x[i]; return true;     \
-      case kAbs: for (int64_t i = 0; i < n; ++i) out[i] = std::fabs(x[i]); return true;                \
-      case kSquare: for (int64_t i = 0; i < n; ++i) out[i] = x[i] * x[i]; return true;                 \
-      case kSqrt: for (int64_t i = 0; i < n; ++i) out[i] = std::sqrt(x[i]); return true;               \
-      case kClamp:                                                                                     \
-        for (int64_t i = 0; i < n; ++i) {                                                              \
-          float y = x[i] < p0 ? p0 : x[i];                                                             \
-          out[i] = y > p1 ? p1 : y;                                                                    \
-        }                                                                                              \
-        return true;                                                                                   \
-      default: return false;                                                                           \
-    }                                                                                                  \
+#define AHA_UNARY_SIMPLE_LOOPS(ATTR, SUFFIX)                                                                          \
+  ATTR bool fwdSimple##SUFFIX(int op, const float* x, float* out, int64_t n, float p0, float p1) {                    \
+    switch (op) {                                                                                                     \
+      case kNeg: for (int64_t i = 0; i < n; ++i) out[i] = -x[i]; return true;                                         \
+      case kRelu: for (int64_t i = 0; i < n; ++i) out[i] = x[i] < 0.0f ? 0.0f : x[i]; return true;                    \
+      case kAbs: for (int64_t i = 0; i < n; ++i) out[i] = std::fabs(x[i]); return true;                               \
+      case kSquare: for (int64_t i = 0; i < n; ++i) out[i] = x[i] * x[i]; return true;                                \
+      case kSqrt: for (int64_t i = 0; i < n; ++i) out[i] = std::sqrt(x[i]); return true;                              \
+      case kClamp:                                                                                                    \
+        for (int64_t i = 0; i < n; ++i) {                                                                             \
+          float y = x[i] < p0 ? p0 : x[i];                                                                            \
+          out[i] = y > p1 ? p1 : y;                                                                                   \
+        }                                                                                                             \
+        return true;                                                                                                  \
+      default: return false;                                                                                          \
+    }                                                                                                                 \
   }
 
 AHA_UNARY_SIMPLE_LOOPS(, Portable)
