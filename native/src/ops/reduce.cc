@@ -50,6 +50,32 @@ Napi::Value SumForward(const Napi::CallbackInfo& info) {
   const int64_t outer = product(outerShape), inner = product(innerShape);
   float* out = f32Arg(info, 6, name, outer);
   if (outer == 0) return info.Env().Undefined();
+  // Reducing leading dims of rows (sum(x, 0) of [N, D], a bias gradient): the last kept dim has stride 1, so add whole
+  // rows into a float64 accumulator per column block instead of walking each column down memory with a stride.
+  const int64_t width = k > 0 ? outerShape.back() : 0;
+  if (k > 0 && outerStrides.back() == 1 && width >= 16 && inner > 1) {
+    const std::vector<int64_t> blockShape(outerShape.begin(), outerShape.end() - 1);
+    const std::vector<int64_t> blockStrides(outerStrides.begin(), outerStrides.end() - 1);
+    const int64_t blocks = outer / width, colChunk = 512, colChunks = (width + colChunk - 1) / colChunk;
+    parallel_for(blocks * colChunks, 1, [&](int64_t begin, int64_t end) {
+      double acc[colChunk];
+      for (int64_t t = begin; t < end; ++t) {
+        const int64_t blk = t / colChunks, c0 = (t % colChunks) * colChunk, c1 = std::min(width, c0 + colChunk);
+        const int64_t base = offset + offsetOf(blk, blockShape, blockStrides) + c0;
+        for (int64_t c = 0; c < c1 - c0; ++c) acc[c] = 0.0;
+        const std::vector<int64_t>* s[1] = {&innerStrides};
+        const int64_t b[1] = {base};
+        StridedIndex<1> it(innerShape, s, b, 0);
+        for (int64_t j = 0; j < inner; ++j, it.next()) {
+          const float* row = x + it.offset[0];
+          for (int64_t c = 0; c < c1 - c0; ++c) acc[c] += row[c];
+        }
+        float* o = out + blk * width + c0;
+        for (int64_t c = 0; c < c1 - c0; ++c) o[c] = static_cast<float>(acc[c] * scale);
+      }
+    });
+    return info.Env().Undefined();
+  }
   // Few long rows (a full reduction, a loss over tokens): split each row into chunks so all threads take part, then
   // add the chunk partials in order (deterministic for a fixed thread count and size).
   const int64_t chunkLen = INT64_C(1) << 15;

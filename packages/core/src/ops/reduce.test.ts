@@ -59,6 +59,15 @@ describe.each(['sum', 'mean'] as const)('%s', (kind) => {
         refReduce([0], kind)({ values: Float64Array.from({ length: 12 }, (_, i) => x.values[i % 4]), shape: [3, 4] }),
     });
   });
+  it('over leading dims of wide rows (the row-accumulating path, column blocks of 512)', () => {
+    checkOp({
+      inputs: [randTensor([5, 3, 40], 15)],
+      forward: (x) => op(x, [0, 1]),
+      reference: refReduce([0, 1], kind),
+    });
+    checkOp({ inputs: [randTensor([4, 2, 20], 16)], forward: (x) => op(x, 1), reference: refReduce([1], kind) });
+    checkOp({ inputs: [randTensor([3, 1100], 17)], forward: (x) => op(x, 0, true), reference: refReduce([0], kind) });
+  });
   it('a large full reduction (split across threads) matches a float64 sum', () => {
     const x = randTensor([300_001], 6).detach();
     let s = 0;
