@@ -8,6 +8,7 @@ import { record } from '../autograd/node.js';
 import { kernel } from '../native.js';
 import { numelOf, scalar, Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, gradStrides } from './broadcast.js';
+import { tensorOrScalar } from './validate.js';
 
 type Buf = Float32Array;
 const binaryForward =
@@ -37,8 +38,8 @@ const OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
 type BinaryName = keyof typeof OPS;
 
 function binary(name: BinaryName, a: Tensor | number, b: Tensor | number): Tensor {
-  const x = typeof a === 'number' ? scalar(a) : a;
-  const y = typeof b === 'number' ? scalar(b) : b;
+  const x = tensorOrScalar(name, 'a', a, scalar);
+  const y = tensorOrScalar(name, 'b', b, scalar);
   const shape = broadcastShapes(name, x.shape, y.shape);
   const xs = broadcastStrides(x.shape, x.strides, shape);
   const ys = broadcastStrides(y.shape, y.strides, shape);

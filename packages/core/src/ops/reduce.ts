@@ -30,8 +30,10 @@ const scaleInPlace = kernel<(x: Buf, n: number, scale: number) => void>('scaleIn
 /** Normalised, sorted, distinct reduced dims (`undefined` = all). */
 function reducedDims(op: string, x: Tensor, dims: number | readonly number[] | undefined): number[] {
   if (dims === undefined) return x.shape.map((_, i) => i);
-  const list = typeof dims === 'number' ? [dims] : [...dims];
-  if (!Array.isArray(list)) throw new ValueError(`${op}: dims must be a number or an array of numbers`);
+  if (typeof dims !== 'number' && !Array.isArray(dims)) {
+    throw new ValueError(`${op}: dims must be a number or an array of numbers, got ${typeof dims}`);
+  }
+  const list: number[] = typeof dims === 'number' ? [dims] : [...dims];
   const norm = list.map((d) => normDim(op, d, x.ndim));
   if (new Set(norm).size !== norm.length) {
     throw new ValueError(`${op}: dims [${list.join(', ')}] name the same dim twice`);
