@@ -1,6 +1,6 @@
 /**
  * Leak check, run as a child process by `leak.test.ts` (`node --expose-gc --import tsx`): trains a small graph built
- * from the core ops for many iterations and prints the resident set size after a warmup and at the end (both after a
+ * from the core ops for many iterations and prints RSS and array-buffer bytes after a warmup and at the end (both after a
  * forced GC). Native kernels allocate nothing that outlives a call and tensors are plain ArrayBuffers, so RSS must
  * stay flat. Usage: node --expose-gc --import tsx leak-check.ts [iterations]
  */
@@ -16,10 +16,13 @@ import { Tensor } from '../tensor.js';
 
 const iterations = Number(process.argv[2] ?? 10_000);
 const gc = (globalThis as { gc?: () => void }).gc;
-const rss = () => {
+// RSS is what the brief bounds; arrayBuffers (tensor storage) is the sharp signal: any tensor kept alive per
+// iteration shows up there byte for byte, while RSS also moves with V8's heap sizing.
+const sample = () => {
   gc?.();
   gc?.();
-  return process.memoryUsage().rss;
+  const { rss, arrayBuffers } = process.memoryUsage();
+  return { rss, arrayBuffers };
 };
 
 const rand = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => Math.sin(seed * 7919 + i * 13));
@@ -44,9 +47,9 @@ function step(): void {
   opt.zeroGrad();
 }
 
-const warmup = Math.min(1000, Math.floor(iterations / 10));
+const warmup = Math.min(2000, Math.floor(iterations / 5));
 for (let i = 0; i < warmup; i++) step();
-const before = rss();
+const before = sample();
 for (let i = 0; i < iterations; i++) step();
-const after = rss();
+const after = sample();
 process.stdout.write(`${JSON.stringify({ iterations, before, after, gc: gc !== undefined })}\n`);
