@@ -49,7 +49,10 @@ describe('cat', () => {
     });
   });
   it('reads contiguous views at a storage offset without copying', () => {
-    const x = tensor(Float32Array.from({ length: 8 }, (_, i) => i), [4, 2]);
+    const x = tensor(
+      Float32Array.from({ length: 8 }, (_, i) => i),
+      [4, 2],
+    );
     const [a, b] = split(x, 2, 0);
     expect(b.offset).toBe(4);
     expect(Array.from(cat([b, a], 0).toFloat32Array())).toEqual([4, 5, 6, 7, 0, 1, 2, 3]);
