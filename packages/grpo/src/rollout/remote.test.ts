@@ -137,6 +137,17 @@ describe('RemoteRolloutClient', () => {
     expect(out[0].length).toBe(2);
   });
 
+  it('retries a 429 and honours Retry-After (0 s here)', async () => {
+    handlers.push((_q, _b, res) => res.writeHead(429, { 'retry-after': '0' }).end('slow down'), vllmReply);
+    const out = await createRemoteRollout({ baseUrl, model: 'm', ...fast }).complete(['a'], {
+      n: 1,
+      temperature: 1,
+      maxTokens: 4,
+    });
+    expect(seen.length).toBe(2);
+    expect(out[0][0].text).toBe('p0s0');
+  });
+
   it('gives up after maxRetries on persistent 5xx with an http error carrying the status', async () => {
     for (let i = 0; i < 3; i++) handlers.push((_q, _b, res) => res.writeHead(502).end('bad gateway'));
     const err = await createRemoteRollout({ baseUrl, model: 'm', maxRetries: 2, ...fast })

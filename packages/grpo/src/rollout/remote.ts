@@ -186,7 +186,7 @@ export class RemoteRolloutClient {
           cause: signal.reason,
         });
       const timeout = AbortSignal.timeout(this.#o.timeoutMs);
-      const s = signal ? AbortSignal.any([signal, timeout]) : timeout;
+      const s = signal ? anySignal(signal, timeout) : timeout;
       try {
         const res = await this.#o.fetch(this.url, { method: 'POST', headers, body, signal: s });
         const text = await res.text();
@@ -301,6 +301,17 @@ export class RemoteRolloutClient {
 /** Create a {@link RemoteRolloutClient}. */
 export function createRemoteRollout(opts: RemoteRolloutOptions): RemoteRolloutClient {
   return new RemoteRolloutClient(opts);
+}
+
+/** AbortSignal.any (Node >= 20.3) with a fallback for earlier Node 20 releases. */
+function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+  if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
+  const ctl = new AbortController();
+  for (const s of [a, b]) {
+    if (s.aborted) ctl.abort(s.reason);
+    else s.addEventListener('abort', () => ctl.abort(s.reason), { once: true });
+  }
+  return ctl.signal;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
