@@ -168,7 +168,8 @@ AHA_TARGET_AVX2 float dotAvx2(const float* x, const float* y, int64_t n) {
 AHA_TARGET_AVX2 void axpyAvx2(float a, const float* x, float* y, int64_t n) {
   const __m256 va = _mm256_set1_ps(a);
   int64_t k = 0;
-  for (; k + 8 <= n; k += 8) _mm256_storeu_ps(y + k, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
+  for (; k + 8 <= n; k += 8)
+    _mm256_storeu_ps(y + k, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
   for (; k < n; ++k) y[k] += a * x[k];
 }
 #endif
@@ -224,8 +225,10 @@ void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const f
       std::fill(acc.begin(), acc.begin() + n, 0.f);
       for (int64_t k = 0; k < K; ++k) {
 #if AHA_X86
-        if (simd) axpyAvx2(x[k], W + k * ldw + j0, acc.data(), n);
-        else axpyPortable(x[k], W + k * ldw + j0, acc.data(), n);
+        if (simd)
+          axpyAvx2(x[k], W + k * ldw + j0, acc.data(), n);
+        else
+          axpyPortable(x[k], W + k * ldw + j0, acc.data(), n);
 #else
         axpyPortable(x[k], W + k * ldw + j0, acc.data(), n);
 #endif
@@ -313,8 +316,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
             const float* bPanel = bpData + q * NR * kc;
             for (int64_t p = 0; p < mc; p += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - p));
-              micro(kc, ap.data() + p * kc, bPanel, C + (i0 + p) * ldc + jc + q * NR, ldc, mr, nr, alpha,
-                    betaBlock);
+              micro(kc, ap.data() + p * kc, bPanel, C + (i0 + p) * ldc + jc + q * NR, ldc, mr, nr, alpha, betaBlock);
             }
           }
         }

@@ -65,7 +65,8 @@ Napi::Value BatchedGemm(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// (C, rows, cols, bias) -> every row of C [rows, cols] (contiguous) = bias [cols]: linear's bias, before a beta = 1 gemm.
+// (C, rows, cols, bias) -> every row of C [rows, cols] (contiguous) = bias [cols]: linear's bias, before a beta = 1
+// gemm.
 Napi::Value FillRows(const Napi::CallbackInfo& info) {
   const int64_t rows = intArg(info, 1, "fillRows"), cols = intArg(info, 2, "fillRows");
   float* C = f32Arg(info, 0, "fillRows", static_cast<size_t>(rows * cols));
