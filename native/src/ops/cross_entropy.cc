@@ -8,8 +8,13 @@
 #include <string>
 
 #include "args.h"
+#include "cpu.h"
 #include "parallel.h"
 #include "registry.h"
+
+#if AHA_X86
+#include <immintrin.h>
+#endif
 
 namespace aha {
 namespace {
@@ -43,19 +48,95 @@ RowArgs readRows(const Napi::CallbackInfo& info, const char* name, bool withTarg
 
 inline int64_t grain(int64_t V) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(V, 1)); }
 
-// logsumexp of z = x·invT over one row; NaN anywhere gives NaN.
+#if AHA_X86
+// e^x for 8 floats (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp over the float range).
+// NaN stays NaN (the clamps take x as their second operand, which min/max return for NaN); x below −87.3 gives
+// exactly 0, so −inf logits contribute nothing, as with std::exp.
+AHA_TARGET_AVX2 inline __m256 exp256(__m256 x) {
+  const __m256 lo = _mm256_set1_ps(-87.3365478515625f), hi = _mm256_set1_ps(88.3762626647949f);
+  const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
+  x = _mm256_max_ps(lo, _mm256_min_ps(hi, x));
+  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
+  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
+  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
+  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
+  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
+  return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
+}
+
+// Σ exp(x·invT − m) and the row max pass, 8 lanes at a time.
+AHA_TARGET_AVX2 float rowMaxAvx2(const float* x, int64_t V, float invT) {
+  __m256 m = _mm256_set1_ps(-INFINITY);
+  const __m256 t = _mm256_set1_ps(invT);
+  int64_t v = 0;
+  for (; v + 8 <= V; v += 8) m = _mm256_max_ps(m, _mm256_mul_ps(_mm256_loadu_ps(x + v), t));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, m);
+  float r = -INFINITY;
+  for (float l : lanes) r = std::max(r, l);
+  for (; v < V; ++v) r = std::max(r, x[v] * invT);
+  return r;
+}
+
+AHA_TARGET_AVX2 double rowSumExpAvx2(const float* x, int64_t V, float invT, float m) {
+  const __m256 t = _mm256_set1_ps(invT), vm = _mm256_set1_ps(m);
+  __m256 s = _mm256_setzero_ps();
+  int64_t v = 0;
+  for (; v + 8 <= V; v += 8) s = _mm256_add_ps(s, exp256(_mm256_fmsub_ps(_mm256_loadu_ps(x + v), t, vm)));
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, s);
+  double r = 0;
+  for (float l : lanes) r += l;
+  for (; v < V; ++v) r += std::exp(x[v] * invT - m);
+  return r;
+}
+
+// g[v] = scale · exp(x[v]·invT − lse)
+AHA_TARGET_AVX2 void rowSoftmaxScaledAvx2(const float* x, int64_t V, float invT, float lse, float scale, float* g) {
+  const __m256 t = _mm256_set1_ps(invT), vl = _mm256_set1_ps(lse), vs = _mm256_set1_ps(scale);
+  int64_t v = 0;
+  for (; v + 8 <= V; v += 8)
+    _mm256_storeu_ps(g + v, _mm256_mul_ps(vs, exp256(_mm256_fmsub_ps(_mm256_loadu_ps(x + v), t, vl))));
+  for (; v < V; ++v) g[v] = scale * std::exp(x[v] * invT - lse);
+}
+#endif
+
+// logsumexp of z = x·invT over one row; NaN anywhere gives NaN. The max pass ignores NaN (max keeps its first
+// operand), so NaN is looked for separately; it then flows through the sum as NaN.
 inline float rowLse(const float* x, int64_t V, float invT) {
-  float m = -INFINITY;
-  bool nan = false;
-  for (int64_t v = 0; v < V; ++v) {
-    const float z = x[v] * invT;
-    nan |= std::isnan(z);
-    m = std::max(m, z);
+  float m;
+#if AHA_X86
+  const bool simd = cpu_has_avx2_fma();
+  if (simd)
+    m = rowMaxAvx2(x, V, invT);
+  else
+#endif
+  {
+    m = -INFINITY;
+    for (int64_t v = 0; v < V; ++v) m = std::max(m, x[v] * invT);
   }
-  if (nan) return NAN;
-  if (std::isinf(m)) return m;  // all −inf (empty support) or a +inf logit: lse is ±inf
-  double s = 0;
-  for (int64_t v = 0; v < V; ++v) s += std::exp(x[v] * invT - m);  // float exp, double sum
+  if (std::isinf(m) && m > 0) return m;  // a +inf logit
+  if (std::isinf(m)) {                   // every logit −inf (or NaN): nothing to normalise
+    for (int64_t v = 0; v < V; ++v)
+      if (std::isnan(x[v])) return NAN;
+    return m;
+  }
+  double s;
+#if AHA_X86
+  if (simd)
+    s = rowSumExpAvx2(x, V, invT, m);
+  else
+#endif
+  {
+    s = 0;
+    for (int64_t v = 0; v < V; ++v) s += std::exp(x[v] * invT - m);  // float exp, double sum
+  }
   return m + static_cast<float>(std::log(s));
 }
 
@@ -92,7 +173,12 @@ Napi::Value LogitsRowGrad(const Napi::CallbackInfo& info) {
         std::fill(gr, gr + a.V, 0.f);
         continue;
       }
-      for (int64_t v = 0; v < a.V; ++v) gr[v] = s * std::exp(x[v] * a.invT - l);
+#if AHA_X86
+      if (cpu_has_avx2_fma())
+        rowSoftmaxScaledAvx2(x, a.V, a.invT, l, s, gr);
+      else
+#endif
+        for (int64_t v = 0; v < a.V; ++v) gr[v] = s * std::exp(x[v] * a.invT - l);
       if (a.targets[r] >= 0) gr[a.targets[r]] -= s;
     }
   });

@@ -116,6 +116,27 @@ describe('tokenLogprobs', () => {
     expect(tokenLogprobs(randTensor([2, 3, 6], 5), new Int32Array(6)).shape).toEqual([2, 3]);
   });
 
+  it('is exact on wide rows (the vectorised exp: 8-wide body + tail), with −inf logits and NaN', () => {
+    const targets = Int32Array.of(0, 36, 17, 8, 9, 30);
+    checkOp({
+      inputs: [randTensor([2, 3, 37], 8, -20, 20)],
+      forward: (x) => tokenLogprobs(x, targets, { temperature: 0.9 }),
+      reference: (x) => {
+        const lp = logSoftmaxRows(x, 0.9);
+        return Float64Array.from(targets, (t, r) => lp[r][t]);
+      },
+      gradTol: 2e-3,
+    });
+    const v = new Float32Array(40).fill(-Infinity);
+    v[3] = 2;
+    v[21] = 2;
+    const lp = tokenLogprobs(tensor(v, [1, 40]), Int32Array.of(21)).item();
+    expect(lp).toBeCloseTo(Math.log(0.5), 6);
+    const withNaN = new Float32Array(40);
+    withNaN[13] = Number.NaN;
+    expect(Number.isNaN(tokenLogprobs(tensor(withNaN, [1, 40]), Int32Array.of(0)).item())).toBe(true);
+  });
+
   it('matches crossEntropy (−mean of logprobs at T = 1)', () => {
     const x = randTensor([3, 4, 7], 6, -3, 3);
     const t = Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 7);
