@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError } from '../errors.js';
-import { simdLevel } from '../native.js';
+import { getNumThreads, setNumThreads, simdLevel } from '../native.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, type RefInput, randTensor, rng } from '../testing/gradcheck.js';
+import { add } from './binary.js';
 import { batchedGemm, type GemmPath, matmul } from './matmul.js';
 import { expand, slice, transpose } from './view.js';
 
@@ -120,6 +121,33 @@ describe('matmul', () => {
         return refMatmul({ values: v, shape: [3, 4] }, b);
       },
     });
+  });
+
+  it('runs the README example (N = 1: the gemv path) with the documented gradient', () => {
+    const w = tensor(new Float32Array([1, 2, 3, 4]), [2, 2]).requiresGrad_();
+    const x = tensor(new Float32Array([1, 1]), [2, 1]);
+    const y = add(matmul(w, x), 1);
+    expect(Array.from(y.toFloat32Array())).toEqual([4, 8]);
+    y.backward(tensor(new Float32Array([1, 1]), [2, 1]));
+    expect(w.grad?.toArray()).toEqual([
+      [1, 1],
+      [1, 1],
+    ]);
+  });
+
+  it('gives bit-identical results on 1 and 2 threads (each C entry sums K in a fixed order)', () => {
+    const a = randTensor([150, 300], 31).detach();
+    const b = transpose(randTensor([170, 300], 32), 0, 1).detach();
+    const before = getNumThreads();
+    try {
+      setNumThreads(1);
+      const one = matmul(a, b).toFloat32Array();
+      setNumThreads(2);
+      const two = matmul(a, b).toFloat32Array();
+      expect(Buffer.from(two.buffer).equals(Buffer.from(one.buffer))).toBe(true);
+    } finally {
+      setNumThreads(before);
+    }
   });
 
   it('handles empty dims (K = 0 gives zeros)', () => {
