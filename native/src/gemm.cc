@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <vector>
 
 #include "cpu.h"
@@ -282,6 +283,14 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   const MicroKernel micro = microPortable;
 #endif
   const int threads = num_threads();
+  // Below ~2^18 multiply-adds waking the pool costs more than it saves: run the same loop nest inline.
+  const bool tiny = M * N * K < (INT64_C(1) << 18);
+  auto run = [tiny](int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+    if (tiny)
+      fn(0, n);
+    else
+      parallel_for(n, grain, fn);
+  };
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
     const int64_t nPanels = (nc + NR - 1) / NR;
@@ -291,7 +300,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
       std::vector<float>& bp = tlPackB;
       bp.resize(static_cast<size_t>(nPanels * NR * kc));
       float* bpData = bp.data();
-      parallel_for(nPanels, 8, [&](int64_t p0, int64_t p1) {
+      run(nPanels, 8, [&](int64_t p0, int64_t p1) {
         for (int64_t p = p0; p < p1; ++p) {
           const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
           packBPanel(B, transB, ldb, pc, kc, jc + p * NR, cols, bpData + p * NR * kc);
@@ -302,7 +311,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
       const int64_t mBlocks = (M + MC - 1) / MC;
       const int64_t nSplit = std::max<int64_t>(1, std::min<int64_t>(nPanels, (2 * threads + mBlocks - 1) / mBlocks));
       const int64_t panelsPerSplit = (nPanels + nSplit - 1) / nSplit;
-      parallel_for(mBlocks * nSplit, 1, [&](int64_t t0, int64_t t1) {
+      run(mBlocks * nSplit, 1, [&](int64_t t0, int64_t t1) {
         std::vector<float>& ap = tlPackA;
         ap.resize(static_cast<size_t>(((MC + MR - 1) / MR) * MR * kc));
         for (int64_t t = t0; t < t1; ++t) {

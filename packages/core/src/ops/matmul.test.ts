@@ -259,6 +259,13 @@ describe('sgemm kernel', () => {
       const C = new Float32Array(4).fill(Number.NaN);
       batchedGemm(0, 0, 2, 2, 2, 1, A, 2, [0], A, 2, [0], 0, C, 2, [0], path, 0);
       expect(Array.from(C)).toEqual([7, 10, 15, 22]);
+      // The M = 1 and N = 1 (gemv) paths too.
+      const row = new Float32Array(2).fill(Number.NaN);
+      batchedGemm(0, 0, 1, 2, 2, 1, A, 2, [0], A, 2, [0], 0, row, 2, [0], path, 0);
+      expect(Array.from(row)).toEqual([7, 10]);
+      const col = new Float32Array(2).fill(Number.NaN);
+      batchedGemm(0, 0, 2, 1, 2, 1, A, 2, [0], A, 2, [0], 0, col, 1, [0], path, 0);
+      expect(Array.from(col)).toEqual([7, 15]); // B column = [1, 3] (ldb 2)
       const D = Float32Array.of(1, 2, 3, 4);
       batchedGemm(0, 0, 2, 2, 0, 1, A, 2, [0], A, 2, [0], 0.5, D, 2, [0], path, 0);
       expect(Array.from(D)).toEqual([0.5, 1, 1.5, 2]);
