@@ -53,6 +53,11 @@ describe('linear', () => {
     });
   });
 
+  it('keeps the weight view in the graph (no copy of a transposed weight)', () => {
+    const y = linear(randTensor([2, 5], 1), transpose(randTensor([5, 4], 2), 0, 1));
+    expect(y.gradNode?.inputs[1].gradNode?.name).toBe('transpose');
+  });
+
   it('handles empty batches and in = 0', () => {
     expect(linear(tensor(new Float32Array(0), [0, 3]), randTensor([2, 3], 1)).shape).toEqual([0, 2]);
     const y = linear(

@@ -150,6 +150,13 @@ describe('matmul', () => {
     }
   });
 
+  it('does not copy transposed operands (the graph holds the views themselves)', () => {
+    const y = matmul(transpose(randTensor([2, 7, 5], 1), 1, 2), transpose(randTensor([3, 7], 2), 0, 1));
+    expect(y.gradNode?.inputs.map((t) => t.gradNode?.name)).toEqual(['transpose', 'transpose']);
+    const strided = matmul(slice(randTensor([3, 8], 3), 1, 0, 8, 2), randTensor([4, 2], 4));
+    expect(strided.gradNode?.inputs[0].gradNode?.name).toBe('contiguous'); // no unit stride: copied
+  });
+
   it('handles empty dims (K = 0 gives zeros)', () => {
     const z = matmul(tensor(new Float32Array(0), [3, 0]), tensor(new Float32Array(0), [0, 2]));
     expect(z.shape).toEqual([3, 2]);
