@@ -12,8 +12,25 @@ export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
 export { cat, split } from './ops/cat.js';
 export { contiguous } from './ops/copy.js';
+// Linear algebra, indexing, normalisation, rotary embedding and fused losses (the model's hot paths).
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  type TemperatureOptions,
+  tokenEntropy,
+  tokenLogprobs,
+} from './ops/cross-entropy.js';
+export { embedding } from './ops/embedding.js';
+export { gather } from './ops/gather.js';
+export { indexSelect } from './ops/index-select.js';
+export { linear } from './ops/linear.js';
+export { matmul } from './ops/matmul.js';
 export { max, mean, sum } from './ops/reduce.js';
+export { rmsNorm } from './ops/rms-norm.js';
+export { type RopeLayout, rope } from './ops/rope.js';
+export { scatterAdd } from './ops/scatter-add.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
+export { topk } from './ops/topk.js';
 export { abs, clamp, exp, log, neg, pow, relu, rsqrt, sigmoid, silu, sqrt, square, tanh } from './ops/unary.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
 export { maskedFill, where } from './ops/where.js';
