@@ -23,8 +23,9 @@ HF semantics followed (each one is something an implementation can get wrong):
     rope_interleave=False: rotate-half RoPE on x as stored. q = cat(q_nope, q_rot), k = cat(k_nope, k_rot) per head.
   * inv_freq: theta^(-2i/d), or with rope_scaling type yarn: interp = extrap / factor, ramp over the correction range
     [floor(low), ceil(high)] from beta_fast/beta_slow and original_max_position_embeddings (clamped to [0, d-1], +0.001
-    when equal), inv = interp * ramp + extrap * (1 - ramp); cos/sin multiplied by attention_factor =
-    mscale(s, mscale) / mscale(s, mscale_all_dim) if both non-zero else mscale(s), mscale(s, m) = 0.1 m ln s + 1 (s > 1).
+    when equal), inv = interp * ramp + extrap * (1 - ramp); cos/sin multiplied by attention_factor = the config's
+    attention_factor if set, else mscale(s, mscale) / mscale(s, mscale_all_dim) if both non-zero, else mscale(s);
+    mscale(s, m) = 0.1 m ln s + 1 (s > 1).
     `factor` is read from the config (current HF); every config here has factor = max_pos / original_max_pos as well.
     Angles: positions (float32) * inv_freq (float32) in float32, as HF; the rest in float64.
   * Softmax scale = (nope + rope)^-0.5, times mscale(factor, mscale_all_dim)^2 when rope_scaling has a non-zero
@@ -240,7 +241,9 @@ def rope_inv_freq(c):
         return 1.0 / pos_freqs, 1.0
     s = rs["factor"]
     m, mall = rs.get("mscale"), rs.get("mscale_all_dim")
-    att = mscale_of(s, m) / mscale_of(s, mall) if (m and mall) else mscale_of(s)
+    att = rs.get("attention_factor")
+    if att is None:
+        att = mscale_of(s, m) / mscale_of(s, mall) if (m and mall) else mscale_of(s)
     bf, bs = rs.get("beta_fast") or 32, rs.get("beta_slow") or 1
     orig = rs["original_max_position_embeddings"]
 
