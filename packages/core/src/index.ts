@@ -7,6 +7,48 @@ import './autograd/engine.js';
 export { backward } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad, setGradEnabled } from './autograd/node.js';
 export { AhaError, type AhaErrorCode, DTypeError, IndexError, ShapeError, ValueError } from './errors.js';
+export { writeFileAtomic } from './io/atomic.js';
+export {
+  DEFAULT_MAX_SHARD_BYTES,
+  type FloatDType,
+  INDEX_FILE,
+  MAX_HEADER_BYTES,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsIndex,
+  SafetensorsCheckpoint,
+  SafetensorsError,
+  type SafetensorsErrorReason,
+  SafetensorsFile,
+  type SafetensorsHeader,
+  SINGLE_FILE,
+  type TensorInfo,
+  type TensorToWrite,
+  writeSafetensors,
+  writeSafetensorsCheckpoint,
+} from './io/safetensors.js';
+export {
+  ConfigError,
+  type DeepseekV3Config,
+  type DeepseekV3ConfigInput,
+  DeepseekV3ConfigSchema,
+  DeepseekV3ConfigShape,
+  deepseekV3ConfigToJson,
+  isMoeLayer,
+  parseDeepseekV3Config,
+  qkHeadDim,
+  readDeepseekV3Config,
+  type YarnRopeScaling,
+  YarnRopeScalingSchema,
+} from './models/deepseek-v3/config.js';
+export { deepseekV3HfParams, deepseekV3ParamCount, type HfInit, type HfParam } from './models/deepseek-v3/hf-names.js';
+export {
+  ropeInvFreq,
+  ropeTables,
+  softmaxScale,
+  yarnCorrectionRange,
+  yarnGetMscale,
+} from './models/deepseek-v3/rope.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
@@ -49,3 +91,16 @@ export {
 } from './optim/schedule.js';
 export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
+export {
+  BYTE_LEVEL_ADDED_TOKENS,
+  BYTE_LEVEL_CHAT_TEMPLATE,
+  byteToUnicode,
+  createByteLevelTokenizer,
+} from './tokenizers/byte-level.js';
+export {
+  type ChatMessage,
+  type ChatTemplateOptions,
+  HfTokenizer,
+  loadTokenizer,
+  type Tokenizer,
+} from './tokenizers/tokenizer.js';
