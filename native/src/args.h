@@ -56,9 +56,9 @@ inline int64_t intArg(const Napi::CallbackInfo& info, size_t i, const char* op, 
   if (info.Length() <= i || !info[i].IsNumber()) throw argError(info.Env(), op, i, "must be a number");
   double v = info[i].As<Napi::Number>().DoubleValue();
   if (!std::isfinite(v) || v != std::floor(v) || v < static_cast<double>(lo) || v > static_cast<double>(hi)) {
-    throw argError(info.Env(), op, i,
-                   "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " +
-                       std::to_string(v));
+    throw argError(
+        info.Env(), op, i,
+        "must be an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "], got " + std::to_string(v));
   }
   return static_cast<int64_t>(v);
 }

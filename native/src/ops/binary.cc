@@ -65,10 +65,18 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
       const float* a = o.a + o.aOffset;
       const float* b = o.b + o.bOffset;
       switch (o.op) {
-        case kAdd: for (int64_t i = begin; i < end; ++i) out[i] = a[i] + b[i]; break;
-        case kSub: for (int64_t i = begin; i < end; ++i) out[i] = a[i] - b[i]; break;
-        case kMul: for (int64_t i = begin; i < end; ++i) out[i] = a[i] * b[i]; break;
-        default: for (int64_t i = begin; i < end; ++i) out[i] = a[i] / b[i]; break;
+        case kAdd:
+          for (int64_t i = begin; i < end; ++i) out[i] = a[i] + b[i];
+          break;
+        case kSub:
+          for (int64_t i = begin; i < end; ++i) out[i] = a[i] - b[i];
+          break;
+        case kMul:
+          for (int64_t i = begin; i < end; ++i) out[i] = a[i] * b[i];
+          break;
+        default:
+          for (int64_t i = begin; i < end; ++i) out[i] = a[i] / b[i];
+          break;
       }
       return;
     }
@@ -116,17 +124,31 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
       const float x = o.a[it.offset[0]], y = o.b[it.offset[1]], gi = g[i];
       float dx, dy;
       switch (o.op) {
-        case kAdd: dx = gi; dy = gi; break;
-        case kSub: dx = gi; dy = -gi; break;
-        case kMul: dx = gi * y; dy = gi * x; break;
-        default: dx = gi / y; dy = -gi * x / (y * y); break;
+        case kAdd:
+          dx = gi;
+          dy = gi;
+          break;
+        case kSub:
+          dx = gi;
+          dy = -gi;
+          break;
+        case kMul:
+          dx = gi * y;
+          dy = gi * x;
+          break;
+        default:
+          dx = gi / y;
+          dy = -gi * x / (y * y);
+          break;
       }
       if (ga) ga[it.offset[2]] += dx;
       if (gb) gb[it.offset[3]] += dy;
     }
   };
-  if (serial) body(0, o.n);
-  else parallel_for(o.n, 1 << 14, body);
+  if (serial)
+    body(0, o.n);
+  else
+    parallel_for(o.n, 1 << 14, body);
   return info.Env().Undefined();
 }
 
