@@ -38,6 +38,7 @@ export {
   readMetricsFile,
   type SkippedLine,
 } from './metrics/jsonl.js';
+export { normalizeStepMetrics } from './metrics/normalize.js';
 export {
   MeanStd,
   MetricsSample,

@@ -4,7 +4,7 @@
  * `initProject` and the handlers in the registry (trainers register themselves). Exit codes: 0 ok, 1 the command
  * failed while running, 2 usage or config error. `--json` prints one JSON object on stdout, for scripts.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AhaError } from '@aha/core';
@@ -90,7 +90,15 @@ function configFrom(
   return parseConfig(value, recipe ? `recipe ${recipe}` : 'command line', io.cwd);
 }
 
-const isConfigPath = (arg: string, cwd: string) => arg.endsWith('.json') || existsSync(resolve(cwd, arg));
+/** `aha run x`: a config file when it names a .json or an existing file; otherwise a recipe name. */
+const isConfigPath = (arg: string, cwd: string) => {
+  if (arg.endsWith('.json')) return true;
+  try {
+    return statSync(resolve(cwd, arg)).isFile();
+  } catch {
+    return false;
+  }
+};
 
 /** Builds the program; one per invocation so state never leaks between runs (tests call this many times). */
 function buildProgram(io: CliIo, done: (result: CommandResult & { command: string }) => void): Command {

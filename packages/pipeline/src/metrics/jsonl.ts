@@ -2,12 +2,14 @@
  * Reading and writing `metrics.jsonl`, the per-step metrics log (one StepMetricsRecord per line). Reading is
  * forgiving where runs really go wrong: a half-written last line (the process was killed mid-write) is dropped, a
  * step logged twice (a resumed run replays steps) keeps the later line, and a bad line elsewhere is reported with its
- * line number rather than hiding the whole run. Leaves out: streaming/tailing a live file (the report is rebuilt).
+ * line number rather than hiding the whole run. Lines in @aha/grpo's camelCase `StepMetrics` shape are mapped onto the
+ * contract first (`normalizeStepMetrics`). Leaves out: streaming/tailing a live file (the report is rebuilt).
  */
 import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AhaError } from '@aha/core';
 import { formatZodIssues } from '../config/format-issues.js';
+import { normalizeStepMetrics } from './normalize.js';
 import { StepMetricsRecord } from './schema.js';
 
 /** A line of the log that could not be used, with why. */
@@ -48,7 +50,7 @@ export function parseMetricsJsonl(text: string, options: { source?: string; stri
       reason = `invalid JSON (${(err as Error).message})`;
     }
     if (reason === undefined) {
-      const parsed = StepMetricsRecord.safeParse(value, { reportInput: true });
+      const parsed = StepMetricsRecord.safeParse(normalizeStepMetrics(value), { reportInput: true });
       if (parsed.success) {
         byStep.set(parsed.data.step, parsed.data);
         continue;

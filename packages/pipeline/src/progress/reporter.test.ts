@@ -66,6 +66,14 @@ describe('progress', () => {
     expect(text).toContain('hello from the trainer');
   });
 
+  it('reads the camelCase GRPO StepMetrics shape too', () => {
+    const out = sink();
+    const p = createProgressReporter({ stream: out, mode: 'lines', now: () => 0 });
+    p.start(2, 'grpo');
+    p.update(1, { reward: { mean: 1.5, std: 0 }, throughput: { rolloutTokensPerSec: 2000, trainTokensPerSec: 10 } });
+    expect(out.text()).toContain('reward 1.50 | acc - | tok/s gen 2.0k / train 10.00');
+  });
+
   it('silent mode writes nothing', () => {
     const out = sink();
     const p = createProgressReporter({ stream: out, mode: 'silent' });

@@ -5,6 +5,7 @@
  * interface; `createProgressReporter` picks the display. Leaves out: several concurrent bars (stages run one at a time).
  */
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
+import { normalizeStepMetrics } from '../metrics/normalize.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
 
 /** What a trainer reports to; one instance per stage or run. */
@@ -66,7 +67,8 @@ export function formatDuration(seconds: number | undefined): string {
 }
 
 /** The fields shown next to the step count. */
-function metricFields(metrics: Partial<StepMetricsRecord> = {}) {
+function metricFields(raw: Partial<StepMetricsRecord> = {}) {
+  const metrics = normalizeStepMetrics(raw) as Partial<StepMetricsRecord>;
   const tps = metrics.tokens_per_s;
   return {
     reward: compact(metrics.reward_mean),
