@@ -155,6 +155,11 @@ describe('aha CLI', () => {
     const help = await aha('--help');
     expect(help.code).toBe(0);
     expect(help.stdout).toContain('Exit codes: 0 ok');
+    registerRecipe('toy', async () => undefined, { description: 'a toy recipe' });
+    const runHelp = await aha('run', '--help');
+    expect(runHelp.code).toBe(0);
+    expect(runHelp.stdout).toMatch(/outputDir\s+Run folder for checkpoints.*\(default: "runs\/latest"\)/);
+    expect(runHelp.stdout).toMatch(/toy\s+a toy recipe/);
     const version = await aha('--version');
     expect(version.code).toBe(0);
     expect(version.stdout).toMatch(/^\d+\.\d+\.\d+/);

@@ -11,6 +11,7 @@ import { AhaError } from '@aha/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { ConfigError } from '../config/errors.js';
 import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
+import { configJsonSchema, createConfigSchema } from '../config/schema.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { METRICS_FILE, writeReport } from '../report/write.js';
 import { registerBuiltins } from './builtins.js';
@@ -100,6 +101,25 @@ const isConfigPath = (arg: string, cwd: string) => {
   }
 };
 
+/** `aha run --help`: the config keys with their `.describe()` texts and defaults, and the registered recipes. */
+function configHelp(): string {
+  // With the registered stage schemas, so the help says which sections are checked key by key.
+  const schema = configJsonSchema(createConfigSchema()) as {
+    properties: Record<string, { description?: string; default?: unknown }>;
+  };
+  const rows = Object.entries(schema.properties)
+    .filter(([key]) => key !== '$schema')
+    .map(([key, p]) => {
+      const def = p.default === undefined ? '' : ` (default: ${JSON.stringify(p.default)})`;
+      return `  ${key.padEnd(10)} ${p.description ?? ''}${def}`;
+    });
+  const recipes = listRecipes();
+  const list = recipes.length
+    ? recipes.map((r) => `  ${r.name.padEnd(10)} ${r.description}`).join('\n')
+    : '  (none registered in this build)';
+  return `\nConfig file keys (JSON Schema: @aha/pipeline/schema/aha-config.schema.json):\n${rows.join('\n')}\n\nRecipes:\n${list}\n`;
+}
+
 /** Builds the program; one per invocation so state never leaks between runs (tests call this many times). */
 function buildProgram(io: CliIo, done: (result: CommandResult & { command: string }) => void): Command {
   const program = new Command('aha');
@@ -140,7 +160,8 @@ Examples:
       .command('run')
       .description('run a recipe (r1-zero, r1, distill, ...) from its name or a config file')
       .argument('<recipe|config.json>', 'a registered recipe name, or a JSON config file')
-      .option('--no-report', 'do not write report.html into the run folder at the end'),
+      .option('--no-report', 'do not write report.html into the run folder at the end')
+      .addHelpText('after', () => configHelp()),
   ).action(async (target: string, flags: Record<string, unknown>, cmd: Command) => {
     const loaded = isConfigPath(target, io.cwd)
       ? configFrom(target, flags, io)

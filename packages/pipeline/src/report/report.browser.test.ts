@@ -135,7 +135,8 @@ describe.skipIf(!available)('report in a real browser', () => {
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
 
-    const shotDir = process.env.AHA_REPORT_SCREENSHOT_DIR ?? join(work, 'screenshots');
+    // Kept after the run (overwritten next time) so a person can look at what the test saw.
+    const shotDir = process.env.AHA_REPORT_SCREENSHOT_DIR ?? join(tmpdir(), 'aha-report-browser');
     mkdirSync(shotDir, { recursive: true });
     const shot = join(shotDir, 'report.png');
     await page.screenshot({ path: shot, fullPage: true });
