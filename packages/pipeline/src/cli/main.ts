@@ -180,7 +180,7 @@ Examples:
     } finally {
       ctx.progress.stop();
     }
-    const runDir = result?.runDir ?? loaded.config.outputDir;
+    const runDir = resolve(io.cwd, result?.runDir ?? loaded.config.outputDir);
     const out: CommandResult & { command: string } = {
       command: 'run',
       recipe: loaded.config.recipe,
