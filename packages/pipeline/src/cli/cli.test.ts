@@ -126,13 +126,17 @@ describe('aha CLI', () => {
     expect(existsSync(join(dir, 'runs/b/report.html'))).toBe(false);
   });
 
-  it('run: a failing recipe exits 1 with its message', async () => {
-    registerRecipe('boom', async () => {
+  it('run: a failing recipe exits 1 with its message and still reports what it logged', async () => {
+    registerRecipe('boom', async ({ config }) => {
+      createMetricsWriter(join(config.outputDir, 'metrics.jsonl')).write({ step: 1, accuracy: 0.1 });
       throw new Error('out of memory in rollout');
     });
-    const r = await aha('run', 'boom');
+    const r = await aha('run', 'boom', '-o', 'runs/boom');
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('out of memory in rollout');
+    // What it logged before dying is still reported.
+    expect(r.stderr).toContain(`partial report written: ${join(dir, 'runs/boom/report.html')}`);
+    expect(existsSync(join(dir, 'runs/boom/report.html'))).toBe(true);
   });
 
   it('train/generate/eval: run the registered handler, or say it is not available (exit 1)', async () => {

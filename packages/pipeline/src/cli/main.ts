@@ -177,9 +177,18 @@ Examples:
     let result: CommandResult | undefined;
     try {
       result = await handler(loaded, ctx);
-    } finally {
+    } catch (err) {
       ctx.progress.stop();
+      // A run that dies at step 900 of 1000 is still worth seeing: report what it logged, then fail.
+      const metrics = join(loaded.config.outputDir, METRICS_FILE);
+      if (flags.report !== false && existsSync(metrics)) {
+        try {
+          io.stderr.write(`partial report written: ${writeReport(metrics).file}\n`);
+        } catch {}
+      }
+      throw err;
     }
+    ctx.progress.stop();
     const runDir = resolve(io.cwd, result?.runDir ?? loaded.config.outputDir);
     const out: CommandResult & { command: string } = {
       command: 'run',
