@@ -297,7 +297,7 @@ function roundedMatch(decimalSide: Node, otherSide: Node, otherQ: Q | null): boo
   const a = evalF(decimalSide, new Map());
   const b = evalF(otherSide, new Map());
   if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  return Math.abs(a - b) <= 0.5 * 10 ** -lit.decimals * (1 + 1e-9);
+  return Math.abs(a - b) <= 0.5 * 10 ** -lit.decimals * (1 + 1e-9) + 1e-15 * Math.max(1, Math.abs(b));
 }
 
 /** Seeded PRNG (mulberry32): probing is deterministic, so a verdict never flips between runs. */
@@ -313,6 +313,12 @@ function rng(seed: number): () => number {
 }
 
 const PROBES = 24;
+
+/** A probe value of either sign: mostly |v| in [0.3, 3.2], every third probe |v| in [3.2, 40] (floor(x/10) ≠ 0). */
+function probeValue(rand: () => number, k: number): number {
+  const sign = rand() < 0.5 ? -1 : 1;
+  return sign * (k % 3 === 2 ? 3.2 + 36.8 * rand() : 0.3 + 2.9 * rand());
+}
 const MIN_VALID_PROBES = 6;
 
 /** Numeric probing: equal at every point where either side is defined, and defined at enough points. */
@@ -321,7 +327,7 @@ function probeEqual(g: Node, p: Node, vars: string[]): boolean {
   let valid = 0;
   for (let k = 0; k < PROBES; k++) {
     const env = new Map<string, number>();
-    for (const v of vars) env.set(v, (rand() < 0.5 ? -1 : 1) * (0.3 + 2.9 * rand()));
+    for (const v of vars) env.set(v, probeValue(rand, k));
     const a = evalF(g, env);
     const b = evalF(p, env);
     if (Number.isNaN(a) && Number.isNaN(b)) continue;
@@ -460,7 +466,7 @@ function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: nu
     let valid = 0;
     for (let k = 0; k < PROBES; k++) {
       const env = new Map<string, number>();
-      for (const v of vars) env.set(v, (rand() < 0.5 ? -1 : 1) * (0.3 + 2.9 * rand()));
+      for (const v of vars) env.set(v, probeValue(rand, k));
       const r = evalF(ratio, env);
       if (!Number.isFinite(r)) continue;
       if (c === undefined) c = r;
@@ -516,7 +522,9 @@ export function equalNodes(g: Node, p: Node, depth = 0): boolean {
   if ((g.t === 'set' || g.t === 'list') && (p.t === 'set' || p.t === 'list')) return unorderedEqual(g.xs, p.xs, depth);
   if (g.t === 'seq') {
     if (p.t === 'seq') return g.open === p.open && g.close === p.close && orderedEqual(g.xs, p.xs, depth);
-    if (p.t === 'list') return g.open === '(' && g.close === ')' && orderedEqual(g.xs, p.xs, depth);
+    // "x = 1, y = 2" answers the point (1, 2); a bare "1, 2" does not (it could be an interval's ends)
+    if (p.t === 'list')
+      return g.open === '(' && g.close === ')' && p.xs.every((x) => x.t === 'rel') && orderedEqual(g.xs, p.xs, depth);
     if (p.t === 'matrix') return equalNodes(p, g, depth + 1);
     return false;
   }

@@ -62,14 +62,35 @@ const GREEK = new Set(
 const UNIT_WORDS =
   /^(?:units?|sq|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|inches|inch|in|feet|foot|ft|yards?|miles?|mph|kg|g|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|degrees?|deg|dollars?|cents?|euros?|people|students|apples|times|ways|points?|hats?|marbles|books|pages|cookies|cups?|eggs|boxes|bags|cars|miles per hour|km\/h|m\/s|sq\.? ?(?:ft|m|cm|units)|square (?:units|feet|meters|inches|cm|centimeters)|cubic (?:units|feet|meters|inches|cm|centimeters))$/i;
 
+/** Words that change a value's meaning ("not 5", "at least 5"): such \text{} is never dropped as a unit. */
+const LOGIC_WORDS =
+  /\b(?:not|no|none|never|except|excluding|but|or|and|more|less|than|least|most|fewer|greater|over|under|between|all|any|every|neither|nor|only|undefined|impossible|infinite|infinitely|many|approximately|about|roughly|nearly|almost)\b/i;
+
 const NUMBER_WORDS =
   'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'.split(
     ' ',
   );
 
-/** Unicode → LaTeX/ASCII: NFKC turns fullwidth and mathematical digits into ASCII digits; symbols get their commands. */
+/** Superscript characters; they must become powers before NFKC, which would turn 2⁵ into the digits 25. */
+const SUPERSCRIPT: Record<string, string> = Object.fromEntries([
+  ...[...'⁰¹²³⁴⁵⁶⁷⁸⁹'].map((c, i) => [c, String(i)]),
+  ['⁺', '+'],
+  ['⁻', '-'],
+]);
+
+/**
+ * Unicode → LaTeX/ASCII: superscripts become powers, then NFKC turns fullwidth and mathematical digits into ASCII digits;
+ * symbols get their commands.
+ */
 function unicodeToAscii(s: string): string {
   return s
+    .replace(/(\d*)([\u00bc-\u00be\u2150-\u215e])/g, (_m, whole: string, f: string) => {
+      // vulgar fractions: 2½ is 2 + 1/2 (NFKC alone would make it "21⁄2")
+      const frac = f.normalize('NFKC').replace('\u2044', '/');
+      return whole ? `(${whole}+${frac})` : `(${frac})`;
+    })
+    .replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+/g, (sup) => `^{${[...sup].map((c) => SUPERSCRIPT[c] ?? '').join('')}}`)
+    .replace(/[₀₁₂₃₄₅₆₇₈₉]+/g, (sub) => `_{${[...sub].map((c) => String('₀₁₂₃₄₅₆₇₈₉'.indexOf(c))).join('')}}`)
     .normalize('NFKC')
     .replace(/[\u2212\u2012\u2013\u2014]/g, '-')
     .replace(/×/g, '\\times ')
@@ -112,7 +133,8 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/\\text\{([^{}]*)\}(?:\^\{?[23]\}?)?/g, (whole, inner: string) => {
     const t = inner.trim();
     if (/^(?:or|and)$/i.test(t)) return ',';
-    if (UNIT_WORDS.test(t) || /^[a-zA-Z]+(?:[.\s]+[a-zA-Z]+)*\.?\s*(?:\^?\d)?$/.test(t)) {
+    const unitLike = UNIT_WORDS.test(t) || /^[a-zA-Z]+(?:[.\s]+[a-zA-Z]+)*\.?\s*(?:\^?\d)?$/.test(t);
+    if (unitLike && !LOGIC_WORDS.test(t)) {
       // keep a lone \text{…} (a word answer); drop it when it follows a value (a unit)
       return s.trim() === whole ? whole : ' ';
     }
