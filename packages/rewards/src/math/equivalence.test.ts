@@ -1,3 +1,4 @@
+// Table tests for the equivalence rules (rounding, overflow, percent, multisets, probing, relations) and parser bounds.
 import { describe, expect, it } from 'vitest';
 import { equalNodes } from './equivalence.js';
 import { MAX_DEPTH, MathParseError, parseAnswer } from './parse.js';

@@ -1,3 +1,4 @@
+// Table tests for final-answer extraction (think/answer tags, boxes, phrases, trailing expressions) and its linear cost.
 import { describe, expect, it } from 'vitest';
 import { extractAnswer, extractGold, lastBoxed } from './extract.js';
 

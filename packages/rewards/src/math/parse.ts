@@ -760,9 +760,36 @@ export function key(n: Node): string {
   }
 }
 
+/** Words may stand alone or in collections, not inside arithmetic ("\text{(C)} 12" is not a product). */
+function checkNoTextInArithmetic(n: Node, inArithmetic: boolean): void {
+  if (n.t === 'text' && inArithmetic) throw new MathParseError(`text "${n.s}" inside an expression`);
+  const arithmetic = inArithmetic || ['add', 'mul', 'neg', 'div', 'pow', 'fn', 'pct', 'pm'].includes(n.t);
+  const kids: Node[] =
+    n.t === 'add' ||
+    n.t === 'mul' ||
+    n.t === 'seq' ||
+    n.t === 'set' ||
+    n.t === 'list' ||
+    n.t === 'union' ||
+    n.t === 'rel'
+      ? n.xs
+      : n.t === 'neg' || n.t === 'pct'
+        ? [n.x]
+        : n.t === 'div' || n.t === 'pow' || n.t === 'pm'
+          ? [n.a, n.b]
+          : n.t === 'fn'
+            ? n.args
+            : n.t === 'matrix'
+              ? n.rows.flat()
+              : [];
+  for (const k of kids) checkNoTextInArithmetic(k, arithmetic);
+}
+
 /** Parses a normalized answer string; throws MathParseError when it cannot. */
 export function parseAnswer(raw: string): Node {
   const s = normalizeAnswer(raw);
   if (s.length === 0) throw new MathParseError('empty answer');
-  return new Parser(tokenize(s)).parseTop();
+  const node = new Parser(tokenize(s)).parseTop();
+  checkNoTextInArithmetic(node, false);
+  return node;
 }

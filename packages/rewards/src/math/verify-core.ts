@@ -29,9 +29,16 @@ const stripWrappers = (s: string): string =>
     .replace(/[$*]/g, '')
     .trim();
 
-/** "C", "(C)", "\textbf{(C)}" → "C". */
-function goldChoice(gold: string): string | undefined {
-  return /^\(?([A-E])\)?\.?$/.exec(stripWrappers(gold))?.[1];
+/**
+ * "C", "(C)", "\textbf{(C)}" → { letter: "C" }; AMC-style "\textbf{(C)}\ 12" → { letter: "C", value: "12" } (the
+ * answer may give either).
+ */
+function goldChoice(gold: string): { letter: string; value?: string } | undefined {
+  const s = stripWrappers(gold);
+  const bare = /^\(?([A-E])\)?\.?$/.exec(s);
+  if (bare) return { letter: bare[1] as string };
+  const amc = /^\(([A-E])\)\s*(?:\\ )?\s*(\S.*)$/.exec(s);
+  return amc ? { letter: amc[1] as string, value: amc[2] as string } : undefined;
 }
 
 /** "C", "(C)", "(C) 12", "C) 12", "option C" → "C"; undefined when a second letter appears ("(C) or (D)"). */
@@ -60,9 +67,12 @@ export function verifyMathSync(gold: string, completion: string): MathVerificati
   const choice = goldChoice(goldAnswer);
   if (choice !== undefined) {
     if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
-    return { verdict: answerChoice(answer) === choice ? 'equal' : 'not_equal', gold: goldAnswer, answer };
+    const letter = answerChoice(answer);
+    if (letter !== undefined || choice.value === undefined) {
+      return { verdict: letter === choice.letter ? 'equal' : 'not_equal', gold: goldAnswer, answer };
+    }
   }
-  const g = tryParse(goldAnswer);
+  const g = tryParse(choice?.value ?? goldAnswer);
   if (g === undefined) return { verdict: 'unparseable', gold: goldAnswer };
   if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
   const p = tryParse(answer);

@@ -1,3 +1,4 @@
+// The corpus table test (≥ 98% agreement, zero false positives), adversarial probes, and the worker pool's timeouts.
 import { readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { afterAll, describe, expect, it } from 'vitest';
