@@ -120,7 +120,7 @@ export function normalizeAnswer(raw: string): string {
     .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|displaystyle|textstyle|limits)(?![a-zA-Z])/g, '')
     .replace(/(?<!\\)\\(?:[,;:! ]|quad|qquad)/g, ' ')
     .replace(/~/g, ' ')
-    .replace(/\\[dt]frac/g, '\\frac')
+    .replace(/\\[dtc]frac/g, '\\frac')
     .replace(/\\[dt]binom/g, '\\binom')
     .replace(/\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{/g, '\\text{')
     .replace(/\{,\}/g, '')
@@ -145,6 +145,13 @@ export function normalizeAnswer(raw: string): string {
   s = s.replace(/(\d)\s+([a-zA-Z][a-zA-Z ./]*?)(?:\^?[23])?\s*$/, (whole, d: string, words: string) =>
     UNIT_WORDS.test(words.trim()) ? d : whole,
   );
+  // repeating decimals: 0.\overline{3} = 1/3, 0.1\overline{6} = 1/6 (exact, as a fraction)
+  s = s.replace(/(\d*)\.(\d*)\\overline\s*\{(\d{1,50})\}/g, (_m, int: string, fixed: string, rep: string) => {
+    const ten = (k: number) => 10n ** BigInt(k);
+    const den = ten(fixed.length) * (ten(rep.length) - 1n);
+    const num = BigInt(int || '0') * den + BigInt(fixed || '0') * (ten(rep.length) - 1n) + BigInt(rep);
+    return `(${num}/${den})`;
+  });
   // thousands separators: 1,000,000 and 1\,000 (already a space): only full groups of three digits
   s = s.replace(
     /(^|[^\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]*\d)(?=(?:\.\d+)?(?:$|[^\d,]))/g,
@@ -247,6 +254,7 @@ const REL: Record<string, string> = {
   lt: '<',
   gt: '>',
   in: 'in',
+  approx: '=', // "x \approx 3.14": the stated value; the rounding rule still decides whether it matches
 };
 
 function numberNode(s: string): Node {
