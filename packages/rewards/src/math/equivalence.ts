@@ -35,9 +35,13 @@ function q(n: bigint, d: bigint): Q | null {
 function isqrt(x: bigint): bigint | null {
   if (x < 0n) return null;
   if (x < 2n) return x;
-  let r = BigInt(Math.floor(Math.sqrt(Number(x))));
-  while (r * r > x) r--;
-  while ((r + 1n) * (r + 1n) <= x) r++;
+  // Newton's method on BigInt (Math.sqrt(Number(x)) is Infinity past 1024 bits)
+  let r = 1n << BigInt(Math.ceil(bits(x) / 2) + 1);
+  for (;;) {
+    const next = (r + x / r) >> 1n;
+    if (next >= r) break;
+    r = next;
+  }
   return r * r === x ? r : null;
 }
 

@@ -76,6 +76,12 @@ export function verifyMathSync(gold: string, completion: string): MathVerificati
   if (g === undefined) return { verdict: 'unparseable', gold: goldAnswer };
   if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
   const p = tryParse(answer);
-  const verdict = p !== undefined && equalNodes(g, p) ? 'equal' : 'not_equal';
+  let same = false;
+  try {
+    same = p !== undefined && equalNodes(g, p);
+  } catch {
+    same = false; // an unexpected failure while comparing is never a match
+  }
+  const verdict = same ? 'equal' : 'not_equal';
   return { verdict, gold: goldAnswer, answer };
 }
