@@ -55,6 +55,13 @@ describe('scoreRewards', () => {
     expect(q.values).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
   });
 
+  it('a worker reward called directly reports failures through ctx.fail', async () => {
+    const picky = defineReward({ name: 'picky', worker: { module: fixture, export: 'picky', threads: 2 } });
+    const ctx = createRewardContext({ timeoutMs: 300 });
+    expect(await picky.score(samples('yes', 'throw', 'no'), ctx)).toEqual([1, null, 0]);
+    expect(ctx.failures.get(1)).toEqual({ status: 'error', message: 'picky cannot judge this' });
+  });
+
   it('reports a worker module without the export as an error on every sample, not a crash', async () => {
     const bad = defineReward({ name: 'bad', worker: { module: fixture, export: 'notAFunction' } });
     const [r] = await scoreRewards([bad], samples('a', 'b'));
