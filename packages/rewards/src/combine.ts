@@ -60,7 +60,7 @@ export function combineRewards(parts: readonly WeightedReward[], options: { name
   });
   const name = options.name ?? list.map((p) => `${p.weight}*${p.reward.name}`).join('+');
 
-  const scoreDetailed = async (samples: Sample[], opts: ScoreOptions = {}): Promise<RewardResult> => {
+  const scoreDetailed = async (samples: Sample[], opts: ScoreOptions & { validated?: boolean } = {}) => {
     const results = await Promise.all(list.map((p) => runReward(p.reward, samples, opts)));
     const details = samples.map((_, i) =>
       combineOutcomes(list.map((p, k) => ({ name: p.reward.name, weight: p.weight, outcome: results[k].details[i] }))),
@@ -70,11 +70,12 @@ export function combineRewards(parts: readonly WeightedReward[], options: { name
       values: details.map((d) => d.value),
       details,
       components: results.map((r, k) => ({ ...r, weight: list[k].weight })),
-    };
+    } satisfies RewardResult;
   };
 
   return {
     name,
+    parts: list.map((p) => p.reward),
     scoreDetailed,
     // Direct call: same computation; per-sample failures are passed on through ctx.fail.
     async score(samples, ctx = createRewardContext()) {

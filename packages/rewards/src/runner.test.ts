@@ -182,6 +182,26 @@ describe('combineRewards', () => {
     expect(r.details[1]).toMatchObject({ status: 'error', message: "component 'boom' error: kaput" });
   });
 
+  it('validates the columns of its parts before scoring anything', async () => {
+    let called = false;
+    const needs = defineReward({
+      name: 'needs',
+      columns: z.object({ solution: z.string() }),
+      score: async (s) => s.map(() => 1),
+    });
+    const spy = defineReward({
+      name: 'spy',
+      score: async (s) => {
+        called = true;
+        return s.map(() => 1);
+      },
+    });
+    await expect(scoreRewards([spy, combineRewards([{ reward: needs }])], samples('a'))).rejects.toThrow(
+      /reward 'needs': column 'solution' is missing in sample 0/,
+    );
+    expect(called).toBe(false);
+  });
+
   it('rejects duplicate names and non-finite weights', () => {
     expect(() => combineRewards([{ reward: constant('a', []) }, { reward: constant('a', []) }])).toThrow(/unique/);
     expect(() => combineRewards([{ reward: constant('a', []), weight: Number.NaN }])).toThrow(/finite/);

@@ -35,7 +35,9 @@ export interface RewardResult {
 
 /** A reward that runs its own parts through the runner (see `combineRewards`). */
 export interface DetailedReward extends Reward {
-  scoreDetailed(samples: Sample[], options: ScoreOptions): Promise<RewardResult>;
+  /** The rewards it runs (their columns are validated up front by `scoreRewards`). */
+  parts: readonly Reward[];
+  scoreDetailed(samples: Sample[], options: ScoreOptions & { validated?: boolean }): Promise<RewardResult>;
 }
 
 const isDetailed = (reward: Reward): reward is DetailedReward =>
@@ -51,14 +53,26 @@ export async function scoreRewards(
   options: ScoreOptions = {},
 ): Promise<RewardResult[]> {
   const list = Array.isArray(rewards) ? rewards : [rewards as Reward];
-  for (const reward of list) validateColumns(reward, samples);
-  return Promise.all(list.map((reward) => runReward(reward, samples, options)));
+  for (const reward of list) validateAll(reward, samples);
+  return Promise.all(list.map((reward) => runReward(reward, samples, { ...options, validated: true })));
 }
 
-/** Scores `samples` with one reward (see `scoreRewards`). */
-export async function runReward(reward: Reward, samples: Sample[], options: ScoreOptions = {}): Promise<RewardResult> {
+/** Validates the columns of a reward and of the parts of a combined reward. */
+function validateAll(reward: Reward, samples: readonly Sample[]): void {
   validateColumns(reward, samples);
-  if (isDetailed(reward)) return reward.scoreDetailed(samples, options);
+  if (isDetailed(reward)) for (const part of reward.parts) validateAll(part, samples);
+}
+
+/**
+ * Scores `samples` with one reward (see `scoreRewards`). `validated: true` skips the column check (done by the caller).
+ */
+export async function runReward(
+  reward: Reward,
+  samples: Sample[],
+  options: ScoreOptions & { validated?: boolean } = {},
+): Promise<RewardResult> {
+  if (!options.validated) validateAll(reward, samples);
+  if (isDetailed(reward)) return reward.scoreDetailed(samples, { ...options, validated: true });
   const timeoutMs = options.timeoutMs ?? 10_000;
   let details: SampleOutcome[];
   if (reward.worker) {

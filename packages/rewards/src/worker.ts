@@ -176,6 +176,7 @@ export async function runWorkerOutcomes(
               break;
             }
           }
+          if (next >= samples.length || options.signal?.aborted) break; // others took the rest while this one started
           const i = next++;
           outcomes[i] = await lane.run(i, samples[i], options.timeoutMs);
         }
