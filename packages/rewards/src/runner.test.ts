@@ -118,6 +118,22 @@ describe('scoreRewards', () => {
     expect(aborted).toBe(true);
   });
 
+  it('a reward that rejects on abort after its timeout does not leak an unhandled rejection', async () => {
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    const cooperative = defineReward({
+      name: 'cooperative',
+      score: (_batch, ctx) =>
+        new Promise((_, reject) => ctx.signal.addEventListener('abort', () => reject(new Error('aborted')))),
+    });
+    const [r] = await scoreRewards(cooperative, samples('a'), { timeoutMs: 50 });
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    process.off('unhandledRejection', onUnhandled);
+    expect(r.details[0].status).toBe('timeout');
+    expect(unhandled).toEqual([]);
+  });
+
   it('passes ctx.fail through as a per-sample status', async () => {
     const reward = defineReward({
       name: 'partial',
