@@ -67,6 +67,9 @@ export interface WorkerSpec {
   export?: string;
   /** Worker threads per call (samples are spread over them); 1 when left out. */
   threads?: number;
+  /** V8 heap cap per worker thread in MiB (`resourceLimits.maxOldGenerationSizeMb`); a thread over it dies and its
+   * sample is reported as an error. Node's default when left out. */
+  maxHeapMb?: number;
 }
 
 /** A reward: the public contract of @aha/rewards. */

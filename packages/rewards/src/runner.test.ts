@@ -55,6 +55,14 @@ describe('scoreRewards', () => {
     expect(q.values).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
   });
 
+  it('a worker over its heap cap fails that sample only', async () => {
+    const hog = defineReward({ name: 'hog', worker: { module: fixture, export: 'hog', maxHeapMb: 16 } });
+    const [r] = await scoreRewards(hog, samples('a', 'hog', 'b'), { timeoutMs: 20_000 });
+    expect(r.details.map((d) => d.status)).toEqual(['ok', 'error', 'ok']);
+    expect(r.details[1].message).toMatch(/memory|exited/i);
+    expect(r.values).toEqual([1, null, 1]);
+  });
+
   it('a worker reward called directly reports failures through ctx.fail', async () => {
     const picky = defineReward({ name: 'picky', worker: { module: fixture, export: 'picky', threads: 2 } });
     const ctx = createRewardContext({ timeoutMs: 300 });

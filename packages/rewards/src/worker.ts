@@ -8,8 +8,10 @@
  * user module is loaded with `import()` and must be something Node can load as is (plain JS/ESM, or TS when the
  * process runs under a loader such as `tsx`, which workers inherit through `execArgv`).
  *
- * Leaves out: resource limits on the thread's heap (`resourceLimits` would be easy to add, but a worker that hits them
- * dies with ERR_WORKER_OUT_OF_MEMORY, which we already report as an error for that sample).
+ * Memory: `maxHeapMb` caps the thread's V8 heap (`resourceLimits`); a thread over it dies with
+ * ERR_WORKER_OUT_OF_MEMORY, reported as an error for that sample, and a fresh thread takes the next one.
+ *
+ * Leaves out: limits on native memory (Buffers, WASM) inside the thread.
  */
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
@@ -57,6 +59,7 @@ class Lane {
   constructor(
     private readonly specifier: string,
     private readonly exportName: string,
+    private readonly maxHeapMb: number | undefined,
   ) {}
 
   /** Starts a worker and waits until the module is loaded; returns an error message when it cannot. */
@@ -66,6 +69,7 @@ class Lane {
       workerData: { module: this.specifier, exportName: this.exportName },
       stdout: false,
       stderr: false,
+      ...(this.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } } : {}),
     });
     this.worker = worker;
     return new Promise((resolve) => {
@@ -160,7 +164,7 @@ export async function runWorkerOutcomes(
   const threads = Math.max(1, Math.min(spec.threads ?? 1, samples.length));
   const specifier = specifierOf(spec.module);
   const outcomes: (SampleOutcome | undefined)[] = new Array(samples.length).fill(undefined);
-  const lanes = Array.from({ length: threads }, () => new Lane(specifier, spec.export ?? 'default'));
+  const lanes = Array.from({ length: threads }, () => new Lane(specifier, spec.export ?? 'default', spec.maxHeapMb));
   let next = 0;
   let fatal: string | undefined;
   const onAbort = () => void Promise.all(lanes.map((l) => l.close()));

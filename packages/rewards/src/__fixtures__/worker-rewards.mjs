@@ -15,3 +15,12 @@ export default function length(sample) {
 }
 
 export const notAFunction = 42;
+
+/** Allocates without bound when the completion says "hog"; 1 otherwise. */
+export function hog(sample) {
+  if (sample.completion === 'hog') {
+    const keep = [];
+    for (;;) keep.push(new Array(1e5).fill(keep.length));
+  }
+  return 1;
+}
