@@ -83,12 +83,14 @@ class Lane {
           resolve(msg.fatal);
           return;
         }
-        this.waiting?.({ kind: 'reply', reply: msg as Reply });
+        if (this.worker === worker) this.waiting?.({ kind: 'reply', reply: msg as Reply });
       });
       const gone = (message: string) => {
         clearTimeout(timer);
-        if (this.worker === worker) this.worker = undefined;
         resolve(message);
+        // A terminated (replaced) worker's late exit must not touch the sample its successor is running.
+        if (this.worker !== worker) return;
+        this.worker = undefined;
         this.waiting?.({ kind: 'exit', message });
       };
       worker.on('error', (err) => gone(`worker error: ${err.message}`));
