@@ -35,7 +35,7 @@ function walk(dir, filter, out = []) {
   return out;
 }
 
-const FILE_BUDGET = 800; // lines per non-test source file: split a module before it grows past this
+const FILE_BUDGET = 1000; // lines per non-test source file: split a module before it grows past this
 for (const pkg of readdirSync(join(root, 'packages'))) {
   const dir = join(root, 'packages', pkg);
   if (!statSync(dir).isDirectory()) continue;
