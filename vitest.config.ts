@@ -7,6 +7,7 @@ const pkg = (name: string) => fileURLToPath(new URL(`./packages/${name}/src/inde
 export default defineConfig({
   resolve: {
     alias: {
+      '@aha/core/testing': fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)),
       '@aha/core': pkg('core'),
       '@aha/rewards': pkg('rewards'),
       '@aha/reward-models': pkg('reward-models'),

@@ -104,3 +104,24 @@ export {
   loadTokenizer,
   type Tokenizer,
 } from './tokenizers/tokenizer.js';
+// The one training loop and its checkpoints.
+export {
+  type CheckpointContents,
+  checkpointDirName,
+  type LoadedCheckpoint,
+  latestCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  saveCheckpoint,
+} from './train/checkpoint.js';
+export {
+  type MicroStepResult,
+  type StepContext,
+  type StepReport,
+  TrainingDivergedError,
+  type TrainLoopConfig,
+  TrainLoopConfigSchema,
+  type TrainTask,
+  trainLoop,
+} from './train/loop.js';

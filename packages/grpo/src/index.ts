@@ -30,6 +30,15 @@ export {
   type Prompt,
   PromptSchema,
 } from './data/types.js';
+// The GRPO loss family.
+export {
+  type GrpoLossInputs,
+  type GrpoLossOptions,
+  type GrpoLossStats,
+  type GrpoLossType,
+  grpoLoss,
+  grpoLossWithStats,
+} from './loss.js';
 export {
   type BatchReflectionCounts,
   countReflectionWords,
