@@ -7,7 +7,26 @@ import './autograd/engine.js';
 export { backward } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad, setGradEnabled } from './autograd/node.js';
 export { AhaError, type AhaErrorCode, DTypeError, IndexError, ShapeError, ValueError } from './errors.js';
+export {
+  type GenerateOptions,
+  GenerateOptionsSchema,
+  type Generation,
+} from './models/deepseek-v3/generate.js';
+export { LatentKvCache } from './models/deepseek-v3/kv-cache.js';
+export type { AttentionImpl } from './models/deepseek-v3/mla.js';
+export {
+  createModel,
+  DeepseekV3Model,
+  type ForwardOptions,
+  type LossOptions,
+  type LossOutput,
+  loadModel,
+  type Model,
+} from './models/deepseek-v3/model.js';
+export { selectExperts } from './models/deepseek-v3/moe.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
+// nn layers and the DeepSeek-V3 model
+export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
 export { add, div, mul, sub } from './ops/binary.js';
 export { contiguous } from './ops/copy.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
