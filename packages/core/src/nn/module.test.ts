@@ -71,6 +71,6 @@ describe('layers', () => {
     const e = new Embedding(4, 2);
     e.weight.storage.set([0, 1, 2, 3, 4, 5, 6, 7]);
     expect(Array.from(e.forward(Int32Array.of(3, 1), [1, 2]).toFloat32Array())).toEqual([6, 7, 2, 3]);
-    expect(() => e.forward(Int32Array.of(4), [1])).toThrow(/outside the vocabulary/);
+    expect(() => e.forward(Int32Array.of(4), [1])).toThrow(/outside/);
   });
 });

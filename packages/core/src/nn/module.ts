@@ -13,7 +13,11 @@ import { embedding, linear, rmsNorm } from './functional.js';
 export class InitRng {
   private state: number;
   private spare: number | null = null;
-  constructor(seed: number) {
+  /** @param fill false = leave weights at zero (loading a checkpoint overwrites them anyway). */
+  constructor(
+    seed: number,
+    readonly fill = true,
+  ) {
     this.state = seed >>> 0;
   }
   /** Uniform in [0, 1). */
@@ -41,7 +45,7 @@ export class InitRng {
   normalTensor(shape: number[], std: number): Tensor {
     const t = zeros(shape);
     const v = t.storage;
-    for (let i = 0; i < v.length; i++) v[i] = this.normal() * std;
+    if (this.fill) for (let i = 0; i < v.length; i++) v[i] = this.normal() * std;
     return t.requiresGrad_();
   }
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AhaError } from '../../errors.js';
-import { SafetensorsCheckpoint } from '../../io/safetensors.js';
+import { SafetensorsCheckpoint, writeSafetensors } from '../../io/safetensors.js';
 import { narrow } from '../../nn/functional.js';
 import type { Tensor } from '../../tensor.js';
 import { deepseekV3HfParams } from './hf-names.js';
@@ -165,6 +165,12 @@ describe('DeepseekV3Model training objective', () => {
     expect(bias.some((b) => b !== 0)).toBe(true);
     expect(model.parameters()).not.toContain(model.moeLayers()[0].gate.e_score_correction_bias); // a buffer
   });
+
+  it('generation (no grad) does not count expert loads', async () => {
+    const model = createModel(TINY_CONFIG, { seed: 3 });
+    await model.generate([[0, 4, 5]], { maxNewTokens: 3 });
+    expect(model.moeLayers().every((m) => m.load.every((l) => l === 0))).toBe(true);
+  });
 });
 
 describe('DeepseekV3Model variants', () => {
@@ -214,6 +220,25 @@ describe('save / loadModel', () => {
       const mtpA = model.forwardWithMtp(tokens).mtpLogits[0];
       const mtpB = loaded.forwardWithMtp(tokens).mtpLogits[0];
       expect(maxAbsDiff(narrow(mtpA, 1, 0, 7).values(), narrow(mtpB, 1, 0, 7).values())).toBe(0);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('initialises the MTP module when a checkpoint lacks it (HF save_pretrained drops it)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aha-model-'));
+    try {
+      const model = createModel(TINY_CONFIG, { seed: 9 });
+      await model.save(dir);
+      const ckpt = await SafetensorsCheckpoint.open(dir);
+      const kept = new Map<string, { data: Float32Array; shape: number[] }>();
+      for (const name of ckpt.names()) if (!name.startsWith('model.layers.3.')) kept.set(name, await ckpt.read(name));
+      await ckpt.close();
+      await writeSafetensors(join(dir, 'model.safetensors'), kept);
+      const loaded = await loadModel(dir);
+      expect(loaded.forward(tokens).toFloat32Array()).toEqual(model.forward(tokens).toFloat32Array());
+      const eh = loaded.model.mtpLayers[0].eh_proj.weight.toFloat32Array();
+      expect(eh.some((v) => v !== 0)).toBe(true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -111,10 +111,10 @@ export class DeepseekV3Model extends Module {
 
   constructor(
     readonly config: DeepseekV3Config,
-    options: { seed?: number } = {},
+    options: { seed?: number; init?: boolean } = {},
   ) {
     super();
-    const rng = new InitRng(options.seed ?? 0);
+    const rng = new InitRng(options.seed ?? 0, options.init ?? true);
     this.model = this.child('model', new DeepseekV3Backbone(config, rng));
     this.lm_head = config.tie_word_embeddings
       ? null
@@ -403,12 +403,15 @@ export function createModel(config: DeepseekV3Config | DeepseekV3ConfigInput, op
 /** Loads config.json + model.safetensors (or a sharded index) from an HF-layout folder; f32/bf16/f16 weights. */
 export async function loadModel(dir: string): Promise<Model> {
   const config = await readDeepseekV3Config(join(dir, 'config.json'));
-  const model = new DeepseekV3Model(config, { seed: 0 });
   const ckpt = await SafetensorsCheckpoint.open(dir);
   try {
+    // Every tensor is overwritten, so skip the random init, unless MTP layers are missing (HF-saved checkpoints).
+    const mtpMissing =
+      config.num_nextn_predict_layers > 0 && !ckpt.has(`model.layers.${config.num_hidden_layers}.eh_proj.weight`);
+    const model = new DeepseekV3Model(config, { init: mtpMissing });
     await model.loadCheckpoint(ckpt);
+    return model;
   } finally {
     await ckpt.close();
   }
-  return model;
 }

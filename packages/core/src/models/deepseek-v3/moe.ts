@@ -10,6 +10,7 @@
  * Expert compute groups the routed tokens per expert (indexSelect → expert → weighted scatterAdd), never a loop over
  * tokens. Leaves out: expert parallelism, capacity limits / token dropping.
  */
+import { isGradEnabled } from '../../autograd/node.js';
 import { ValueError } from '../../errors.js';
 import {
   add,
@@ -125,7 +126,7 @@ export class DeepseekV3MoE extends Module {
   readonly gate: DeepseekV3TopkRouter;
   readonly experts: DeepseekV3MLP[];
   readonly shared_experts: DeepseekV3MLP | null;
-  /** Tokens routed to each expert since the last `updateRoutingBias` (training forwards only). */
+  /** Tokens routed to each expert since the last `updateRoutingBias` (training forwards with grad on only). */
   readonly load: Float64Array;
 
   constructor(
@@ -163,7 +164,8 @@ export class DeepseekV3MoE extends Module {
     // Group the N·K (token, slot) assignments by expert: slots[e] lists flat slot ids n·K + k.
     const slots: number[][] = Array.from({ length: E }, () => []);
     for (let i = 0; i < N * K; i++) slots[indices[i]].push(i);
-    if (this.training) for (let e = 0; e < E; e++) this.load[e] += slots[e].length;
+    // Loads count for balancing only in training forwards (grad on): rollouts and evaluation leave them alone.
+    if (this.training && isGradEnabled()) for (let e = 0; e < E; e++) this.load[e] += slots[e].length;
 
     const outs: Tensor[] = [];
     const order: number[] = [];
