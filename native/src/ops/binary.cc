@@ -1,4 +1,5 @@
-// Elementwise binary ops with broadcasting over strided views: add, sub, mul, div.
+// Elementwise binary ops with broadcasting over strided views: add, sub, mul, div, maximum, minimum.
+// maximum / minimum send the gradient to a on ties (and where either side is NaN, to whichever produced the NaN).
 // Forward: out[i] = f(a[i], b[i]) with a, b given by (shape of out, strides with 0 on broadcast dims, offset).
 // Backward: the gradient of each input in its own (contiguous) shape, summing over the dims it was broadcast along.
 #include <cmath>
@@ -11,14 +12,20 @@
 namespace aha {
 namespace {
 
-enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3 };
+enum BinaryOp { kAdd = 0, kSub = 1, kMul = 2, kDiv = 3, kMax = 4, kMin = 5 };
+
+// a wins for maximum when a >= b or a is NaN (NaN propagates, like torch.maximum); mirrored for minimum.
+inline bool aWinsMax(float x, float y) { return x >= y || x != x; }
+inline bool aWinsMin(float x, float y) { return x <= y || x != x; }
 
 inline float apply(int op, float x, float y) {
   switch (op) {
     case kAdd: return x + y;
     case kSub: return x - y;
     case kMul: return x * y;
-    default: return x / y;
+    case kDiv: return x / y;
+    case kMax: return aWinsMax(x, y) ? x : y;
+    default: return aWinsMin(x, y) ? x : y;
   }
 }
 
@@ -38,7 +45,7 @@ int64_t maxReach(const std::vector<int64_t>& shape, const std::vector<int64_t>& 
 
 Operands readOperands(const Napi::CallbackInfo& info, const char* name) {
   Operands o;
-  o.op = static_cast<int>(intArg(info, 0, name, 0, 3));
+  o.op = static_cast<int>(intArg(info, 0, name, 0, 5));
   o.shape = intsArg(info, 1, name);
   o.n = product(o.shape);
   o.aStrides = intsArg(info, 3, name);
@@ -74,8 +81,11 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
         case kMul:
           for (int64_t i = begin; i < end; ++i) out[i] = a[i] * b[i];
           break;
-        default:
+        case kDiv:
           for (int64_t i = begin; i < end; ++i) out[i] = a[i] / b[i];
+          break;
+        default:
+          for (int64_t i = begin; i < end; ++i) out[i] = apply(o.op, a[i], b[i]);
           break;
       }
       return;
@@ -136,10 +146,22 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
           dx = gi * y;
           dy = gi * x;
           break;
-        default:
+        case kDiv:
           dx = gi / y;
           dy = -gi * x / (y * y);
           break;
+        case kMax: {
+          const bool aw = aWinsMax(x, y);
+          dx = aw ? gi : 0.0f;
+          dy = aw ? 0.0f : gi;
+          break;
+        }
+        default: {
+          const bool aw = aWinsMin(x, y);
+          dx = aw ? gi : 0.0f;
+          dy = aw ? 0.0f : gi;
+          break;
+        }
       }
       if (ga) ga[it.offset[2]] += dx;
       if (gb) gb[it.offset[3]] += dy;

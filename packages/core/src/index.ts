@@ -27,7 +27,27 @@ export { selectExperts } from './models/deepseek-v3/moe.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
-export { add, div, mul, sub } from './ops/binary.js';
+// Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
+export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
+export { cat, split } from './ops/cat.js';
 export { contiguous } from './ops/copy.js';
+export { max, mean, sum } from './ops/reduce.js';
+export { logSoftmax, softmax } from './ops/softmax.js';
+export { abs, clamp, exp, log, neg, pow, relu, rsqrt, sigmoid, silu, sqrt, square, tanh } from './ops/unary.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
+export { maskedFill, where } from './ops/where.js';
+export { AdamW, type AdamWOptions, AdamWOptionsSchema } from './optim/adamw.js';
+export { clipGradNorm } from './optim/clip.js';
+export type { Optimizer, OptimizerState } from './optim/optimizer.js';
+export {
+  constantLr,
+  cosineWarmupDecay,
+  type LrSchedule,
+  LrScheduler,
+  type LrSchedulerState,
+  linearWarmupDecay,
+  type ScheduleOptions,
+  ScheduleOptionsSchema,
+} from './optim/schedule.js';
+export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';

@@ -1,2 +1,71 @@
 /** @aha/grpo — GRPO: rollouts (local or OpenAI-compatible server), group advantages, the GRPO loss family, reference model + KL, GrpoTrainer. */
-export {};
+
+export { type GroupAdvantageOptions, type GroupStats, groupAdvantages, groupStats } from './advantages.js';
+export {
+  type GrpoConfig,
+  type GrpoConfigInput,
+  GrpoConfigSchema,
+  grpoConfigJsonSchema,
+  type LossType,
+  LossTypeSchema,
+  parseGrpoConfig,
+} from './config.js';
+export { R1_ZERO_INSTRUCTION, r1ZeroTemplate, renderPrompt } from './data/chat.js';
+export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './data/iterator.js';
+export {
+  type LoadDatasetOptions,
+  loadDataset,
+  loadJsonl,
+  loadParquet,
+  normaliseRows,
+  type ParquetCompressors,
+} from './data/load.js';
+export { createRng, hashString, mixSeed, permutation, type Rng } from './data/prng.js';
+export {
+  type ChatMessage,
+  ChatMessageSchema,
+  type ChatTemplate,
+  type DatasetRow,
+  DatasetRowSchema,
+  type Prompt,
+  PromptSchema,
+} from './data/types.js';
+export {
+  type BatchReflectionCounts,
+  countReflectionWords,
+  MetricsWriter,
+  type MetricsWriterOptions,
+  REFLECTION_WORDS,
+  type ReflectionCounts,
+  type ReflectionWord,
+  readMetricsJsonl,
+  reflectionStats,
+  type StepMetrics,
+} from './metrics.js';
+export {
+  createRemoteRollout,
+  type RemoteCompletion,
+  RemoteRolloutClient,
+  type RemoteRolloutOptions,
+  type RemoteSampleOptions,
+  RolloutError,
+  type RolloutErrorReason,
+} from './rollout/remote.js';
+export {
+  type AdditionOptions,
+  type AdditionRow,
+  addDigits,
+  generateAddition,
+  scoreAddition,
+} from './tasks/addition.js';
+export { extractAnswer, type GenerateOptions, type Split, splitOf } from './tasks/common.js';
+export {
+  type CountdownOptions,
+  type CountdownRow,
+  type CountdownVerdict,
+  countdownPrompt,
+  generateCountdown,
+  scoreCountdown,
+  verifyCountdown,
+} from './tasks/countdown.js';
+export { type EvaluateLimits, type EvaluateResult, evaluateExpression, type Rational } from './tasks/expression.js';

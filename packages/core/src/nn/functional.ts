@@ -7,54 +7,23 @@
  */
 import { record } from '../autograd/node.js';
 import { fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
-import { mul as mulOp } from '../ops/binary.js';
 import { contiguous } from '../ops/copy.js';
-import { narrow as narrowView, normDim } from '../ops/view.js';
+import { normDim } from '../ops/view.js';
 import { contiguousStrides, numelOf, Tensor } from '../tensor.js';
 
 export { add, div, mul, sub } from '../ops/binary.js';
+export { cat, split } from '../ops/cat.js';
 export { contiguous } from '../ops/copy.js';
+export { mean, sum } from '../ops/reduce.js';
+export { softmax } from '../ops/softmax.js';
+export { exp, sigmoid, silu, square } from '../ops/unary.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from '../ops/view.js';
+
+// Until the second half of the op set (linear algebra, indexing, norms, rope, losses) is merged, plain-TS stand-ins
+// with the same signatures and gradients follow.
 
 type Buf = Float32Array;
 const vals = (t: Tensor): Buf => contiguous(t).values();
-
-function unary(name: string, x: Tensor, f: (v: number) => number, df: (v: number, y: number) => number): Tensor {
-  const xc = contiguous(x);
-  const xv = xc.values();
-  const out = new Float32Array(xv.length);
-  for (let i = 0; i < xv.length; i++) out[i] = f(xv[i]);
-  return record(new Tensor(out, x.shape), name, [xc], (g) => {
-    const gx = new Float32Array(g.length);
-    for (let i = 0; i < g.length; i++) gx[i] = g[i] * df(xv[i], out[i]);
-    return [gx];
-  });
-}
-
-const sig = (v: number) => 1 / (1 + Math.exp(-v));
-/** Logistic sigmoid. */
-export const sigmoid = (x: Tensor): Tensor => unary('sigmoid', x, sig, (_v, y) => y * (1 - y));
-/** x · sigmoid(x) (SwiGLU's gate activation). */
-export const silu = (x: Tensor): Tensor =>
-  unary(
-    'silu',
-    x,
-    (v) => v * sig(v),
-    (v) => {
-      const s = sig(v);
-      return s * (1 + v * (1 - s));
-    },
-  );
-/** eˣ. */
-export const exp = (x: Tensor): Tensor => unary('exp', x, Math.exp, (_v, y) => y);
-/** x². */
-export const square = (x: Tensor): Tensor =>
-  unary(
-    'square',
-    x,
-    (v) => v * v,
-    (v) => 2 * v,
-  );
 
 /** Broadcasting batched matrix product `[..., M, K] @ [..., K, N]` (both operands at least 2-d here). */
 export function matmul(a: Tensor, b: Tensor): Tensor {
@@ -275,126 +244,6 @@ export function rope(x: Tensor, cos: Tensor, sin: Tensor, layout: 'interleaved' 
   };
   return record(new Tensor(apply(xv, 1), x.shape), 'rope', [xc], (g) => [apply(g, -1)]);
 }
-
-/** Softmax over the last dim (`dim` must be -1 in this implementation). */
-export function softmax(x: Tensor, dim = -1): Tensor {
-  if (normDim('softmax', dim, x.ndim) !== x.ndim - 1) throw new ValueError('softmax: only the last dim is supported');
-  const xc = contiguous(x);
-  const xv = xc.values();
-  const D = x.shape[x.ndim - 1];
-  const out = new Float32Array(xv.length);
-  for (let o = 0; o < xv.length; o += D) {
-    let m = -Infinity;
-    for (let d = 0; d < D; d++) m = Math.max(m, xv[o + d]);
-    let s = 0;
-    for (let d = 0; d < D; d++) {
-      out[o + d] = Math.exp(xv[o + d] - m);
-      s += out[o + d];
-    }
-    for (let d = 0; d < D; d++) out[o + d] /= s;
-  }
-  return record(new Tensor(out, x.shape), 'softmax', [xc], (g) => {
-    const gx = new Float32Array(g.length);
-    for (let o = 0; o < g.length; o += D) {
-      let dot = 0;
-      for (let d = 0; d < D; d++) dot += g[o + d] * out[o + d];
-      for (let d = 0; d < D; d++) gx[o + d] = out[o + d] * (g[o + d] - dot);
-    }
-    return [gx];
-  });
-}
-
-/** Concatenation along `dim`. */
-export function cat(xs: Tensor[], dim: number): Tensor {
-  if (xs.length === 0) throw new ValueError('cat: needs at least one tensor');
-  const k = normDim('cat', dim, xs[0].ndim);
-  const shape = [...xs[0].shape];
-  shape[k] = xs.reduce((s, t) => s + t.shape[k], 0);
-  const outer = numelOf(shape.slice(0, k));
-  const inner = numelOf(shape.slice(k + 1));
-  const cs = xs.map(contiguous);
-  const out = new Float32Array(numelOf(shape));
-  let at = 0;
-  const offsets: number[] = [];
-  for (const c of cs) {
-    const v = c.values();
-    const w = c.shape[k] * inner;
-    offsets.push(at);
-    for (let o = 0; o < outer; o++) out.set(v.subarray(o * w, o * w + w), o * shape[k] * inner + at);
-    at += w;
-  }
-  return record(new Tensor(out, shape), 'cat', cs, (g) =>
-    cs.map((c, i) => {
-      const w = c.shape[k] * inner;
-      const gx = new Float32Array(c.numel);
-      for (let o = 0; o < outer; o++)
-        gx.set(g.subarray(o * shape[k] * inner + offsets[i], o * shape[k] * inner + offsets[i] + w), o * w);
-      return gx;
-    }),
-  );
-}
-
-/** Splits `dim` into pieces of the given sizes (views). */
-export function split(x: Tensor, sizes: number | number[], dim: number): Tensor[] {
-  const k = normDim('split', dim, x.ndim);
-  const n = x.shape[k];
-  const list =
-    typeof sizes === 'number'
-      ? Array.from({ length: Math.ceil(n / sizes) }, (_, i) => Math.min(sizes, n - i * sizes))
-      : sizes;
-  if (list.reduce((a, b) => a + b, 0) !== n)
-    throw new ShapeError(`split: sizes [${list.join(', ')}] do not add up to dim ${k} of ${fmtShape(x.shape)}`);
-  let at = 0;
-  return list.map((s) => {
-    const v = narrowView(x, k, at, s);
-    at += s;
-    return v;
-  });
-}
-
-function reduceDims(x: Tensor, dims: number | number[] | undefined, keepdim: boolean) {
-  const list =
-    dims === undefined
-      ? x.shape.map((_, i) => i)
-      : (Array.isArray(dims) ? dims : [dims]).map((d) => normDim('sum', d, x.ndim));
-  const keepShape = x.shape.map((s, i) => (list.includes(i) ? 1 : s));
-  const outShape = keepdim ? keepShape : x.shape.filter((_, i) => !list.includes(i));
-  const xStr = contiguousStrides(x.shape);
-  const oStr = contiguousStrides(keepShape);
-  const map = new Int32Array(x.numel);
-  for (let i = 0; i < x.numel; i++) {
-    let o = 0;
-    for (let d = 0; d < x.ndim; d++) {
-      const c = Math.floor(i / xStr[d]) % x.shape[d];
-      if (keepShape[d] !== 1) o += c * oStr[d];
-    }
-    map[i] = o;
-  }
-  return { outShape, map, count: x.numel / Math.max(numelOf(keepShape), 1) };
-}
-
-/** Sum over `dims` (all when omitted). */
-export function sum(x: Tensor, dims?: number | number[], keepdim = false): Tensor {
-  const { outShape, map } = reduceDims(x, dims, keepdim);
-  const xc = contiguous(x);
-  const xv = xc.values();
-  const out = new Float32Array(numelOf(outShape));
-  for (let i = 0; i < xv.length; i++) out[map[i]] += xv[i];
-  return record(new Tensor(out, outShape), 'sum', [xc], (g) => {
-    const gx = new Float32Array(xv.length);
-    for (let i = 0; i < xv.length; i++) gx[i] = g[map[i]];
-    return [gx];
-  });
-}
-
-/** Mean over `dims` (all when omitted). */
-export function mean(x: Tensor, dims?: number | number[], keepdim = false): Tensor {
-  const { count } = reduceDims(x, dims, keepdim);
-  const s = sum(x, dims, keepdim);
-  return mulScalar(s, 1 / count);
-}
-
-const mulScalar = (x: Tensor, c: number): Tensor => mulOp(x, c);
 
 /** PyTorch `gather`: out[i][j] = x[i][index[i][j]] along `dim`; index has the output's shape. */
 export function gather(x: Tensor, dim: number, index: Int32Array, indexShape: number[]): Tensor {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../errors.js';
 import { tensor } from '../tensor.js';
 import { checkOp, type RefInput, randTensor } from '../testing/gradcheck.js';
-import { add, div, mul, sub } from './binary.js';
+import { add, div, maximum, minimum, mul, sub } from './binary.js';
 import { transpose } from './view.js';
 
 // Reference: broadcast by explicit index arithmetic in float64.
@@ -34,6 +34,8 @@ const cases: [string, (a: never, b: never) => never, (x: number, y: number) => n
   ['sub', sub as never, (x, y) => x - y],
   ['mul', mul as never, (x, y) => x * y],
   ['div', div as never, (x, y) => x / y],
+  ['maximum', maximum as never, Math.max],
+  ['minimum', minimum as never, Math.min],
 ];
 
 describe.each(cases)('%s', (_name, op, f) => {
@@ -78,5 +80,30 @@ describe('binary op errors', () => {
   it('propagates NaN rather than hiding it', () => {
     const a = tensor(Float32Array.of(Number.NaN, 1), [2]);
     expect(Array.from(mul(a, 2).toFloat32Array())).toEqual([Number.NaN, 2]);
+  });
+});
+
+describe('maximum / minimum', () => {
+  it('send the gradient to a on ties and to the larger (smaller) side otherwise', () => {
+    const a = tensor(Float32Array.of(1, 2, 3), [3]).requiresGrad_();
+    const b = tensor(Float32Array.of(1, 5, 0), [3]).requiresGrad_();
+    maximum(a, b).backward(tensor(Float32Array.of(1, 1, 1), [3]));
+    expect(Array.from(a.grad!.toFloat32Array())).toEqual([1, 0, 1]);
+    expect(Array.from(b.grad!.toFloat32Array())).toEqual([0, 1, 0]);
+    a.grad = null;
+    b.grad = null;
+    minimum(a, b).backward(tensor(Float32Array.of(1, 1, 1), [3]));
+    expect(Array.from(a.grad!.toFloat32Array())).toEqual([1, 1, 0]);
+    expect(Array.from(b.grad!.toFloat32Array())).toEqual([0, 0, 1]);
+  });
+  it('propagate NaN from either side', () => {
+    const a = tensor(Float32Array.of(Number.NaN, 1), [2]);
+    const b = tensor(Float32Array.of(0, Number.NaN), [2]);
+    expect(maximum(a, b).toFloat32Array().every(Number.isNaN)).toBe(true);
+    expect(minimum(a, b).toFloat32Array().every(Number.isNaN)).toBe(true);
+  });
+  it('clamp from below with a number (leaky floor)', () => {
+    const a = tensor(Float32Array.of(-2, 0.5), [2]);
+    expect(Array.from(maximum(a, 0).toFloat32Array())).toEqual([0, 0.5]);
   });
 });

@@ -1,12 +1,14 @@
 /**
- * add / sub / mul / div with broadcasting, over any strided views (no copy of non-contiguous inputs).
- * Gradients: d(a±b) = g, ±g; d(ab) = g·b, g·a; d(a/b) = g/b, −g·a/b²; each summed over the input's broadcast dims.
+ * add / sub / mul / div / maximum / minimum with broadcasting, over any strided views (no copy of non-contiguous inputs).
+ * Gradients: d(a±b) = g, ±g; d(ab) = g·b, g·a; d(a/b) = g/b, −g·a/b²; maximum / minimum send g to the winning side
+ * (to a on ties, like torch's first-wins convention for this contract); each summed over the input's broadcast dims.
  * A number operand is treated as a 0-d tensor.
  */
 import { record } from '../autograd/node.js';
 import { kernel } from '../native.js';
 import { numelOf, scalar, Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, gradStrides } from './broadcast.js';
+import { tensorOrScalar } from './validate.js';
 
 type Buf = Float32Array;
 const binaryForward =
@@ -32,12 +34,12 @@ const binaryBackward =
     ) => void
   >('binaryBackward');
 
-const OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+const OPS = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 } as const;
 type BinaryName = keyof typeof OPS;
 
 function binary(name: BinaryName, a: Tensor | number, b: Tensor | number): Tensor {
-  const x = typeof a === 'number' ? scalar(a) : a;
-  const y = typeof b === 'number' ? scalar(b) : b;
+  const x = tensorOrScalar(name, 'a', a, scalar);
+  const y = tensorOrScalar(name, 'b', b, scalar);
   const shape = broadcastShapes(name, x.shape, y.shape);
   const xs = broadcastStrides(x.shape, x.strides, shape);
   const ys = broadcastStrides(y.shape, y.strides, shape);
@@ -64,3 +66,7 @@ export const sub = (a: Tensor | number, b: Tensor | number): Tensor => binary('s
 export const mul = (a: Tensor | number, b: Tensor | number): Tensor => binary('mul', a, b);
 /** a / b (elementwise), broadcasting. */
 export const div = (a: Tensor | number, b: Tensor | number): Tensor => binary('div', a, b);
+/** Elementwise max(a, b), broadcasting; NaN propagates; on ties the gradient goes to a. */
+export const maximum = (a: Tensor | number, b: Tensor | number): Tensor => binary('maximum', a, b);
+/** Elementwise min(a, b), broadcasting; NaN propagates; on ties the gradient goes to a. */
+export const minimum = (a: Tensor | number, b: Tensor | number): Tensor => binary('minimum', a, b);

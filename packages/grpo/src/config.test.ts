@@ -1,0 +1,91 @@
+import { AhaError } from '@aha/core';
+import { describe, expect, it } from 'vitest';
+import { GrpoConfigSchema, grpoConfigJsonSchema, parseGrpoConfig } from './config.js';
+
+describe('GrpoConfig', () => {
+  it('defaults come from the R1 paper where it gives them', () => {
+    const c = parseGrpoConfig({});
+    expect(c).toMatchObject({
+      groupSize: 16,
+      promptsPerStep: 32,
+      stepsPerRollout: 16,
+      numIterations: 1,
+      temperature: 1,
+      maxCompletionLength: 32768,
+      learningRate: 3e-6,
+      beta: 0.001,
+      epsilonLow: 10,
+      epsilonHigh: 10,
+      refModelSyncSteps: 400,
+      maxSteps: 10400,
+      lossType: 'grpo',
+      advantageScale: 'std',
+      rewardWeights: { accuracy: 1, format: 1 },
+      rollout: { backend: 'local' },
+    });
+  });
+
+  it('keeps user values and defaults the rest, including nested remote rollout', () => {
+    const c = parseGrpoConfig({
+      groupSize: 4,
+      lossType: 'dr_grpo',
+      rollout: { backend: 'remote', baseUrl: 'http://127.0.0.1:8000', model: 'tiny' },
+    });
+    expect(c.groupSize).toBe(4);
+    expect(c.lossType).toBe('dr_grpo');
+    expect(c.rollout).toEqual({
+      backend: 'remote',
+      baseUrl: 'http://127.0.0.1:8000',
+      model: 'tiny',
+      timeoutMs: 600000,
+      maxRetries: 3,
+    });
+  });
+
+  it('rejects bad values and unknown keys with a config error naming each path', () => {
+    try {
+      parseGrpoConfig({ groupSize: 1, lossType: 'ppo', topP: 0, grupSize: 8, rollout: { backend: 'remote' } });
+      expect.unreachable();
+    } catch (err) {
+      expect(AhaError.is(err, 'config')).toBe(true);
+      const msg = (err as Error).message;
+      expect(msg).toMatch(/groupSize:/);
+      expect(msg).toMatch(/lossType:/);
+      expect(msg).toMatch(/topP:/);
+      expect(msg).toMatch(/grupSize/); // typo caught by the strict object
+      expect(msg).toMatch(/rollout\.baseUrl/);
+    }
+  });
+
+  it('rejects empty stop strings', () => {
+    expect(() => parseGrpoConfig({ stop: [''] })).toThrow(/stop: stop strings must be non-empty/);
+  });
+
+  it('every field has a description (the docs) — checked on the schema itself', () => {
+    const shape = GrpoConfigSchema.shape;
+    for (const [key, field] of Object.entries(shape)) {
+      expect(field.description, key).toBeTruthy();
+    }
+  });
+
+  it('exports a JSON Schema with descriptions and defaults for every property', () => {
+    const js = grpoConfigJsonSchema() as {
+      type: string;
+      properties: Record<string, { description?: string; default?: unknown }>;
+      required?: string[];
+      additionalProperties?: boolean;
+    };
+    expect(js.type).toBe('object');
+    expect(js.additionalProperties).toBe(false);
+    expect(js.required ?? []).toEqual([]); // input side: everything optional
+    const props = Object.entries(js.properties);
+    expect(props.length).toBe(Object.keys(GrpoConfigSchema.shape).length);
+    for (const [key, p] of props) {
+      expect(p.description, key).toBeTruthy();
+      expect(p.default, key).not.toBeUndefined();
+    }
+    expect(js.properties.beta.default).toBe(0.001);
+    expect(js.properties.beta.description).toMatch(/β/);
+    expect(js.properties.groupSize.description).toMatch(/^G/);
+  });
+});

@@ -1,0 +1,104 @@
+/**
+ * Multi-digit addition: the smallest verifiable task for R1-Zero in miniature. Operands are digit strings, so any
+ * length works exactly (no 2^53 limit). An optional reference completion shows the schoolbook method digit by digit
+ * with carries inside `<think>`, then the sum in `<answer>` — usable as cold-start SFT data (R1 §2.3.1 in spirit) or
+ * to check a format reward.
+ *
+ * Left out: negative numbers and other operations (Countdown covers those).
+ */
+import { ValueError } from '@aha/core';
+import { createRng, type Rng } from '../data/prng.js';
+import { checkGenerateOptions, drawDistinct, extractAnswer, type GenerateOptions } from './common.js';
+
+/** A generated addition problem. */
+export interface AdditionRow {
+  prompt: string;
+  /** The sum, in decimal without leading zeros. */
+  solution: string;
+  task: 'addition';
+  /** The two operands as decimal strings. */
+  operands: [string, string];
+  /** Reference completion `<think>…</think>\n<answer>…</answer>` (when `trace` is on). */
+  completion?: string;
+  [column: string]: unknown;
+}
+
+/** Options for {@link generateAddition}. */
+export interface AdditionOptions extends GenerateOptions {
+  /** Digits per operand, sampled per operand in [min, max] (default 2..4). */
+  digits?: { min: number; max: number };
+  /** Add a `completion` column with the digit-by-digit carry trace (default false). */
+  trace?: boolean;
+}
+
+function randomOperand(rng: Rng, digits: number): string {
+  if (digits === 1) return String(rng.int(10));
+  let s = String(rng.range(1, 9));
+  for (let i = 1; i < digits; i++) s += String(rng.int(10));
+  return s;
+}
+
+/** Sum of two non-negative decimal strings, and the schoolbook trace (right to left, one line per column). */
+export function addDigits(a: string, b: string): { sum: string; steps: string[] } {
+  if (!/^\d+$/.test(a) || !/^\d+$/.test(b))
+    throw new ValueError(`addDigits: operands must be digit strings, got '${a}', '${b}'`);
+  const steps: string[] = [];
+  let carry = 0;
+  let out = '';
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const da = i < a.length ? Number(a[a.length - 1 - i]) : 0;
+    const db = i < b.length ? Number(b[b.length - 1 - i]) : 0;
+    const s = da + db + carry;
+    const terms = carry ? `${da} + ${db} + ${carry}` : `${da} + ${db}`;
+    carry = s >= 10 ? 1 : 0;
+    out = String(s % 10) + out;
+    steps.push(`${ordinal(i + 1)} digit from the right: ${terms} = ${s}, write ${s % 10}, carry ${carry}.`);
+  }
+  if (carry) {
+    out = '1' + out;
+    steps.push('The last carry 1 becomes the leading digit.');
+  }
+  const sum = out.replace(/^0+(?=\d)/, '');
+  return { sum, steps };
+}
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? 'th' : (['th', 'st', 'nd', 'rd'][n % 10] ?? 'th');
+  return `${n}${s}`;
+}
+
+/** Generate `count` distinct addition problems of one split, deterministically from `seed`. */
+export function generateAddition(opts: AdditionOptions): AdditionRow[] {
+  const o = checkGenerateOptions('generateAddition', opts);
+  const { min, max } = opts.digits ?? { min: 2, max: 4 };
+  if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max < min) {
+    throw new ValueError(
+      `generateAddition: digits must be integers with 1 <= min <= max, got {min: ${min}, max: ${max}}`,
+    );
+  }
+  const rng = createRng(o.seed);
+  return drawDistinct('generateAddition', o, () => {
+    const a = randomOperand(rng, rng.range(min, max));
+    const b = randomOperand(rng, rng.range(min, max));
+    // a + b and b + a are the same problem: one key, so they share a split.
+    const key = BigInt(a) <= BigInt(b) ? `${a}+${b}` : `${b}+${a}`;
+    const { sum, steps } = addDigits(a, b);
+    const row: AdditionRow = { prompt: `What is ${a} + ${b}?`, solution: sum, task: 'addition', operands: [a, b] };
+    if (opts.trace) {
+      const think = [`Add ${a} and ${b} column by column.`, ...steps, `So ${a} + ${b} = ${sum}.`].join('\n');
+      row.completion = `<think>\n${think}\n</think>\n<answer>${sum}</answer>`;
+    }
+    return { key, value: row };
+  });
+}
+
+/**
+ * 1 when the completion's last `<answer>` holds the sum (an integer, leading zeros and surrounding spaces allowed),
+ * else 0. Text around the number inside the tags ("= 42", "42.") does not count — the task asks for the number.
+ */
+export function scoreAddition(completion: string, row: Pick<AdditionRow, 'solution'>): 0 | 1 {
+  const ans = extractAnswer(completion);
+  if (ans === null || !/^\d+$/.test(ans)) return 0;
+  return ans.replace(/^0+(?=\d)/, '') === row.solution ? 1 : 0;
+}
