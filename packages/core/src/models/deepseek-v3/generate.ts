@@ -63,7 +63,7 @@ export type GenerateOptions = z.input<typeof GenerateOptionsSchema>;
 export interface Generation {
   /** Completion tokens only (the stop token/sequence included when it ended the completion). */
   tokens: number[];
-  /** log p(token) under the temperature-scaled model distribution (before top-k/top-p), per completion token. */
+  /** log p(token) under the temperature-scaled distribution (τ = 1 when greedy), before top-k/top-p filtering. */
   logprobs: number[];
   /** 'stop' when a stop token/sequence ended it, 'length' when maxNewTokens did. */
   finishReason: 'stop' | 'length';

@@ -18,7 +18,6 @@ import {
   add,
   cat,
   expand,
-  linear,
   matmul,
   mul,
   reshape,
@@ -135,6 +134,6 @@ export class DeepseekV3Attention extends Module {
       out = matmul(matmul(probs, latK), transpose(wUV, -2, -1)); // [B, H, T, C] → [B, H, T, Dv]
     }
     const merged = reshape(transpose(out, 1, 2), [B, T, H * Dv]); // [B, T, H·Dv]
-    return linear(merged, this.o_proj.weight, this.o_proj.bias); // [B, T, D]
+    return this.o_proj.forward(merged); // [B, T, D]
   }
 }
