@@ -37,7 +37,12 @@ function findNodeGyp() {
   }
 }
 
-const force = process.argv.includes('--force');
+// `node-gyp build` reuses the generated Makefile, whose source list is fixed at configure time: a new op file needs
+// a full rebuild, so the list the Makefile was generated from is kept beside it and compared.
+const sourcesStamp = path.join(root, 'build', 'sources.txt');
+const sources = require('./sources.cjs');
+const sourcesChanged = !fs.existsSync(sourcesStamp) || fs.readFileSync(sourcesStamp, 'utf8') !== sources;
+const force = process.argv.includes('--force') || sourcesChanged;
 const stale = !fs.existsSync(addon) || fs.statSync(addon).mtimeMs < newestSource();
 if (!force && !stale) process.exit(0);
 
@@ -51,3 +56,4 @@ if (result.status !== 0) {
   process.stderr.write('@aha/native: build failed; see the compiler output above.\n');
   process.exit(result.status ?? 1);
 }
+fs.writeFileSync(sourcesStamp, sources);

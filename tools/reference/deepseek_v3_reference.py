@@ -12,9 +12,9 @@ HF semantics followed (each one is something an implementation can get wrong):
   * Embedding -> L decoder layers (pre-norm residual: x += attn(input_layernorm(x)); x += mlp(post_attention_layernorm(x)))
     -> model.norm -> lm_head (lm_head = embed_tokens when tie_word_embeddings). No bias anywhere unless attention_bias,
     which adds a bias to q_a_proj, kv_a_proj_with_mqa and o_proj only (q_proj / q_b_proj / kv_b_proj never have one).
-  * RMSNorm: w * x / sqrt(mean(x^2) + eps), computed in float32 in HF (float64 here). eps = rms_norm_eps, also for
-    q_a_layernorm and kv_a_layernorm (HF builds those with the default 1e-6: identical for every config written here,
-    which all use rms_norm_eps = 1e-6).
+  * RMSNorm: w * x / sqrt(mean(x^2) + eps), computed in float32 in HF (float64 here). eps = rms_norm_eps for the
+    layer norms and model.norm, but always 1e-6 for q_a_layernorm and kv_a_layernorm (HF and DeepSeek construct those
+    two with the class default, ignoring rms_norm_eps).
   * MLA: q = q_proj(x) or q_b_proj(q_a_layernorm(q_a_proj(x))), viewed [B, T, H, nope + rope], split nope | rope.
     kv_a_proj_with_mqa(x) splits into the latent [kv_lora_rank] | k_rot [rope]; kv_b_proj(kv_a_layernorm(latent)) is
     viewed [B, T, H, nope + v] and split k_nope | v. k_rot is one head shared by all heads.
@@ -23,8 +23,9 @@ HF semantics followed (each one is something an implementation can get wrong):
     rope_interleave=False: rotate-half RoPE on x as stored. q = cat(q_nope, q_rot), k = cat(k_nope, k_rot) per head.
   * inv_freq: theta^(-2i/d), or with rope_scaling type yarn: interp = extrap / factor, ramp over the correction range
     [floor(low), ceil(high)] from beta_fast/beta_slow and original_max_position_embeddings (clamped to [0, d-1], +0.001
-    when equal), inv = interp * ramp + extrap * (1 - ramp); cos/sin multiplied by attention_factor =
-    mscale(s, mscale) / mscale(s, mscale_all_dim) if both non-zero else mscale(s), mscale(s, m) = 0.1 m ln s + 1 (s > 1).
+    when equal), inv = interp * ramp + extrap * (1 - ramp); cos/sin multiplied by attention_factor = the config's
+    attention_factor if set, else mscale(s, mscale) / mscale(s, mscale_all_dim) if both non-zero, else mscale(s);
+    mscale(s, m) = 0.1 m ln s + 1 (s > 1).
     `factor` is read from the config (current HF); every config here has factor = max_pos / original_max_pos as well.
     Angles: positions (float32) * inv_freq (float32) in float32, as HF; the rest in float64.
   * Softmax scale = (nope + rope)^-0.5, times mscale(factor, mscale_all_dim)^2 when rope_scaling has a non-zero
@@ -44,6 +45,7 @@ Numbers: the forward runs in float64 on the exact stored weight values (bf16/f16
 reference uses the rounded values), logits are saved as F32.
 
 Self-checks (run on every invocation, they assert): naive masked attention == a per-query loop over the prefix;
+naive MLA (expand k/v with kv_b) == DeepSeek's absorbed MLA (attend in the latent space, kv_b viewed [H, nope+v, r]);
 HF interleaved RoPE gives the same q.k as DeepSeek's complex-number RoPE (inference/model.py form); rotated q.k depends
 only on the relative position when attention_factor = 1; batched MoE (HF expert-mask loop) == a dense per-token loop;
 the bias and the group limit each change at least one routing decision in every MoE fixture; causality (changing a
@@ -213,6 +215,10 @@ def read_safetensors(path):
 # -------------------------------------------------------------------------------------------------------- the model
 
 
+LATENT_NORM_EPS = 1e-6  # HF DeepseekV3RMSNorm default, used for q_a_layernorm / kv_a_layernorm
+CHECK_ABSORB = True
+
+
 def rms_norm(x, w, eps):
     return w * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True) + eps))
 
@@ -235,7 +241,9 @@ def rope_inv_freq(c):
         return 1.0 / pos_freqs, 1.0
     s = rs["factor"]
     m, mall = rs.get("mscale"), rs.get("mscale_all_dim")
-    att = mscale_of(s, m) / mscale_of(s, mall) if (m and mall) else mscale_of(s)
+    att = rs.get("attention_factor")
+    if att is None:
+        att = mscale_of(s, m) / mscale_of(s, mall) if (m and mall) else mscale_of(s)
     bf, bs = rs.get("beta_fast") or 32, rs.get("beta_slow") or 1
     orig = rs["original_max_position_embeddings"]
 
@@ -295,18 +303,18 @@ def causal_attention(q, k, v, scale):
 def attention(c, w, p, x, cos, sin):
     B, T, _ = x.shape
     H, nope, rope, dv = c["num_attention_heads"], c["qk_nope_head_dim"], c["qk_rope_head_dim"], c["v_head_dim"]
-    eps = c["rms_norm_eps"]
     a = p + ".self_attn."
     if c["q_lora_rank"] is None:
         q = linear(x, w[a + "q_proj.weight"])
     else:
         qa = linear(x, w[a + "q_a_proj.weight"], w.get(a + "q_a_proj.bias"))
-        q = linear(rms_norm(qa, w[a + "q_a_layernorm.weight"], eps), w[a + "q_b_proj.weight"])
+        q = linear(rms_norm(qa, w[a + "q_a_layernorm.weight"], LATENT_NORM_EPS), w[a + "q_b_proj.weight"])
     q = q.view(B, T, H, nope + rope).transpose(1, 2)  # [B, H, T, nope + rope]
     q_pass, q_rot = q.split([nope, rope], -1)
     kv = linear(x, w[a + "kv_a_proj_with_mqa.weight"], w.get(a + "kv_a_proj_with_mqa.bias"))
     latent, k_rot = kv.split([c["kv_lora_rank"], rope], -1)  # [B, T, r], [B, T, rope]
-    kvb = linear(rms_norm(latent, w[a + "kv_a_layernorm.weight"], eps), w[a + "kv_b_proj.weight"])
+    latent = rms_norm(latent, w[a + "kv_a_layernorm.weight"], LATENT_NORM_EPS)
+    kvb = linear(latent, w[a + "kv_b_proj.weight"])
     kvb = kvb.view(B, T, H, nope + dv).transpose(1, 2)
     k_pass, v = kvb.split([nope, dv], -1)
     k_rot = k_rot.view(B, 1, T, rope)
@@ -314,6 +322,14 @@ def attention(c, w, p, x, cos, sin):
     k_rot = apply_rope(k_rot, cos, sin, c["rope_interleave"]).expand(B, H, T, rope)
     qs, ks = torch.cat([q_pass, q_rot], -1), torch.cat([k_pass, k_rot], -1)
     o = causal_attention(qs, ks, v, softmax_scale(c))  # [B, H, T, dv]
+    if CHECK_ABSORB:  # DeepSeek inference/model.py "absorb" MLA: attend in the latent space, never expand k/v
+        wkv_b = w[a + "kv_b_proj.weight"].view(H, nope + dv, c["kv_lora_rank"])  # [H, nope + dv, r]
+        q_lat = torch.einsum("bhtd,hdr->bhtr", q_pass, wkv_b[:, :nope])  # [B, H, T, r]
+        s_ = torch.einsum("bhtr,bsr->bhts", q_lat, latent) + q_rot @ k_rot[:, 0:1].transpose(-1, -2)
+        s_ = (s_ * softmax_scale(c)).masked_fill(torch.triu(torch.ones(T, T, dtype=torch.bool), 1), float("-inf"))
+        o_abs = torch.einsum("bhts,bsr->bhtr", torch.softmax(s_, -1), latent)
+        o_abs = torch.einsum("bhtr,hdr->bhtd", o_abs, wkv_b[:, nope:])
+        assert torch.allclose(o, o_abs, atol=1e-10), "naive MLA != absorbed MLA"
     o = o.transpose(1, 2).reshape(B, T, H * dv)
     return linear(o, w[a + "o_proj.weight"], w.get(a + "o_proj.bias"))
 
@@ -464,7 +480,7 @@ FIXTURE_SPECS = {
                                                       beta_fast=32, beta_slow=1, mscale=1.0, mscale_all_dim=0.8))),
     # all-dense layers, tied embeddings, no shared experts, float16 file.
     "tiny-dense-tied-f16": dict(dtype="F16", seed=14, config=dict(
-        BASE, first_k_dense_replace=2, tie_word_embeddings=True, n_shared_experts=0)),
+        BASE, first_k_dense_replace=2, tie_word_embeddings=True, n_shared_experts=0, rms_norm_eps=1e-5)),
 }
 
 

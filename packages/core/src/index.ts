@@ -7,11 +7,46 @@ import './autograd/engine.js';
 export { backward } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad, setGradEnabled } from './autograd/node.js';
 export { AhaError, type AhaErrorCode, DTypeError, IndexError, ShapeError, ValueError } from './errors.js';
+export { writeFileAtomic } from './io/atomic.js';
+export {
+  DEFAULT_MAX_SHARD_BYTES,
+  type FloatDType,
+  INDEX_FILE,
+  MAX_HEADER_BYTES,
+  parseSafetensorsHeader,
+  readSafetensors,
+  readSafetensorsIndex,
+  SafetensorsCheckpoint,
+  SafetensorsError,
+  type SafetensorsErrorReason,
+  SafetensorsFile,
+  type SafetensorsHeader,
+  SINGLE_FILE,
+  type TensorInfo,
+  type TensorToWrite,
+  writeSafetensors,
+  writeSafetensorsCheckpoint,
+} from './io/safetensors.js';
+export {
+  ConfigError,
+  type DeepseekV3Config,
+  type DeepseekV3ConfigInput,
+  DeepseekV3ConfigSchema,
+  DeepseekV3ConfigShape,
+  deepseekV3ConfigToJson,
+  isMoeLayer,
+  parseDeepseekV3Config,
+  qkHeadDim,
+  readDeepseekV3Config,
+  type YarnRopeScaling,
+  YarnRopeScalingSchema,
+} from './models/deepseek-v3/config.js';
 export {
   type GenerateOptions,
   GenerateOptionsSchema,
   type Generation,
 } from './models/deepseek-v3/generate.js';
+export { deepseekV3HfParams, deepseekV3ParamCount, type HfInit, type HfParam } from './models/deepseek-v3/hf-names.js';
 export { LatentKvCache } from './models/deepseek-v3/kv-cache.js';
 export type { AttentionImpl } from './models/deepseek-v3/mla.js';
 export {
@@ -24,6 +59,13 @@ export {
   type Model,
 } from './models/deepseek-v3/model.js';
 export { selectExperts } from './models/deepseek-v3/moe.js';
+export {
+  ropeInvFreq,
+  ropeTables,
+  softmaxScale,
+  yarnCorrectionRange,
+  yarnGetMscale,
+} from './models/deepseek-v3/rope.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
@@ -31,8 +73,25 @@ export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/mo
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
 export { cat, split } from './ops/cat.js';
 export { contiguous } from './ops/copy.js';
+// Linear algebra, indexing, normalisation, rotary embedding and fused losses (the model's hot paths).
+export {
+  type CrossEntropyOptions,
+  crossEntropy,
+  type TemperatureOptions,
+  tokenEntropy,
+  tokenLogprobs,
+} from './ops/cross-entropy.js';
+export { embedding } from './ops/embedding.js';
+export { gather } from './ops/gather.js';
+export { indexSelect } from './ops/index-select.js';
+export { linear } from './ops/linear.js';
+export { matmul } from './ops/matmul.js';
 export { max, mean, sum } from './ops/reduce.js';
+export { rmsNorm } from './ops/rms-norm.js';
+export { type RopeLayout, rope } from './ops/rope.js';
+export { scatterAdd } from './ops/scatter-add.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
+export { topk } from './ops/topk.js';
 export { abs, clamp, exp, log, neg, pow, relu, rsqrt, sigmoid, silu, sqrt, square, tanh } from './ops/unary.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';
 export { maskedFill, where } from './ops/where.js';
@@ -51,3 +110,16 @@ export {
 } from './optim/schedule.js';
 export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
+export {
+  BYTE_LEVEL_ADDED_TOKENS,
+  BYTE_LEVEL_CHAT_TEMPLATE,
+  byteToUnicode,
+  createByteLevelTokenizer,
+} from './tokenizers/byte-level.js';
+export {
+  type ChatMessage,
+  type ChatTemplateOptions,
+  HfTokenizer,
+  loadTokenizer,
+  type Tokenizer,
+} from './tokenizers/tokenizer.js';

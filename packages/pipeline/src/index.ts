@@ -1,2 +1,62 @@
 /** @aha/pipeline — Recipes (R1-Zero, R1 four stages, distillation) as composable stages, the aha CLI, configs, progress and the HTML report. */
-export {};
+
+export { INIT_FILES, initProject } from './cli/init.js';
+export { type CliIo, EXIT, main, runCli } from './cli/main.js';
+export {
+  COMMANDS,
+  type CommandContext,
+  type CommandHandler,
+  type CommandInput,
+  type CommandName,
+  type CommandResult,
+  clearRegistry,
+  getCommand,
+  getRecipe,
+  listRecipes,
+  type RecipeHandler,
+  registerCommand,
+  registerRecipe,
+} from './cli/registry.js';
+export { ConfigError } from './config/errors.js';
+export { describeValue, formatPath, formatZodIssues } from './config/format-issues.js';
+export { type LoadedConfig, loadConfig, parseConfig } from './config/load.js';
+export {
+  AhaConfig,
+  configJsonSchema,
+  createConfigSchema,
+  RewardSpec,
+  registerStageSchema,
+  STAGE_KEYS,
+  type StageKey,
+} from './config/schema.js';
+export { CONFIG_SCHEMA_FILE, configSchemaText, writeConfigSchemaFile } from './config/schema-file.js';
+export {
+  createMetricsWriter,
+  type MetricsLog,
+  type MetricsWriter,
+  parseMetricsJsonl,
+  readMetricsFile,
+  type SkippedLine,
+} from './metrics/jsonl.js';
+export { normalizeStepMetrics } from './metrics/normalize.js';
+export {
+  MeanStd,
+  MetricsSample,
+  REFLECTION_WORDS,
+  type ReflectionWord,
+  StepMetricsRecord,
+} from './metrics/schema.js';
+export {
+  compact,
+  createProgressReporter,
+  formatDuration,
+  isCi,
+  type ProgressMode,
+  type ProgressOptions,
+  type ProgressReporter,
+  resolveProgressMode,
+} from './progress/reporter.js';
+export { buildCharts, type ChartSeries, type ChartSpec, PALETTE, REQUIRED_CHART_IDS } from './report/charts.js';
+export { escapeHtml, jsonForScript } from './report/escape.js';
+export { type ReportOptions, renderReport } from './report/html.js';
+export { METRICS_FILE, REPORT_FILE, type ReportResult, writeReport } from './report/write.js';

@@ -10,15 +10,15 @@
  * Reading streams one tensor at a time with positioned `fs` reads into the destination Float32Array (F32 straight in,
  * BF16/F16 through one 16-bit buffer of that tensor), so a checkpoint is never held twice in memory. Writing is
  * deterministic (`__metadata__: { format: 'pt' }` first, then tensors sorted by name, data in that order, header padded
- * with spaces to 8 bytes) and atomic (a temp file in the same folder, fsync, rename).
+ * with spaces to 8 bytes) and atomic (`writeFileAtomic`: a temp file in the same folder, fsync, rename).
  *
  * Leaves out: reading dtypes other than F32/BF16/F16 (the header still validates them), memory-mapping, big-endian hosts.
  */
-import { randomBytes } from 'node:crypto';
-import { type FileHandle, mkdir, open, readFile, rename, rm, stat } from 'node:fs/promises';
+import { type FileHandle, open, readFile, rm, stat } from 'node:fs/promises';
 import { endianness } from 'node:os';
-import { basename, dirname, join } from 'node:path';
+import { basename, join } from 'node:path';
 import { AhaError, DTypeError } from '../errors.js';
+import { writeFileAtomic } from './atomic.js';
 import { bf16ToF32, f16ToF32, f32ToBf16, f32ToF16 } from './half.js';
 
 /** Why a safetensors file or index was refused. */
@@ -304,23 +304,6 @@ function encode(t: TensorToWrite, dtype: FloatDType): Uint8Array {
   return new Uint8Array(words.buffer);
 }
 
-/** Writes `data` to `path` through a temp file in the same folder + fsync + rename, so readers never see half a file. */
-async function atomicWrite(path: string, write: (fh: FileHandle) => Promise<void>): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'wx');
-  try {
-    await write(fh);
-    await fh.sync();
-    await fh.close();
-  } catch (err) {
-    await fh.close().catch(() => {});
-    await rm(tmp, { force: true });
-    throw err;
-  }
-  await rename(tmp, path);
-}
-
 /**
  * Writes one safetensors file: `__metadata__` first, tensors sorted by name, data in that order, stored as `dtype`.
  * @param options.dtype storage dtype (default F32); BF16/F16 round to nearest even.
@@ -355,7 +338,7 @@ export async function writeSafetensors(
   const headerBytes = Buffer.from(json, 'utf8');
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(headerBytes.length));
-  await atomicWrite(path, async (fh) => {
+  await writeFileAtomic(path, async (fh) => {
     await fh.write(prefix);
     await fh.write(headerBytes);
     for (const [, t] of entries) {
@@ -527,7 +510,7 @@ export async function writeSafetensorsCheckpoint(
     for (const [name] of shards[i]) weightMap[name] = names[i];
   }
   const index = { metadata: { total_size: total }, weight_map: weightMap };
-  await atomicWrite(join(dir, INDEX_FILE), async (fh) => {
+  await writeFileAtomic(join(dir, INDEX_FILE), async (fh) => {
     await fh.write(`${JSON.stringify(index, null, 2)}\n`);
   });
   await rm(join(dir, SINGLE_FILE), { force: true });

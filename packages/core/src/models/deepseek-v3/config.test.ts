@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import { AhaError } from '../../errors.js';
 import {
   type ConfigError,
@@ -146,6 +147,14 @@ describe('DeepseekV3Config', () => {
       .map(([k]) => k);
     expect(missing).toEqual([]);
     expect(Object.keys(inner).length).toBeGreaterThan(40);
+  });
+
+  it('exports a JSON Schema whose descriptions and defaults come from the zod schema', () => {
+    const js = z.toJSONSchema(DeepseekV3ConfigShape, { io: 'input', unrepresentable: 'any' }) as {
+      properties: Record<string, { description?: string; default?: unknown }>;
+    };
+    expect(js.properties.kv_lora_rank).toMatchObject({ default: 512, description: expect.stringMatching(/latent/) });
+    expect(Object.values(js.properties).every((p) => typeof p.description === 'string')).toBe(true);
   });
 
   it('places MoE layers after first_k_dense_replace, every moe_layer_freq-th', () => {

@@ -47,6 +47,11 @@ export const YarnRopeScalingSchema = z
         'mscale applied to every dim: cos/sin denominator, and softmax scale × mscale(s, this)² when non-zero.',
       ),
     truncate: z.boolean().optional().describe('Floor/ceil the correction range to whole dims (HF default true).'),
+    attention_factor: z
+      .number()
+      .positive()
+      .optional()
+      .describe('Overrides the cos/sin attention factor (HF); unset = mscale(s, mscale) / mscale(s, mscale_all_dim).'),
   })
   .describe('YaRN rope scaling; null = plain RoPE.');
 export type YarnRopeScaling = z.infer<typeof YarnRopeScalingSchema>;

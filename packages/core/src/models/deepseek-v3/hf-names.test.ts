@@ -8,11 +8,18 @@ import { deepseekV3HfParams, deepseekV3ParamCount } from './hf-names.js';
 import { ropeInvFreq, softmaxScale } from './rope.js';
 
 const FIXTURES = join(import.meta.dirname, '__fixtures__');
-const fixtures = (await readdir(FIXTURES)).sort();
+const fixtures = (await readdir(FIXTURES, { withFileTypes: true }))
+  .filter((e) => e.isDirectory())
+  .map((e) => e.name)
+  .sort();
 const tmp = await mkdtemp(join(tmpdir(), 'aha-names-'));
 afterAll(() => rm(tmp, { recursive: true, force: true }));
 
 describe('DeepseekV3ForCausalLM name table', () => {
+  it('has the four reference fixtures', () => {
+    expect(fixtures).toEqual(['tiny-dense-tied-f16', 'tiny-qlora-f32', 'tiny-qproj-bf16', 'tiny-yarn-mtp-bf16']);
+  });
+
   it('counts DeepSeek-V3: 671.0B main-model parameters, 684.5B with the MTP module', () => {
     const c = parseDeepseekV3Config({ max_position_embeddings: 163840 });
     expect(deepseekV3ParamCount({ ...c, num_nextn_predict_layers: 0 })).toBe(671_026_419_200);

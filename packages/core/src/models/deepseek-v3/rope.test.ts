@@ -74,6 +74,10 @@ describe('YaRN rope', () => {
     });
     expect(ropeInvFreq(noAll).attentionFactor).toBeCloseTo(0.1 * Math.log(4) + 1, 12); // falls back to mscale(s)
     expect(softmaxScale(noAll)).toBeCloseTo(192 ** -0.5, 12);
+    const forced = parseDeepseekV3Config({
+      rope_scaling: { type: 'yarn', factor: 4, original_max_position_embeddings: 1024, attention_factor: 0.5 },
+    });
+    expect(ropeInvFreq(forced).attentionFactor).toBe(0.5);
   });
 
   it('tables hold cos/sin(pos · inv_freq) × attention factor, [maxPos, d/2] row-major', () => {

@@ -62,9 +62,10 @@ export function ropeInvFreq(config: DeepseekV3Config): { invFreq: Float32Array; 
   }
   const factor = rs.factor;
   const attentionFactor =
-    rs.mscale && rs.mscale_all_dim
+    rs.attention_factor ??
+    (rs.mscale && rs.mscale_all_dim
       ? yarnGetMscale(factor, rs.mscale) / yarnGetMscale(factor, rs.mscale_all_dim)
-      : yarnGetMscale(factor);
+      : yarnGetMscale(factor));
   const [low, highRaw] = yarnCorrectionRange(
     rs.beta_fast || 32,
     rs.beta_slow || 1,

@@ -1,0 +1,14 @@
+/**
+ * The wiring point between the `aha` CLI and the trainers: recipes and stage commands shipped with @aha/pipeline
+ * register here (`registerRecipe('r1-zero', ...)`, `registerCommand('train grpo', ...)`). The trainers are built
+ * in their own packages; until their handlers are registered here the CLI answers "not available" for them, while
+ * `aha report` and `aha init` work on their own. Runs once per process.
+ */
+let registered = false;
+
+/** Registers the built-in handlers (idempotent). */
+export function registerBuiltins(): void {
+  if (registered) return;
+  registered = true;
+  // The recipes (r1-zero, r1, distill) and stage commands register here as their trainers land.
+}

@@ -1,0 +1,363 @@
+/**
+ * The `aha` command line (commander): `run`, `train grpo|sft|rm`, `generate`, `eval`, `report`, `init`. It parses
+ * flags, loads and checks configs, sets up progress and prints results; the work is done by `writeReport`,
+ * `initProject` and the handlers in the registry (trainers register themselves). Exit codes: 0 ok, 1 the command
+ * failed while running, 2 usage or config error. `--json` prints one JSON object on stdout, for scripts.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { AhaError } from '@aha/core';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../config/errors.js';
+import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
+import { configJsonSchema, createConfigSchema } from '../config/schema.js';
+import { createProgressReporter } from '../progress/reporter.js';
+import { METRICS_FILE, writeReport } from '../report/write.js';
+import { registerBuiltins } from './builtins.js';
+import { initProject } from './init.js';
+import {
+  type CommandContext,
+  type CommandName,
+  type CommandResult,
+  getCommand,
+  getRecipe,
+  listRecipes,
+} from './registry.js';
+
+/** Where the CLI reads and writes; the process by default, buffers in tests. */
+export interface CliIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream & { isTTY?: boolean };
+  cwd: string;
+  env: Record<string, string | undefined>;
+}
+
+/** Exit codes of the `aha` command. */
+export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+
+/** A command that exists but has no handler registered in this build. */
+class NotAvailableError extends AhaError {
+  constructor(what: string) {
+    super('state', `${what} is not available: no handler is registered for it in this build of @aha/pipeline`);
+  }
+}
+
+function packageVersion(): string {
+  // Walk up from this file: the same code runs from src/cli/ and from dist/ (where chunks may sit elsewhere).
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    const file = join(dir, 'package.json');
+    if (existsSync(file)) {
+      const pkg = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+      if (pkg.name === '@aha/pipeline') return pkg.version ?? '0.0.0';
+    }
+    dir = dirname(dir);
+  }
+  return '0.0.0';
+}
+
+const int = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got "${value}"`);
+  return n;
+};
+const float = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new InvalidArgumentError(`${name} must be a number, got "${value}"`);
+  return n;
+};
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** Flags shared by every command that runs a model: they override the config file's top-level keys. */
+function runFlags(cmd: Command): Command {
+  return cmd
+    .option('-m, --model <dirOrPreset>', 'model directory (Hugging Face layout) or preset name')
+    .option('-o, --output <dir>', 'run folder for checkpoints, metrics.jsonl and report.html')
+    .option('--seed <n>', 'random seed', int('--seed'));
+}
+
+/** Defaults + config file (when given) + flags, validated; relative paths against the file's folder or the cwd. */
+function configFrom(
+  file: string | undefined,
+  flags: Record<string, unknown>,
+  io: CliIo,
+  recipe?: string,
+): LoadedConfig {
+  const overrides = { recipe, model: flags.model, outputDir: flags.output, seed: flags.seed };
+  if (file) return loadConfig(file, { cwd: io.cwd, overrides });
+  const value = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return parseConfig(value, recipe ? `recipe ${recipe}` : 'command line', io.cwd);
+}
+
+/** `aha run x`: a config file when it names a .json or an existing file; otherwise a recipe name. */
+const isConfigPath = (arg: string, cwd: string) => {
+  if (arg.endsWith('.json')) return true;
+  try {
+    return statSync(resolve(cwd, arg)).isFile();
+  } catch {
+    return false;
+  }
+};
+
+/** `aha run --help`: the config keys with their `.describe()` texts and defaults, and the registered recipes. */
+function configHelp(): string {
+  // With the registered stage schemas, so the help says which sections are checked key by key.
+  const schema = configJsonSchema(createConfigSchema()) as {
+    properties: Record<string, { description?: string; default?: unknown }>;
+  };
+  const rows = Object.entries(schema.properties)
+    .filter(([key]) => key !== '$schema')
+    .map(([key, p]) => {
+      const def = p.default === undefined ? '' : ` (default: ${JSON.stringify(p.default)})`;
+      return `  ${key.padEnd(10)} ${p.description ?? ''}${def}`;
+    });
+  const recipes = listRecipes();
+  const list = recipes.length
+    ? recipes.map((r) => `  ${r.name.padEnd(10)} ${r.description}`).join('\n')
+    : '  (none registered in this build)';
+  return `\nConfig file keys (JSON Schema: @aha/pipeline/schema/aha-config.schema.json):\n${rows.join('\n')}\n\nRecipes:\n${list}\n`;
+}
+
+/** Builds the program; one per invocation so state never leaks between runs (tests call this many times). */
+function buildProgram(io: CliIo, done: (result: CommandResult & { command: string }) => void): Command {
+  const program = new Command('aha');
+  const context = (cmd: Command): CommandContext => {
+    const json = Boolean(cmd.optsWithGlobals().json);
+    const progress = createProgressReporter({ stream: io.stderr, env: io.env, mode: json ? 'silent' : 'auto' });
+    return {
+      json,
+      progress,
+      cwd: io.cwd,
+      log: (message) => (json ? undefined : progress.log(message)),
+    };
+  };
+
+  program
+    .description('aha: the DeepSeek-R1 recipe in TypeScript — train, generate, evaluate and report.')
+    .version(packageVersion(), '-v, --version')
+    .option('--json', 'print one JSON object on stdout (for scripts); progress is not shown')
+    .showSuggestionAfterError()
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .addHelpText(
+      'after',
+      `
+Exit codes: 0 ok, 1 the command failed while running, 2 usage or config error.
+Examples:
+  aha init my-r1 && cd my-r1 && npm install
+  aha run aha.config.json
+  aha run r1-zero --model tiny --output runs/zero
+  aha report runs/zero`,
+    );
+
+  runFlags(
+    program
+      .command('run')
+      .description('run a recipe (r1-zero, r1, distill, ...) from its name or a config file')
+      .argument('<recipe|config.json>', 'a registered recipe name, or a JSON config file')
+      .option('--no-report', 'do not write report.html into the run folder at the end')
+      .addHelpText('after', () => configHelp()),
+  ).action(async (target: string, flags: Record<string, unknown>, cmd: Command) => {
+    const loaded = isConfigPath(target, io.cwd)
+      ? configFrom(target, flags, io)
+      : configFrom(undefined, flags, io, target);
+    const handler = getRecipe(loaded.config.recipe);
+    if (!handler) {
+      const known = listRecipes().map((r) => r.name);
+      throw new ConfigError(loaded.source, [
+        `recipe: unknown recipe "${loaded.config.recipe}" (${known.length ? `registered: ${known.join(', ')}` : 'no recipe is registered in this build'})`,
+      ]);
+    }
+    const ctx = context(cmd);
+    let result: CommandResult | undefined;
+    try {
+      result = await handler(loaded, ctx);
+    } catch (err) {
+      ctx.progress.stop();
+      // A run that dies at step 900 of 1000 is still worth seeing: report what it logged, then fail.
+      const metrics = join(loaded.config.outputDir, METRICS_FILE);
+      if (flags.report !== false && existsSync(metrics)) {
+        try {
+          io.stderr.write(`partial report written: ${writeReport(metrics).file}\n`);
+        } catch {}
+      }
+      throw err;
+    }
+    ctx.progress.stop();
+    const runDir = resolve(io.cwd, result?.runDir ?? loaded.config.outputDir);
+    const out: CommandResult & { command: string } = {
+      command: 'run',
+      recipe: loaded.config.recipe,
+      ...result,
+      runDir,
+    };
+    if (flags.report !== false && existsSync(join(runDir, METRICS_FILE))) out.report = writeReport(runDir).file;
+    done(out);
+  });
+
+  const train = program.command('train').description('run one training stage: grpo, sft or rm');
+  const stage = (name: 'grpo' | 'sft' | 'rm', description: string) =>
+    runFlags(train.command(name).description(description).argument('[config.json]', 'JSON config file')).action(
+      async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
+        done(await runCommand(`train ${name}`, configFrom(file, flags, io), flags, context(cmd))),
+    );
+  stage('grpo', 'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards');
+  stage('sft', 'supervised fine-tuning (cold start, rejection-sampled data, distillation students)');
+  stage('rm', 'train a reward model (pairwise helpfulness or point-wise safety)');
+
+  runFlags(
+    program
+      .command('generate')
+      .description('sample completions from a model')
+      .argument('[config.json]', 'JSON config file (its "generate" section)')
+      .option('-p, --prompt <text>', 'a prompt; repeat for several', collect)
+      .option('--max-new-tokens <n>', 'tokens to generate at most', int('--max-new-tokens'))
+      .option('-t, --temperature <t>', 'sampling temperature, 0 = greedy', float('--temperature')),
+  ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
+    done(await runCommand('generate', configFrom(file, flags, io), flags, context(cmd))),
+  );
+
+  runFlags(
+    program
+      .command('eval')
+      .description('evaluate a model on a dataset (accuracy, format, pass@k)')
+      .argument('[config.json]', 'JSON config file (its "eval" section)')
+      .option('-d, --dataset <path>', 'JSONL dataset with prompt and solution columns')
+      .option('-k, --samples <n>', 'samples per prompt', int('--samples')),
+  ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
+    done(await runCommand('eval', configFrom(file, flags, io), flags, context(cmd))),
+  );
+
+  program
+    .command('report')
+    .description('write the HTML training report of a run folder (or a metrics.jsonl file)')
+    .argument('<runDir>', 'run folder containing metrics.jsonl, or the file itself')
+    .addOption(new Option('-o, --out <file>', 'where to write (default: report.html beside metrics.jsonl)'))
+    .option('--title <text>', 'page title')
+    .action(async (runDir: string, flags: { out?: string; title?: string }) => {
+      const result = writeReport(resolve(io.cwd, runDir), flags.out ? resolve(io.cwd, flags.out) : undefined, {
+        title: flags.title,
+      });
+      done({ command: 'report', ...result });
+    });
+
+  program
+    .command('init')
+    .description('scaffold a project: package.json, aha.config.json, a custom reward, README')
+    .argument('<dir>', 'folder to create (must be empty unless --force)')
+    .option('--force', 'write into a non-empty folder')
+    .option('--name <name>', 'package name (default: the folder name)')
+    .option('--recipe <name>', 'recipe the config runs', 'r1-zero')
+    .action(async (dir: string, flags: { force?: boolean; name?: string; recipe: string }) => {
+      const root = resolve(io.cwd, dir);
+      const files = initProject(root, { ...flags, version: packageVersion() });
+      done({ command: 'init', dir: root, files });
+    });
+
+  return program;
+}
+
+async function runCommand(
+  name: CommandName,
+  config: LoadedConfig,
+  flags: Record<string, unknown>,
+  ctx: CommandContext,
+): Promise<CommandResult & { command: string }> {
+  const handler = getCommand(name);
+  if (!handler) throw new NotAvailableError(`aha ${name}`);
+  try {
+    return { command: name, ...(await handler({ config, options: flags }, ctx)) };
+  } finally {
+    ctx.progress.stop();
+  }
+}
+
+function printHuman(result: CommandResult & { command: string }, io: CliIo): void {
+  const { command, ...rest } = result;
+  if (command === 'report') {
+    io.stdout.write(`report written: ${rest.file} (${rest.steps} steps, ${(rest.charts as string[]).length} charts)\n`);
+    if (rest.skipped) io.stderr.write(`warning: ${rest.skipped} unusable lines of ${rest.metricsFile} skipped\n`);
+    return;
+  }
+  if (command === 'init') {
+    io.stdout.write(`created ${rest.dir}:\n${(rest.files as string[]).map((f) => `  ${f}`).join('\n')}\n`);
+    io.stdout.write(`next: cd ${rest.dir} && npm install && npm run train\n`);
+    return;
+  }
+  for (const [key, value] of Object.entries(rest)) {
+    if (value !== undefined) io.stdout.write(`${key}: ${typeof value === 'string' ? value : JSON.stringify(value)}\n`);
+  }
+}
+
+/**
+ * Runs the `aha` command line.
+ * @param argv arguments after the program name (`process.argv.slice(2)`)
+ * @returns the exit code: 0 ok, 1 runtime failure, 2 usage or config error
+ */
+export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): Promise<number> {
+  const full: CliIo = {
+    stdout: io.stdout ?? process.stdout,
+    stderr: io.stderr ?? process.stderr,
+    cwd: io.cwd ?? process.cwd(),
+    env: io.env ?? process.env,
+  };
+  registerBuiltins();
+  const json = argv.includes('--json');
+  let result: (CommandResult & { command: string }) | undefined;
+  const program = buildProgram(full, (r) => {
+    result = r;
+  });
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    return reportError(err, full, json);
+  }
+  if (result) {
+    if (json) full.stdout.write(`${JSON.stringify({ ok: true, ...result })}\n`);
+    else printHuman(result, full);
+  }
+  return EXIT.ok;
+}
+
+function reportError(err: unknown, io: CliIo, json: boolean): number {
+  if (err instanceof CommanderError) {
+    // Asked-for help and version are commander's way to stop after printing. Help shown because a subcommand is
+    // missing (`aha train`) has code 'commander.help' and is a usage error.
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') {
+      return EXIT.ok;
+    }
+    if (json) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''));
+    return EXIT.usage;
+  }
+  const code = err instanceof ConfigError || AhaError.is(err, 'config') ? EXIT.usage : EXIT.failure;
+  const message = err instanceof Error ? err.message : String(err);
+  if (json) {
+    writeJsonError(
+      io,
+      AhaError.is(err) ? err.code : 'failure',
+      message,
+      err instanceof ConfigError ? err.problems.map((p) => `${err.source}: ${p}`) : undefined,
+    );
+  } else {
+    io.stderr.write(`aha: ${code === EXIT.usage ? 'config error' : 'error'}:\n`);
+    io.stderr.write(`${message.replace(/^/gm, '  ')}\n`);
+    if (code === EXIT.failure && !AhaError.is(err) && err instanceof Error && err.stack) {
+      io.stderr.write(`${err.stack.split('\n').slice(1, 6).join('\n')}\n`);
+    }
+  }
+  return code;
+}
+
+function writeJsonError(io: CliIo, code: string, message: string, problems?: string[]): void {
+  io.stdout.write(`${JSON.stringify({ ok: false, error: { code, message, ...(problems ? { problems } : {}) } })}\n`);
+}
+
+/** Entry point of the `aha` binary. */
+export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  return runCli(argv);
+}

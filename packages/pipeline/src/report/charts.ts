@@ -1,0 +1,182 @@
+/**
+ * From metrics records to chart data: which charts the report has, their series, one value (or null = gap) per
+ * step. The chart set follows what DeepSeek-R1 (§2.2, Fig. 2–3) and TRL's GRPO logs show: rewards per function,
+ * accuracy, response length, KL, ratio clipping, entropy, and the reflection-word curve whose late rise is the
+ * "aha moment". Required charts are always present (empty when a run did not log them); extra ones only with data.
+ */
+import { REFLECTION_WORDS, type StepMetricsRecord } from '../metrics/schema.js';
+
+/** One line in a chart. */
+export interface ChartSeries {
+  label: string;
+  /** CSS colour `#rrggbb`; the browser test looks for these pixels. */
+  color: string;
+  /** One value per step of the chart; null where the step did not log it. */
+  values: (number | null)[];
+}
+
+/** One chart of the report. */
+export interface ChartSpec {
+  /** Stable id, the `data-chart` attribute of its element. */
+  id: string;
+  title: string;
+  yLabel: string;
+  /** The x axis: optimizer steps. */
+  steps: number[];
+  /** Series with at least one value; empty means the run logged nothing for this chart. */
+  series: ChartSeries[];
+}
+
+/** Tableau 10: distinct, colour-blind-aware, enough for the ten reflection words. */
+export const PALETTE = [
+  '#4e79a7',
+  '#f28e2b',
+  '#e15759',
+  '#76b7b2',
+  '#59a14f',
+  '#edc948',
+  '#b07aa1',
+  '#ff9da7',
+  '#9c755f',
+  '#bab0ac',
+] as const;
+
+type Pick = (r: StepMetricsRecord) => number | null | undefined;
+
+interface Definition {
+  id: string;
+  title: string;
+  yLabel: string;
+  required: boolean;
+  series: (records: StepMetricsRecord[]) => { label: string; pick: Pick }[];
+}
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
+
+const DEFINITIONS: Definition[] = [
+  {
+    id: 'rewards',
+    title: 'Reward per function (mean)',
+    yLabel: 'reward',
+    required: true,
+    series: (records) => {
+      const names = [...new Set(records.flatMap((r) => Object.keys(r.rewards ?? {})))];
+      return [
+        ...names.map((name) => ({ label: name, pick: ((r) => r.rewards?.[name]?.mean) as Pick })),
+        { label: 'total', pick: (r) => r.reward_mean },
+      ];
+    },
+  },
+  {
+    id: 'accuracy',
+    title: 'Accuracy and format',
+    yLabel: 'share',
+    required: true,
+    series: () => [
+      { label: 'accuracy', pick: (r) => r.accuracy },
+      { label: 'format', pick: (r) => r.format_rate },
+    ],
+  },
+  {
+    id: 'completion-length',
+    title: 'Completion length',
+    yLabel: 'tokens',
+    required: true,
+    series: () => [
+      { label: 'mean', pick: (r) => r.completion_length?.mean },
+      { label: 'max', pick: (r) => r.completion_length?.max },
+    ],
+  },
+  {
+    id: 'kl',
+    title: 'KL to reference (k3)',
+    yLabel: 'nats/token',
+    required: true,
+    series: () => [{ label: 'kl', pick: (r) => r.kl }],
+  },
+  {
+    id: 'clip-fraction',
+    title: 'Clipped ratio share',
+    yLabel: 'share of tokens',
+    required: true,
+    series: () => [
+      { label: 'low (1 − ε_low)', pick: (r) => r.clip_fraction?.low },
+      { label: 'high (1 + ε_high)', pick: (r) => r.clip_fraction?.high },
+    ],
+  },
+  {
+    id: 'entropy',
+    title: 'Policy entropy',
+    yLabel: 'nats/token',
+    required: true,
+    series: () => [{ label: 'entropy', pick: (r) => r.entropy }],
+  },
+  {
+    id: 'reflection',
+    title: 'Reflection words ("aha moment")',
+    yLabel: 'per completion',
+    required: true,
+    series: () => REFLECTION_WORDS.map((word) => ({ label: word, pick: ((r) => r.reflection?.[word]) as Pick })),
+  },
+  {
+    id: 'truncation',
+    title: 'Completions cut at max length',
+    yLabel: 'share',
+    required: false,
+    series: () => [{ label: 'clipped share', pick: (r) => r.completion_length?.clipped_share }],
+  },
+  {
+    id: 'zero-variance',
+    title: 'Groups with zero reward variance',
+    yLabel: 'groups',
+    required: false,
+    series: () => [{ label: 'zero-variance groups', pick: (r) => r.zero_variance_groups }],
+  },
+  {
+    id: 'throughput',
+    title: 'Throughput',
+    yLabel: 'tokens/s',
+    required: false,
+    series: () => [
+      { label: 'rollout', pick: (r) => r.tokens_per_s?.rollout },
+      { label: 'train', pick: (r) => r.tokens_per_s?.train },
+    ],
+  },
+  {
+    id: 'grad-norm',
+    title: 'Gradient norm (before clipping)',
+    yLabel: 'norm',
+    required: false,
+    series: () => [{ label: 'grad norm', pick: (r) => r.grad_norm }],
+  },
+  {
+    id: 'lr',
+    title: 'Learning rate',
+    yLabel: 'lr',
+    required: false,
+    series: () => [{ label: 'lr', pick: (r) => r.lr }],
+  },
+];
+
+/** Ids of the charts every report has, in order. */
+export const REQUIRED_CHART_IDS = DEFINITIONS.filter((d) => d.required).map((d) => d.id);
+
+/**
+ * Builds the charts for records sorted by step. A series with no value at any step is dropped; an optional chart
+ * with no series is dropped.
+ */
+export function buildCharts(records: readonly StepMetricsRecord[]): ChartSpec[] {
+  const list = [...records];
+  const steps = list.map((r) => r.step);
+  const charts: ChartSpec[] = [];
+  for (const def of DEFINITIONS) {
+    const series: ChartSeries[] = [];
+    def.series(list).forEach(({ label, pick }, i) => {
+      const values = list.map((r) => finite(pick(r)));
+      if (values.some((v) => v !== null)) series.push({ label, color: PALETTE[i % PALETTE.length], values });
+    });
+    if (series.length === 0 && !def.required) continue;
+    charts.push({ id: def.id, title: def.title, yLabel: def.yLabel, steps, series });
+  }
+  return charts;
+}

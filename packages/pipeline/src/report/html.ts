@@ -1,0 +1,220 @@
+/**
+ * Renders the training report: one self-contained HTML page (inline CSS, inline uPlot, inline data, no network)
+ * with a summary of first → last values, one chart per metric group and sample completions across the run. Charts
+ * are drawn in the browser from an embedded JSON block; every text from the run is HTML-escaped here. Each chart
+ * element carries `data-chart="<id>"` and, once drawn, `data-rendered="true"`, so tests and scripts can find it.
+ * Leaves out: interactivity beyond uPlot's cursor/legend, comparing several runs on one page.
+ */
+
+import type { SkippedLine } from '../metrics/jsonl.js';
+import type { MetricsSample, StepMetricsRecord } from '../metrics/schema.js';
+import { chartLibrary } from './assets.js';
+import { buildCharts, type ChartSpec } from './charts.js';
+import { escapeHtml, inlineScript, jsonForScript } from './escape.js';
+
+/** What to put in the report beyond the metrics. */
+export interface ReportOptions {
+  /** Page title (default "aha training report"). */
+  title?: string;
+  /** Shown under the title: where the metrics came from. */
+  source?: string;
+  /** Lines of the log that were skipped, shown as a warning. */
+  skipped?: readonly SkippedLine[];
+  /** Steps with samples to show, spread evenly from first to last (default 12). */
+  maxSampleSteps?: number;
+  /** Samples shown per step (default 4). */
+  maxSamplesPerStep?: number;
+  /** Longest completion text shown, in characters; longer ones are cut with a note (default 4000). */
+  maxCompletionChars?: number;
+}
+
+const fmt = (v: number | null | undefined): string => {
+  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e5)) return v.toExponential(2);
+  return Number.isInteger(v) ? String(v) : v.toFixed(a < 1 ? 3 : 2);
+};
+
+/** The first and last logged value of a metric. */
+function firstLast(records: readonly StepMetricsRecord[], pick: (r: StepMetricsRecord) => unknown) {
+  const values = records.map(pick).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+  return values.length === 0 ? undefined : { first: values[0], last: values[values.length - 1] };
+}
+
+function summary(records: readonly StepMetricsRecord[]): string {
+  const items: [string, (r: StepMetricsRecord) => unknown][] = [
+    ['accuracy', (r) => r.accuracy],
+    ['reward (total)', (r) => r.reward_mean],
+    ['format', (r) => r.format_rate],
+    ['completion length', (r) => r.completion_length?.mean],
+    ['"wait" per completion', (r) => r.reflection?.wait],
+    ['KL', (r) => r.kl],
+  ];
+  const cells = items.flatMap(([label, pick]) => {
+    const fl = firstLast(records, pick);
+    if (!fl) return [];
+    return [
+      `<div class="stat" data-stat="${escapeHtml(label)}"><span class="label">${escapeHtml(label)}</span>` +
+        `<span class="value">${fmt(fl.first)} → <b>${fmt(fl.last)}</b></span></div>`,
+    ];
+  });
+  return cells.length ? `<section class="summary">${cells.join('')}</section>` : '';
+}
+
+function chartElement(chart: ChartSpec): string {
+  const colors = chart.series.map((s) => s.color).join(' ');
+  const body =
+    chart.series.length === 0
+      ? '<p class="empty">Not logged by this run.</p>'
+      : '<div class="plot" role="img" aria-label="' + escapeHtml(chart.title) + '"></div>';
+  return (
+    `<figure class="chart" data-chart="${escapeHtml(chart.id)}" data-series="${chart.series.length}" ` +
+    `data-series-colors="${escapeHtml(colors)}"><figcaption>${escapeHtml(chart.title)}</figcaption>${body}</figure>`
+  );
+}
+
+/** Picks up to `n` indices spread evenly over `0..length-1`, always including the first and last. */
+export function spreadIndices(length: number, n: number): number[] {
+  if (length <= n) return [...Array(length).keys()];
+  if (n <= 1) return n === 1 ? [length - 1] : [];
+  const out = new Set<number>();
+  for (let i = 0; i < n; i++) out.add(Math.round((i * (length - 1)) / (n - 1)));
+  return [...out];
+}
+
+function sampleElement(sample: MetricsSample, maxChars: number): string {
+  const cut = sample.completion.length > maxChars;
+  const text = cut ? sample.completion.slice(0, maxChars) : sample.completion;
+  const note = cut ? `\n… (${sample.completion.length - maxChars} more characters)` : '';
+  return (
+    `<div class="sample" data-sample><div class="reward">reward ${fmt(sample.reward)}</div>` +
+    `<pre class="prompt">${escapeHtml(sample.prompt)}</pre><pre class="completion">${escapeHtml(text)}${escapeHtml(note)}</pre></div>`
+  );
+}
+
+function samplesSection(records: readonly StepMetricsRecord[], options: ReportOptions): string {
+  const withSamples = records.filter((r) => r.samples && r.samples.length > 0);
+  if (withSamples.length === 0) return '';
+  const picked = spreadIndices(withSamples.length, options.maxSampleSteps ?? 12).map((i) => withSamples[i]);
+  const perStep = options.maxSamplesPerStep ?? 4;
+  const maxChars = options.maxCompletionChars ?? 4000;
+  const steps = picked.map((r, i) => {
+    const shown = r.samples!.slice(0, perStep);
+    return (
+      `<details data-sample-step="${r.step}"${i === picked.length - 1 ? ' open' : ''}>` +
+      `<summary>step ${r.step} — ${r.samples!.length} sample${r.samples!.length === 1 ? '' : 's'}` +
+      `${r.accuracy != null ? `, accuracy ${fmt(r.accuracy)}` : ''}</summary>` +
+      shown.map((s) => sampleElement(s, maxChars)).join('') +
+      `</details>`
+    );
+  });
+  return `<section class="samples" data-samples><h2>Sample completions</h2>${steps.join('')}</section>`;
+}
+
+// Runs in the page: draw each chart with uPlot from the embedded data, mark it rendered, keep widths on resize.
+const CLIENT = `(() => {
+  const data = JSON.parse(document.getElementById('aha-data').textContent);
+  const plots = [];
+  // uPlot's default ticks round 1e-6 to 0; learning rates and small KLs need exponents.
+  const tick = (v) => {
+    if (v == null) return '';
+    const a = Math.abs(v);
+    return a !== 0 && (a < 1e-3 || a >= 1e6) ? v.toExponential(1) : String(+v.toPrecision(6));
+  };
+  for (const chart of data.charts) {
+    if (chart.series.length === 0) continue;
+    const figure = document.querySelector('[data-chart="' + chart.id + '"]');
+    const el = figure.querySelector('.plot');
+    const few = chart.steps.length < 40;
+    const opts = {
+      width: Math.max(280, el.clientWidth),
+      height: 240,
+      scales: { x: { time: false } },
+      legend: { live: true },
+      series: [{ label: 'step' }].concat(chart.series.map((s) => ({
+        label: s.label, stroke: s.color, width: 2, spanGaps: true,
+        points: { show: few, size: 5, fill: s.color, stroke: s.color },
+      }))),
+      axes: [{ label: 'step' }, { label: chart.yLabel, size: 64, values: (u, splits) => splits.map(tick) }],
+    };
+    const plot = new uPlot(opts, [chart.steps].concat(chart.series.map((s) => s.values)), el);
+    plots.push([plot, el]);
+    figure.dataset.rendered = 'true';
+  }
+  addEventListener('resize', () => {
+    for (const [plot, el] of plots) plot.setSize({ width: Math.max(280, el.clientWidth), height: 240 });
+  });
+  document.body.dataset.chartsRendered = String(plots.length);
+})();`;
+
+const CSS = `
+:root { color-scheme: light; --fg: #1f2328; --muted: #59636e; --line: #d1d9e0; --bg2: #f6f8fa; }
+* { box-sizing: border-box; }
+body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); margin: 0 auto;
+  max-width: 1280px; padding: 24px; }
+h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10px; }
+.source { color: var(--muted); margin: 0 0 16px; word-break: break-all; }
+.warning { background: #fff8c5; border: 1px solid #d4a72c; padding: 8px 12px; border-radius: 6px; }
+.summary { display: flex; flex-wrap: wrap; gap: 10px; margin: 12px 0 8px; }
+.stat { border: 1px solid var(--line); border-radius: 6px; padding: 8px 12px; background: var(--bg2); }
+.stat .label { display: block; color: var(--muted); font-size: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 16px; }
+.chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; min-width: 0; }
+.chart figcaption { font-weight: 600; margin-bottom: 4px; }
+.chart .empty { color: var(--muted); height: 240px; display: flex; align-items: center; justify-content: center; }
+.samples details { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 6px 10px; }
+.samples summary { cursor: pointer; font-weight: 600; }
+.sample { border-top: 1px solid var(--line); padding: 8px 0; }
+.sample .reward { color: var(--muted); font-size: 12px; }
+.sample pre { white-space: pre-wrap; word-break: break-word; margin: 4px 0; padding: 8px; border-radius: 4px;
+  font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.sample .prompt { background: var(--bg2); } .sample .completion { background: #eef6ff; }
+`;
+
+/**
+ * Renders the report page for metrics records (sorted by step, e.g. from `readMetricsFile`).
+ * @returns the complete HTML document
+ */
+export function renderReport(records: readonly StepMetricsRecord[], options: ReportOptions = {}): string {
+  const title = options.title ?? 'aha training report';
+  const charts = buildCharts(records);
+  const lib = chartLibrary();
+  const steps = records.length;
+  const range = steps ? `steps ${records[0].step}–${records[steps - 1].step}` : 'no steps';
+  const skipped = options.skipped ?? [];
+  const warning = skipped.length
+    ? `<p class="warning" data-skipped="${skipped.length}">${skipped.length} line${skipped.length === 1 ? '' : 's'} ` +
+      `of the metrics log skipped: ${skipped
+        .slice(0, 5)
+        .map((s) => `line ${s.line}: ${escapeHtml(s.reason)}`)
+        .join('; ')}${skipped.length > 5 ? '; …' : ''}</p>`
+    : '';
+  const data = { charts: charts.filter((c) => c.series.length > 0) };
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="generator" content="@aha/pipeline report, uPlot ${escapeHtml(lib.version)}">
+<title>${escapeHtml(title)}</title>
+<style>${lib.css}</style>
+<style>${CSS}</style>
+</head>
+<body>
+<h1>${escapeHtml(title)}</h1>
+<p class="source">${options.source ? `${escapeHtml(options.source)} · ` : ''}${records.length} logged step${
+    records.length === 1 ? '' : 's'
+  } (${range})</p>
+${warning}
+${summary(records)}
+<section class="charts">
+${charts.map(chartElement).join('\n')}
+</section>
+${samplesSection(records, options)}
+<script type="application/json" id="aha-data">${jsonForScript(data)}</script>
+<script>${inlineScript(lib.js)}</script>
+<script>${CLIENT}</script>
+</body>
+</html>
+`;
+}
