@@ -43,6 +43,9 @@ export class DeepseekV3DecoderLayer extends Module {
   forward(h: Tensor, inputs: AttentionInputs, cache?: LatentLayerCache, stats?: MoeStats): Tensor {
     h = add(h, this.self_attn.forward(this.input_layernorm.forward(h), inputs, cache)); // [B, T, D]
     const x = this.post_attention_layernorm.forward(h); // [B, T, D]
-    return add(h, this.mlp instanceof DeepseekV3MoE ? this.mlp.forward(x, stats) : this.mlp.forward(x)); // [B, T, D]
+    return add(
+      h,
+      this.mlp instanceof DeepseekV3MoE ? this.mlp.forward(x, stats, inputs.tokenMask) : this.mlp.forward(x),
+    ); // [B, T, D]
   }
 }

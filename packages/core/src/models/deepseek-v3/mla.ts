@@ -44,6 +44,8 @@ export interface AttentionInputs {
   /** [B, 1, T, S] additive mask: 0 where a query may attend, a large negative number elsewhere (causal + padding). */
   maskBias: Tensor;
   impl: AttentionImpl;
+  /** [B·T] 1 = real token, 0 = padding (kept out of MoE loads and the balance loss); null = all real. */
+  tokenMask: Uint8Array | null;
 }
 
 export class DeepseekV3Attention extends Module {

@@ -124,6 +124,15 @@ describe('DeepseekV3Model training objective', () => {
     expect(grads.get('model.layers.1.mlp.gate.weight')).not.toBeNull();
   });
 
+  it('skips padding targets: a left-padded row has the loss of the same row unpadded', () => {
+    const model = createModel(TINY_CONFIG, { seed: 3 });
+    const short = tokens[0].slice(0, 5);
+    const alone = model.loss([short]);
+    const padded = model.loss([[7, 7, 7, ...short]], { attentionMask: [[0, 0, 0, 1, 1, 1, 1, 1]] });
+    expect(padded.lmLoss.item()).toBeCloseTo(alone.lmLoss.item(), 5);
+    expect(padded.mtpLoss!.item()).toBeCloseTo(alone.mtpLoss!.item(), 5);
+  });
+
   it('gradients match finite differences of the loss', () => {
     const model = createModel({ ...TINY_CONFIG, num_nextn_predict_layers: 0 }, { seed: 5 });
     const named = new Map(model.namedParameters());

@@ -143,7 +143,7 @@ export class DeepseekV3Model extends Module {
   /** tokens [B][T] → logits [B, T, V]; the autograd entry for training. */
   forward(tokens: number[][], options: ForwardOptions = {}): Tensor {
     const p = this.prepare(tokens, options.attentionMask, options.impl);
-    const stats = this.stats(options.balanceAlpha, p.T);
+    const stats = this.stats(options.balanceAlpha);
     const hidden = this.body(p, stats);
     return this.head(hidden);
   }
@@ -157,7 +157,7 @@ export class DeepseekV3Model extends Module {
     options: ForwardOptions = {},
   ): { logits: Tensor; mtpLogits: Tensor[]; balanceLoss: Tensor | null } {
     const p = this.prepare(tokens, options.attentionMask, options.impl);
-    const stats = this.stats(options.balanceAlpha, p.T);
+    const stats = this.stats(options.balanceAlpha);
     const hidden = this.body(p, stats); // [B, T, D] after the final norm
     const mtpLogits: Tensor[] = [];
     let prev = hidden;
@@ -173,7 +173,7 @@ export class DeepseekV3Model extends Module {
         mask,
         options.impl,
       );
-      const h = layer.step(emb, narrow(prev, 1, 0, n), sub.inputs, stats ? { ...stats, seqLen: n } : undefined); // [B, n, D]
+      const h = layer.step(emb, narrow(prev, 1, 0, n), sub.inputs, stats); // [B, n, D]
       mtpLogits.push(linear(layer.shared_head.norm.forward(h), this.headWeight)); // [B, n, V]
       prev = h;
     });
@@ -191,7 +191,8 @@ export class DeepseekV3Model extends Module {
       const t = new Int32Array(B * n).fill(ignore);
       for (let b = 0; b < B; b++)
         for (let i = 0; i + shift < T && i < n; i++) {
-          const real = !options.attentionMask || options.attentionMask[b][i + shift] === 1;
+          const m = options.attentionMask?.[b];
+          const real = !m || (m[i] === 1 && m[i + shift] === 1); // a pad position predicts nothing
           if (real) t[b * n + i] = tokens[b][i + shift];
         }
       return t;
@@ -341,7 +342,9 @@ export class DeepseekV3Model extends Module {
       for (let t = 0; t < T; t++)
         for (let s = 0; s < S; s++) if (s > P + t || keyMask[b][s] !== 1) bias[(b * T + t) * S + s] = MASKED;
     const { cos, sin } = this.ropeAt(positions, B, T);
-    return { ids, B, T, inputs: { cos, sin, maskBias: tensor(bias, [B, 1, T, S]), impl: impl ?? this.attnImpl } };
+    const tokenMask = attentionMask ? Uint8Array.from(attentionMask.flat(), (m) => (m === 1 ? 1 : 0)) : null;
+    const maskBias = tensor(bias, [B, 1, T, S]);
+    return { ids, B, T, inputs: { cos, sin, maskBias, impl: impl ?? this.attnImpl, tokenMask } };
   }
 
   /** Runs the embedding, the decoder layers and the final norm: hidden [B, T, D]. */
@@ -358,10 +361,10 @@ export class DeepseekV3Model extends Module {
     return linear(hidden, this.headWeight); // [B, T, V]
   }
 
-  private stats(alpha: number | undefined, seqLen: number): MoeStats | undefined {
+  private stats(alpha: number | undefined): MoeStats | undefined {
     if (!alpha) return undefined;
     if (!(alpha > 0)) throw new ValueError(`balanceAlpha must be ≥ 0, got ${alpha}`);
-    return { balanceAlpha: alpha, balanceLosses: [], seqLen };
+    return { balanceAlpha: alpha, balanceLosses: [] };
   }
 
   private sumBalance(stats?: MoeStats): Tensor | null {

@@ -123,11 +123,25 @@ describe('DeepseekV3MoE', () => {
     expect(Array.from(moe.load).every((l) => l === 0)).toBe(true); // eval forwards are not counted
   });
 
+  it('keeps padding out of the loads and the balance loss', () => {
+    const D = moeConfig.hidden_size;
+    const x = randTensor([1, 6, D], 21);
+    const real = tensor(x.toFloat32Array().slice(2 * D), [1, 4, D]);
+    const a = new DeepseekV3MoE(moeConfig, new InitRng(4));
+    const b = new DeepseekV3MoE(moeConfig, new InitRng(4));
+    const sa = { balanceAlpha: 0.1, balanceLosses: [] as ReturnType<typeof randTensor>[] };
+    const sb = { balanceAlpha: 0.1, balanceLosses: [] as ReturnType<typeof randTensor>[] };
+    a.forward(x, sa, Uint8Array.of(0, 0, 1, 1, 1, 1));
+    b.forward(real, sb);
+    expect(Array.from(a.load)).toEqual(Array.from(b.load));
+    expect(sa.balanceLosses[0].item()).toBeCloseTo(sb.balanceLosses[0].item(), 6);
+  });
+
   it('sequence-wise balance loss = α · Σ_i f_i P_i per sequence, averaged over the batch', () => {
     const moe = new DeepseekV3MoE(moeConfig, new InitRng(4));
     const [B, T, D, E, K] = [2, 3, moeConfig.hidden_size, moeConfig.n_routed_experts, moeConfig.num_experts_per_tok];
     const x = randTensor([B, T, D], 12);
-    const stats = { balanceAlpha: 0.1, balanceLosses: [] as ReturnType<typeof randTensor>[], seqLen: T };
+    const stats = { balanceAlpha: 0.1, balanceLosses: [] as ReturnType<typeof randTensor>[] };
     moe.forward(x, stats);
     const { scores, indices } = moe.gate.forward(tensor(x.toFloat32Array(), [B * T, D]));
     const s = scores.toFloat32Array();

@@ -11,7 +11,6 @@
  * tokens. Leaves out: expert parallelism, capacity limits / token dropping.
  */
 import { isGradEnabled } from '../../autograd/node.js';
-import { ValueError } from '../../errors.js';
 import {
   add,
   cat,
@@ -19,7 +18,6 @@ import {
   gather,
   indexSelect,
   linear,
-  mean,
   mul,
   reshape,
   scatterAdd,
@@ -117,8 +115,6 @@ export interface MoeStats {
   /** Add the balance loss α·Σ f_i P_i (paper eq. 17) here when α > 0. */
   balanceAlpha: number;
   balanceLosses: Tensor[];
-  /** Tokens per row, so the balance loss is computed per sequence. */
-  seqLen: number;
 }
 
 /** Shared experts + routed experts (HF `DeepseekV3MoE`). */
@@ -152,8 +148,11 @@ export class DeepseekV3MoE extends Module {
     this.load = new Float64Array(config.n_routed_experts);
   }
 
-  /** x [B, T, D] → [B, T, D]. */
-  forward(x: Tensor, stats?: MoeStats): Tensor {
+  /**
+   * x [B, T, D] → [B, T, D]. `tokenMask` [B·T] (1 = real token) keeps padding out of the expert loads and the
+   * balance loss; padding is still computed (its outputs are ignored downstream).
+   */
+  forward(x: Tensor, stats?: MoeStats, tokenMask?: Uint8Array | null): Tensor {
     const [B, T, D] = x.shape;
     const N = B * T;
     const E = this.config.n_routed_experts;
@@ -165,7 +164,9 @@ export class DeepseekV3MoE extends Module {
     const slots: number[][] = Array.from({ length: E }, () => []);
     for (let i = 0; i < N * K; i++) slots[indices[i]].push(i);
     // Loads count for balancing only in training forwards (grad on): rollouts and evaluation leave them alone.
-    if (this.training && isGradEnabled()) for (let e = 0; e < E; e++) this.load[e] += slots[e].length;
+    if (this.training && isGradEnabled()) {
+      for (let i = 0; i < N * K; i++) if (!tokenMask || tokenMask[Math.floor(i / K)]) this.load[indices[i]]++;
+    }
 
     const outs: Tensor[] = [];
     const order: number[] = [];
@@ -183,22 +184,40 @@ export class DeepseekV3MoE extends Module {
     if (this.shared_experts) y = add(y, this.shared_experts.forward(flat)); // [N, D]
 
     if (stats && stats.balanceAlpha > 0)
-      stats.balanceLosses.push(this.balanceLoss(scores, indices, B, T, stats.balanceAlpha));
+      stats.balanceLosses.push(this.balanceLoss(scores, indices, B, T, stats.balanceAlpha, tokenMask));
     return reshape(y, [B, T, D]);
   }
 
   /**
    * Sequence-wise balance loss (paper eq. 17–20): per sequence, α · Σ_i f_i · P_i with f_i = N_r/(K_r·T) · #tokens
-   * routed to i and P_i = mean over tokens of the normalised affinity s_i / Σ_j s_j; averaged over the batch.
+   * routed to i and P_i = mean over tokens of the normalised affinity s_i / Σ_j s_j (T and the sums over the real
+   * tokens of the row); averaged over the batch.
    */
-  private balanceLoss(scores: Tensor, indices: Int32Array, B: number, T: number, alpha: number): Tensor {
+  private balanceLoss(
+    scores: Tensor,
+    indices: Int32Array,
+    B: number,
+    T: number,
+    alpha: number,
+    tokenMask?: Uint8Array | null,
+  ): Tensor {
     const E = this.config.n_routed_experts;
     const K = this.config.num_experts_per_tok;
-    if (T < 1) throw new ValueError('balanceLoss: empty sequence');
+    const f = new Float32Array(B * E); // [B, E], constant
+    const w = new Float32Array(B * T); // [B, T]: 1 / T_b on real tokens, 0 on padding
+    for (let b = 0; b < B; b++) {
+      let real = 0;
+      for (let t = 0; t < T; t++) real += !tokenMask || tokenMask[b * T + t] ? 1 : 0;
+      if (real === 0) continue;
+      for (let t = 0; t < T; t++) {
+        const n = b * T + t;
+        if (tokenMask && !tokenMask[n]) continue;
+        w[n] = 1 / real;
+        for (let k = 0; k < K; k++) f[b * E + indices[n * K + k]] += E / (K * real);
+      }
+    }
     const s = reshape(scores, [B, T, E]); // [B, T, E]
-    const p = mean(div(s, sum(s, -1, true)), 1); // [B, E]
-    const f = new Float32Array(B * E);
-    for (let b = 0; b < B; b++) for (let i = b * T * K; i < (b + 1) * T * K; i++) f[b * E + indices[i]] += E / (K * T);
+    const p = sum(mul(div(s, sum(s, -1, true)), tensor(w, [B, T, 1])), 1); // [B, E]
     return mul(sum(mul(p, tensor(f, [B, E]))), alpha / B);
   }
 
