@@ -133,6 +133,19 @@ describe('DeepseekV3Model training objective', () => {
     expect(padded.mtpLoss!.item()).toBeCloseTo(alone.mtpLoss!.item(), 5);
   });
 
+  it('the absorbed path trains too: its gradients equal the naive path’s', () => {
+    const grads = (impl: 'naive' | 'absorb') => {
+      const model = createModel(TINY_CONFIG, { seed: 8 });
+      model.loss(tokens, { impl }).loss.backward();
+      return new Map(model.namedParameters().map(([n, p]) => [n, p.grad?.toFloat32Array()]));
+    };
+    const naive = grads('naive');
+    const absorbed = grads('absorb');
+    for (const name of ['model.layers.0.self_attn.kv_b_proj.weight', 'model.layers.2.self_attn.q_b_proj.weight']) {
+      expect(maxAbsDiff(naive.get(name)!, absorbed.get(name)!), name).toBeLessThan(1e-5);
+    }
+  });
+
   it('gradients match finite differences of the loss', () => {
     const model = createModel({ ...TINY_CONFIG, num_nextn_predict_layers: 0 }, { seed: 5 });
     const named = new Map(model.namedParameters());
