@@ -1,0 +1,551 @@
+/**
+ * Equivalence of two parsed answers, in the spirit of math-verify (open-r1's accuracy reward): exact rational arithmetic
+ * first (BigInt, so 1/3 ≠ 0.3333333333), floats with a tight relative tolerance for irrational values, a rounding rule for
+ * decimals of at least 3 significant digits against a non-terminating value (0.333 = 1/3, π ≈ 3.14), and numeric probing
+ * at seeded random points for expressions with variables (same variable set required; points on both signs, so
+ * √(x²) ≠ x). Sets are unordered, tuples ordered, interval brackets must match; matrices cell by cell.
+ * The rule throughout: when unsure, say "not equal" (a false positive teaches the policy to cheat).
+ * Leaves out: complex numbers (i is a variable), symbolic simplification beyond probing, inequality systems.
+ */
+import { key, type Node } from './parse.js';
+
+type Q = { n: bigint; d: bigint };
+
+/** Exact arithmetic gives up beyond this many bits (then we fall back to floats, then to structure). */
+const MAX_BITS = 4096;
+const CONSTANTS = new Set(['pi', 'e', 'inf']);
+
+const bits = (x: bigint): number => (x < 0n ? -x : x).toString(16).length * 4;
+
+function gcd(a: bigint, b: bigint): bigint {
+  let x = a < 0n ? -a : a;
+  let y = b < 0n ? -b : b;
+  while (y !== 0n) [x, y] = [y, x % y];
+  return x;
+}
+
+function q(n: bigint, d: bigint): Q | null {
+  if (d === 0n) return null;
+  if (bits(n) > MAX_BITS || bits(d) > MAX_BITS) return null;
+  const g = gcd(n, d) || 1n;
+  const s = d < 0n ? -1n : 1n;
+  return { n: (s * n) / g, d: (s * d) / g };
+}
+
+function isqrt(x: bigint): bigint | null {
+  if (x < 0n) return null;
+  if (x < 2n) return x;
+  // Newton's method on BigInt (Math.sqrt(Number(x)) is Infinity past 1024 bits)
+  let r = 1n << BigInt(Math.ceil(bits(x) / 2) + 1);
+  for (;;) {
+    const next = (r + x / r) >> 1n;
+    if (next >= r) break;
+    r = next;
+  }
+  return r * r === x ? r : null;
+}
+
+/** Exact value of a constant expression, or null when it is not a (small enough) rational. */
+export function evalQ(node: Node): Q | null {
+  switch (node.t) {
+    case 'num':
+      return q(node.n, node.d);
+    case 'neg': {
+      const x = evalQ(node.x);
+      return x && { n: -x.n, d: x.d };
+    }
+    case 'add': {
+      let acc: Q | null = { n: 0n, d: 1n };
+      for (const x of node.xs) {
+        const v = evalQ(x);
+        if (!v || !acc) return null;
+        acc = q(acc.n * v.d + v.n * acc.d, acc.d * v.d);
+      }
+      return acc;
+    }
+    case 'mul': {
+      let acc: Q | null = { n: 1n, d: 1n };
+      for (const x of node.xs) {
+        const v = evalQ(x);
+        if (!v || !acc) return null;
+        acc = q(acc.n * v.n, acc.d * v.d);
+      }
+      return acc;
+    }
+    case 'div': {
+      const a = evalQ(node.a);
+      const b = evalQ(node.b);
+      return a && b ? q(a.n * b.d, a.d * b.n) : null;
+    }
+    case 'pct': {
+      const x = evalQ(node.x);
+      return x && q(x.n, x.d * 100n);
+    }
+    case 'pow': {
+      const a = evalQ(node.a);
+      const b = evalQ(node.b);
+      if (!a || !b) return null;
+      if (b.d === 2n) {
+        // square root of a perfect-square rational
+        const rn = isqrt(a.n);
+        const rd = isqrt(a.d);
+        if (rn === null || rd === null) return null;
+        return evalQ({ t: 'pow', a: { t: 'num', n: rn, d: rd }, b: { t: 'num', n: b.n, d: 1n } });
+      }
+      if (b.d !== 1n) return null;
+      const e = b.n < 0n ? -b.n : b.n;
+      if (e > 4096n || Number(e) * Math.max(bits(a.n), bits(a.d)) > MAX_BITS) return null;
+      if (b.n < 0n) return a.n === 0n ? null : q(a.d ** e, a.n ** e);
+      return q(a.n ** e, a.d ** e);
+    }
+    case 'fn': {
+      const args = node.args.map(evalQ);
+      const x = args[0];
+      if (!x) return null;
+      if (node.name === 'sqrt') return evalQ({ t: 'pow', a: node.args[0] as Node, b: { t: 'num', n: 1n, d: 2n } });
+      if (node.name === 'abs') return { n: x.n < 0n ? -x.n : x.n, d: x.d };
+      if (node.name === 'fact') {
+        if (x.d !== 1n || x.n < 0n || x.n > 1000n) return null;
+        let r = 1n;
+        for (let k = 2n; k <= x.n; k++) r *= k;
+        return q(r, 1n);
+      }
+      if (node.name === 'binom') {
+        const k = args[1];
+        if (!k || x.d !== 1n || k.d !== 1n || x.n < 0n || x.n > 1000n || k.n < 0n) return null;
+        if (k.n > x.n) return { n: 0n, d: 1n };
+        let r = 1n;
+        for (let j = 0n; j < k.n; j++) r = (r * (x.n - j)) / (j + 1n);
+        return q(r, 1n);
+      }
+      if (node.name === 'floor' || node.name === 'ceil') {
+        let f = x.n / x.d; // truncates toward zero
+        if (node.name === 'floor' && x.n < 0n && f * x.d !== x.n) f -= 1n;
+        if (node.name === 'ceil' && x.n > 0n && f * x.d !== x.n) f += 1n;
+        return { n: f, d: 1n };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+}
+
+const FN: Record<string, (x: number) => number> = {
+  sin: Math.sin,
+  cos: Math.cos,
+  tan: Math.tan,
+  sec: (x) => 1 / Math.cos(x),
+  csc: (x) => 1 / Math.sin(x),
+  cot: (x) => 1 / Math.tan(x),
+  arcsin: Math.asin,
+  arccos: Math.acos,
+  arctan: Math.atan,
+  sinh: Math.sinh,
+  cosh: Math.cosh,
+  tanh: Math.tanh,
+  log: Math.log, // natural log, as in most competition answers and in SymPy
+  ln: Math.log,
+  log10: Math.log10,
+  exp: Math.exp,
+  sqrt: Math.sqrt,
+  abs: Math.abs,
+  floor: Math.floor,
+  ceil: Math.ceil,
+};
+
+function gamma(n: number): number {
+  if (!Number.isInteger(n) || n < 0 || n > 170) return Number.NaN;
+  let r = 1;
+  for (let k = 2; k <= n; k++) r *= k;
+  return r;
+}
+
+/** Finite result or NaN: overflow and undefined values both become NaN, so two overflows never compare equal. */
+function fin(x: number): number {
+  return Number.isFinite(x) ? x : Number.NaN;
+}
+
+/** Float value under `env`; ±Infinity only for a literal ∞, NaN for anything undefined or overflowing. */
+export function evalF(node: Node, env: Map<string, number>): number {
+  switch (node.t) {
+    case 'num':
+      return fin(Number(node.n) / Number(node.d)) || (node.n === 0n ? 0 : bigRatio(node.n, node.d));
+    case 'sym':
+      if (node.name === 'pi') return Math.PI;
+      if (node.name === 'e') return Math.E;
+      if (node.name === 'inf') return Number.POSITIVE_INFINITY;
+      return env.get(node.name) ?? Number.NaN;
+    case 'neg': {
+      const x = evalF(node.x, env);
+      return Number.isNaN(x) ? x : -x;
+    }
+    case 'add': {
+      let s = 0;
+      for (const x of node.xs) s += finite(evalF(x, env));
+      return fin(s);
+    }
+    case 'mul': {
+      let s = 1;
+      for (const x of node.xs) s *= finite(evalF(x, env));
+      return fin(s);
+    }
+    case 'div': {
+      const b = finite(evalF(node.b, env));
+      return b === 0 ? Number.NaN : fin(finite(evalF(node.a, env)) / b);
+    }
+    case 'pct':
+      return fin(finite(evalF(node.x, env)) / 100);
+    case 'pow': {
+      const a = finite(evalF(node.a, env));
+      const b = finite(evalF(node.b, env));
+      if (a === 0 && b <= 0) return Number.NaN;
+      return fin(a ** b);
+    }
+    case 'fn': {
+      const args = node.args.map((x) => finite(evalF(x, env)));
+      const x = args[0] ?? Number.NaN;
+      if (node.name === 'root') {
+        const n = args[1] ?? Number.NaN;
+        if (x < 0 && Number.isInteger(n) && n % 2 === 1) return -((-x) ** (1 / n));
+        return fin(x ** (1 / n));
+      }
+      if (node.name === 'logb') {
+        const v = args[1] ?? Number.NaN;
+        return fin(Math.log(v) / Math.log(x));
+      }
+      if (node.name === 'fact') return fin(gamma(x));
+      if (node.name === 'binom') {
+        const k = args[1] ?? Number.NaN;
+        return fin(gamma(x) / (gamma(k) * gamma(x - k)));
+      }
+      const f = FN[node.name];
+      return f ? fin(f(x)) : Number.NaN;
+    }
+    default:
+      return Number.NaN;
+  }
+}
+
+/** Inside an operation ∞ has no safe meaning here: it becomes NaN (undefined). */
+function finite(x: number): number {
+  return Number.isFinite(x) ? x : Number.NaN;
+}
+
+function bigRatio(n: bigint, d: bigint): number {
+  // ratio of two huge integers: scale both down before dividing
+  const shift = BigInt(Math.max(0, Math.max(bits(n), bits(d)) - 1000));
+  return fin(Number(n >> shift) / Number(d >> shift));
+}
+
+/** Free variables (not π, e, ∞). */
+function variables(node: Node, out = new Set<string>()): Set<string> {
+  if (node.t === 'sym') {
+    if (!CONSTANTS.has(node.name)) out.add(node.name);
+    return out;
+  }
+  for (const child of children(node)) variables(child, out);
+  return out;
+}
+
+function children(node: Node): Node[] {
+  switch (node.t) {
+    case 'add':
+    case 'mul':
+    case 'set':
+    case 'list':
+    case 'union':
+    case 'seq':
+    case 'rel':
+      return node.xs;
+    case 'neg':
+      return [node.x];
+    case 'pct':
+      return [node.x];
+    case 'div':
+    case 'pow':
+    case 'pm':
+      return [node.a, node.b];
+    case 'fn':
+      return node.args;
+    case 'matrix':
+      return node.rows.flat();
+    default:
+      return [];
+  }
+}
+
+const close = (a: number, b: number, rel: number): boolean =>
+  Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
+
+/** A decimal literal (optionally negated) with its digits after the point and its significant digits. */
+function decimalLiteral(node: Node): { decimals: number; significant: number } | undefined {
+  const n = node.t === 'neg' ? node.x : node;
+  if (n.t !== 'num' || n.decimals === undefined || n.decimals === 0) return undefined;
+  return { decimals: n.decimals, significant: (n.n < 0n ? -n.n : n.n).toString().length };
+}
+
+/** True when the exact value has no finite decimal expansion (or is not rational at all). */
+function nonTerminating(x: Q | null): boolean {
+  if (!x) return true;
+  let d = x.d;
+  while (d % 2n === 0n) d /= 2n;
+  while (d % 5n === 0n) d /= 5n;
+  return d !== 1n;
+}
+
+/** A decimal answer rounded from a non-terminating value: 0.333 for 1/3, 3.14 for π (≥ 3 significant digits). */
+function roundedMatch(decimalSide: Node, otherSide: Node, otherQ: Q | null): boolean {
+  const lit = decimalLiteral(decimalSide);
+  if (!lit || lit.significant < 3 || !nonTerminating(otherQ)) return false;
+  const a = evalF(decimalSide, new Map());
+  const b = evalF(otherSide, new Map());
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  return Math.abs(a - b) <= 0.5 * 10 ** -lit.decimals * (1 + 1e-9) + 1e-15 * Math.max(1, Math.abs(b));
+}
+
+/** Seeded PRNG (mulberry32): probing is deterministic, so a verdict never flips between runs. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PROBES = 24;
+
+/** A probe value of either sign: mostly |v| in [0.3, 3.2], every third probe |v| in [3.2, 40] (floor(x/10) ≠ 0). */
+function probeValue(rand: () => number, k: number): number {
+  const sign = rand() < 0.5 ? -1 : 1;
+  return sign * (k % 3 === 2 ? 3.2 + 36.8 * rand() : 0.3 + 2.9 * rand());
+}
+const MIN_VALID_PROBES = 6;
+
+/** Numeric probing: equal at every point where either side is defined, and defined at enough points. */
+function probeEqual(g: Node, p: Node, vars: string[]): boolean {
+  const rand = rng(0x5eed);
+  let valid = 0;
+  for (let k = 0; k < PROBES; k++) {
+    const env = new Map<string, number>();
+    for (const v of vars) env.set(v, probeValue(rand, k));
+    const a = evalF(g, env);
+    const b = evalF(p, env);
+    if (Number.isNaN(a) && Number.isNaN(b)) continue;
+    if (!Number.isFinite(a) || !Number.isFinite(b) || !close(a, b, 1e-8)) return false;
+    valid++;
+  }
+  return valid >= MIN_VALID_PROBES;
+}
+
+function sameSet(a: Set<string>, b: Set<string>): boolean {
+  return a.size === b.size && [...a].every((x) => b.has(x));
+}
+
+/** Two scalar expressions (no collections, no relations). */
+function valueEqual(g: Node, p: Node): boolean {
+  if (key(g) === key(p)) return true;
+  // variables of both sides: "2x" vs "2y" differ at random points, sin²x + cos²x = 1 agrees everywhere
+  const vars = variables(p, variables(g));
+  if (vars.size > 0) return probeEqual(g, p, [...vars].sort());
+  const gq = evalQ(g);
+  const pq = evalQ(p);
+  if (decimalLiteral(p) && nonTerminating(gq)) return roundedMatch(p, g, gq);
+  if (decimalLiteral(g) && nonTerminating(pq)) return roundedMatch(g, p, pq);
+  if (gq && pq) return gq.n === pq.n && gq.d === pq.d;
+  const a = evalF(g, new Map());
+  const b = evalF(p, new Map());
+  if (Number.isNaN(a) || Number.isNaN(b)) return false; // undefined or overflow: only identical structure counts
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b; // ±∞
+  return close(a, b, 1e-9);
+}
+
+/**
+ * Percent: "50%", "50" and "0.5" all answer a gold "50\%"; an answer "75%" matches a gold 0.75, and an answer "50%"
+ * matches a gold 50 (GSM8K asks "what percent…" with a bare gold) but only for gold ≥ 1, so "0.5%" never matches 0.5.
+ */
+function scalarEqual(g: Node, p: Node): boolean {
+  if (g.t === 'pct' && p.t === 'pct') return valueEqual(g.x, p.x);
+  if (g.t === 'pct') return valueEqual(g.x, p) || valueEqual(g, p);
+  if (p.t === 'pct') {
+    if (valueEqual(g, p)) return true;
+    const gv = evalF(g, new Map());
+    return Number.isFinite(gv) && Math.abs(gv) >= 1 && valueEqual(g, p.x);
+  }
+  return valueEqual(g, p);
+}
+
+const COLLECTION = new Set(['seq', 'set', 'list', 'union', 'matrix', 'rel', 'pm', 'text']);
+const isScalar = (n: Node): boolean => !COLLECTION.has(n.t) && !(n.t === 'sym' && n.name.startsWith('word:'));
+
+/** Largest collection compared element by element (n² comparisons). */
+const MAX_ELEMENTS = 64;
+
+/**
+ * Unordered comparison: a perfect matching between equal elements. Kuhn's augmenting paths over a precomputed
+ * equality matrix, so the work is polynomial even for adversarial multisets ({1,1,…,1,2} vs {1,1,…,1,3}).
+ */
+function unorderedEqual(gs: Node[], ps: Node[], depth: number): boolean {
+  const n = gs.length;
+  if (n !== ps.length || n > MAX_ELEMENTS) return false;
+  const eq = gs.map((g) => ps.map((p) => equalNodes(g, p, depth + 1)));
+  const owner = new Array<number>(n).fill(-1); // owner[j] = gold index matched to answer element j
+  const augment = (i: number, seen: boolean[]): boolean => {
+    for (let j = 0; j < n; j++) {
+      if (!eq[i]?.[j] || seen[j]) continue;
+      seen[j] = true;
+      const o = owner[j] as number;
+      if (o < 0 || augment(o, seen)) {
+        owner[j] = i;
+        return true;
+      }
+    }
+    return false;
+  };
+  for (let i = 0; i < n; i++) if (!augment(i, new Array<boolean>(n).fill(false))) return false;
+  return true;
+}
+
+function orderedEqual(gs: Node[], ps: Node[], depth: number): boolean {
+  return (
+    gs.length === ps.length &&
+    gs.length <= MAX_ELEMENTS * MAX_ELEMENTS &&
+    gs.every((g, i) => equalNodes(g, ps[i] as Node, depth + 1))
+  );
+}
+
+const MIRROR: Record<string, string> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+
+/** x > 3 ↔ (3, ∞); 1 ≤ x < 2 ↔ [1, 2). Undefined when the relation is not a simple range of one variable. */
+function relationToInterval(r: Node & { t: 'rel' }): Node | undefined {
+  const inf: Node = { t: 'sym', name: 'inf' };
+  const ninf: Node = { t: 'neg', x: inf };
+  if (r.xs.length === 2 && r.xs[0]?.t === 'sym') {
+    const a = r.xs[1] as Node;
+    switch (r.ops[0]) {
+      case '>':
+        return { t: 'seq', open: '(', close: ')', xs: [a, inf] };
+      case '>=':
+        return { t: 'seq', open: '[', close: ')', xs: [a, inf] };
+      case '<':
+        return { t: 'seq', open: '(', close: ')', xs: [ninf, a] };
+      case '<=':
+        return { t: 'seq', open: '(', close: ']', xs: [ninf, a] };
+    }
+  }
+  if (r.xs.length === 3 && r.xs[1]?.t === 'sym' && r.ops.every((o) => o === '<' || o === '<=')) {
+    return {
+      t: 'seq',
+      open: r.ops[0] === '<' ? '(' : '[',
+      close: r.ops[1] === '<' ? ')' : ']',
+      xs: [r.xs[0] as Node, r.xs[2] as Node],
+    };
+  }
+  return undefined;
+}
+
+/** Relations: same sides (or mirrored), or for one equation, proportional differences (y = 2x+1 ⇔ 2x - y + 1 = 0). */
+function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: number): boolean {
+  if (g.ops.length === p.ops.length) {
+    if (g.ops.every((o, i) => o === p.ops[i]) && orderedEqual(g.xs, p.xs, depth)) return true;
+    const rev = [...p.ops].reverse().map((o) => MIRROR[o]);
+    if (g.ops.every((o, i) => o === rev[i]) && orderedEqual(g.xs, [...p.xs].reverse(), depth)) return true;
+  }
+  if (g.ops.length === 1 && p.ops.length === 1 && g.ops[0] === '=' && p.ops[0] === '=') {
+    const [gl, gr] = g.xs as [Node, Node];
+    const [pl, pr] = p.xs as [Node, Node];
+    // "k = 3" and "x = 3": a named value; compare the values when they are constants
+    if (gl.t === 'sym' && pl.t === 'sym' && variables(gr).size === 0 && equalNodes(gr, pr, depth + 1)) return true;
+    if (![gl, gr, pl, pr].every(isScalar)) return false;
+    const gd: Node = { t: 'add', xs: [gl, { t: 'neg', x: gr }] };
+    const pd: Node = { t: 'add', xs: [pl, { t: 'neg', x: pr }] };
+    const vars = variables(gd);
+    if (vars.size === 0 || !sameSet(vars, variables(pd))) return false;
+    const ratio: Node = { t: 'div', a: gd, b: pd };
+    const rand = rng(0xfeed);
+    let c: number | undefined;
+    let valid = 0;
+    for (let k = 0; k < PROBES; k++) {
+      const env = new Map<string, number>();
+      for (const v of vars) env.set(v, probeValue(rand, k));
+      const r = evalF(ratio, env);
+      if (!Number.isFinite(r)) continue;
+      if (c === undefined) c = r;
+      else if (!close(r, c, 1e-8)) return false;
+      valid++;
+    }
+    return valid >= MIN_VALID_PROBES && c !== undefined && c !== 0;
+  }
+  return false;
+}
+
+const textOf = (n: Node): string | undefined =>
+  n.t === 'text'
+    ? n.s.replace(/[\s.,!]+/g, '')
+    : n.t === 'sym' && n.name.startsWith('word:')
+      ? n.name.slice(5).toLowerCase()
+      : undefined;
+
+/** Are two parsed answers the same answer? */
+export function equalNodes(g: Node, p: Node, depth = 0): boolean {
+  if (depth > 16) return false;
+  if (g.t === 'rel' && p.t === 'rel' && relationEqual(g, p, depth)) return true;
+  if (g.t === 'rel') {
+    // gold "x = 3" vs answer "3"
+    if (g.ops.length === 1 && (g.ops[0] === '=' || g.ops[0] === 'in') && g.xs[0]?.t === 'sym')
+      return equalNodes(g.xs[1] as Node, p, depth + 1);
+    if (p.t === 'rel') return false;
+    const range = relationToInterval(g);
+    return range !== undefined && equalNodes(range, p, depth + 1);
+  }
+  if (p.t === 'rel') {
+    // answer "x = 3" (or "x = 1 + 2 = 3", "x \in [1, 2]"): its last side
+    if (p.ops.every((o) => o === '=' || o === 'in') && p.xs[0]?.t === 'sym')
+      return equalNodes(g, p.xs[p.xs.length - 1] as Node, depth + 1);
+    const range = relationToInterval(p);
+    return range !== undefined && equalNodes(g, range, depth + 1);
+  }
+  const gt = textOf(g);
+  const pt = textOf(p);
+  if (gt !== undefined || pt !== undefined) return gt !== undefined && gt === pt;
+  if (g.t === 'pm') {
+    if (p.t === 'pm') return equalNodes(g.a, p.a, depth + 1) && equalNodes(g.b, p.b, depth + 1);
+    if (p.t === 'set' || p.t === 'list') {
+      const both: Node[] = [
+        { t: 'add', xs: [g.a, g.b] },
+        { t: 'add', xs: [g.a, { t: 'neg', x: g.b }] },
+      ];
+      return unorderedEqual(both, p.xs, depth);
+    }
+    return false;
+  }
+  if (p.t === 'pm') return (g.t === 'set' || g.t === 'list') && equalNodes(p, g, depth + 1);
+  if ((g.t === 'set' || g.t === 'list') && (p.t === 'set' || p.t === 'list')) return unorderedEqual(g.xs, p.xs, depth);
+  if (g.t === 'seq') {
+    if (p.t === 'seq') return g.open === p.open && g.close === p.close && orderedEqual(g.xs, p.xs, depth);
+    // "x = 1, y = 2" answers the point (1, 2); a bare "1, 2" does not (it could be an interval's ends)
+    if (p.t === 'list')
+      return g.open === '(' && g.close === ')' && p.xs.every((x) => x.t === 'rel') && orderedEqual(g.xs, p.xs, depth);
+    if (p.t === 'matrix') return equalNodes(p, g, depth + 1);
+    return false;
+  }
+  if (g.t === 'union') return p.t === 'union' && unorderedEqual(g.xs, p.xs, depth);
+  if (g.t === 'matrix') {
+    if (p.t === 'matrix') {
+      return g.rows.length === p.rows.length && g.rows.every((row, i) => orderedEqual(row, p.rows[i] as Node[], depth));
+    }
+    // a column vector written as a tuple
+    if (p.t === 'seq' && p.open === '(' && p.close === ')' && g.rows.every((r) => r.length === 1))
+      return orderedEqual(
+        g.rows.map((r) => r[0] as Node),
+        p.xs,
+        depth,
+      );
+    return false;
+  }
+  if (!isScalar(g) || !isScalar(p)) return false;
+  return scalarEqual(g, p);
+}

@@ -1,0 +1,13 @@
+/** Math answer verification: extraction, parsing, equivalence, and the bounded worker-pool front end. */
+export { extractAnswer, extractGold } from './extract.js';
+export { MathPoolError } from './pool.js';
+export {
+  createMathVerifier,
+  type MathVerifier,
+  type MathVerifierOptions,
+  mathVerifierOptionsSchema,
+  type VerifyMathOptions,
+  verifyMath,
+  verifyMathOptionsSchema,
+} from './verify.js';
+export { type MathVerdict, type MathVerification, verifyMathSync } from './verify-core.js';

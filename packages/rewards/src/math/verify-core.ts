@@ -1,0 +1,87 @@
+/**
+ * The synchronous verifier that runs inside a worker thread: extract both answers, read multiple-choice letters, parse,
+ * compare. Pure and bounded (answer length, token count, nesting depth, exponent size are all capped), but it is still
+ * run off the main thread by `verifyMath` so a pathological input can be cut off by a timeout.
+ * Verdicts: a gold answer we cannot read is `unparseable` (the sample should be skipped); a completion with no readable
+ * answer is `not_equal` (never "skip": a policy must not earn a neutral score by writing garbage).
+ */
+import { equalNodes } from './equivalence.js';
+import { extractAnswer, extractGold } from './extract.js';
+import { MathParseError, type Node, parseAnswer } from './parse.js';
+
+export type MathVerdict = 'equal' | 'not_equal' | 'unparseable' | 'timeout';
+
+/** The outcome of one verification: the verdict and the two answers as extracted. */
+export interface MathVerification {
+  verdict: MathVerdict;
+  /** The gold answer as extracted (e.g. the content of its last box). */
+  gold?: string;
+  /** The completion's final answer as extracted; absent when it has none. */
+  answer?: string;
+}
+
+/** Longest gold string we accept (a worked solution fits; a pasted book does not). */
+export const MAX_GOLD_CHARS = 100_000;
+
+const stripWrappers = (s: string): string =>
+  s
+    .replace(/\\(?:text|textbf|mathrm|mathbf|mbox)\s*\{([^{}]*)\}/g, '$1')
+    .replace(/[$*]/g, '')
+    .trim();
+
+/**
+ * "C", "(C)", "\textbf{(C)}" → { letter: "C" }; AMC-style "\textbf{(C)}\ 12" → { letter: "C", value: "12" } (the
+ * answer may give either).
+ */
+function goldChoice(gold: string): { letter: string; value?: string } | undefined {
+  const s = stripWrappers(gold);
+  const bare = /^\(?([A-E])\)?\.?$/.exec(s);
+  if (bare) return { letter: bare[1] as string };
+  const amc = /^\(([A-E])\)\s*(?:\\ )?\s*(\S.*)$/.exec(s);
+  return amc ? { letter: amc[1] as string, value: amc[2] as string } : undefined;
+}
+
+/** "C", "(C)", "(C) 12", "C) 12", "option C" → "C"; undefined when a second letter appears ("(C) or (D)"). */
+function answerChoice(answer: string): string | undefined {
+  const s = stripWrappers(answer).replace(/^(?:option|choice)\s+/i, '');
+  const first = /^\(?([A-E])(?:\)|\.|:|$|\s)/.exec(s)?.[1];
+  if (first === undefined) return undefined;
+  const letters = new Set([...s.matchAll(/(?:^|[\s(,])\(?([A-E])(?=$|[\s).:,])/g)].map((m) => m[1]));
+  return letters.size === 1 ? first : undefined;
+}
+
+function tryParse(s: string): Node | undefined {
+  try {
+    return parseAnswer(s);
+  } catch (err) {
+    if (err instanceof MathParseError || err instanceof RangeError) return undefined;
+    throw err;
+  }
+}
+
+/** Verifies a completion against a gold answer, synchronously. See `verifyMath` for the bounded, async version. */
+export function verifyMathSync(gold: string, completion: string): MathVerification {
+  const goldAnswer = gold.length > MAX_GOLD_CHARS ? undefined : extractGold(gold);
+  if (goldAnswer === undefined) return { verdict: 'unparseable' };
+  const answer = extractAnswer(completion);
+  const choice = goldChoice(goldAnswer);
+  if (choice !== undefined) {
+    if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
+    const letter = answerChoice(answer);
+    if (letter !== undefined || choice.value === undefined) {
+      return { verdict: letter === choice.letter ? 'equal' : 'not_equal', gold: goldAnswer, answer };
+    }
+  }
+  const g = tryParse(choice?.value ?? goldAnswer);
+  if (g === undefined) return { verdict: 'unparseable', gold: goldAnswer };
+  if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
+  const p = tryParse(answer);
+  let same = false;
+  try {
+    same = p !== undefined && equalNodes(g, p);
+  } catch {
+    same = false; // an unexpected failure while comparing is never a match
+  }
+  const verdict = same ? 'equal' : 'not_equal';
+  return { verdict, gold: goldAnswer, answer };
+}
