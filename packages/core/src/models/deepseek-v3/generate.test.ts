@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { InitRng } from '../../nn/module.js';
+import { createByteLevelTokenizer } from '../../tokenizers/byte-level.js';
 import { sampleToken } from './generate.js';
 import { createModel } from './model.js';
 import { TINY_CONFIG } from './testing.js';
@@ -67,6 +68,14 @@ describe('generate', () => {
       stop: [first.tokens.slice(1, 3)],
     });
     expect(seq.tokens).toEqual(first.tokens.slice(0, 3));
+  });
+
+  it('decodes text with the byte-level tokenizer, special tokens dropped', async () => {
+    const tok = createByteLevelTokenizer();
+    const m = createModel({ ...TINY_CONFIG, vocab_size: tok.vocabSize, eos_token_id: tok.eosTokenId }, { seed: 2 });
+    const gens = await m.generate([tok.encode('hi')], { maxNewTokens: 12, temperature: 1.5, seed: 3, tokenizer: tok });
+    expect(gens[0].text).toBe(tok.decode(gens[0].tokens, { skipSpecialTokens: true }));
+    expect(gens[0].text).not.toContain('<|eos|>');
   });
 
   it('fills text through a tokenizer and logprobs per token', async () => {

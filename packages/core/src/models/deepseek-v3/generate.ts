@@ -12,6 +12,7 @@ import { noGrad } from '../../autograd/node.js';
 import { ValueError } from '../../errors.js';
 import { InitRng } from '../../nn/module.js';
 import type { Tensor } from '../../tensor.js';
+import type { Tokenizer } from '../../tokenizers/tokenizer.js';
 import type { DeepseekV3Config } from './config.js';
 import type { LatentKvCache } from './kv-cache.js';
 import type { AttentionImpl } from './mla.js';
@@ -51,9 +52,11 @@ export const GenerateOptionsSchema = z.object({
     .default(true)
     .describe('true: latent KV cache + absorbed MLA; false: naive full recompute each step (reference).'),
   tokenizer: z
-    .custom<{ decode(ids: number[]): string }>((v) => typeof (v as { decode?: unknown })?.decode === 'function')
+    .custom<Pick<Tokenizer, 'decode'>>((v) => typeof (v as { decode?: unknown })?.decode === 'function')
     .optional()
-    .describe('When given, each Generation gets `text` = tokenizer.decode(tokens).'),
+    .describe(
+      'When given, each Generation gets `text` = tokenizer.decode(tokens) without special tokens (BOS/EOS/PAD).',
+    ),
 });
 
 /** Options of `model.generate`. */
@@ -207,6 +210,6 @@ export async function generate(
       }
     }
   });
-  if (o.tokenizer) for (const g of out) g.text = o.tokenizer.decode(g.tokens);
+  if (o.tokenizer) for (const g of out) g.text = o.tokenizer.decode(g.tokens, { skipSpecialTokens: true });
   return out;
 }
