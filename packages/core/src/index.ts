@@ -41,7 +41,24 @@ export {
   type YarnRopeScaling,
   YarnRopeScalingSchema,
 } from './models/deepseek-v3/config.js';
+export {
+  type GenerateOptions,
+  GenerateOptionsSchema,
+  type Generation,
+} from './models/deepseek-v3/generate.js';
 export { deepseekV3HfParams, deepseekV3ParamCount, type HfInit, type HfParam } from './models/deepseek-v3/hf-names.js';
+export { LatentKvCache } from './models/deepseek-v3/kv-cache.js';
+export type { AttentionImpl } from './models/deepseek-v3/mla.js';
+export {
+  createModel,
+  DeepseekV3Model,
+  type ForwardOptions,
+  type LossOptions,
+  type LossOutput,
+  loadModel,
+  type Model,
+} from './models/deepseek-v3/model.js';
+export { selectExperts } from './models/deepseek-v3/moe.js';
 export {
   ropeInvFreq,
   ropeTables,
@@ -50,6 +67,8 @@ export {
   yarnGetMscale,
 } from './models/deepseek-v3/rope.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
+// nn layers and the DeepSeek-V3 model
+export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
 export { cat, split } from './ops/cat.js';

@@ -1,0 +1,25 @@
+/**
+ * SwiGLU feed-forward block: down_proj(silu(gate_proj(x)) · up_proj(x)). Used as the dense MLP of the first
+ * `first_k_dense_replace` layers, as each routed expert and (n_shared_experts × wider) as the shared expert.
+ * Follows HF `DeepseekV3MLP` (modeling_deepseek_v3.py); HF names gate_proj / up_proj / down_proj, no biases.
+ */
+import { mul, silu } from '../../nn/functional.js';
+import { type InitRng, Linear, Module } from '../../nn/module.js';
+import type { Tensor } from '../../tensor.js';
+
+export class DeepseekV3MLP extends Module {
+  readonly gate_proj: Linear;
+  readonly up_proj: Linear;
+  readonly down_proj: Linear;
+  constructor(hiddenSize: number, intermediateSize: number, rng: InitRng, std: number) {
+    super();
+    this.gate_proj = this.child('gate_proj', new Linear(hiddenSize, intermediateSize, { rng, std }));
+    this.up_proj = this.child('up_proj', new Linear(hiddenSize, intermediateSize, { rng, std }));
+    this.down_proj = this.child('down_proj', new Linear(intermediateSize, hiddenSize, { rng, std }));
+  }
+
+  /** x [..., D] → [..., D]. */
+  forward(x: Tensor): Tensor {
+    return this.down_proj.forward(mul(silu(this.gate_proj.forward(x)), this.up_proj.forward(x))); // [..., D]
+  }
+}
