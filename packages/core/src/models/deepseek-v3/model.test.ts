@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -218,8 +218,9 @@ describe('DeepseekV3Model variants', () => {
 });
 
 describe('save / loadModel', () => {
-  it('round-trips through an HF-layout folder with the same logits', async () => {
+  it('round-trips through an HF-layout folder with the same logits, and re-saves byte-identically', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'aha-model-'));
+    const dir2 = await mkdtemp(join(tmpdir(), 'aha-model-'));
     try {
       const model = createModel(TINY_CONFIG, { seed: 9 });
       model.forward(tokens);
@@ -242,8 +243,14 @@ describe('save / loadModel', () => {
       const mtpA = model.forwardWithMtp(tokens).mtpLogits[0];
       const mtpB = loaded.forwardWithMtp(tokens).mtpLogits[0];
       expect(maxAbsDiff(narrow(mtpA, 1, 0, 7).values(), narrow(mtpB, 1, 0, 7).values())).toBe(0);
+      // save → load → save is byte-identical
+      await loaded.save(dir2);
+      for (const file of ['config.json', 'model.safetensors']) {
+        expect((await readFile(join(dir2, file))).equals(await readFile(join(dir, file))), file).toBe(true);
+      }
     } finally {
       await rm(dir, { recursive: true, force: true });
+      await rm(dir2, { recursive: true, force: true });
     }
   });
 
