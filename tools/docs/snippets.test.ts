@@ -24,11 +24,16 @@ describe('docs snippets', () => {
       '```typescript', // 13
       'const b: number = 2;', // 14
       '```', // 15
+      '  ```` ```ts ```` is inline code, not a fence', // 16
+      '```ts', // 17
+      'const c = 3;', // 18
+      '```', // 19
     ].join('\n');
     const found = extractSnippets(md, '/x/a.md');
     expect(found.map((s) => [s.line, s.code])).toEqual([
       [3, 'const a = 1;'],
       [14, 'const b: number = 2;'],
+      [18, 'const c = 3;'],
     ]);
   });
 

@@ -40,6 +40,8 @@ export function extractSnippets(markdown: string, file: string): Snippet[] {
     const open = FENCE.exec(lines[i]);
     if (!open) continue;
     const [, indent, fence, lang, rest] = open;
+    // CommonMark: a backtick fence's info string has no backticks (```` ```ts ```` is inline code, not a fence).
+    if (fence[0] === '`' && `${lang}${rest}`.includes('`')) continue;
     // The block ends at a fence of the same character, at least as long (CommonMark).
     let end = i + 1;
     while (end < lines.length) {
