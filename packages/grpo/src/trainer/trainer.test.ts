@@ -132,7 +132,7 @@ describe('GrpoTrainer: loss, advantages and KL against a direct computation', ()
       // Log-probs: π_old = π_ref = the initial weights (sampled before any update), π_θ = the weights after step 1.
       const old = samples.map((s) => directLogprobs(load(tinyModel(7), initial), s, temperature));
       const cur = samples.map((s) => directLogprobs(load(tinyModel(7), afterFirst!), s, temperature));
-      const perToken = samples.map((s, i) =>
+      const perToken = samples.map((_, i) =>
         cur[i].map((l, j) => {
           const ratio = Math.exp(l - old[i][j]);
           const clipped = Math.min(Math.max(ratio, 1 - 0.2), 1 + 0.28);
