@@ -316,3 +316,23 @@ describe('GrpoTrainer: rollout options', () => {
     expect(() => new GrpoTrainer({ ...options('x'), maxPromptLength: 2 })).toThrow(/maxPromptLength/);
   });
 });
+
+describe('GrpoTrainer: cancellation', () => {
+  it('an aborted run checkpoints the step it finished and a new trainer continues from there', async () => {
+    const dir = await tempDir();
+    const controller = new AbortController();
+    const first = new GrpoTrainer(options(dir, { maxSteps: 3, checkpointEvery: 0, signal: controller.signal }));
+    const seen: number[] = [];
+    for await (const m of first.train()) {
+      seen.push(m.step);
+      if (m.step === 1) controller.abort();
+    }
+    expect(seen).toEqual([1, 2]); // the abort lands during step 2's report; step 2 is finished and saved
+    const resumed = new GrpoTrainer(options(dir, { maxSteps: 3, checkpointEvery: 0 }));
+    const rest = await collect(resumed);
+    expect(rest.map((m) => m.step)).toEqual([3]);
+    const ref = new GrpoTrainer(options(await tempDir(), { maxSteps: 3, checkpointEvery: 0 }));
+    await collect(ref);
+    expect(snapshot(resumed.model)).toEqual(snapshot(ref.model));
+  });
+});

@@ -70,9 +70,12 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
    * as one user message and rendered when it is given (e.g. `r1ZeroTemplate`), else used as they are.
    */
   chatTemplate?: ChatTemplate;
-  /** Continue from the newest checkpoint in outputDir (default true). */
+  /**
+   * true (default): continue from the newest checkpoint in outputDir. false: start over — the checkpoints already in
+   * `<outputDir>/checkpoints` are deleted (they would mix with the new run's) and metrics.jsonl is rewritten.
+   */
   resume?: boolean;
-  /** Finish the current step, checkpoint and stop. */
+  /** When aborted: the step in progress is finished, a checkpoint is written and `train()` returns. */
   signal?: AbortSignal;
   /** fetch for the remote rollout client (tests). */
   fetch?: typeof fetch;
@@ -362,19 +365,14 @@ export class GrpoTrainer {
         seed: mixSeed(c.seed, index, round),
       };
       const sampled = this.#remote
-        ? await sampleRemote(this.#remote, this.tokenizer, prompts, settings, this.#opts.signal)
+        ? await sampleRemote(this.#remote, this.tokenizer, prompts, settings)
         : await sampleLocal(this.model, this.tokenizer, prompts, settings);
       const samples = sampled.map((s, k) => ({
         ...prompts[Math.floor(k / c.groupSize)].row,
         completion: s.completion,
       }));
-      const scored = await scoreCompletions(
-        this.#rewards,
-        c.rewardWeights,
-        samples,
-        c.rewardTimeoutMs,
-        this.#opts.signal,
-      );
+      // No abort signal here: an abort finishes the current step (the loop's contract), then checkpoints.
+      const scored = await scoreCompletions(this.#rewards, c.rewardWeights, samples, c.rewardTimeoutMs);
       for (const [name, f] of Object.entries(scored.failures)) {
         const t = failures[name] ?? { error: 0, timeout: 0 };
         t.error += f.error;
