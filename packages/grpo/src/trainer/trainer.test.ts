@@ -1,12 +1,16 @@
+import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type Model, noGrad } from '@aha/core';
 import { defineReward, type Reward } from '@aha/rewards';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LossType } from '../config.js';
 import { readMetricsJsonl, type StepMetrics } from '../metrics.js';
 import { generateAddition } from '../tasks/addition.js';
+import { killRunOptions } from './__fixtures__/kill-options.js';
 import type { RolloutSample } from './rollout.js';
 import { additionAccuracy, tinyModel, tinyTokenizer } from './testing.js';
 import { GrpoTrainer, type GrpoTrainerOptions } from './trainer.js';
@@ -335,4 +339,43 @@ describe('GrpoTrainer: cancellation', () => {
     await collect(ref);
     expect(snapshot(resumed.model)).toEqual(snapshot(ref.model));
   });
+});
+
+describe('GrpoTrainer: kill -9 and resume', () => {
+  it('a process killed mid-run resumes from its last checkpoint and ends like an uninterrupted run', async () => {
+    const dir = await tempDir();
+    const script = fileURLToPath(new URL('./__fixtures__/kill-run.ts', import.meta.url));
+    const tsx = createRequire(import.meta.url).resolve('tsx');
+    const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, script, dir, '5'], {
+      env: { ...process.env, AHA_NUM_THREADS: '1' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const steps: number[] = [];
+    await new Promise<void>((resolve, reject) => {
+      let buffered = '';
+      child.stdout.on('data', (chunk: Buffer) => {
+        buffered += chunk.toString();
+        for (const m of buffered.matchAll(/step (\d+)\n/g)) if (!steps.includes(Number(m[1]))) steps.push(Number(m[1]));
+        if (steps.includes(5)) child.kill('SIGKILL'); // checkpoint at 3; steps 4–5 logged, not checkpointed
+      });
+      child.on('exit', (_code, signal) =>
+        signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited: ${_code}`)),
+      );
+    });
+    expect(steps).toEqual([1, 2, 3, 4, 5]);
+    const resumed = new GrpoTrainer(killRunOptions(dir));
+    expect((await collect(resumed)).map((m) => m.step)).toEqual([4, 5, 6]);
+
+    const fresh = await tempDir();
+    const full = new GrpoTrainer(killRunOptions(fresh));
+    await collect(full);
+    expect(snapshot(resumed.model)).toEqual(snapshot(full.model));
+    const strip = (m: Record<string, unknown>) => {
+      const { stepSeconds: _s, throughput: _t, ...rest } = m;
+      return rest;
+    };
+    const killed = await readMetricsJsonl(join(dir, 'metrics.jsonl'));
+    const uninterrupted = await readMetricsJsonl(join(fresh, 'metrics.jsonl'));
+    expect(killed.map(strip)).toEqual(uninterrupted.map(strip));
+  }, 60_000);
 });
