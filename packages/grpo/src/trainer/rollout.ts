@@ -121,7 +121,7 @@ export async function sampleRemote(
       return {
         promptIds: prompts[p].ids,
         completionIds: ids,
-        completion: c.tokens ? tokenizer.decode(ids, { skipSpecialTokens: true }) : c.text,
+        completion: c.text, // rewards score what the server wrote
         finishReason: c.finishReason,
         samplerLogprobs: aligned ? c.logprobs : null,
       };

@@ -8,6 +8,7 @@ import { type Model, noGrad } from '@aha/core';
 import { defineReward, type Reward } from '@aha/rewards';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LossType } from '../config.js';
+import { r1ZeroTemplate } from '../data/chat.js';
 import { readMetricsJsonl, type StepMetrics } from '../metrics.js';
 import { generateAddition } from '../tasks/addition.js';
 import { killRunOptions } from './__fixtures__/kill-options.js';
@@ -378,4 +379,31 @@ describe('GrpoTrainer: kill -9 and resume', () => {
     const uninterrupted = await readMetricsJsonl(join(fresh, 'metrics.jsonl'));
     expect(killed.map(strip)).toEqual(uninterrupted.map(strip));
   }, 60_000);
+});
+
+describe('GrpoTrainer: prompts', () => {
+  it('renders chat prompts with the tokenizer template (one BOS) and strings with a given template', async () => {
+    const tok = tinyTokenizer();
+    const bos = tok.tokenToId('<|bos|>');
+    const chat = [{ prompt: [{ role: 'user', content: 'What is 2 + 3?' }], solution: '5' }];
+    const t = new GrpoTrainer(options(await tempDir(), { dataset: chat, promptsPerStep: 1, maxSteps: 1 }));
+    await collect(t);
+    const ids = t.rolloutSamples[0].promptIds;
+    expect(ids.filter((i) => i === bos)).toHaveLength(1);
+    expect(tok.decode(ids, { skipSpecialTokens: true })).toContain('What is 2 + 3?');
+
+    const wrapped = new GrpoTrainer(
+      options(await tempDir(), {
+        dataset: [{ prompt: 'What is 2 + 3?', solution: '5' }],
+        chatTemplate: r1ZeroTemplate,
+        promptsPerStep: 1,
+        maxSteps: 1,
+        maxCompletionLength: 2,
+      }),
+    );
+    await collect(wrapped);
+    const text = tok.decode(wrapped.rolloutSamples[0].promptIds, { skipSpecialTokens: true });
+    expect(text).toBe(r1ZeroTemplate([{ role: 'user', content: 'What is 2 + 3?' }]));
+    expect(wrapped.rolloutSamples[0].promptIds[0]).toBe(bos);
+  });
 });

@@ -305,11 +305,13 @@ export class GrpoTrainer {
   }
 
   #prepare(row: DatasetRow, rowIndex: number): PreparedPrompt {
-    const tpl =
-      this.#opts.chatTemplate ??
-      ((messages) => this.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }));
-    const text = renderPrompt(row.prompt, tpl, { wrapStrings: this.#opts.chatTemplate !== undefined });
-    return { rowIndex, row, text, ids: this.tokenizer.encode(text) };
+    const own = this.#opts.chatTemplate;
+    const tpl: ChatTemplate =
+      own ?? ((messages) => this.tokenizer.applyChatTemplate(messages, { addGenerationPrompt: true }));
+    const text = renderPrompt(row.prompt, tpl, { wrapStrings: own !== undefined });
+    // The tokenizer's own chat template writes BOS itself; plain text and custom templates get it from encode.
+    const templated = own === undefined && typeof row.prompt !== 'string';
+    return { rowIndex, row, text, ids: this.tokenizer.encode(text, { addSpecialTokens: !templated }) };
   }
 
   #newIterator(position: DataPosition): DataIterator<number> {
