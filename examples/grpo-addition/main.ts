@@ -15,7 +15,7 @@ const result = await runGrpoAddition({
   groupSize: 8,
   promptsPerStep,
   learningRate: 1e-3,
-  outputDir: 'outputs/grpo-addition',
+  outputDir: 'runs/grpo-addition',
   seed: 1,
   onSft: (step, loss) => {
     if (step % 100 === 0) console.log(`sft step ${step}: loss ${loss.toFixed(3)}`);
