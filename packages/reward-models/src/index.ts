@@ -36,6 +36,7 @@ export {
   safetyReward,
   scoreCompletions,
 } from './rewards.js';
+export { bannedWordPairs, hazardWordSamples } from './synthetic.js';
 export {
   evaluateRewardModel,
   type RewardEvaluation,

@@ -48,10 +48,10 @@ describe('RewardModelTrainer', () => {
       'rewards/rejected',
     ]);
     const after = evaluateRewardModel(model, tokenizer, heldOut);
-    expect(before.accuracy).toBeLessThan(0.75); // an untrained RM is near chance
+    expect(before.loss).toBeGreaterThan(0.6); // untrained rewards are ≈ 0: loss ≈ ln 2
     expect(after.accuracy).toBeGreaterThan(0.9);
     expect(after.mean).toBeGreaterThan(0); // r_c − r_r on average
-    expect(after.loss).toBeLessThan(before.loss);
+    expect(after.loss).toBeLessThan(0.3);
   });
 
   it('pointwise: a safety RM learns "unsafe iff a hazard word" and safetyReward reads it as P(safe)', async () => {
