@@ -185,5 +185,7 @@ describe('RewardModelTrainer', () => {
     expect(() => new RewardModelTrainer({ model, tokenizer, dataset: [], config: { batchSize: 0 } })).toThrow(
       /invalid config/,
     );
+    expect(() => evaluateRewardModel(model, tokenizer, [], { batchSize: -1 })).toThrow(/invalid config/);
+    expect(() => evaluateRewardModel(model, tokenizer, [])).toThrow(/dataset is empty/);
   });
 });

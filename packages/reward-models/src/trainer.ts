@@ -219,7 +219,10 @@ export class RewardModelTrainer {
     this.order = shuffled(this.rows.length, this.config.seed, 0);
   }
 
-  /** Runs training; abort `signal` to stop after the current step (a checkpoint is written when outputDir is set). */
+  /**
+   * Runs training (a fresh AdamW and LR schedule per call; resume state comes from checkpoints in `outputDir`).
+   * Aborting `signal` finishes the running step, writes a checkpoint when `outputDir` is set, and ends the iteration.
+   */
   train(options: { signal?: AbortSignal } = {}): AsyncGenerator<StepReport> {
     const cfg = this.config;
     const model = this.model;
@@ -295,7 +298,10 @@ export function evaluateRewardModel(
   dataset: readonly (PreferencePair | LabeledSample)[],
   config: Pick<RewardTrainerConfig, 'objective' | 'maxLength' | 'margin' | 'useMargin' | 'batchSize'> = {},
 ): RewardEvaluation {
-  const cfg = RewardTrainerConfigSchema.parse(config);
+  const parsed = RewardTrainerConfigSchema.safeParse(config);
+  if (!parsed.success)
+    throw new AhaError('config', `evaluateRewardModel: invalid config: ${z.prettifyError(parsed.error)}`);
+  const cfg = parsed.data;
   const rows = encodeRows(dataset, tokenizer, cfg);
   if (rows.length === 0) throw new ValueError('evaluateRewardModel: dataset is empty');
   const padId = padIdOf(tokenizer);
