@@ -390,6 +390,15 @@ export class DeepseekV3Model extends Module {
     }
     return { cos: tensor(cos, [B, T, half]), sin: tensor(sin, [B, T, half]) };
   }
+
+  /**
+   * tokens [B][T] → hidden states [B, T, D] after the final norm, without the LM head: the input of value and
+   * reward heads (HF `DeepseekV3Model` output `last_hidden_state`). Same masking/positions as `forward`; the MoE
+   * balance loss is not computed here.
+   */
+  forwardHidden(tokens: number[][], options: Omit<ForwardOptions, 'balanceAlpha'> = {}): Tensor {
+    return this.body(this.prepare(tokens, options.attentionMask, options.impl)); // [B, T, D]
+  }
 }
 
 /** The model type returned by `createModel` / `loadModel`. */
