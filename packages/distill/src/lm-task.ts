@@ -53,7 +53,11 @@ export function runLmTraining(args: {
   examples: TokenizedExample[];
   config: ParsedTrainConfig;
   padId: number;
-  loss: (batch: LmBatch) => LmLossResult;
+  /** Loss of one micro-batch; `items` are its examples (before collation), `step`/`micro` locate it in the run. */
+  loss: (
+    batch: LmBatch,
+    ctx: { step: number; micro: number; items: readonly TokenizedExample[] },
+  ) => LmLossResult | Promise<LmLossResult>;
   signal?: AbortSignal;
 }): { totalSteps: number; reports: AsyncGenerator<StepReport> } {
   const { model, config } = args;
@@ -68,7 +72,7 @@ export function runLmTraining(args: {
   });
   const scheduler = new LrScheduler(optimizer, scheduleOf(config, totalSteps));
   const hasMoe = model.moeLayers().length > 0;
-  type Micro = { batch: LmBatch; weight: number; epoch: number };
+  type Micro = { batch: LmBatch; items: TokenizedExample[]; weight: number; epoch: number };
   const task: TrainTask<Micro> = {
     namedTensors: () => model.stateDict(),
     modelConfig: JSON.parse(JSON.stringify(model.config)),
@@ -78,10 +82,10 @@ export function runLmTraining(args: {
       const micros = Array.from({ length: config.gradAccumulation }, () => stream.next());
       const batches = micros.map((m) => ({ ...m, batch: collate(m.items, args.padId, config.ignoreIndex) }));
       const total = batches.reduce((s, b) => s + b.batch.count, 0);
-      return batches.map((b) => ({ batch: b.batch, epoch: b.epoch, weight: b.batch.count / total }));
+      return batches.map((b) => ({ ...b, weight: b.batch.count / total }));
     },
-    async loss(micro) {
-      const r = args.loss(micro.batch);
+    async loss(micro, ctx) {
+      const r = await args.loss(micro.batch, { step: ctx.step, micro: ctx.micro, items: micro.items });
       return {
         loss: r.loss,
         weight: micro.weight,

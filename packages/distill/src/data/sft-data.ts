@@ -38,6 +38,8 @@ export type SftRow = z.infer<typeof SftRowSchema>;
 export interface TokenizedExample {
   tokens: number[];
   labels: number[];
+  /** Tokens of the prompt (at most tokens.length); unset for packed sequences. */
+  promptLength?: number;
 }
 
 /** How rows are tokenized. */
@@ -97,7 +99,7 @@ export function tokenizeSftRow(
   const labels = tokens.map((t, i) =>
     i === 0 || (options.completionOnlyLoss && i < prompt.length) ? options.ignoreIndex : t,
   );
-  return { tokens, labels };
+  return { tokens, labels, promptLength: Math.min(prompt.length, tokens.length) };
 }
 
 /**
@@ -186,7 +188,7 @@ export function collate(examples: readonly TokenizedExample[], padId: number, ig
 }
 
 /** mulberry32: a small seeded PRNG, so an epoch's order is a pure function of (seed, epoch). */
-function prng(seed: number): () => number {
+export function prng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -66,6 +66,50 @@ describe('KdTrainer', () => {
     expect(r.loss).toBeCloseTo(r.metrics.kd + 0.5 * r.metrics.ce, 4);
   });
 
+  it('on-policy (λ > 0): samples completions from the student for a seeded share of micro-batches', async () => {
+    const run = async (lmbda: number) => {
+      const teacher = createModel({ ...TINY_TEACHER, initializer_range: 0.5 }, { seed: 7 });
+      const student = createModel(TINY_STUDENT, { seed: 1 });
+      const generate = student.generate.bind(student);
+      let calls = 0;
+      student.generate = (prompts, o) => {
+        calls++;
+        expect(prompts.every((p) => p[0] === 256 && p.at(-1) === '='.charCodeAt(0))).toBe(true); // the prompts only
+        return generate(prompts, o);
+      };
+      const trainer = new KdTrainer({
+        student,
+        teacher,
+        tokenizer,
+        dataset: rows,
+        config: { lmbda, lr: 2e-2, maxSteps: 30, batchSize: 6, gradAccumulation: 2, maxNewTokens: 4, seed: 3 },
+      });
+      const before = divergenceToTeacher(student, teacher, 'forward_kl');
+      const reports = [];
+      for await (const r of trainer.train()) reports.push(r);
+      const after = divergenceToTeacher(student, teacher, 'forward_kl');
+      const onPolicy = reports.reduce((s, r) => s + r.metrics.onPolicy * 2, 0);
+      return { reports, calls, onPolicy, weights: snapshot(student), before, after };
+    };
+    const half = await run(0.5);
+    expect(half.calls).toBe(Math.round(half.onPolicy));
+    expect(half.calls).toBeGreaterThan(10);
+    expect(half.calls).toBeLessThan(50);
+    expect((await run(0.5)).weights).toEqual(half.weights); // the same coins and samples again
+    const full = await run(1);
+    expect(full.calls).toBe(60);
+    // Matching the teacher on its own samples also brings the student closer to the teacher on the dataset.
+    expect(full.after).toBeLessThan(full.before * 0.6);
+  });
+
+  it('refuses on-policy distillation with packing', () => {
+    const teacher = createModel(TINY_TEACHER);
+    const student = createModel(TINY_STUDENT);
+    expect(
+      () => new KdTrainer({ student, teacher, tokenizer, dataset: rows, config: { lmbda: 0.5, packing: true } }),
+    ).toThrow(/lmbda > 0\) needs packing: false/);
+  });
+
   it('refuses a student whose vocabulary differs from the teacher’s', () => {
     const teacher = createModel(TINY_TEACHER);
     const student = createModel({ ...TINY_STUDENT, vocab_size: 300 });

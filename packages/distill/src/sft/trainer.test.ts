@@ -1,7 +1,15 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, createModel, listCheckpoints, type Model, noGrad, ValueError } from '@aha/core';
+import {
+  createByteLevelTokenizer,
+  createModel,
+  listCheckpoints,
+  loadModel,
+  type Model,
+  noGrad,
+  ValueError,
+} from '@aha/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { additionRows, TINY_STUDENT, TINY_TEACHER } from '../__fixtures__/tiny.js';
 import { writeJsonl } from '../data/jsonl.js';
@@ -189,6 +197,11 @@ describe('SftTrainer', () => {
       if (a.some((v, i) => v !== b[i])) differing++;
     }
     expect(differing).toBe(0);
+    // The final checkpoint is a loadable model folder holding these weights.
+    const loaded = await loadModel(join(dir, 'checkpoints', 'checkpoint-000008'));
+    expect(Array.from(loaded.stateDict().get('lm_head.weight')!.toFloat32Array())).toEqual(
+      Array.from(resumed.stateDict().get('lm_head.weight')!.toFloat32Array()),
+    );
     // and training did move the weights
     const init = make().stateDict();
     const moved = [...resumed.stateDict()].some(([n, t]) =>
