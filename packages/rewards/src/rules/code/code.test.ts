@@ -58,7 +58,11 @@ const jsCases: [string, string, TestCase[], number, CodeOptions?][] = [
 
 describe('codeReward (JavaScript in QuickJS)', () => {
   it.each(jsCases)('%s', async (_reason, completion, tests, expected, options) => {
-    const reward = codeReward({ timeoutMs: 300, memoryBytes: 16 * 1024 * 1024, ...options });
+    const reward = codeReward({
+      timeoutMs: 2000, // generous: a correct program must not time out on a loaded machine
+      memoryBytes: 16 * 1024 * 1024,
+      ...options,
+    });
     const [value] = await reward.score([{ prompt: 'q', completion, tests }], createRewardContext());
     expect(value).toBeCloseTo(expected, 12);
   });
