@@ -6,6 +6,8 @@
  * model has no KL; readers must draw what is there. Unknown keys pass through so trainers can add fields first and
  * the report learns them later. Leaves out: per-token or per-sample tensors (only a few sample texts per step).
  */
+
+import { REFLECTION_WORDS, type ReflectionWord } from '@aha/grpo';
 import { z } from 'zod';
 
 // JSON has no NaN: JSON.stringify turns a NaN loss into null, so every number may also be null (= not measured).
@@ -20,20 +22,8 @@ export const MeanStd = z
   .loose()
   .describe('Mean and standard deviation over a step.');
 
-/** The ten reflection words counted by DeepSeek-R1 (§2.2, "aha moment"). Order is the paper's. */
-export const REFLECTION_WORDS = [
-  'wait',
-  'mistake',
-  'however',
-  'but',
-  'retry',
-  'error',
-  'verify',
-  'wrong',
-  'evaluate',
-  'check',
-] as const;
-export type ReflectionWord = (typeof REFLECTION_WORDS)[number];
+// The ten reflection words of DeepSeek-R1 (§2.2, "aha moment"), in the paper's order: one list, kept by @aha/grpo.
+export { REFLECTION_WORDS, type ReflectionWord };
 
 const reflectionShape = Object.fromEntries(
   REFLECTION_WORDS.map((w) => [w, num().describe(`Frequency of "${w}" in the step's completions.`)]),
