@@ -109,6 +109,7 @@ export {
   ScheduleOptionsSchema,
 } from './optim/schedule.js';
 export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
+export { createRng, Mulberry32, mixSeed, mulberry32, permutation, type Rng } from './random.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
 export {
   BYTE_LEVEL_ADDED_TOKENS,

@@ -4,7 +4,7 @@
  * contains a hazard word. A reward model that learns the rule scores held-out pairs/samples it has never seen.
  * Leaves out: anything resembling real preference data (use `readJsonl` on a real set).
  */
-import { ValueError } from '@aha/core';
+import { mulberry32, ValueError } from '@aha/core';
 import type { LabeledSample, PreferencePair } from './data.js';
 
 const WORDS = [
@@ -31,16 +31,7 @@ const WORDS = [
 ];
 const TOPICS = ['rivers', 'lamps', 'hills', 'clouds', 'bridges', 'paint', 'stones', 'mornings'];
 
-function mulberry(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const mulberry = mulberry32;
 
 const pick = <T>(rand: () => number, xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
 

@@ -15,6 +15,7 @@ import {
   cosineWarmupDecay,
   LrScheduler,
   linearWarmupDecay,
+  mulberry32,
   narrow,
   noGrad,
   reshape,
@@ -165,14 +166,7 @@ function batchLoss(
 
 /** A permutation of [0, n) from (seed, epoch): the data order, recomputed on resume from the saved position. */
 function shuffled(n: number, seed: number, epoch: number): number[] {
-  let a = (seed * 2654435761 + epoch * 40503 + 1) >>> 0;
-  const rand = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const rand = mulberry32(seed * 2654435761 + epoch * 40503 + 1);
   const order = Array.from({ length: n }, (_, i) => i);
   for (let i = n - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));

@@ -6,27 +6,24 @@
  * Follows torch.nn.Module in spirit; leaves out hooks, devices, dtypes and `apply`.
  */
 import { ValueError } from '../errors.js';
+import { Mulberry32 } from '../random.js';
 import { type Tensor, zeros } from '../tensor.js';
 import { embedding, linear, rmsNorm } from './functional.js';
 
 /** A seeded normal sampler (mulberry32 + Box–Muller), so `createModel(config, { seed })` is reproducible. */
 export class InitRng {
-  private state: number;
+  private readonly gen: Mulberry32;
   private spare: number | null = null;
   /** @param fill false = leave weights at zero (loading a checkpoint overwrites them anyway). */
   constructor(
     seed: number,
     readonly fill = true,
   ) {
-    this.state = seed >>> 0;
+    this.gen = new Mulberry32(seed);
   }
   /** Uniform in [0, 1). */
   uniform(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.gen.next();
   }
   /** Standard normal. */
   normal(): number {

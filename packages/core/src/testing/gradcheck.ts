@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { mul } from '../ops/binary.js';
+import { mulberry32 } from '../random.js';
 import { Tensor } from '../tensor.js';
 
 export interface RefInput {
@@ -11,17 +12,8 @@ export interface RefInput {
   shape: number[];
 }
 
-/** A deterministic PRNG (mulberry32) so test failures reproduce. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic uniform [0, 1) PRNG (mulberry32) so test failures reproduce. */
+export const rng = mulberry32;
 
 /** A leaf tensor with uniform values in [lo, hi). */
 export function randTensor(shape: number[], seed: number, lo = -1, hi = 1): Tensor {

@@ -13,7 +13,7 @@
  * streaming datasets, left truncation.
  */
 import type { ChatMessage, Tokenizer } from '@aha/core';
-import { AhaError, ValueError } from '@aha/core';
+import { AhaError, mulberry32, ValueError } from '@aha/core';
 import { z } from 'zod';
 
 const ChatMessageSchema = z.object({
@@ -187,17 +187,8 @@ export function collate(examples: readonly TokenizedExample[], padId: number, ig
   };
 }
 
-/** mulberry32: a small seeded PRNG, so an epoch's order is a pure function of (seed, epoch). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32: an epoch's order is a pure function of (seed, epoch). */
+export const prng = mulberry32;
 
 /** The position of a `BatchStream`: what a checkpoint stores to continue with the same next batch. */
 export interface BatchStreamState {

@@ -304,7 +304,11 @@ function roundedMatch(decimalSide: Node, otherSide: Node, otherQ: Q | null): boo
   return Math.abs(a - b) <= 0.5 * 10 ** -lit.decimals * (1 + 1e-9) + 1e-15 * Math.max(1, Math.abs(b));
 }
 
-/** Seeded PRNG (mulberry32): probing is deterministic, so a verdict never flips between runs. */
+/**
+ * Seeded PRNG (mulberry32): probing is deterministic, so a verdict never flips between runs. A local copy of
+ * @aha/core's `mulberry32` on purpose: this module runs inside the verifier's worker threads, which must start
+ * without loading @aha/core (and its native addon).
+ */
 function rng(seed: number): () => number {
   let s = seed >>> 0;
   return () => {

@@ -1,17 +1,8 @@
 // A deterministic synthetic GRPO run for report tests: accuracy rising, "wait" spiking late, samples with HTML.
 import type { StepMetricsRecord } from '../../metrics/schema.js';
+import { mulberry32 } from '@aha/core';
 
-/** Mulberry32: a tiny seeded PRNG so the fixture is the same on every machine. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = mulberry32;
 
 export const HOSTILE_COMPLETION = '<think>2+2</think></script><script>window.__pwned=1</script><img src=x onerror="window.__pwned=2">';
 
