@@ -1,2 +1,72 @@
-/** @aha/safety — Safety: risk control (keyword filter, model review), safety evaluation, reflection-word analysis, AI-content labelling. */
-export {};
+/**
+ * @aha/safety — risk control (keyword filter → model review → block / review / allow), the safety benchmark
+ * (questions × jailbreak templates, judged safe / unsafe / refusal), reflection-word ("aha moment") analysis, and
+ * AI-generated-content labelling. Explicit named exports only.
+ */
+
+export { SafetyError, type SafetyErrorReason } from './errors.js';
+export {
+  BARE_TEMPLATE_ID,
+  countLabels,
+  type LabelCounts,
+  type ModelResponderOptions,
+  modelResponder,
+  type Responder,
+  runSafetyBenchmark,
+  type SafetyBenchmarkOptions,
+  type SafetyItem,
+  type SafetyQuestion,
+  SafetyQuestionSchema,
+  type SafetyReport,
+} from './eval/benchmark.js';
+export { formatSafetyMarkdown, writeSafetyReport } from './eval/report.js';
+export {
+  applyTemplate,
+  DEFAULT_JAILBREAK_TEMPLATES,
+  type JailbreakTemplate,
+  JailbreakTemplateSchema,
+  parseTemplate,
+  QUESTION_PLACEHOLDER,
+} from './eval/templates.js';
+export { createHeuristicJudge, DEFAULT_REFUSAL_PATTERNS, type HeuristicJudgeOptions } from './risk/heuristic-judge.js';
+export { createHttpJudge, type HttpJudgeOptions, HttpJudgeOptionsSchema } from './risk/http-judge.js';
+export {
+  formatDialogue,
+  JUDGE_LABELS,
+  type Judge,
+  type JudgeLabel,
+  type JudgeOptions,
+  parseJudgeReply,
+  parseJudgeReplyOrThrow,
+  REVIEW_SYSTEM_PROMPT,
+  reviewMessages,
+  type Verdict,
+} from './risk/judge.js';
+export {
+  type KeywordAction,
+  type KeywordCategory,
+  KeywordCategorySchema,
+  KeywordFilter,
+  type KeywordFilterOptions,
+  KeywordFilterOptionsSchema,
+  type KeywordHit,
+  type KeywordListInput,
+  KeywordListSchema,
+  type KeywordResult,
+  loadKeywordList,
+  parseKeywordList,
+} from './risk/keywords.js';
+export { createModelJudge, type GenerativeModel, type ModelJudgeOptions } from './risk/model-judge.js';
+export {
+  RiskControl,
+  type RiskControlOptions,
+  RiskControlOptionsSchema,
+  type RiskDecision,
+  type RiskResult,
+} from './risk/pipeline.js';
+export {
+  type NormalizedText,
+  type NormalizeOptions,
+  NormalizeOptionsSchema,
+  normalizeForMatching,
+} from './text/normalize.js';
