@@ -4,6 +4,25 @@
  * AI-generated-content labelling. Explicit named exports only.
  */
 
+export {
+  type AhaMoment,
+  analyzeReflection,
+  countReflectionWords,
+  type Growth,
+  REFLECTION_WORDS,
+  type ReflectionAnalysis,
+  type ReflectionAnalysisOptions,
+  ReflectionAnalysisOptionsSchema,
+  type ReflectionChart,
+  type ReflectionWord,
+  readReflectionMetrics,
+  reflectionByStep,
+  reflectionChartSeries,
+  reflectionFromMetrics,
+  type StepCompletions,
+  type StepReflection,
+  type WordCounts,
+} from './aha/reflection.js';
 export { SafetyError, type SafetyErrorReason } from './errors.js';
 export {
   BARE_TEMPLATE_ID,
@@ -28,6 +47,31 @@ export {
   parseTemplate,
   QUESTION_PLACEHOLDER,
 } from './eval/templates.js';
+export {
+  AI_LABEL_TEXT,
+  addExplicitLabel,
+  type ExplicitLabelOptions,
+  explicitLabelPositions,
+  type FoundLabel,
+  findExplicitLabels,
+  isLabelled,
+  renderExplicitLabel,
+} from './labelling/explicit.js';
+export {
+  type AigcMetadata,
+  AigcMetadataSchema,
+  contentIdFor,
+  createImplicitLabel,
+  embedHtmlMeta,
+  type ImplicitLabel,
+  type ImplicitLabelOptions,
+  readHtmlMeta,
+  readSafetensorsMetadata,
+  readSidecarJson,
+  toHtmlMeta,
+  toSafetensorsMetadata,
+  toSidecarJson,
+} from './labelling/implicit.js';
 export { createHeuristicJudge, DEFAULT_REFUSAL_PATTERNS, type HeuristicJudgeOptions } from './risk/heuristic-judge.js';
 export { createHttpJudge, type HttpJudgeOptions, HttpJudgeOptionsSchema } from './risk/http-judge.js';
 export {
