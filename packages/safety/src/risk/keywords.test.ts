@@ -19,6 +19,8 @@ describe('KeywordFilter', () => {
     ['dots between letters', 'b.o.m.b', ['placeholder-weapons']],
     ['spaced letters', 'b o m b', ['placeholder-weapons']],
     ['hyphens between letters', 'k-i-l-l', ['placeholder-violence']],
+    ['emoji between letters', 'b😀o😀m😀b', ['placeholder-weapons']],
+    ['mathematical letters + zero-width joiner', '𝐤\u200d𝐢𝐥𝐥', ['placeholder-violence']],
     ['multi-word term with extra spaces', 'a  FAKE   invoice', ['placeholder-fraud']],
     ['Chinese term inside a sentence (no word boundaries)', '这是一个违禁词测试', ['placeholder-violence']],
     ['two categories', 'kill with a bomb', ['placeholder-weapons', 'placeholder-violence']],

@@ -142,12 +142,13 @@ export async function loadKeywordList(path: string): Promise<z.output<typeof Key
 function compact(n: NormalizedText): { text: string; origin: number[] } {
   let text = '';
   const origin: number[] = [];
-  for (let i = 0; i < n.text.length; i++) {
-    const c = n.text[i];
-    if (WORD_CHAR.test(c) || (c >= '\ud800' && c <= '\udfff')) {
-      text += c;
-      origin.push(i);
+  let i = 0;
+  for (const ch of n.text) {
+    if (WORD_CHAR.test(ch)) {
+      text += ch;
+      for (let u = 0; u < ch.length; u++) origin.push(i + u);
     }
+    i += ch.length;
   }
   return { text, origin };
 }
