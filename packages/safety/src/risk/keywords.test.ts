@@ -72,6 +72,18 @@ describe('KeywordFilter', () => {
     expect(new KeywordFilter(lists).check('b.o.m.b').hits).toHaveLength(1);
   });
 
+  it('chunked search finds the same hits as one pass, across chunk edges and surrogate pairs', () => {
+    const lists = [{ categories: [{ id: 'x', terms: ['bomb', 'fake invoice', '违禁词'], allow: ['bomb bay'] }] }];
+    const pieces = ['bomb', 'b.o.m.b', 'fake  invoice', '😀', '违禁词', 'bomb bay', 'bombastic', 'x', ' ', 'b o m b'];
+    let text = '';
+    for (let i = 0; i < 300; i++) text += `${pieces[(i * 7 + (i >> 3)) % pieces.length]} `;
+    const whole = new KeywordFilter(lists, { chunkSize: 1_000_000 }).check(text).hits;
+    expect(whole.length).toBeGreaterThan(100);
+    for (const chunkSize of [1, 5, 13, 64]) {
+      expect(new KeywordFilter(lists, { chunkSize }).check(text).hits).toEqual(whole);
+    }
+  });
+
   it('wholeWord: false matches inside words', () => {
     const f = new KeywordFilter({ categories: [{ id: 'x', terms: ['bomb'], wholeWord: false }] });
     expect(f.check('bombastic').categories).toEqual(['x']);

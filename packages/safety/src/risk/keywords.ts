@@ -68,6 +68,14 @@ export const KeywordFilterOptionsSchema = z.object({
     .boolean()
     .default(true)
     .describe('Also match terms whose letters are spelled apart ("b.o.m.b", "b o m b").'),
+  chunkSize: z
+    .number()
+    .int()
+    .min(1)
+    .default(4096)
+    .describe(
+      'Search long texts in overlapping chunks of this many UTF-16 units (the matcher slows down more than linearly on long inputs).',
+    ),
 });
 export type KeywordFilterOptions = z.input<typeof KeywordFilterOptionsSchema>;
 
@@ -153,13 +161,46 @@ function compact(n: NormalizedText): { text: string; origin: number[] } {
   return { text, origin };
 }
 
+/** An automaton and its longest pattern (UTF-16 units), for chunked search. */
+interface Automaton<T> {
+  ac: AhoCorasick<T>;
+  maxLen: number;
+}
+
+function automaton<T>(patterns: { pattern: string; data: T }[]): Automaton<T> | null {
+  if (patterns.length === 0) return null;
+  return { ac: new AhoCorasick(patterns), maxLen: Math.max(...patterns.map((p) => p.pattern.length)) };
+}
+
+const isLow = (text: string, i: number) => i > 0 && i < text.length && /[\udc00-\udfff]/.test(text[i]);
+
+/**
+ * All matches in `text`, searched in chunks of `size` units that overlap by the longest pattern, so every match lies
+ * whole in the chunk where it starts; matches starting in an overlap are kept by the earlier chunk only. Chunk edges
+ * never split a surrogate pair.
+ */
+function searchChunked<T>(a: Automaton<T>, text: string, size: number): { start: number; end: number; data: T }[] {
+  const out: { start: number; end: number; data: T }[] = [];
+  for (let from = 0; from < text.length; ) {
+    let to = Math.min(text.length, from + size);
+    if (isLow(text, to)) to++;
+    let sliceEnd = Math.min(text.length, to + a.maxLen - 1);
+    if (isLow(text, sliceEnd)) sliceEnd++;
+    for (const m of a.ac.search(text.slice(from, sliceEnd))) {
+      if (from + m.start < to) out.push({ start: from + m.start, end: from + m.end, data: m.data as T });
+    }
+    from = to;
+  }
+  return out;
+}
+
 /** The multi-category keyword filter. Build once, reuse for many texts. */
 export class KeywordFilter {
   readonly categories: readonly KeywordCategory[];
   readonly #opts: z.output<typeof KeywordFilterOptionsSchema>;
-  readonly #terms: AhoCorasick<Entry> | null;
-  readonly #compactTerms: AhoCorasick<Entry> | null;
-  readonly #allow: AhoCorasick<number> | null;
+  readonly #terms: Automaton<Entry> | null;
+  readonly #compactTerms: Automaton<Entry> | null;
+  readonly #allow: Automaton<number> | null;
 
   constructor(lists: KeywordListInput | readonly KeywordListInput[], options: KeywordFilterOptions = {}) {
     this.#opts = KeywordFilterOptionsSchema.parse(options);
@@ -196,9 +237,9 @@ export class KeywordFilter {
         if (n) allow.push({ pattern: n, data: ci });
       }
     });
-    this.#terms = terms.length ? new AhoCorasick(terms) : null;
-    this.#compactTerms = compactTerms.length ? new AhoCorasick(compactTerms) : null;
-    this.#allow = allow.length ? new AhoCorasick(allow) : null;
+    this.#terms = automaton(terms);
+    this.#compactTerms = automaton(compactTerms);
+    this.#allow = automaton(allow);
   }
 
   /** Build a filter from keyword list files (.json / .yaml / .yml). */
@@ -211,7 +252,8 @@ export class KeywordFilter {
     if (typeof text !== 'string')
       throw new SafetyError('invalid', `KeywordFilter.check: text must be a string, got ${typeof text}`);
     const n = normalizeForMatching(text, this.#opts.normalize);
-    const allowed = this.#allow?.search(n.text) ?? [];
+    const chunk = this.#opts.chunkSize;
+    const allowed = this.#allow ? searchChunked(this.#allow, n.text, chunk) : [];
     const inAllowed = (ci: number, s: number, e: number) =>
       allowed.some((a) => a.data === ci && a.start <= s && e <= a.end);
     const boundaryOk = (e: Entry, s: number, end: number) => {
@@ -244,15 +286,16 @@ export class KeywordFilter {
         via,
       });
     };
-    for (const m of this.#terms?.search(n.text) ?? []) add(m.data as Entry, m.start, m.end, 'normalized');
+    if (this.#terms)
+      for (const m of searchChunked(this.#terms, n.text, chunk)) add(m.data, m.start, m.end, 'normalized');
     if (this.#opts.matchSeparated && this.#compactTerms) {
       const c = compact(n);
-      for (const m of this.#compactTerms.search(c.text)) {
+      for (const m of searchChunked(this.#compactTerms, c.text, chunk)) {
         const s = c.origin[m.start];
         const end = c.origin[m.end - 1] + 1;
         if (end - s === m.end - m.start) continue; // no separators inside: the normalised pass decided it
         if (!spelledApart(n.text.slice(s, end))) continue;
-        add(m.data as Entry, s, end, 'separated');
+        add(m.data, s, end, 'separated');
       }
     }
     const list = [...hits.values()].sort((a, b) => a.start - b.start || a.category.localeCompare(b.category));
