@@ -80,6 +80,13 @@ describe('RiskControl decision table', () => {
     expect(r.hits[0].message).toBe(0);
   });
 
+  it('a label outside safe/unsafe/refusal is a judge failure, not an allow', async () => {
+    const odd: Judge = { name: 'odd', judge: async () => ({ label: 'SAFE' as never, reason: '' }) };
+    const r = await new RiskControl({ judge: odd }).review(say('x'));
+    expect(r.decision).toBe('review');
+    expect(r.judgeError).toMatch(/odd: label "SAFE" is not one of safe\/unsafe\/refusal/);
+  });
+
   it('an abort propagates instead of becoming a decision', async () => {
     await expect(new RiskControl({ judge: fixedJudge('abort') }).review(say('x'))).rejects.toSatisfy((e) =>
       SafetyError.isSafetyError(e, 'aborted'),

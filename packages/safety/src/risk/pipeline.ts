@@ -8,7 +8,7 @@
  * | ------------------------ | -------------------------------- | -------- |
  * | a `block` category hit   | not asked (unless `judgeBlocked`) | block   |
  * | any                      | unsafe                           | block    |
- * | any                      | error / unparseable              | `onJudgeError` (default review) |
+ * | any                      | error / unparseable / bad label  | `onJudgeError` (default review) |
  * | a `review` category hit  | safe or refusal                  | allow (hits kept in the result) |
  * | a `review` category hit  | no judge configured              | review   |
  * | no hit                   | safe or refusal                  | allow    |
@@ -24,7 +24,7 @@
 import type { ChatMessage } from '@aha/core';
 import { z } from 'zod';
 import { SafetyError } from '../errors.js';
-import type { Judge, Verdict } from './judge.js';
+import { JUDGE_LABELS, type Judge, type Verdict } from './judge.js';
 import type { KeywordFilter, KeywordHit } from './keywords.js';
 
 /** The three outcomes of risk control. */
@@ -99,7 +99,14 @@ export class RiskControl {
     let judgeError: string | undefined;
     if (askJudge) {
       try {
-        verdict = await judge.judge(dialogue, { signal: options.signal });
+        const v = await judge.judge(dialogue, { signal: options.signal });
+        if (!JUDGE_LABELS.includes(v?.label)) {
+          throw new SafetyError(
+            'malformed',
+            `${judge.name}: label ${JSON.stringify(v?.label)} is not one of ${JUDGE_LABELS.join('/')}`,
+          );
+        }
+        verdict = v;
       } catch (err) {
         if (SafetyError.isSafetyError(err, 'aborted')) throw err;
         judgeError = (err as Error).message;
