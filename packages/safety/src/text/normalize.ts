@@ -1,0 +1,146 @@
+/**
+ * Text normalisation for keyword matching, so trivial obfuscations do not slip past the filter: Unicode NFKC
+ * (full-width, ligatures, circled and mathematical letters → plain), case folding, removal of invisible characters
+ * (zero-width spaces/joiners, soft hyphen, BOM, variation selectors, tag characters, other format characters),
+ * removal of combining diacritics ("Zalgo" text, accents), folding of Cyrillic/Greek look-alikes to Latin, "leet"
+ * digits/symbols between letters (b0mb → bomb), and whitespace runs to one space.
+ *
+ * Every output character remembers where it came from (`origin`, a UTF-16 index into the input), so a match in the
+ * normalised text maps back to a span of the original text.
+ *
+ * Works per code point (NFKC of each code point on its own): compositions across code points are not needed because
+ * combining diacritics are dropped anyway. Leaves out: the full Unicode confusables table (UTS #39) — the look-alike
+ * map covers the Cyrillic/Greek letters that pass for Latin in practice; full case folding (JS has only
+ * `toLowerCase`; ß → ss and final sigma are added by hand); images of text, homophones, pinyin spellings of Chinese.
+ */
+import { z } from 'zod';
+
+/** Which folds to apply (all on by default). */
+export const NormalizeOptionsSchema = z.object({
+  caseFold: z.boolean().default(true).describe('Lower-case (plus ß → ss, final sigma → σ).'),
+  stripMarks: z.boolean().default(true).describe('Drop combining diacritical marks (accents, Zalgo stacking).'),
+  lookalikes: z.boolean().default(true).describe('Fold Cyrillic/Greek letters that look like Latin ones to Latin.'),
+  leet: z
+    .boolean()
+    .default(true)
+    .describe('Map 0 1 3 4 5 7 @ $ to o i e a s t a s when a letter stands next to them (b0mb → bomb).'),
+});
+export type NormalizeOptions = z.input<typeof NormalizeOptionsSchema>;
+
+/** Normalised text and, for each of its UTF-16 units, the UTF-16 index in the source it came from. */
+export interface NormalizedText {
+  text: string;
+  origin: number[];
+}
+
+// Invisible characters: format controls (zero-width space/joiners, bidi marks, soft hyphen, BOM, word joiner,
+// invisible operators, tag characters), variation selectors, the combining grapheme joiner, Hangul fillers.
+const INVISIBLE = /^(?:\u034f|\u1160|\p{Variation_Selector}|[\p{Cf}\u115f\u3164\uffa0])$/u;
+// Combining diacritical marks (the blocks used for accents and Zalgo text). Other scripts' marks (Devanagari vowel
+// signs, …) are letters of their words and stay.
+const DIACRITIC = /[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]/gu;
+
+/** Cyrillic and Greek letters (after lower-casing) that are drawn like a Latin letter. */
+const LOOKALIKE: Record<string, string> = {
+  а: 'a',
+  в: 'b',
+  е: 'e',
+  ё: 'e',
+  к: 'k',
+  м: 'm',
+  н: 'h',
+  о: 'o',
+  р: 'p',
+  с: 'c',
+  т: 't',
+  у: 'y',
+  х: 'x',
+  ѕ: 's',
+  і: 'i',
+  ї: 'i',
+  ј: 'j',
+  һ: 'h',
+  ӏ: 'l',
+  ԁ: 'd',
+  ԛ: 'q',
+  ԝ: 'w',
+  α: 'a',
+  β: 'b',
+  ε: 'e',
+  η: 'n',
+  ι: 'i',
+  κ: 'k',
+  μ: 'm',
+  ν: 'v',
+  ο: 'o',
+  ρ: 'p',
+  τ: 't',
+  υ: 'u',
+  χ: 'x',
+  ϲ: 'c',
+};
+
+/** Leet substitutions, applied only next to a letter so plain numbers stay numbers. */
+const LEET: Record<string, string> = { '0': 'o', '1': 'i', '3': 'e', '4': 'a', '5': 's', '7': 't', '@': 'a', $: 's' };
+
+const LETTER = /^\p{L}$/u;
+
+/**
+ * Normalise `source` for matching (see the file comment). Keywords must go through the same function with the same
+ * options, so both sides agree.
+ */
+export function normalizeForMatching(source: string, options: NormalizeOptions = {}): NormalizedText {
+  const o = NormalizeOptionsSchema.parse(options);
+  const chars: string[] = [];
+  const origin: number[] = [];
+  let i = 0;
+  for (const cp of source) {
+    const at = i;
+    i += cp.length;
+    if (INVISIBLE.test(cp)) continue;
+    let s = cp.normalize('NFKC');
+    if (o.stripMarks) s = s.normalize('NFD').replace(DIACRITIC, '').normalize('NFC');
+    if (o.caseFold) s = s.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ');
+    for (const c of s) {
+      const folded = o.lookalikes ? (LOOKALIKE[c] ?? c) : c;
+      if (/^\s$/u.test(folded)) {
+        if (chars.length > 0 && chars[chars.length - 1] === ' ') continue; // whitespace run → one space
+        chars.push(' ');
+      } else {
+        chars.push(folded);
+      }
+      origin.push(at);
+    }
+  }
+  if (o.leet) {
+    // Decide on the unmapped neighbours, so "b00m" maps both zeros only if a letter touches the run's end.
+    const isLetter = chars.map((c) => LETTER.test(c));
+    for (let k = 0; k < chars.length; k++) {
+      const to = LEET[chars[k]];
+      if (to === undefined) continue;
+      let left = k - 1;
+      while (left >= 0 && LEET[chars[left]] !== undefined) left--;
+      let right = k + 1;
+      while (right < chars.length && LEET[chars[right]] !== undefined) right++;
+      if ((left >= 0 && isLetter[left]) || (right < chars.length && isLetter[right])) chars[k] = to;
+    }
+  }
+  // Each entry of `chars` is one code point; expand origin to UTF-16 units.
+  const units: number[] = [];
+  chars.forEach((c, k) => {
+    for (let u = 0; u < c.length; u++) units.push(origin[k]);
+  });
+  return { text: chars.join(''), origin: units };
+}
+
+/** A letter or digit (the characters a "compact" view keeps). */
+export const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/** Scripts written without spaces between words: word-boundary checks do not apply to their characters. */
+const UNSPACED =
+  /^[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Thai}\p{Script=Lao}\p{Script=Khmer}\p{Script=Myanmar}]$/u;
+
+/** True when `ch` belongs to a script written without spaces (Chinese, Japanese, Thai, …). */
+export function isUnspaced(ch: string): boolean {
+  return UNSPACED.test(ch);
+}
