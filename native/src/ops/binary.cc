@@ -2,6 +2,7 @@
 // maximum / minimum send the gradient to a on ties (and where either side is NaN, to whichever produced the NaN).
 // Forward: out[i] = f(a[i], b[i]) with a, b given by (shape of out, strides with 0 on broadcast dims, offset).
 // Backward: the gradient of each input in its own (contiguous) shape, summing over the dims it was broadcast along.
+#include <algorithm>
 #include <cmath>
 
 #include "args.h"
@@ -98,6 +99,66 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// d(a op b)/da · g and d(a op b)/db · g for one element.
+inline float gradA(int op, float x, float y, float gi) {
+  switch (op) {
+    case kAdd:
+    case kSub: return gi;
+    case kMul: return gi * y;
+    case kDiv: return gi / y;
+    case kMax: return aWinsMax(x, y) ? gi : 0.0f;
+    default: return aWinsMin(x, y) ? gi : 0.0f;
+  }
+}
+inline float gradB(int op, float x, float y, float gi) {
+  switch (op) {
+    case kAdd: return gi;
+    case kSub: return -gi;
+    case kMul: return gi * x;
+    case kDiv: return -gi * x / (y * y);
+    case kMax: return aWinsMax(x, y) ? 0.0f : gi;
+    default: return aWinsMin(x, y) ? 0.0f : gi;
+  }
+}
+
+// The gradient of a (IsA) or b over a flat range, every buffer contiguous: the op is switched on once, outside the
+// loops, so each loop is a plain vectorisable one (add's and sub's gradients are copies of g).
+template <bool IsA>
+void flatGrad(int op, const float* a, const float* b, const float* g, float* out, int64_t begin, int64_t end) {
+  switch (op) {
+    case kAdd: std::copy(g + begin, g + end, out + begin); break;
+    case kSub:
+      if (IsA)
+        std::copy(g + begin, g + end, out + begin);
+      else
+        for (int64_t i = begin; i < end; ++i) out[i] = -g[i];
+      break;
+    case kMul: {
+      const float* other = IsA ? b : a;
+      for (int64_t i = begin; i < end; ++i) out[i] = g[i] * other[i];
+      break;
+    }
+    default:
+      for (int64_t i = begin; i < end; ++i) out[i] = IsA ? gradA(op, a[i], b[i], g[i]) : gradB(op, a[i], b[i], g[i]);
+      break;
+  }
+}
+
+// Whether `strides` walk `shape` exactly as the contiguous strides `cs` do (dims of size 1 have any stride).
+bool sameLayout(const std::vector<int64_t>& strides, const std::vector<int64_t>& cs,
+                const std::vector<int64_t>& shape) {
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (shape[d] > 1 && strides[d] != cs[d]) return false;
+  return true;
+}
+
+// Whether a gradient's strides sum several output elements into one (a stride of 0 on a dim longer than 1).
+bool broadcasts(const std::vector<int64_t>& strides, const std::vector<int64_t>& shape) {
+  for (size_t d = 0; d < shape.size(); ++d)
+    if (strides[d] == 0 && shape[d] > 1) return true;
+  return false;
+}
+
 // gradOut [n] contiguous over outShape. gradA / gradB (may be absent: pass null) are zero-filled contiguous buffers in
 // the inputs' own shapes; gaStrides / gbStrides map the output index onto them (0 on broadcast dims).
 // (op, outShape, a, aStrides, aOffset, b, bStrides, bOffset, gradOut, gradA|null, gaStrides, gradB|null, gbStrides)
@@ -118,59 +179,39 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   if (gb && f32Length(info, 11) < static_cast<size_t>(o.n ? maxReach(o.shape, gbStrides, 0) : 0)) {
     throw Napi::RangeError::New(info.Env(), "binaryBackward: gradB is too small");
   }
-  // Accumulation into a broadcast gradient races across threads, so only split the work when neither gradient is
-  // broadcast (each output element then owns one gradient element).
-  auto broadcasts = [&](const std::vector<int64_t>& s) {
-    for (size_t d = 0; d < s.size(); ++d)
-      if (s[d] == 0 && o.shape[d] > 1) return true;
-    return false;
-  };
-  const bool serial = (ga && broadcasts(gaStrides)) || (gb && broadcasts(gbStrides));
-  auto body = [&](int64_t begin, int64_t end) {
-    const std::vector<int64_t>* strides[4] = {&o.aStrides, &o.bStrides, &gaStrides, &gbStrides};
-    const int64_t base[4] = {o.aOffset, o.bOffset, 0, 0};
-    StridedIndex<4> it(o.shape, strides, base, begin);
-    for (int64_t i = begin; i < end; ++i, it.next()) {
-      const float x = o.a[it.offset[0]], y = o.b[it.offset[1]], gi = g[i];
-      float dx, dy;
-      switch (o.op) {
-        case kAdd:
-          dx = gi;
-          dy = gi;
-          break;
-        case kSub:
-          dx = gi;
-          dy = -gi;
-          break;
-        case kMul:
-          dx = gi * y;
-          dy = gi * x;
-          break;
-        case kDiv:
-          dx = gi / y;
-          dy = -gi * x / (y * y);
-          break;
-        case kMax: {
-          const bool aw = aWinsMax(x, y);
-          dx = aw ? gi : 0.0f;
-          dy = aw ? 0.0f : gi;
-          break;
-        }
-        default: {
-          const bool aw = aWinsMin(x, y);
-          dx = aw ? gi : 0.0f;
-          dy = aw ? 0.0f : gi;
-          break;
-        }
-      }
-      if (ga) ga[it.offset[2]] += dx;
-      if (gb) gb[it.offset[3]] += dy;
+  // One pass per gradient. A gradient that is not broadcast owns one element per output element, so its pass runs
+  // in parallel and, when the inputs are contiguous too, as a flat loop the compiler vectorises; a broadcast one sums
+  // several output elements into each of its elements, which would race across threads, so its pass is serial.
+  const auto cs = contiguousStrides(o.shape);
+  const bool flatInputs = sameLayout(o.aStrides, cs, o.shape) && sameLayout(o.bStrides, cs, o.shape);
+  for (int which = 0; which < 2; ++which) {
+    float* grad = which == 0 ? ga : gb;
+    const std::vector<int64_t>& gS = which == 0 ? gaStrides : gbStrides;
+    if (!grad) continue;
+    if (flatInputs && sameLayout(gS, cs, o.shape)) {
+      const float* a = o.a + o.aOffset;
+      const float* b = o.b + o.bOffset;
+      parallel_for(o.n, 1 << 14, [&](int64_t begin, int64_t end) {
+        if (which == 0)
+          flatGrad<true>(o.op, a, b, g, grad, begin, end);
+        else
+          flatGrad<false>(o.op, a, b, g, grad, begin, end);
+      });
+      continue;
     }
-  };
-  if (serial)
-    body(0, o.n);
-  else
-    parallel_for(o.n, 1 << 14, body);
+    auto body = [&](int64_t begin, int64_t end) {
+      const std::vector<int64_t>* strides[3] = {&o.aStrides, &o.bStrides, &gS};
+      const int64_t base[3] = {o.aOffset, o.bOffset, 0};
+      StridedIndex<3> it(o.shape, strides, base, begin);
+      for (int64_t i = begin; i < end; ++i, it.next())
+        grad[it.offset[2]] += which == 0 ? gradA(o.op, o.a[it.offset[0]], o.b[it.offset[1]], g[i])
+                                         : gradB(o.op, o.a[it.offset[0]], o.b[it.offset[1]], g[i]);
+    };
+    if (broadcasts(gS, o.shape))
+      body(0, o.n);
+    else
+      parallel_for(o.n, 1 << 14, body);
+  }
   return info.Env().Undefined();
 }
 
