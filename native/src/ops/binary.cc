@@ -63,11 +63,22 @@ Operands readOperands(const Napi::CallbackInfo& info, const char* name) {
   return o;
 }
 
+bool sameLayout(const std::vector<int64_t>& strides, const std::vector<int64_t>& cs, const std::vector<int64_t>& shape);
+int rowBroadcastSplit(const std::vector<int64_t>& strides, const std::vector<int64_t>& shape);
+
 Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
   Operands o = readOperands(info, "binaryForward");
   float* out = f32Arg(info, 8, "binaryForward", o.n);
   const auto cs = contiguousStrides(o.shape);
   const bool flat = o.aStrides == cs && o.bStrides == cs;
+  // A contiguous and b broadcast along its trailing dims (a per-row scale or mask, a scalar): a row loop.
+  int64_t rowCols = 0;
+  if (!flat && o.n > 0 && sameLayout(o.aStrides, cs, o.shape)) {
+    const int d0 = rowBroadcastSplit(o.bStrides, o.shape);
+    int64_t rows = 1;
+    for (int d = 0; d < d0; ++d) rows *= o.shape[d];
+    if (d0 >= 0 && rows < o.n) rowCols = o.n / rows;
+  }
   parallel_for(o.n, 1 << 14, [&](int64_t begin, int64_t end) {
     if (flat) {
       const float* a = o.a + o.aOffset;
@@ -88,6 +99,26 @@ Napi::Value BinaryForward(const Napi::CallbackInfo& info) {
         default:
           for (int64_t i = begin; i < end; ++i) out[i] = apply(o.op, a[i], b[i]);
           break;
+      }
+      return;
+    }
+    if (rowCols > 0) {  // a contiguous, b one value per row of rowCols elements (or a scalar)
+      const float* a = o.a + o.aOffset;
+      const float* b = o.b + o.bOffset;
+      for (int64_t r = begin / rowCols; r * rowCols < end; ++r) {
+        const int64_t c0 = std::max(begin, r * rowCols), c1 = std::min(end, (r + 1) * rowCols);
+        const float w = b[r];
+        switch (o.op) {
+          case kAdd:
+            for (int64_t i = c0; i < c1; ++i) out[i] = a[i] + w;
+            break;
+          case kMul:
+            for (int64_t i = c0; i < c1; ++i) out[i] = a[i] * w;
+            break;
+          default:
+            for (int64_t i = c0; i < c1; ++i) out[i] = apply(o.op, a[i], w);
+            break;
+        }
       }
       return;
     }
@@ -159,6 +190,62 @@ bool broadcasts(const std::vector<int64_t>& strides, const std::vector<int64_t>&
   return false;
 }
 
+// Leading dims over which `strides` are contiguous, when every later dim has stride 0: a tensor broadcast along its
+// trailing dims (a per-row gate w [R, 1] against x [R, C], or a scalar: 0). -1 when the layout is anything else.
+int rowBroadcastSplit(const std::vector<int64_t>& strides, const std::vector<int64_t>& shape) {
+  int d0 = static_cast<int>(shape.size());
+  while (d0 > 0 && (strides[d0 - 1] == 0 || shape[d0 - 1] == 1)) --d0;
+  int64_t acc = 1;
+  for (int d = d0 - 1; d >= 0; --d) {
+    if (shape[d] > 1 && strides[d] != acc) return -1;
+    acc *= shape[d];
+  }
+  return d0;
+}
+
+// Backward of a (contiguous) op b (per row, see rowBroadcastSplit) for add, sub and mul, viewed as [rows, cols]:
+// ga[r, c] = dA(g[r, c]) and gb[r] = sum_c dB(g[r, c]). Threads own rows, so the row sums of gb need no locking
+// (one row, i.e. a scalar b, is summed by one thread). Returns false when the case does not apply.
+bool rowBroadcastBackward(const Operands& o, const float* g, float* ga, const std::vector<int64_t>& gaS, float* gb,
+                          const std::vector<int64_t>& gbS) {
+  if (o.op != kAdd && o.op != kSub && o.op != kMul) return false;
+  const auto cs = contiguousStrides(o.shape);
+  if (!sameLayout(o.aStrides, cs, o.shape) || (ga && !sameLayout(gaS, cs, o.shape))) return false;
+  const int d0 = rowBroadcastSplit(o.bStrides, o.shape);
+  if (d0 < 0 || (gb && rowBroadcastSplit(gbS, o.shape) != d0)) return false;
+  int64_t rows = 1;
+  for (int d = 0; d < d0; ++d) rows *= o.shape[d];
+  if (rows == o.n) return false;  // b is not broadcast: the flat passes handle it
+  const int64_t cols = o.n / rows;
+  const float* a = o.a + o.aOffset;
+  const float* b = o.b + o.bOffset;
+  parallel_for(rows, std::max<int64_t>(1, (INT64_C(1) << 14) / std::max<int64_t>(cols, 1)),
+               [&](int64_t r0, int64_t r1) {
+                 for (int64_t r = r0; r < r1; ++r) {
+                   const float* gr = g + r * cols;
+                   const float* ar = a + r * cols;
+                   if (ga) {
+                     float* out = ga + r * cols;
+                     if (o.op == kMul) {
+                       const float w = b[r];
+                       for (int64_t c = 0; c < cols; ++c) out[c] = gr[c] * w;
+                     } else {
+                       std::copy(gr, gr + cols, out);
+                     }
+                   }
+                   if (gb) {
+                     double sum = 0.0;
+                     if (o.op == kMul)
+                       for (int64_t c = 0; c < cols; ++c) sum += static_cast<double>(gr[c]) * ar[c];
+                     else
+                       for (int64_t c = 0; c < cols; ++c) sum += gr[c];
+                     gb[r] += static_cast<float>(o.op == kSub ? -sum : sum);
+                   }
+                 }
+               });
+  return true;
+}
+
 // gradOut [n] contiguous over outShape. gradA / gradB (may be absent: pass null) are zero-filled contiguous buffers in
 // the inputs' own shapes; gaStrides / gbStrides map the output index onto them (0 on broadcast dims).
 // (op, outShape, a, aStrides, aOffset, b, bStrides, bOffset, gradOut, gradA|null, gaStrides, gradB|null, gbStrides)
@@ -182,13 +269,17 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   // One pass per gradient. A gradient that is not broadcast owns one element per output element, so its pass runs
   // in parallel and, when the inputs are contiguous too, as a flat loop the compiler vectorises; a broadcast one sums
   // several output elements into each of its elements, which would race across threads, so its pass is serial.
+  if (o.n > 0 && rowBroadcastBackward(o, g, ga, gaStrides, gb, gbStrides)) return info.Env().Undefined();
   const auto cs = contiguousStrides(o.shape);
   const bool flatInputs = sameLayout(o.aStrides, cs, o.shape) && sameLayout(o.bStrides, cs, o.shape);
   for (int which = 0; which < 2; ++which) {
     float* grad = which == 0 ? ga : gb;
     const std::vector<int64_t>& gS = which == 0 ? gaStrides : gbStrides;
     if (!grad) continue;
-    if (flatInputs && sameLayout(gS, cs, o.shape)) {
+    // add's and sub's gradients do not read the inputs, so only the gradient's own layout matters (a broadcast
+    // mask added to contiguous scores, say).
+    const bool valueFree = o.op == kAdd || o.op == kSub;
+    if ((flatInputs || valueFree) && sameLayout(gS, cs, o.shape)) {
       const float* a = o.a + o.aOffset;
       const float* b = o.b + o.bOffset;
       parallel_for(o.n, 1 << 14, [&](int64_t begin, int64_t end) {
