@@ -157,6 +157,15 @@ export function renderTable(res: Results): string {
       `are shared, every figure is a min over repeats). ${env ? `OpenBLAS env: ${env}.` : ''} Run time ${res.seconds} s.`,
   );
   lines.push('');
+  if (Math.max(...m.loadBefore.slice(0, 1), ...m.loadAfter.slice(0, 1)) > m.cores) {
+    lines.push(
+      `**The load average exceeded the ${m.cores} cores during this run**: other processes held the cores, so the ` +
+        'wall-clock figures (the 2-thread ones most: a thread that loses its core stalls its partner, and idle ' +
+        'OpenMP workers in torch spin-wait) understate what an idle machine gives. The 1-thread CPU-time ratios are ' +
+        'the load-proof comparison.',
+    );
+    lines.push('');
+  }
   if (res.peak.skipped) lines.push(`FMA peak: skipped (${res.peak.skipped}).`);
   else {
     lines.push(
@@ -202,7 +211,8 @@ export function renderTable(res: Results): string {
     res.model.torch.skipped
       ? `PyTorch baseline skipped: ${res.model.torch.skipped}`
       : `Baseline: PyTorch ${res.model.rows[0].torch?.torch ?? '?'} eager on CPU (${res.model.torch.python}), BLAS: ` +
-          `${(res.model.rows[0].torch?.blasLibraries ?? []).join(', ') || 'unknown'}.`,
+          `${(res.model.rows[0].torch?.blasLibraries ?? []).join(', ') || 'unknown'}; with 2 threads the better ` +
+          'of OpenMP’s default (spinning) and PASSIVE wait policy per metric (spinning workers collapse on shared cores).',
   );
   lines.push('');
   lines.push(
@@ -225,11 +235,17 @@ export function renderTable(res: Results): string {
   );
   const e = res.model.memoryEstimate;
   const base = res.model.rows[0].aha.baseRssBytes;
+  const torchBase = res.model.rows[0].torch?.baseRssBytes;
+  const trainRss = res.model.rows[0].aha.maxRssBytes;
   lines.push('');
   lines.push(
     `Analytic training memory: params ${mib(e.params)} + grads ${mib(e.grads)} + AdamW ${mib(e.adam)} + activations ` +
       `${mib(e.activations)} = ${mib(e.total)} MiB (${e.note}).` +
-      (base ? ` The aha process's RSS before building the model (Node + tsx + addon) is ${mib(base)} MiB.` : ''),
+      (base
+        ? ` The aha process's RSS before building the model (Node + tsx + addon) is ${mib(base)} MiB, so the run ` +
+          `itself added ${mib(trainRss - base)} MiB = ${((trainRss - base) / e.total).toFixed(2)}× the estimate` +
+          (torchBase ? ` (torch: ${mib(torchBase)} MiB after import torch).` : '.')
+        : ''),
   );
   return lines.join('\n');
 }

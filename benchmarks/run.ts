@@ -181,6 +181,35 @@ function torchAvailable(): string | null {
 // OpenMP build of OpenBLAS is the one that shares torch's OpenMP threads instead of fighting them, so put it first.
 const OPENMP_BLAS = '/usr/lib/x86_64-linux-gnu/openblas-openmp';
 
+/**
+ * The PyTorch side at `threads`. With more than one thread it runs twice, with OpenMP's default (spinning) wait policy
+ * and with OMP_WAIT_POLICY=PASSIVE, and keeps the better figure of each metric: on shared cores spinning workers
+ * whose partner lost its core collapse (tens of tokens/s), which would make a crippled baseline.
+ */
+function runTorch(threads: number): Record<string, unknown> | string {
+  const n = String(threads);
+  const env = {
+    OMP_NUM_THREADS: n,
+    OPENBLAS_NUM_THREADS: n,
+    ...(existsSync(OPENMP_BLAS)
+      ? { LD_LIBRARY_PATH: [OPENMP_BLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
+      : {}),
+  };
+  const script = [join(here, 'model/torch_ref.py'), n];
+  const first = child('/usr/bin/python3', script, env);
+  if (threads === 1 || typeof first === 'string') return first;
+  const passive = child('/usr/bin/python3', script, { ...env, OMP_WAIT_POLICY: 'PASSIVE' });
+  if (typeof passive === 'string') return first;
+  const best: Record<string, unknown> = { ...first, waitPolicy: {} as Record<string, string> };
+  for (const k of ['trainTokensPerS', 'decodeTokensPerS', 'trainTokensPerCpuS', 'decodeTokensPerCpuS']) {
+    const usePassive = (passive[k] as number) > (first[k] as number);
+    best[k] = usePassive ? passive[k] : first[k];
+    (best.waitPolicy as Record<string, string>)[k] = usePassive ? 'PASSIVE' : 'default';
+  }
+  best.maxRssBytes = Math.max(first.maxRssBytes as number, passive.maxRssBytes as number);
+  return best;
+}
+
 // ---------------------------------------------------------------------------------------------------------- run
 
 const t0 = performance.now();
@@ -237,15 +266,7 @@ for (const threads of THREADS) {
   const aha = child(process.execPath, ['--conditions=source', '--import', tsx, join(here, 'model/aha.ts'), n], {
     AHA_NUM_THREADS: n,
   });
-  const torch = torchSkipped
-    ? torchSkipped
-    : child('/usr/bin/python3', [join(here, 'model/torch_ref.py'), n], {
-        OMP_NUM_THREADS: n,
-        OPENBLAS_NUM_THREADS: n,
-        ...(existsSync(OPENMP_BLAS)
-          ? { LD_LIBRARY_PATH: [OPENMP_BLAS, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':') }
-          : {}),
-      });
+  const torch = torchSkipped ? torchSkipped : runTorch(threads);
   if (typeof aha === 'string') throw new Error(`aha model benchmark failed: ${aha}`);
   const t = typeof torch === 'string' ? null : torch;
   if (typeof torch === 'string' && !torchSkipped) log(`PyTorch baseline (${n} threads) failed — ${torch}`);
@@ -292,7 +313,9 @@ const results = {
   model: {
     config,
     workload,
-    torch: torchSkipped ? { skipped: torchSkipped } : { python: '/usr/bin/python3', blas: OPENMP_BLAS },
+    torch: torchSkipped
+      ? { skipped: torchSkipped }
+      : { python: '/usr/bin/python3', blas: OPENMP_BLAS, multiThread: 'best of OMP_WAIT_POLICY default / PASSIVE' },
     rows: modelRows,
     memoryEstimate: estimate,
   },
