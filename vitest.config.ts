@@ -18,7 +18,13 @@ export default defineConfig({
     },
   },
   test: {
-    include: ['packages/*/src/**/*.test.ts', 'native/test/**/*.test.ts', 'examples/**/*.test.ts', 'tools/**/*.test.ts'],
+    include: [
+      'packages/*/src/**/*.test.ts',
+      'native/test/**/*.test.ts',
+      'examples/**/*.test.ts',
+      'tools/**/*.test.ts',
+      'benchmarks/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     globalSetup: ['tools/vitest/global-setup.ts'],
     reporters: ['default', './tools/vitest/summary-reporter.ts'],

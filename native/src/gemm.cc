@@ -38,18 +38,28 @@ inline const float* at(const float* X, bool trans, int64_t ld, int64_t i, int64_
 
 // A block op(A)[i0 : i0 + mc, k0 : k0 + kc] -> panels of MR rows, each stored k-major ([kc][MR]), zero-padded.
 void packA(const float* A, bool trans, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* dst) {
+  if (trans) {
+    // op(A)[i, k] = A[k * lda + i]: the mc rows of one k are one contiguous run of storage. Copy whole runs, one k
+    // at a time, into every panel: reading a column per row (or MR rows per panel) instead would revisit each cache
+    // line once per panel, and with lda a multiple of 1 KiB those lines alias to a few L1 sets and are gone by then.
+    const int64_t panels = (mc + MR - 1) / MR;
+    for (int64_t k = 0; k < kc; ++k) {
+      const float* src = A + (k0 + k) * lda + i0;
+      for (int64_t p = 0; p < panels; ++p) {
+        float* dk = dst + p * MR * kc + k * MR;  // panel p is [kc][MR]
+        const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p * MR));
+        for (int r = 0; r < rows; ++r) dk[r] = src[p * MR + r];
+        for (int r = rows; r < MR; ++r) dk[r] = 0.f;
+      }
+    }
+    return;
+  }
   for (int64_t p = 0; p < mc; p += MR) {
     const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p));
     float* d = dst + p * kc;  // [kc][MR]
     for (int r = 0; r < rows; ++r) {
-      const int64_t i = i0 + p + r;
-      if (trans) {
-        const float* src = A + k0 * lda + i;  // walks down a column of A^T storage
-        for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = src[k * lda];
-      } else {
-        const float* src = A + i * lda + k0;  // a contiguous row
-        for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = src[k];
-      }
+      const float* src = A + (i0 + p + r) * lda + k0;  // a contiguous row
+      for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = src[k];
     }
     for (int r = rows; r < MR; ++r)
       for (int64_t k = 0; k < kc; ++k) d[k * MR + r] = 0.f;
@@ -62,9 +72,21 @@ void packBPanel(const float* B, bool trans, int64_t ldb, int64_t k0, int64_t kc,
     for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, B + (k0 + k) * ldb + j0, NR * sizeof(float));
     return;
   }
+  if (trans) {
+    // op(B)[k, j] = B[j * ldb + k]: read each of the panel's columns as a contiguous run of storage and scatter it
+    // down the (L1-resident) panel, rather than gathering NR rows apart for every k.
+    for (int c = 0; c < cols; ++c) {
+      const float* src = B + (j0 + c) * ldb + k0;
+      for (int64_t k = 0; k < kc; ++k) d[k * NR + c] = src[k];
+    }
+    for (int64_t k = 0; k < kc; ++k)
+      for (int c = cols; c < NR; ++c) d[k * NR + c] = 0.f;
+    return;
+  }
   for (int64_t k = 0; k < kc; ++k) {
     float* row = d + k * NR;
-    for (int c = 0; c < cols; ++c) row[c] = *at(B, trans, ldb, k0 + k, j0 + c);
+    const float* src = B + (k0 + k) * ldb + j0;
+    for (int c = 0; c < cols; ++c) row[c] = src[c];
     for (int c = cols; c < NR; ++c) row[c] = 0.f;
   }
 }

@@ -13,6 +13,10 @@
 namespace aha {
 namespace {
 
+// exp(d) for d = x - max <= 0. Below -104 the float result is 0 anyway; returning it directly skips libm's underflow
+// path, which is slow and is what every causally masked score (-1e9) would take.
+inline float expShifted(float d) { return d < -104.f ? 0.f : std::exp(d); }
+
 // (rows, cols, x, out, isLog)
 Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
   const char* name = "softmaxForward";
@@ -29,12 +33,12 @@ Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
       for (int64_t j = 1; j < cols; ++j) m = xr[j] > m ? xr[j] : m;
       double s = 0.0;
       if (isLog) {
-        for (int64_t j = 0; j < cols; ++j) s += std::exp(xr[j] - m);
+        for (int64_t j = 0; j < cols; ++j) s += expShifted(xr[j] - m);
         const float lse = m + static_cast<float>(std::log(s));
         for (int64_t j = 0; j < cols; ++j) yr[j] = xr[j] - lse;
       } else {
         for (int64_t j = 0; j < cols; ++j) {
-          yr[j] = std::exp(xr[j] - m);
+          yr[j] = expShifted(xr[j] - m);
           s += yr[j];
         }
         const float inv = static_cast<float>(1.0 / s);

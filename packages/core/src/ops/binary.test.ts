@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ShapeError } from '../errors.js';
-import { tensor } from '../tensor.js';
+import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, type RefInput, randTensor } from '../testing/gradcheck.js';
 import { add, div, maximum, minimum, mul, sub } from './binary.js';
-import { transpose } from './view.js';
+import { narrow, transpose } from './view.js';
 
 // Reference: broadcast by explicit index arithmetic in float64.
 function refBinary(f: (x: number, y: number) => number) {
@@ -106,4 +106,61 @@ describe('maximum / minimum', () => {
     const a = tensor(Float32Array.of(-2, 0.5), [2]);
     expect(Array.from(maximum(a, 0).toFloat32Array())).toEqual([0, 0.5]);
   });
+});
+
+describe('forward and backward on tensors large enough to run threaded (flat, offset, broadcast passes)', () => {
+  // d/da and d/db of each op, applied to the upstream gradient g.
+  const derivs: Record<string, (x: number, y: number, g: number) => [number, number]> = {
+    add: (_x, _y, g) => [g, g],
+    sub: (_x, _y, g) => [g, -g],
+    mul: (x, y, g) => [g * y, g * x],
+    div: (x, y, g) => [g / y, (-g * x) / (y * y)],
+    maximum: (x, y, g) => (x >= y ? [g, 0] : [0, g]),
+    minimum: (x, y, g) => (x <= y ? [g, 0] : [0, g]),
+  };
+  const R = 97;
+  const C = 401; // R * C = 38897 elements: more than two 16384-element chunks
+  it.each(cases)(
+    '%s matches the analytic gradient (contiguous, narrowed view, broadcast column, scalar)',
+    (name, op, f) => {
+      const apply = op as unknown as (a: Tensor, b: Tensor) => Tensor;
+      const d = derivs[name];
+      const g = randTensor([R, C], 11);
+      const gv = g.values();
+      // 1. both contiguous; 2. a is a view at an offset into a bigger buffer; 3. b broadcast along the columns (one
+      // value per row); 4. b a scalar.
+      const bigA = randTensor([R + 3, C], 12);
+      const layouts: [string, Tensor, Tensor][] = [
+        ['flat', randTensor([R, C], 13), randTensor([R, C], 14, 0.5, 2)],
+        ['offset', narrow(bigA.detach(), 0, 3, R).requiresGrad_(), randTensor([R, C], 15, 0.5, 2)],
+        ['broadcast', randTensor([R, C], 16), randTensor([R, 1], 17, 0.5, 2)],
+        ['scalar', randTensor([R, C], 18), randTensor([], 19, 0.5, 2)],
+      ];
+      for (const [layout, a, b] of layouts) {
+        const out = apply(a, b);
+        out.backward(g);
+        const ov = out.values();
+        const av = a.values();
+        const bv = b.values();
+        const ga = a.grad!.values();
+        const gb = b.grad!.values();
+        const expB = new Float64Array(b.numel);
+        let worst = 0;
+        for (let i = 0; i < R; i++)
+          for (let j = 0; j < C; j++) {
+            const bi = b.numel === 1 ? 0 : b.numel === R ? i : i * C + j;
+            const [da, db] = d(av[i * C + j], bv[bi], gv[i * C + j]);
+            if (ov[i * C + j] !== Math.fround(f(av[i * C + j], bv[bi]))) worst = Number.POSITIVE_INFINITY;
+            worst = Math.max(worst, Math.abs(ga[i * C + j] - da));
+            expB[bi] += db;
+          }
+        expect(worst, `${name} ${layout} grad a`).toBeLessThan(1e-5);
+        // b's gradient sums up to R·C terms; the generic (serial) pass accumulates them in float32.
+        let worstB = 0;
+        for (let k = 0; k < b.numel; k++)
+          worstB = Math.max(worstB, Math.abs(gb[k] - expB[k]) / (1 + Math.abs(expB[k])));
+        expect(worstB, `${name} ${layout} grad b`).toBeLessThan(1e-3);
+      }
+    },
+  );
 });

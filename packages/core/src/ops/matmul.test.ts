@@ -230,6 +230,7 @@ describe('sgemm kernel', () => {
       [5, 2100, 3],
       [1, 600, 70],
       [70, 1, 600],
+      [203, 37, 261], // several MC row blocks and two K blocks: the transposed-A packing walks whole k runs
     ];
     for (const [M, N, K] of shapes) {
       for (let variant = 0; variant < 4; variant++) {
