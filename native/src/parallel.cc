@@ -15,6 +15,17 @@ namespace {
 
 thread_local bool tl_in_worker = false;
 
+// One parallel_for call. It lives on the caller's stack; workers reach it through `Pool::job_` and count themselves
+// in `active`, and the caller returns only when every chunk is done AND no worker still holds a pointer to it.
+// (An earlier version kept the job state in the pool and reset it per call: a worker delayed between claiming a
+// chunk number and reading the chunk count could run a chunk of the next job twice — a hang or a crash under load.)
+struct Job {
+  const std::function<void(int64_t, int64_t)>* fn;
+  int64_t n, chunkSize, chunks;
+  std::atomic<int64_t> next{0}, done{0};
+  int active = 0;  // workers inside work(); guarded by Pool::mu_
+};
+
 class Pool {
  public:
   Pool() {
@@ -45,36 +56,34 @@ class Pool {
     }
     // A few chunks per thread balances uneven work without much scheduling cost.
     int64_t chunks = std::min<int64_t>(maxChunks, static_cast<int64_t>(threads) * 4);
-    int64_t chunkSize = (n + chunks - 1) / chunks;
-    chunks = (n + chunkSize - 1) / chunkSize;
+    Job job;
+    job.fn = &fn;
+    job.n = n;
+    job.chunkSize = (n + chunks - 1) / chunks;
+    job.chunks = (n + job.chunkSize - 1) / job.chunkSize;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      job_ = &fn;
-      jobN_ = n;
-      chunkSize_ = chunkSize;
-      chunks_ = chunks;
-      next_.store(0);
-      done_.store(0);
+      job_ = &job;
       ++generation_;
     }
     cv_.notify_all();
     tl_in_worker = true;
-    work();
+    work(job);
     tl_in_worker = false;
     std::unique_lock<std::mutex> lock(mu_);
-    doneCv_.wait(lock, [&] { return done_.load() == chunks_; });
-    job_ = nullptr;
+    job_ = nullptr;  // no worker can pick the job up from here on
+    doneCv_.wait(lock, [&] { return job.done.load() == job.chunks && job.active == 0; });
   }
 
  private:
-  void work() {
+  void work(Job& job) {
     for (;;) {
-      int64_t c = next_.fetch_add(1);
-      if (c >= chunks_) break;
-      int64_t b = c * chunkSize_;
-      int64_t e = std::min(jobN_, b + chunkSize_);
-      (*job_)(b, e);
-      if (done_.fetch_add(1) + 1 == chunks_) {
+      int64_t c = job.next.fetch_add(1);
+      if (c >= job.chunks) break;
+      int64_t b = c * job.chunkSize;
+      int64_t e = std::min(job.n, b + job.chunkSize);
+      (*job.fn)(b, e);
+      if (job.done.fetch_add(1) + 1 == job.chunks) {
         std::lock_guard<std::mutex> lock(mu_);
         doneCv_.notify_all();
       }
@@ -85,14 +94,19 @@ class Pool {
     tl_in_worker = true;
     uint64_t seen = 0;
     for (;;) {
+      Job* job;
       {
         std::unique_lock<std::mutex> lock(mu_);
         cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
         if (stopping_) return;
         seen = generation_;
-        if (job_ == nullptr) continue;
+        job = job_;
+        if (job == nullptr) continue;
+        ++job->active;
       }
-      work();
+      work(*job);
+      std::lock_guard<std::mutex> lock(mu_);
+      if (--job->active == 0) doneCv_.notify_all();
     }
   }
 
@@ -109,9 +123,7 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_, doneCv_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
-  int64_t jobN_ = 0, chunkSize_ = 0, chunks_ = 0;
-  std::atomic<int64_t> next_{0}, done_{0};
+  Job* job_ = nullptr;
   uint64_t generation_ = 0;
   bool stopping_ = false;
 };
