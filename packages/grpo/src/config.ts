@@ -178,6 +178,21 @@ export const GrpoConfigSchema = z
       .boolean()
       .default(false)
       .describe('Mask truncated completions (hit maxCompletionLength) out of the loss ([DAPO]). [TRL] false.'),
+    dynamicSamplingMaxRounds: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe(
+        'With dynamicSampling: most extra rollout rounds per step to refill dropped groups; when still short, the ' +
+          'zero-variance groups are kept (advantage 0) so the batch keeps its size. [DAPO] caps generation batches too.',
+      ),
+    rewardTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(10_000)
+      .describe('Per-sample time limit of each reward function (ms); a timeout is reported, never read as 0.'),
     rewardWeights: z
       .record(z.string(), z.number().finite())
       .default({ accuracy: 1, format: 1 })
@@ -216,6 +231,14 @@ export const GrpoConfigSchema = z
       .nullable()
       .default(1)
       .describe('Clip the global gradient norm to this; null = no clipping. Paper silent; [TRL] 1.0.'),
+    routingBiasGamma: z
+      .number()
+      .min(0)
+      .default(0.001)
+      .describe(
+        'γ — MoE auxiliary-loss-free balancing: after each step every routing bias moves by γ against its load ' +
+          '(DeepSeek-V3 §2.1.2, 0.001 in pre-training); 0 = frozen biases.',
+      ),
     maxSteps: z
       .number()
       .int()
@@ -239,6 +262,18 @@ export const GrpoConfigSchema = z
       .min(0)
       .default(500)
       .describe('Save a resumable checkpoint every this many steps; 0 = only at the end. Paper silent; [TRL] 500.'),
+    keepCheckpoints: z
+      .number()
+      .int()
+      .min(1)
+      .default(2)
+      .describe('Newest checkpoints kept on disk. [TRL] save_total_limit.'),
+    logSamples: z
+      .number()
+      .int()
+      .min(0)
+      .default(2)
+      .describe('Sample completions (prompt, completion, reward) kept in each StepMetrics record.'),
     logEvery: z.number().int().min(1).default(1).describe('Write StepMetrics every this many steps. [TRL] 10.'),
   })
   .superRefine((c, ctx) => {

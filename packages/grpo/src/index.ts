@@ -78,3 +78,10 @@ export {
   verifyCountdown,
 } from './tasks/countdown.js';
 export { type EvaluateLimits, type EvaluateResult, evaluateExpression, type Rational } from './tasks/expression.js';
+export {
+  advantagesWithNulls,
+  type RewardFailures,
+  type RolloutSample,
+} from './trainer/rollout.js';
+export { type PackedBatch, packSequences, type SequencePair } from './trainer/sequences.js';
+export { GrpoTrainer, type GrpoTrainerOptions } from './trainer/trainer.js';

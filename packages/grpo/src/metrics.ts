@@ -137,6 +137,14 @@ export interface StepMetrics {
   zeroVarianceGroups: { count: number; share: number };
   /** Wall-clock seconds of the step (rollout + train). */
   stepSeconds?: number;
+  /** Zero-variance groups over everything the step's rollout sampled (dynamic sampling may drop and refill them). */
+  rolloutZeroVarianceGroups?: { count: number; sampled: number };
+  /** Per reward function: samples whose scoring failed (error) or ran out of time, in the step's rollout. */
+  rewardFailures?: Record<string, { error: number; timeout: number }>;
+  /** Completions left out of the loss because their total reward is null (nothing applied, or a failure). */
+  maskedSamples?: number;
+  /** A few of the step's completions, for eyeballing. */
+  samples?: { prompt: string; completion: string; reward: number | null }[];
 }
 
 /** Options for {@link MetricsWriter.open}. */
