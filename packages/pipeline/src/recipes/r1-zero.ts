@@ -7,18 +7,19 @@
  * with a checkpoint. Defaults are calibrated to finish in minutes on 2 CPU cores (see README "Two commands").
  * Leaves out: the R1 cold-start / rejection-sampling stages (the `r1` recipe) and a reference model (β = 0).
  */
-import { appendFile, readFile, rm, writeFile } from 'node:fs/promises';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { AdamW, LrScheduler, latestCheckpoint, linearWarmupDecay, loadModel, trainLoop } from '@aha/core';
+import { latestCheckpoint, loadModel, loadTokenizer } from '@aha/core';
+import { GrpoTrainer, scoreAddition } from '@aha/grpo';
+import { accuracyReward, formatReward } from '@aha/rewards';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../cli/registry.js';
 import type { LoadedConfig } from '../config/load.js';
-import { METRICS_FILE, writeReport } from '../report/write.js';
+import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
 import { TaskOptionsSchema } from './base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './base-model/save.js';
 import { additionProblems } from './base-model/task.js';
-import { createGrpoTask } from './r1-zero-grpo.js';
 import { defineStage, runStage, StageInterruptedError } from './stages.js';
 
 /** Settings of the GRPO stage (`grpo` section of a config file). */
@@ -76,6 +77,7 @@ const evaluateStage = (name: string) =>
         split: 'test',
         minDigits: task.minDigits,
         maxDigits: task.maxDigits,
+        pad: task.pad,
       });
       const r = await evaluateGreedy(model, problems, { maxNewTokens: task.maxNewTokens, keepSamples: 4 });
       return { accuracy: r.accuracy, correct: r.correct, total: r.total, samples: r.samples };
@@ -84,108 +86,93 @@ const evaluateStage = (name: string) =>
 
 const grpoStageConfig = z.object({ grpo: R1ZeroGrpoSchema, task: TaskSchema, seed: z.number().int() });
 
-/** Keeps the metrics lines up to `step` (a resumed run rewrites the steps after its checkpoint). */
-async function truncateMetrics(file: string, step: number): Promise<void> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch {
-    return;
-  }
-  const keep = text.split('\n').filter((line) => {
-    if (!line.trim()) return false;
-    try {
-      return (JSON.parse(line) as { step: number }).step <= step;
-    } catch {
-      return false;
-    }
-  });
-  await writeFile(file, keep.length ? `${keep.join('\n')}\n` : '');
-}
-
 /** Hooks the GRPO stage reports through (live progress). */
 export interface GrpoHooks {
   onStart?(total: number, firstStep: number): void;
   onStep?(step: number, record: Record<string, unknown>): void;
 }
 
+/** Exact integer match of the `<answer>` (the task's own verifier, `scoreAddition`), in the `verifyMath` shape. */
+const verifyInteger = async (gold: string, completion: string) => ({
+  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
+});
+
+/** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
+export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger }), formatReward()];
+
 const grpoStage = (hooks: GrpoHooks) =>
   defineStage({
     name: 'grpo',
-    description: 'GRPO on accuracy + format rewards, from the base model.',
+    description: 'GRPO (GrpoTrainer) on accuracy + format rewards, from the base model.',
     config: grpoStageConfig,
     async run(input: { modelDir: string }, { grpo, task, seed }, ctx) {
       const t0 = performance.now();
       const model = await loadModel(input.modelDir);
-      const train = additionProblems({
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const dataset = additionProblems({
         count: grpo.trainProblems,
         seed,
         split: 'train',
         minDigits: task.minDigits,
         maxDigits: task.maxDigits,
-      });
-      const optimizer = new AdamW(model.parameters(), { lr: grpo.learningRate, weightDecay: 0 });
-      const scheduler = new LrScheduler(
-        optimizer,
-        linearWarmupDecay({ warmupSteps: grpo.warmupSteps, totalSteps: grpo.steps }),
-      );
-      const metricsFile = join(ctx.runDir, METRICS_FILE);
-      const pending = new Map<number, Record<string, unknown>>();
-      const taskImpl = createGrpoTask(
-        model,
-        { optimizer, scheduler },
-        train,
-        { ...grpo, seed, maxNewTokens: task.maxNewTokens },
-        (step, record) => pending.set(step, record),
-      );
-      const resumeFrom = await latestCheckpoint(join(ctx.workDir, 'checkpoints'));
-      const firstStep = resumeFrom ? Number(/(\d+)$/.exec(resumeFrom)?.[1] ?? 0) : 0;
-      await truncateMetrics(metricsFile, firstStep);
-      hooks.onStart?.(grpo.steps, firstStep);
+        pad: task.pad,
+      }).map((p) => ({ prompt: p.prompt, solution: p.solution }));
       const evalSet = additionProblems({
         count: task.evalProblems,
         seed: task.evalSeed,
         split: 'test',
         minDigits: task.minDigits,
         maxDigits: task.maxDigits,
+        pad: task.pad,
       });
-      let lastStep = firstStep;
-      for await (const report of trainLoop(
-        taskImpl,
-        {
-          totalSteps: grpo.steps,
-          maxGradNorm: grpo.maxGradNorm,
-          checkpointEvery: grpo.checkpointEvery,
-          keepCheckpoints: 2,
-          outputDir: ctx.workDir,
-          resume: true,
-        },
-        { signal: ctx.signal },
-      )) {
-        lastStep = report.step;
-        const record: Record<string, unknown> = {
-          step: report.step,
-          time: Date.now(),
-          ...pending.get(report.step),
-          loss: report.loss,
-          grad_norm: report.gradNorm,
-          lr: report.lr,
-          clip_fraction: { low: report.metrics.clip_low, high: report.metrics.clip_high },
-        };
-        pending.delete(report.step);
-        const tps = record.tokens_per_s as { rollout?: number } | undefined;
-        record.tokens_per_s = { ...tps, train: report.tokensPerSecond };
-        if (grpo.evalEvery > 0 && report.step % grpo.evalEvery === 0 && report.step < grpo.steps) {
+      const resumeFrom = await latestCheckpoint(join(ctx.workDir, 'checkpoints'));
+      hooks.onStart?.(grpo.steps, resumeFrom ? Number(/(\d+)$/.exec(resumeFrom)?.[1] ?? 0) : 0);
+      const trainer = new GrpoTrainer({
+        model,
+        tokenizer,
+        dataset,
+        rewards: r1ZeroRewards(),
+        rewardWeights: { accuracy: 1, format: 1 },
+        groupSize: grpo.groupSize,
+        promptsPerStep: grpo.promptsPerStep,
+        stepsPerRollout: 1,
+        numIterations: 1,
+        temperature: grpo.temperature,
+        maxCompletionLength: task.maxNewTokens,
+        lossType: grpo.lossType,
+        epsilonLow: grpo.epsilon,
+        epsilonHigh: grpo.epsilon,
+        beta: 0,
+        tisCap: null,
+        learningRate: grpo.learningRate,
+        lrSchedule: 'linear',
+        warmupSteps: grpo.warmupSteps,
+        weightDecay: 0,
+        maxGradNorm: grpo.maxGradNorm,
+        routingBiasGamma: grpo.routingBiasGamma,
+        maxSteps: grpo.steps,
+        seed,
+        outputDir: ctx.workDir,
+        checkpointEvery: grpo.checkpointEvery,
+        keepCheckpoints: 2,
+        signal: ctx.signal,
+      });
+      let lastStep = 0;
+      for await (const m of trainer.train()) {
+        lastStep = m.step;
+        const record: Record<string, unknown> = { ...m };
+        if (grpo.evalEvery > 0 && m.step % grpo.evalEvery === 0 && m.step < grpo.steps) {
           const r = await evaluateGreedy(model, evalSet, { maxNewTokens: task.maxNewTokens, keepSamples: 0 });
           record.heldout_accuracy = r.accuracy;
+          ctx.log?.(`step ${m.step}: held-out greedy accuracy ${pct(r.accuracy)}`);
         }
-        await appendFile(metricsFile, `${JSON.stringify(record)}\n`);
-        hooks.onStep?.(report.step, record);
+        hooks.onStep?.(m.step, record);
       }
       const finalDir = join(ctx.workDir, 'final');
       if (!ctx.signal.aborted) {
         await rm(finalDir, { recursive: true, force: true });
         await model.save(finalDir, { dtype: 'F32' });
+        await tokenizer.save(finalDir);
       }
       return { modelDir: finalDir, steps: lastStep, seconds: (performance.now() - t0) / 1000 };
     },
@@ -196,7 +183,10 @@ const reportStage = defineStage({
   description: 'HTML report of the GRPO metrics.',
   config: z.object({ title: z.string() }),
   async run(_input: { before: number; after: number; grpoSteps: number }, config, ctx) {
-    const r = writeReport(ctx.runDir, undefined, { title: config.title });
+    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder.
+    const r = writeReport(join(ctx.runDir, 'grpo', METRICS_FILE), join(ctx.runDir, REPORT_FILE), {
+      title: config.title,
+    });
     return { file: r.file, steps: r.steps };
   },
 });
@@ -242,7 +232,7 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     input: I,
     config: z.input<C>,
   ): Promise<Out> => {
-    const r = await runStage(run.runDir, s, input, config, { signal });
+    const r = await runStage(run.runDir, s, input, config, { signal, log });
     log(`${s.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
     return r.output;
   };

@@ -20,6 +20,8 @@ export interface StageContext {
   runDir: string;
   /** Aborted on Ctrl-C: finish the current step, save, and return. */
   signal: AbortSignal;
+  /** A message for the user (through the progress display). */
+  log?: (message: string) => void;
 }
 
 /** A stage: named, with a zod config, from input artifacts to output artifacts (both JSON-serialisable). */
@@ -109,7 +111,7 @@ export async function runStage<Config extends z.ZodType, In, Out>(
   stage: Stage<Config, In, Out>,
   input: In,
   rawConfig: z.input<Config>,
-  options: { signal: AbortSignal },
+  options: { signal: AbortSignal; log?: (message: string) => void },
 ): Promise<StageRun<Out>> {
   const parsed = stage.config.safeParse(rawConfig);
   if (!parsed.success) {
@@ -128,7 +130,7 @@ export async function runStage<Config extends z.ZodType, In, Out>(
   await mkdir(workDir, { recursive: true });
   const startedAt = resumed ? previous.startedAt : new Date().toISOString();
   await writeStage(runDir, stage.name, { hash, status: 'running', startedAt });
-  const output = await stage.run(input, config, { workDir, runDir, signal: options.signal });
+  const output = await stage.run(input, config, { workDir, runDir, signal: options.signal, log: options.log });
   if (options.signal.aborted) throw new StageInterruptedError(stage.name);
   await writeStage(runDir, stage.name, {
     hash,

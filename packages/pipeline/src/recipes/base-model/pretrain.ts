@@ -62,6 +62,10 @@ export const BASE_MODEL_CONFIG: DeepseekV3ConfigInput = {
 export const TaskOptionsSchema = z.object({
   minDigits: z.number().int().min(1).default(2).describe('Fewest digits per operand.'),
   maxDigits: z.number().int().min(1).default(3).describe('Most digits per operand.'),
+  pad: z
+    .boolean()
+    .default(false)
+    .describe('Zero-pad both operands to maxDigits in the prompt ("007+385="), so digit positions are fixed.'),
   evalSeed: z.number().int().default(1234).describe('Seed of the held-out (test split) evaluation problems.'),
   evalProblems: z.number().int().positive().default(200).describe('Held-out problems in the greedy evaluation.'),
   maxNewTokens: z.number().int().positive().default(48).describe('Longest completion in tokens.'),
@@ -139,7 +143,7 @@ export async function makeBaseModel(
   const o = BaseModelOptionsSchema.parse(options);
   const t0 = performance.now();
   const model = createModel({ ...BASE_MODEL_CONFIG, ...o.model } as DeepseekV3ConfigInput, { seed: o.seed });
-  const digits = { minDigits: o.task.minDigits, maxDigits: o.task.maxDigits };
+  const digits = { minDigits: o.task.minDigits, maxDigits: o.task.maxDigits, pad: o.task.pad };
   const train = additionProblems({ count: o.trainProblems, seed: o.seed, split: 'train', ...digits }).map(
     encodeExample,
   );

@@ -15,8 +15,9 @@ export interface AdditionProblem {
   operands: [string, string];
 }
 
-/** The prompt text for `a + b`. */
-export const additionPrompt = (a: string, b: string): string => `${a}+${b}=`;
+/** The prompt text for `a + b`; with `width`, operands are zero-padded to it (fixed digit positions). */
+export const additionPrompt = (a: string, b: string, width = 0): string =>
+  `${a.padStart(width, '0')}+${b.padStart(width, '0')}=`;
 
 /** Column-by-column trace: right to left, `da+db(+carry)=s` per column, then the final carry if any. */
 export function additionTrace(a: string, b: string): string {
@@ -36,6 +37,11 @@ export function additionTrace(a: string, b: string): string {
 /** The reference completion `<think>trace</think><answer>sum</answer>` (EOS is appended by the tokenizer side). */
 export function additionCompletion(p: AdditionProblem): string {
   const [a, b] = p.operands;
+  // With zero-padded prompts the trace covers every printed column.
+  const width = p.prompt.indexOf('+');
+  if (width > Math.max(a.length, b.length)) {
+    return `<think>${additionTrace(a.padStart(width, '0'), b.padStart(width, '0'))}</think><answer>${p.solution}</answer>`;
+  }
   return `<think>${additionTrace(a, b)}</think><answer>${p.solution}</answer>`;
 }
 
@@ -46,6 +52,8 @@ export interface AdditionProblemOptions {
   split: 'train' | 'test';
   minDigits: number;
   maxDigits: number;
+  /** Zero-pad both operands to maxDigits in the prompt. */
+  pad?: boolean;
 }
 
 /** `count` distinct problems of one split (train and test never share a problem), deterministic for the seed. */
@@ -56,5 +64,10 @@ export function additionProblems(o: AdditionProblemOptions): AdditionProblem[] {
     split: o.split,
     digits: { min: o.minDigits, max: o.maxDigits },
   });
-  return rows.map((r) => ({ prompt: additionPrompt(...r.operands), solution: r.solution, operands: r.operands }));
+  const width = o.pad ? o.maxDigits : 0;
+  return rows.map((r) => ({
+    prompt: additionPrompt(r.operands[0], r.operands[1], width),
+    solution: r.solution,
+    operands: r.operands,
+  }));
 }
