@@ -2,9 +2,10 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, createModel } from '@aha/core';
+import { scoreRewards } from '@aha/rewards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BASE_MODEL_CONFIG, TaskOptionsSchema } from './base-model/pretrain.js';
-import { type R1ZeroOptions, runR1Zero } from './r1-zero.js';
+import { type R1ZeroOptions, r1ZeroRewards, runR1Zero } from './r1-zero.js';
 import { readStages } from './stages.js';
 
 // A micro setting: a random 1-layer model (no training signal expected), 2 GRPO steps, 4 eval problems.
@@ -112,4 +113,22 @@ describe('r1-zero recipe (micro setting)', () => {
     expect(metricSteps(runDir)).toEqual([1, 2, 3]);
     expect((await readStages(runDir)).grpo.status).toBe('done');
   }, 60_000);
+});
+
+describe('r1ZeroRewards (accuracy + format)', () => {
+  it.each([
+    ['right sum, right format', '<think>2+5=7 1+3=4</think><answer>47</answer>', 1, 1],
+    ['wrong sum, right format', '<think>2+5=7 1+3=4</think><answer>48</answer>', 0, 1],
+    ['right sum with a leading zero', '<think>x</think><answer>047</answer>', 1, 1],
+    ['right sum without tags', '47', 0, 0],
+    ['right sum, text after the answer', '<think>x</think><answer>47</answer> 48', 1, 0],
+    ['two answers: the last one counts', '<think>x</think><answer>47</answer><answer>48</answer>', 0, 0],
+    ['answer text around the number', '<think>x</think><answer>= 47</answer>', 0, 1],
+  ])('%s', async (_why, completion, accuracy, format) => {
+    const results = await scoreRewards(r1ZeroRewards(), [{ prompt: '12+35=', completion, solution: '47' }]);
+    expect(results.map((r) => [r.name, r.values[0]])).toEqual([
+      ['accuracy', accuracy],
+      ['format', format],
+    ]);
+  });
 });

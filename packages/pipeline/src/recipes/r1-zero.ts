@@ -33,6 +33,10 @@ export const R1ZeroGrpoSchema = z.object({
     .enum(['grpo', 'bnpo', 'dr_grpo', 'dapo'])
     .default('grpo')
     .describe("Loss aggregation ('grpo': per-completion mean, R1 eq. 1)."),
+  advantageScale: z
+    .enum(['std', 'none'])
+    .default('std')
+    .describe("'std': Â = (r − mean) / std within a group (R1 eq. 3); 'none': Â = r − mean (Dr. GRPO)."),
   epsilon: z.number().positive().default(0.2).describe('ε — clip range of the ratio (on-policy μ = 1: inactive).'),
   temperature: z.number().positive().default(1).describe('Rollout sampling temperature.'),
   maxGradNorm: z.number().positive().default(1).describe('Clip the global gradient norm to this.'),
@@ -92,13 +96,13 @@ export interface GrpoHooks {
   onStep?(step: number, record: Record<string, unknown>): void;
 }
 
-/** Exact integer match of the `<answer>` (the task's own verifier, `scoreAddition`), in the `verifyMath` shape. */
+/** The task's own check (`scoreAddition`: the last `<answer>` holds the integer sum) in the `verifyMath` shape; it gets the whole completion (`answerOnly: false`) so it applies the same rule as the evaluation. */
 const verifyInteger = async (gold: string, completion: string) => ({
   verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
 });
 
 /** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
-export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger }), formatReward()];
+export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger, answerOnly: false }), formatReward()];
 
 const grpoStage = (hooks: GrpoHooks) =>
   defineStage({
@@ -140,6 +144,7 @@ const grpoStage = (hooks: GrpoHooks) =>
         temperature: grpo.temperature,
         maxCompletionLength: task.maxNewTokens,
         lossType: grpo.lossType,
+        advantageScale: grpo.advantageScale,
         epsilonLow: grpo.epsilon,
         epsilonHigh: grpo.epsilon,
         beta: 0,
@@ -249,18 +254,18 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     );
     return {
       runDir: run.runDir,
-      accuracyBefore: before.accuracy,
-      accuracyAfter: after.accuracy,
+      finalModel: grpo.modelDir,
       grpoSteps: grpo.steps,
       grpoSeconds: Math.round(grpo.seconds),
+      seconds: Math.round((performance.now() - t0) / 1000),
+      accuracyBefore: before.accuracy,
+      accuracyAfter: after.accuracy,
       report: report.file,
-      finalModel: grpo.modelDir,
-      seconds: (performance.now() - t0) / 1000,
     };
   } catch (err) {
     if (err instanceof StageInterruptedError) {
       log(`${err.message}`);
-      return { runDir: run.runDir, interrupted: true, seconds: (performance.now() - t0) / 1000 };
+      return { runDir: run.runDir, interrupted: true, seconds: Math.round((performance.now() - t0) / 1000) };
     }
     throw err;
   }
