@@ -94,7 +94,7 @@ export const BaseModelOptionsSchema = z.object({
     .number()
     .min(0)
     .max(1)
-    .default(0.3)
+    .default(0.45)
     .describe('Stop once the early-stop accuracy reaches this: the base must stay weak for R1-Zero to show gains.'),
   routingBiasGamma: z
     .number()
