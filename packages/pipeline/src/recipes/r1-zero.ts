@@ -24,11 +24,15 @@ import { defineStage, runStage, StageInterruptedError } from './stages.js';
 
 /** Settings of the GRPO stage (`grpo` section of a config file). */
 export const R1ZeroGrpoSchema = z.object({
-  steps: z.number().int().positive().default(60).describe('GRPO optimizer steps.'),
+  steps: z.number().int().positive().default(80).describe('GRPO optimizer steps.'),
   promptsPerStep: z.number().int().positive().default(16).describe('Distinct prompts per step.'),
   groupSize: z.number().int().min(2).default(8).describe('G — completions sampled per prompt.'),
-  learningRate: z.number().positive().default(3e-3).describe('Peak AdamW learning rate (decays linearly to 0).'),
-  warmupSteps: z.number().int().nonnegative().default(3).describe('Linear warmup steps.'),
+  learningRate: z
+    .number()
+    .positive()
+    .default(5e-4)
+    .describe('Peak AdamW learning rate (decays linearly to 0); 1e-3 and above collapsed the shipped base model.'),
+  warmupSteps: z.number().int().nonnegative().default(0).describe('Linear warmup steps.'),
   lossType: z
     .enum(['grpo', 'bnpo', 'dr_grpo', 'dapo'])
     .default('grpo')

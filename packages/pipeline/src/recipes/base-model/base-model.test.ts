@@ -18,6 +18,14 @@ describe('addition task layout', () => {
     expect(test.some((p) => trainPrompts.has(p.prompt))).toBe(false);
     for (const p of test) expect(BigInt(p.operands[0]) + BigInt(p.operands[1])).toBe(BigInt(p.solution));
   });
+
+  it('pad: zero-pads operands to maxDigits and traces every printed column', () => {
+    const padded = additionProblems({ count: 20, seed: 3, split: 'test', minDigits: 1, maxDigits: 3, pad: true });
+    for (const p of padded) expect(p.prompt).toMatch(/^\d{3}\+\d{3}=$/);
+    expect(additionCompletion({ prompt: '047+005=', solution: '52', operands: ['47', '5'] })).toBe(
+      '<think>7+5=12 4+0+1=5 0+0=0</think><answer>52</answer>',
+    );
+  });
 });
 
 describe('shipped base model (assets/r1-zero-base)', () => {
