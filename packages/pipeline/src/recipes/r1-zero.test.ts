@@ -64,6 +64,9 @@ describe('r1-zero recipe (micro setting)', () => {
     expect(Object.keys(stages).sort()).toEqual(['evaluate-base', 'evaluate-final', 'grpo', 'report']);
     expect(Object.values(stages).every((s) => s.status === 'done')).toBe(true);
     expect(metricSteps(runDir)).toEqual([1, 2]);
+    // The task comes from the base model's base-model.json (1–2 digits here), not from schema defaults.
+    const evaluated = (stages['evaluate-base'].output as { samples: { prompt: string }[] }).samples;
+    for (const s of evaluated) expect(s.prompt).toMatch(/^\d{1,2}\+\d{1,2}=$/);
 
     const again: string[] = [];
     const r2 = await runR1Zero(MICRO, { baseModel, runDir, log: (m) => again.push(m) });

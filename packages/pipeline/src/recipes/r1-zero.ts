@@ -62,9 +62,17 @@ export const R1ZeroGrpoSchema = z.object({
 
 /** The recipe's settings: the `eval` (task) and `grpo` sections of a config file (all optional). */
 export const R1ZeroSchema = z.object({
-  task: TaskOptionsSchema.partial()
+  task: z
+    .object({
+      minDigits: z.number().int().min(1).optional().describe('Fewest digits per operand.'),
+      maxDigits: z.number().int().min(1).optional().describe('Most digits per operand.'),
+      pad: z.boolean().optional().describe('Zero-pad operands to maxDigits in the prompt.'),
+      evalSeed: z.number().int().optional().describe('Seed of the held-out evaluation problems.'),
+      evalProblems: z.number().int().positive().optional().describe('Held-out problems in the greedy evaluation.'),
+      maxNewTokens: z.number().int().positive().optional().describe('Longest completion in tokens.'),
+    })
     .default({})
-    .describe('Overrides of the task settings recorded in the base model (digits, eval set, max new tokens).'),
+    .describe('Overrides of the task settings recorded in the base model (unset: as recorded in base-model.json).'),
   grpo: R1ZeroGrpoSchema.default(R1ZeroGrpoSchema.parse({})).describe('GRPO settings.'),
 });
 export type R1ZeroOptions = z.input<typeof R1ZeroSchema>;
@@ -234,7 +242,9 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
-  const task = TaskSchema.parse({ ...record.task, ...o.task });
+  // Only the keys set here override the base model's recorded task (no defaults may leak in).
+  const overrides = Object.fromEntries(Object.entries(o.task).filter(([, v]) => v !== undefined));
+  const task = TaskSchema.parse({ ...record.task, ...overrides });
   const seed = run.seed ?? 0;
   const stage = async <C extends z.ZodType, I, Out>(
     s: Parameters<typeof runStage<C, I, Out>>[1],
