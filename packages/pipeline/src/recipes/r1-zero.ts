@@ -48,7 +48,7 @@ export const R1ZeroGrpoSchema = z.object({
     .number()
     .int()
     .positive()
-    .default(4000)
+    .default(2000)
     .describe('Distinct training problems prompts are drawn from.'),
   checkpointEvery: z.number().int().positive().default(5).describe('Checkpoint every N steps (Ctrl-C also saves).'),
   routingBiasGamma: z.number().nonnegative().default(0.001).describe('γ of the MoE routing-bias update per step.'),

@@ -61,14 +61,14 @@ export const BASE_MODEL_CONFIG: DeepseekV3ConfigInput = {
 /** The task's problem space, shared by the base model and the R1-Zero recipe. */
 export const TaskOptionsSchema = z.object({
   minDigits: z.number().int().min(1).default(2).describe('Fewest digits per operand.'),
-  maxDigits: z.number().int().min(1).default(3).describe('Most digits per operand.'),
+  maxDigits: z.number().int().min(1).default(2).describe('Most digits per operand.'),
   pad: z
     .boolean()
     .default(false)
     .describe('Zero-pad both operands to maxDigits in the prompt ("007+385="), so digit positions are fixed.'),
   evalSeed: z.number().int().default(1234).describe('Seed of the held-out (test split) evaluation problems.'),
   evalProblems: z.number().int().positive().default(200).describe('Held-out problems in the greedy evaluation.'),
-  maxNewTokens: z.number().int().positive().default(48).describe('Longest completion in tokens.'),
+  maxNewTokens: z.number().int().positive().default(40).describe('Longest completion in tokens.'),
 });
 export type TaskOptions = z.infer<typeof TaskOptionsSchema>;
 
@@ -79,7 +79,7 @@ export const BaseModelOptionsSchema = z.object({
     .record(z.string(), z.unknown())
     .default({})
     .describe('Overrides of BASE_MODEL_CONFIG (HF DeepseekV3Config keys).'),
-  trainProblems: z.number().int().positive().default(4000).describe('Distinct training problems (train split).'),
+  trainProblems: z.number().int().positive().default(2000).describe('Distinct training problems (train split).'),
   batchSize: z.number().int().positive().default(32).describe('Sequences per optimizer step.'),
   lr: z.number().positive().default(5e-3).describe('Peak AdamW learning rate.'),
   maxSteps: z.number().int().positive().default(3000).describe('Upper bound on optimizer steps.'),
