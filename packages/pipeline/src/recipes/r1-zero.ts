@@ -24,13 +24,13 @@ import { defineStage, runStage, StageInterruptedError } from './stages.js';
 
 /** Settings of the GRPO stage (`grpo` section of a config file). */
 export const R1ZeroGrpoSchema = z.object({
-  steps: z.number().int().positive().default(80).describe('GRPO optimizer steps.'),
-  promptsPerStep: z.number().int().positive().default(16).describe('Distinct prompts per step.'),
+  steps: z.number().int().positive().default(200).describe('GRPO optimizer steps.'),
+  promptsPerStep: z.number().int().positive().default(32).describe('Distinct prompts per step.'),
   groupSize: z.number().int().min(2).default(8).describe('G — completions sampled per prompt.'),
   learningRate: z
     .number()
     .positive()
-    .default(5e-4)
+    .default(7e-4)
     .describe('Peak AdamW learning rate (decays linearly to 0); 1e-3 and above collapsed the shipped base model.'),
   warmupSteps: z.number().int().nonnegative().default(0).describe('Linear warmup steps.'),
   lossType: z
@@ -318,7 +318,7 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Pr
     } else if (result.accuracyBefore !== undefined && result.accuracyAfter !== undefined) {
       ctx.log(
         `held-out greedy accuracy: ${pct(result.accuracyBefore)} → ${pct(result.accuracyAfter)} ` +
-          `(${result.grpoSteps} GRPO steps, ${Math.round(result.seconds)} s)`,
+          `(${result.grpoSteps} GRPO steps; ${Math.round(result.seconds)} s in this run)`,
       );
       ctx.log(`report: ${result.report}`);
     }
