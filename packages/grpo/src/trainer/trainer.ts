@@ -373,7 +373,8 @@ export class GrpoTrainer {
         ...prompts[Math.floor(k / c.groupSize)].row,
         completion: s.completion,
       }));
-      // No abort signal here: an abort finishes the current step (the loop's contract), then checkpoints.
+      // No stop signal here: a stop request (Ctrl-C) means "finish this step, checkpoint, return" (trainLoop), so
+      // scoring the completions already sampled must not be cancelled by it.
       const scored = await scoreCompletions(this.#rewards, c.rewardWeights, samples, c.rewardTimeoutMs);
       for (const [name, f] of Object.entries(scored.failures)) {
         const t = failures[name] ?? { error: 0, timeout: 0 };

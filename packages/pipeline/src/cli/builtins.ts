@@ -4,11 +4,17 @@
  * in their own packages; until their handlers are registered here the CLI answers "not available" for them, while
  * `aha report` and `aha init` work on their own. Runs once per process.
  */
+import { r1ZeroRecipe } from '../recipes/r1-zero.js';
+import { registerRecipe } from './registry.js';
+
 let registered = false;
 
 /** Registers the built-in handlers (idempotent). */
 export function registerBuiltins(): void {
   if (registered) return;
   registered = true;
-  // The recipes (r1-zero, r1, distill) and stage commands register here as their trainers land.
+  registerRecipe('r1-zero', r1ZeroRecipe, {
+    description: 'R1-Zero in miniature: GRPO on addition from the shipped tiny MLA+MoE base model (npm start)',
+  });
+  // The other recipes (r1, distill) and stage commands register here as their trainers land.
 }

@@ -1,0 +1,63 @@
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { deepseekV3ParamCount, loadModel, loadTokenizer } from '@aha/core';
+import { describe, expect, it } from 'vitest';
+import { evaluateGreedy } from './evaluate.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './save.js';
+import { additionCompletion, additionProblems, additionTrace } from './task.js';
+
+describe('addition task layout', () => {
+  it('writes the column trace right to left with carries, and the sum in <answer>', () => {
+    expect(additionTrace('47', '385')).toBe('7+5=12 4+8+1=13 0+3+1=4');
+    expect(additionCompletion({ prompt: '47+385=', solution: '432', operands: ['47', '385'] })).toBe(
+      '<think>7+5=12 4+8+1=13 0+3+1=4</think><answer>432</answer>',
+    );
+    const test = additionProblems({ count: 50, seed: 3, split: 'test', minDigits: 2, maxDigits: 3 });
+    const train = additionProblems({ count: 500, seed: 3, split: 'train', minDigits: 2, maxDigits: 3 });
+    const trainPrompts = new Set(train.map((p) => p.prompt));
+    expect(test.some((p) => trainPrompts.has(p.prompt))).toBe(false);
+    for (const p of test) expect(BigInt(p.operands[0]) + BigInt(p.operands[1])).toBe(BigInt(p.solution));
+  });
+
+  it('pad: zero-pads operands to maxDigits and traces every printed column', () => {
+    const padded = additionProblems({ count: 20, seed: 3, split: 'test', minDigits: 1, maxDigits: 3, pad: true });
+    for (const p of padded) expect(p.prompt).toMatch(/^\d{3}\+\d{3}=$/);
+    expect(additionCompletion({ prompt: '047+005=', solution: '52', operands: ['47', '5'] })).toBe(
+      '<think>7+5=12 4+0+1=5 0+0=0</think><answer>52</answer>',
+    );
+  });
+});
+
+describe('shipped base model (assets/r1-zero-base)', () => {
+  it('is a small MLA + MoE DeepSeek-V3 with the byte-level tokenizer', async () => {
+    const model = await loadModel(SHIPPED_BASE_MODEL_DIR);
+    const c = model.config;
+    expect(c.kv_lora_rank).toBeGreaterThan(0);
+    expect(c.num_hidden_layers - c.first_k_dense_replace).toBeGreaterThanOrEqual(2);
+    expect(c.n_routed_experts).toBeGreaterThan(1);
+    expect(deepseekV3ParamCount(c)).toBeLessThan(1_200_000);
+    expect(statSync(join(SHIPPED_BASE_MODEL_DIR, 'model.safetensors')).size).toBeLessThan(5 * 1024 * 1024);
+    const tok = await loadTokenizer(SHIPPED_BASE_MODEL_DIR);
+    expect(tok.encode('<think>', { addSpecialTokens: false })).toEqual([259]);
+  });
+
+  it('re-evaluated on its recorded held-out set, greedy accuracy equals base-model.json', async () => {
+    const record = await readBaseModelRecord(SHIPPED_BASE_MODEL_DIR);
+    const model = await loadModel(SHIPPED_BASE_MODEL_DIR);
+    const { task } = record;
+    const problems = additionProblems({
+      count: task.evalProblems,
+      seed: task.evalSeed,
+      split: 'test',
+      minDigits: task.minDigits,
+      maxDigits: task.maxDigits,
+      pad: task.pad,
+    });
+    const r = await evaluateGreedy(model, problems, { maxNewTokens: task.maxNewTokens });
+    expect(r.correct).toBe(record.correct);
+    expect(r.accuracy).toBeCloseTo(record.heldOutAccuracy, 10);
+    // A weak base: right sometimes, wrong often (what R1-Zero starts from).
+    expect(record.heldOutAccuracy).toBeGreaterThan(0.1);
+    expect(record.heldOutAccuracy).toBeLessThan(0.6);
+  }, 30_000);
+});

@@ -1,0 +1,65 @@
+/**
+ * Writes the base model in HF layout plus `base-model.json` (how it was made and its measured held-out accuracy),
+ * and reads that record back. The shipped copy lives in packages/pipeline/assets/r1-zero-base/.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createByteLevelTokenizer, deepseekV3ParamCount } from '@aha/core';
+import { type BaseModelOptions, type BaseModelResult, makeBaseModel, type TaskOptions } from './pretrain.js';
+
+/** Where the shipped base model lives. */
+export const SHIPPED_BASE_MODEL_DIR = fileURLToPath(new URL('../../../assets/r1-zero-base/', import.meta.url));
+
+/** Contents of base-model.json. */
+export interface BaseModelRecord {
+  format: 'aha-base-model-1';
+  description: string;
+  command: string;
+  parameters: number;
+  steps: number;
+  seconds: number;
+  task: TaskOptions;
+  options: unknown;
+  /** Greedy accuracy on the held-out problems `task.evalSeed` / `task.evalProblems`. */
+  heldOutAccuracy: number;
+  correct: number;
+  total: number;
+  earlyStopCurve: [number, number][];
+  samples: BaseModelResult['heldOut']['samples'];
+}
+
+/** Makes the base model (see `makeBaseModel`) and writes it to `dir`. */
+export async function saveBaseModel(
+  dir: string,
+  options: BaseModelOptions = {},
+  onEval?: (step: number, accuracy: number) => void,
+): Promise<BaseModelResult> {
+  const result = await makeBaseModel(options, { onEval });
+  await result.model.save(dir, { dtype: 'F32' });
+  await createByteLevelTokenizer().save(dir);
+  const record: BaseModelRecord = {
+    format: 'aha-base-model-1',
+    description:
+      'Tiny DeepSeek-V3 (MLA + DeepSeekMoE) pretrained briefly on synthetic addition with column traces, stopped early ' +
+      'so held-out greedy accuracy is low: the starting point of the R1-Zero main job.',
+    command: 'npx tsx --conditions=source tools/make-base-model.ts',
+    parameters: deepseekV3ParamCount(result.model.config),
+    steps: result.steps,
+    seconds: Math.round(result.seconds),
+    task: result.options.task,
+    options: result.options,
+    heldOutAccuracy: result.heldOut.accuracy,
+    correct: result.heldOut.correct,
+    total: result.heldOut.total,
+    earlyStopCurve: result.curve,
+    samples: result.heldOut.samples,
+  };
+  await writeFile(join(dir, 'base-model.json'), `${JSON.stringify(record, null, 2)}\n`);
+  return result;
+}
+
+/** Reads base-model.json of a base model folder. */
+export async function readBaseModelRecord(dir: string): Promise<BaseModelRecord> {
+  return JSON.parse(await readFile(join(dir, 'base-model.json'), 'utf8')) as BaseModelRecord;
+}

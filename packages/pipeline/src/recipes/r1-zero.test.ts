@@ -1,0 +1,137 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createByteLevelTokenizer, createModel } from '@aha/core';
+import { scoreRewards } from '@aha/rewards';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BASE_MODEL_CONFIG, TaskOptionsSchema } from './base-model/pretrain.js';
+import { type R1ZeroOptions, r1ZeroRewards, runR1Zero } from './r1-zero.js';
+import { readStages } from './stages.js';
+
+// A micro setting: a random 1-layer model (no training signal expected), 2 GRPO steps, 4 eval problems.
+const MICRO: R1ZeroOptions = {
+  task: { evalProblems: 4, maxNewTokens: 6 },
+  grpo: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 20, checkpointEvery: 1, warmupSteps: 0 },
+};
+
+let root: string;
+let baseModel: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'aha-r1zero-'));
+  baseModel = join(root, 'base');
+  const model = createModel(
+    {
+      ...BASE_MODEL_CONFIG,
+      hidden_size: 16,
+      intermediate_size: 16,
+      moe_intermediate_size: 8,
+      num_hidden_layers: 2,
+      n_routed_experts: 2,
+      n_group: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 2,
+      kv_lora_rank: 8,
+      qk_nope_head_dim: 4,
+      qk_rope_head_dim: 4,
+      v_head_dim: 4,
+    },
+    { seed: 1 },
+  );
+  await model.save(baseModel);
+  await createByteLevelTokenizer().save(baseModel);
+  const task = TaskOptionsSchema.parse({ minDigits: 1, maxDigits: 2 });
+  writeFileSync(join(baseModel, 'base-model.json'), JSON.stringify({ task, heldOutAccuracy: 0 }));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const metricSteps = (runDir: string) =>
+  readFileSync(join(runDir, 'grpo', 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => (JSON.parse(l) as { step: number }).step);
+
+describe('r1-zero recipe (micro setting)', () => {
+  it('runs every stage, records them in stages.json, writes the report; a re-run skips them all', async () => {
+    const runDir = join(root, 'run-a');
+    const logs: string[] = [];
+    const r = await runR1Zero(MICRO, { baseModel, runDir, log: (m) => logs.push(m) });
+    expect(r.interrupted).toBeUndefined();
+    expect(r.grpoSteps).toBe(2);
+    expect(r.accuracyBefore).toBeGreaterThanOrEqual(0);
+    expect(readFileSync(r.report as string, 'utf8')).toContain('<html');
+    const stages = await readStages(runDir);
+    expect(Object.keys(stages).sort()).toEqual(['evaluate-base', 'evaluate-final', 'grpo', 'report']);
+    expect(Object.values(stages).every((s) => s.status === 'done')).toBe(true);
+    expect(metricSteps(runDir)).toEqual([1, 2]);
+    // The task comes from the base model's base-model.json (1–2 digits here), not from schema defaults.
+    const evaluated = (stages['evaluate-base'].output as { samples: { prompt: string }[] }).samples;
+    for (const s of evaluated) expect(s.prompt).toMatch(/^\d{1,2}\+\d{1,2}=$/);
+
+    const again: string[] = [];
+    const r2 = await runR1Zero(MICRO, { baseModel, runDir, log: (m) => again.push(m) });
+    expect(again.filter((m) => m.includes('skipped'))).toHaveLength(4);
+    expect(r2.accuracyAfter).toBe(r.accuracyAfter);
+    expect((await readStages(runDir)).grpo.finishedAt).toBe(stages.grpo.finishedAt);
+
+    // A changed GRPO config invalidates that stage (and the ones fed by its output), not the base evaluation.
+    const changed: string[] = [];
+    await runR1Zero(
+      { ...MICRO, grpo: { ...MICRO.grpo, groupSize: 3 } },
+      { baseModel, runDir, log: (m) => changed.push(m) },
+    );
+    expect(changed).toContain('evaluate-base: already done (stages.json), skipped');
+    expect(changed).toContain('grpo: done');
+  }, 60_000);
+
+  it('Ctrl-C during GRPO stops after the step with a checkpoint; running again resumes, not restarts', async () => {
+    const runDir = join(root, 'run-b');
+    const options = { ...MICRO, grpo: { ...MICRO.grpo, steps: 3, checkpointEvery: 5 } };
+    const controller = new AbortController();
+    // Aborting after step 1 is reported lands while step 2 runs (as a Ctrl-C would): step 2 finishes, then saves.
+    const first = await runR1Zero(options, {
+      baseModel,
+      runDir,
+      signal: controller.signal,
+      hooks: { onStep: (step) => step === 1 && controller.abort() },
+    });
+    expect(first.interrupted).toBe(true);
+    const stages = await readStages(runDir);
+    expect(stages.grpo.status).toBe('running');
+    expect(stages['evaluate-final']).toBeUndefined();
+    expect(metricSteps(runDir)).toEqual([1, 2]);
+    expect(readdirSync(join(runDir, 'grpo', 'checkpoints'))).toEqual(['checkpoint-000002']);
+
+    const started: number[] = [];
+    const logs: string[] = [];
+    const second = await runR1Zero(options, {
+      baseModel,
+      runDir,
+      log: (m) => logs.push(m),
+      hooks: { onStart: (_total, firstStep) => started.push(firstStep) },
+    });
+    expect(started).toEqual([2]); // resumed from the step-2 checkpoint
+    expect(logs).toContain('grpo: resumed, done');
+    expect(second.grpoSteps).toBe(3);
+    expect(metricSteps(runDir)).toEqual([1, 2, 3]);
+    expect((await readStages(runDir)).grpo.status).toBe('done');
+  }, 60_000);
+});
+
+describe('r1ZeroRewards (accuracy + format)', () => {
+  it.each([
+    ['right sum, right format', '<think>2+5=7 1+3=4</think><answer>47</answer>', 1, 1],
+    ['wrong sum, right format', '<think>2+5=7 1+3=4</think><answer>48</answer>', 0, 1],
+    ['right sum with a leading zero', '<think>x</think><answer>047</answer>', 1, 1],
+    ['right sum without tags', '47', 0, 0],
+    ['right sum, text after the answer', '<think>x</think><answer>47</answer> 48', 1, 0],
+    ['two answers: the last one counts', '<think>x</think><answer>47</answer><answer>48</answer>', 0, 0],
+    ['answer text around the number', '<think>x</think><answer>= 47</answer>', 0, 1],
+  ])('%s', async (_why, completion, accuracy, format) => {
+    const results = await scoreRewards(r1ZeroRewards(), [{ prompt: '12+35=', completion, solution: '47' }]);
+    expect(results.map((r) => [r.name, r.values[0]])).toEqual([
+      ['accuracy', accuracy],
+      ['format', format],
+    ]);
+  });
+});

@@ -1,0 +1,329 @@
+/**
+ * The `r1-zero` recipe — R1-Zero in miniature (DeepSeek-R1 §2.2; DESIGN.md "The main job"): start from a weak tiny
+ * DeepSeek-V3 base model that ships with the repo (assets/r1-zero-base), measure its greedy held-out accuracy on
+ * multi-digit addition, train it with GRPO on rule rewards only (accuracy + format, equal weights), measure again,
+ * write the HTML report and print accuracy before → after. Each step is a stage (stages.ts): re-running the same
+ * command skips finished stages and resumes GRPO from its newest checkpoint; Ctrl-C stops after the current step
+ * with a checkpoint. Defaults are calibrated to finish in minutes on 2 CPU cores (see README "Two commands").
+ * Leaves out: the R1 cold-start / rejection-sampling stages (the `r1` recipe) and a reference model (β = 0).
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { latestCheckpoint, loadModel, loadTokenizer } from '@aha/core';
+import { GrpoTrainer, scoreAddition } from '@aha/grpo';
+import { accuracyReward, formatReward } from '@aha/rewards';
+import { z } from 'zod';
+import type { CommandContext, CommandResult } from '../cli/registry.js';
+import type { LoadedConfig } from '../config/load.js';
+import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
+import { evaluateGreedy } from './base-model/evaluate.js';
+import { TaskOptionsSchema } from './base-model/pretrain.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './base-model/save.js';
+import { additionProblems } from './base-model/task.js';
+import { defineStage, runStage, StageInterruptedError } from './stages.js';
+
+/** Settings of the GRPO stage (`grpo` section of a config file). */
+export const R1ZeroGrpoSchema = z.object({
+  steps: z.number().int().positive().default(200).describe('GRPO optimizer steps.'),
+  promptsPerStep: z.number().int().positive().default(32).describe('Distinct prompts per step.'),
+  groupSize: z.number().int().min(2).default(8).describe('G — completions sampled per prompt.'),
+  learningRate: z
+    .number()
+    .positive()
+    .default(7e-4)
+    .describe('Peak AdamW learning rate (decays linearly to 0); 1e-3 and above collapsed the shipped base model.'),
+  warmupSteps: z.number().int().nonnegative().default(0).describe('Linear warmup steps.'),
+  lossType: z
+    .enum(['grpo', 'bnpo', 'dr_grpo', 'dapo'])
+    .default('grpo')
+    .describe("Loss aggregation ('grpo': per-completion mean, R1 eq. 1)."),
+  advantageScale: z
+    .enum(['std', 'none'])
+    .default('std')
+    .describe("'std': Â = (r − mean) / std within a group (R1 eq. 3); 'none': Â = r − mean (Dr. GRPO)."),
+  epsilon: z.number().positive().default(0.2).describe('ε — clip range of the ratio (on-policy μ = 1: inactive).'),
+  temperature: z.number().positive().default(1).describe('Rollout sampling temperature.'),
+  maxGradNorm: z.number().positive().default(1).describe('Clip the global gradient norm to this.'),
+  trainProblems: z
+    .number()
+    .int()
+    .positive()
+    .default(2000)
+    .describe('Distinct training problems prompts are drawn from.'),
+  checkpointEvery: z.number().int().positive().default(5).describe('Checkpoint every N steps (Ctrl-C also saves).'),
+  routingBiasGamma: z.number().nonnegative().default(0.001).describe('γ of the MoE routing-bias update per step.'),
+  evalEvery: z
+    .number()
+    .int()
+    .nonnegative()
+    .default(0)
+    .describe('Also measure held-out greedy accuracy every N steps (0: only before and after).'),
+});
+
+/** The recipe's settings: the `eval` (task) and `grpo` sections of a config file (all optional). */
+export const R1ZeroSchema = z.object({
+  task: z
+    .object({
+      minDigits: z.number().int().min(1).optional().describe('Fewest digits per operand.'),
+      maxDigits: z.number().int().min(1).optional().describe('Most digits per operand.'),
+      pad: z.boolean().optional().describe('Zero-pad operands to maxDigits in the prompt.'),
+      evalSeed: z.number().int().optional().describe('Seed of the held-out evaluation problems.'),
+      evalProblems: z.number().int().positive().optional().describe('Held-out problems in the greedy evaluation.'),
+      maxNewTokens: z.number().int().positive().optional().describe('Longest completion in tokens.'),
+    })
+    .default({})
+    .describe('Overrides of the task settings recorded in the base model (unset: as recorded in base-model.json).'),
+  grpo: R1ZeroGrpoSchema.default(R1ZeroGrpoSchema.parse({})).describe('GRPO settings.'),
+});
+export type R1ZeroOptions = z.input<typeof R1ZeroSchema>;
+
+const TaskSchema = TaskOptionsSchema;
+type Task = z.infer<typeof TaskSchema>;
+
+const evaluateStage = (name: string) =>
+  defineStage({
+    name,
+    description: 'Greedy held-out accuracy on the addition task.',
+    config: TaskSchema,
+    async run(input: { modelDir: string }, task: Task) {
+      const model = await loadModel(input.modelDir);
+      const problems = additionProblems({
+        count: task.evalProblems,
+        seed: task.evalSeed,
+        split: 'test',
+        minDigits: task.minDigits,
+        maxDigits: task.maxDigits,
+        pad: task.pad,
+      });
+      const r = await evaluateGreedy(model, problems, { maxNewTokens: task.maxNewTokens, keepSamples: 4 });
+      return { accuracy: r.accuracy, correct: r.correct, total: r.total, samples: r.samples };
+    },
+  });
+
+const grpoStageConfig = z.object({ grpo: R1ZeroGrpoSchema, task: TaskSchema, seed: z.number().int() });
+
+/** Hooks the GRPO stage reports through (live progress). */
+export interface GrpoHooks {
+  onStart?(total: number, firstStep: number): void;
+  onStep?(step: number, record: Record<string, unknown>): void;
+}
+
+/** The task's own check (`scoreAddition`: the last `<answer>` holds the integer sum) in the `verifyMath` shape; it gets the whole completion (`answerOnly: false`) so it applies the same rule as the evaluation. */
+const verifyInteger = async (gold: string, completion: string) => ({
+  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
+});
+
+/** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
+export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger, answerOnly: false }), formatReward()];
+
+const grpoStage = (hooks: GrpoHooks) =>
+  defineStage({
+    name: 'grpo',
+    description: 'GRPO (GrpoTrainer) on accuracy + format rewards, from the base model.',
+    config: grpoStageConfig,
+    async run(input: { modelDir: string }, { grpo, task, seed }, ctx) {
+      const t0 = performance.now();
+      const model = await loadModel(input.modelDir);
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const dataset = additionProblems({
+        count: grpo.trainProblems,
+        seed,
+        split: 'train',
+        minDigits: task.minDigits,
+        maxDigits: task.maxDigits,
+        pad: task.pad,
+      }).map((p) => ({ prompt: p.prompt, solution: p.solution }));
+      const evalSet = additionProblems({
+        count: task.evalProblems,
+        seed: task.evalSeed,
+        split: 'test',
+        minDigits: task.minDigits,
+        maxDigits: task.maxDigits,
+        pad: task.pad,
+      });
+      const resumeFrom = await latestCheckpoint(join(ctx.workDir, 'checkpoints'));
+      hooks.onStart?.(grpo.steps, resumeFrom ? Number(/(\d+)$/.exec(resumeFrom)?.[1] ?? 0) : 0);
+      const trainer = new GrpoTrainer({
+        model,
+        tokenizer,
+        dataset,
+        rewards: r1ZeroRewards(),
+        rewardWeights: { accuracy: 1, format: 1 },
+        groupSize: grpo.groupSize,
+        promptsPerStep: grpo.promptsPerStep,
+        stepsPerRollout: 1,
+        numIterations: 1,
+        temperature: grpo.temperature,
+        maxCompletionLength: task.maxNewTokens,
+        lossType: grpo.lossType,
+        advantageScale: grpo.advantageScale,
+        epsilonLow: grpo.epsilon,
+        epsilonHigh: grpo.epsilon,
+        beta: 0,
+        tisCap: null,
+        learningRate: grpo.learningRate,
+        lrSchedule: 'linear',
+        warmupSteps: grpo.warmupSteps,
+        weightDecay: 0,
+        maxGradNorm: grpo.maxGradNorm,
+        routingBiasGamma: grpo.routingBiasGamma,
+        maxSteps: grpo.steps,
+        seed,
+        outputDir: ctx.workDir,
+        checkpointEvery: grpo.checkpointEvery,
+        keepCheckpoints: 2,
+        signal: ctx.signal,
+      });
+      let lastStep = 0;
+      for await (const m of trainer.train()) {
+        lastStep = m.step;
+        const record: Record<string, unknown> = { ...m };
+        if (grpo.evalEvery > 0 && m.step % grpo.evalEvery === 0 && m.step < grpo.steps) {
+          const r = await evaluateGreedy(model, evalSet, { maxNewTokens: task.maxNewTokens, keepSamples: 0 });
+          record.heldout_accuracy = r.accuracy;
+          ctx.log?.(`step ${m.step}: held-out greedy accuracy ${pct(r.accuracy)}`);
+        }
+        hooks.onStep?.(m.step, record);
+      }
+      const finalDir = join(ctx.workDir, 'final');
+      if (!ctx.signal.aborted) {
+        await rm(finalDir, { recursive: true, force: true });
+        await model.save(finalDir, { dtype: 'F32' });
+        await tokenizer.save(finalDir);
+      }
+      return { modelDir: finalDir, steps: lastStep, seconds: (performance.now() - t0) / 1000 };
+    },
+  });
+
+const reportStage = defineStage({
+  name: 'report',
+  description: 'HTML report of the GRPO metrics.',
+  config: z.object({ title: z.string() }),
+  async run(_input: { before: number; after: number; grpoSteps: number }, config, ctx) {
+    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder.
+    const r = writeReport(join(ctx.runDir, 'grpo', METRICS_FILE), join(ctx.runDir, REPORT_FILE), {
+      title: config.title,
+    });
+    return { file: r.file, steps: r.steps };
+  },
+});
+
+/** What `runR1Zero` returns. */
+export interface R1ZeroResult extends CommandResult {
+  runDir: string;
+  accuracyBefore?: number;
+  accuracyAfter?: number;
+  report?: string;
+  interrupted?: boolean;
+  seconds: number;
+}
+
+/** Options of {@link runR1Zero} besides the recipe config. */
+export interface RunR1ZeroOptions {
+  /** Base model folder (HF layout + base-model.json); default the shipped one. */
+  baseModel?: string;
+  runDir: string;
+  seed?: number;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  hooks?: GrpoHooks;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/**
+ * Runs the recipe's stages in order (evaluate base → GRPO → evaluate final → report) in `runDir`.
+ * Returns `interrupted: true` when `signal` stopped GRPO (run again to resume).
+ */
+export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): Promise<R1ZeroResult> {
+  const t0 = performance.now();
+  const o = R1ZeroSchema.parse(options);
+  const log = run.log ?? (() => {});
+  const signal = run.signal ?? new AbortController().signal;
+  const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
+  const record = await readBaseModelRecord(baseDir);
+  // Only the keys set here override the base model's recorded task (no defaults may leak in).
+  const overrides = Object.fromEntries(Object.entries(o.task).filter(([, v]) => v !== undefined));
+  const task = TaskSchema.parse({ ...record.task, ...overrides });
+  const seed = run.seed ?? 0;
+  const stage = async <C extends z.ZodType, I, Out>(
+    s: Parameters<typeof runStage<C, I, Out>>[1],
+    input: I,
+    config: z.input<C>,
+  ): Promise<Out> => {
+    const r = await runStage(run.runDir, s, input, config, { signal, log });
+    log(`${s.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
+    return r.output;
+  };
+  try {
+    log(`base model ${baseDir} (recorded held-out accuracy ${pct(record.heldOutAccuracy)})`);
+    const before = await stage(evaluateStage('evaluate-base'), { modelDir: baseDir }, task);
+    log(`held-out greedy accuracy before GRPO: ${pct(before.accuracy)} (${before.correct}/${before.total})`);
+    const grpo = await stage(grpoStage(run.hooks ?? {}), { modelDir: baseDir }, { grpo: o.grpo, task, seed });
+    const after = await stage(evaluateStage('evaluate-final'), { modelDir: grpo.modelDir }, task);
+    const report = await stage(
+      reportStage,
+      { before: before.accuracy, after: after.accuracy, grpoSteps: grpo.steps },
+      { title: `aha R1-Zero in miniature: ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
+    );
+    return {
+      runDir: run.runDir,
+      finalModel: grpo.modelDir,
+      grpoSteps: grpo.steps,
+      grpoSeconds: Math.round(grpo.seconds),
+      seconds: Math.round((performance.now() - t0) / 1000),
+      accuracyBefore: before.accuracy,
+      accuracyAfter: after.accuracy,
+      report: report.file,
+    };
+  } catch (err) {
+    if (err instanceof StageInterruptedError) {
+      log(`${err.message}`);
+      return { runDir: run.runDir, interrupted: true, seconds: Math.round((performance.now() - t0) / 1000) };
+    }
+    throw err;
+  }
+}
+
+/** The CLI handler: `aha run r1-zero` (the `npm start` entry). Ctrl-C stops after the current step. */
+export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Promise<R1ZeroResult> {
+  const { config } = input;
+  // The config file's `grpo` section holds GRPO settings, its `eval` section task/evaluation overrides.
+  const options = R1ZeroSchema.parse({ task: config.eval ?? {}, grpo: config.grpo ?? {} });
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await runR1Zero(options, {
+      baseModel: config.model === 'tiny' ? undefined : config.model,
+      runDir: config.outputDir,
+      seed: config.seed,
+      signal: controller.signal,
+      log: ctx.log,
+      hooks: {
+        onStart: (total, first) => {
+          ctx.progress.start(total, 'grpo');
+          if (first > 0) ctx.progress.update(first);
+        },
+        onStep: (step, record) => ctx.progress.update(step, record),
+      },
+    });
+    ctx.progress.stop();
+    if (result.interrupted) {
+      ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);
+    } else if (result.accuracyBefore !== undefined && result.accuracyAfter !== undefined) {
+      ctx.log(
+        `held-out greedy accuracy: ${pct(result.accuracyBefore)} → ${pct(result.accuracyAfter)} ` +
+          `(${result.grpoSteps} GRPO steps; ${Math.round(result.seconds)} s in this run)`,
+      );
+      ctx.log(`report: ${result.report}`);
+    }
+    return result;
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}
