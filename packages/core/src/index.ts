@@ -112,6 +112,12 @@ export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { createRng, Mulberry32, mixSeed, mulberry32, permutation, type Rng } from './random.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
 export {
+  emptyReflectionCounts,
+  matchReflectionWords,
+  REFLECTION_WORDS,
+  type ReflectionWord,
+} from './text/reflection.js';
+export {
   BYTE_LEVEL_ADDED_TOKENS,
   BYTE_LEVEL_CHAT_TEMPLATE,
   byteToUnicode,

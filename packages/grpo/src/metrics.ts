@@ -9,23 +9,18 @@
  */
 import { type FileHandle, mkdir, open, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { AhaError, ValueError } from '@aha/core';
+import {
+  AhaError,
+  emptyReflectionCounts,
+  matchReflectionWords,
+  REFLECTION_WORDS,
+  type ReflectionWord,
+  ValueError,
+} from '@aha/core';
 import type { DataPosition } from './data/iterator.js';
 
-/** The R1 paper's reflection words. */
-export const REFLECTION_WORDS = [
-  'wait',
-  'mistake',
-  'however',
-  'but',
-  'retry',
-  'error',
-  'verify',
-  'wrong',
-  'evaluate',
-  'check',
-] as const;
-export type ReflectionWord = (typeof REFLECTION_WORDS)[number];
+// The word list and the counting rule are @aha/core's (shared with @aha/safety); re-exported for convenience.
+export { REFLECTION_WORDS, type ReflectionWord };
 
 /** Reflection-word counts of one completion or a batch. */
 export interface ReflectionCounts {
@@ -39,12 +34,6 @@ export interface ReflectionCounts {
   per1kTokens: number;
 }
 
-const WORD_RE = new RegExp(`\\b(${REFLECTION_WORDS.join('|')})\\b`, 'gi');
-
-function emptyCounts(): Record<ReflectionWord, number> {
-  return Object.fromEntries(REFLECTION_WORDS.map((w) => [w, 0])) as Record<ReflectionWord, number>;
-}
-
 /**
  * Count reflection words in one completion. `tokenCount` is the completion's length in model tokens (pass it —
  * per-1k-token rates are meant per model token); without it whitespace-separated words are counted instead.
@@ -53,12 +42,7 @@ export function countReflectionWords(text: string, tokenCount?: number): Reflect
   if (tokenCount !== undefined && (!Number.isInteger(tokenCount) || tokenCount < 0)) {
     throw new ValueError(`countReflectionWords: tokenCount must be an integer >= 0, got ${tokenCount}`);
   }
-  const counts = emptyCounts();
-  let total = 0;
-  for (const m of text.matchAll(WORD_RE)) {
-    counts[m[1].toLowerCase() as ReflectionWord]++;
-    total++;
-  }
+  const { counts, total } = matchReflectionWords(text);
   const tokens = tokenCount ?? text.match(/\S+/g)?.length ?? 0;
   return { counts, total, tokens, per1kTokens: tokens ? (total / tokens) * 1000 : 0 };
 }
@@ -77,7 +61,7 @@ export function reflectionStats(texts: readonly string[], tokenCounts?: readonly
       `reflectionStats: tokenCounts has ${tokenCounts.length} entries for ${texts.length} completions`,
     );
   }
-  const counts = emptyCounts();
+  const counts = emptyReflectionCounts();
   let total = 0;
   let tokens = 0;
   texts.forEach((t, i) => {

@@ -18,29 +18,15 @@
  * spiky step cannot fire it, since it leaves the trailing window after `smooth` steps). `minPer1k` keeps a zero
  * baseline from firing on a single "wait".
  *
- * Leaves out: word lists for other languages; significance tests. @aha/grpo has its own copy of the word list and
- * counter (safety may not import grpo); both should move to one shared place.
+ * Leaves out: word lists for other languages; significance tests. The word list and counting rule are @aha/core's.
  */
 import { readFile } from 'node:fs/promises';
+import { emptyReflectionCounts, matchReflectionWords, REFLECTION_WORDS, type ReflectionWord } from '@aha/core';
 import { z } from 'zod';
 import { SafetyError } from '../errors.js';
 
-/** The R1 paper's reflection words. */
-export const REFLECTION_WORDS = [
-  'wait',
-  'mistake',
-  'however',
-  'but',
-  'retry',
-  'error',
-  'verify',
-  'wrong',
-  'evaluate',
-  'check',
-] as const;
-export type ReflectionWord = (typeof REFLECTION_WORDS)[number];
-
-const WORD_RE = new RegExp(`\\b(${REFLECTION_WORDS.join('|')})\\b`, 'gi');
+// The word list and the counting rule are @aha/core's (shared with @aha/grpo's metrics); re-exported here.
+export { REFLECTION_WORDS, type ReflectionWord };
 
 /** Reflection-word counts over some text. */
 export interface WordCounts {
@@ -51,19 +37,11 @@ export interface WordCounts {
   words: number;
 }
 
-const zeros = (): Record<ReflectionWord, number> =>
-  Object.fromEntries(REFLECTION_WORDS.map((w) => [w, 0])) as Record<ReflectionWord, number>;
-
 /** Count the reflection words in one text. */
 export function countReflectionWords(text: string): WordCounts {
   if (typeof text !== 'string')
     throw new SafetyError('invalid', `countReflectionWords: text must be a string, got ${typeof text}`);
-  const counts = zeros();
-  let total = 0;
-  for (const m of text.matchAll(WORD_RE)) {
-    counts[m[1].toLowerCase() as ReflectionWord]++;
-    total++;
-  }
+  const { counts, total } = matchReflectionWords(text);
   return { counts, total, words: text.match(/\S+/g)?.length ?? 0 };
 }
 
@@ -80,7 +58,7 @@ export interface StepReflection extends WordCounts {
 
 function finish(step: number, completions: number, c: WordCounts): StepReflection {
   const rate = (n: number) => (c.words > 0 ? (n / c.words) * 1000 : 0);
-  const per1k = zeros();
+  const per1k = emptyReflectionCounts();
   for (const w of REFLECTION_WORDS) per1k[w] = rate(c.counts[w]);
   return { step, completions, ...c, per1k, totalPer1k: rate(c.total) };
 }
@@ -97,7 +75,7 @@ export function reflectionByStep(records: Iterable<StepCompletions>): StepReflec
   for (const r of records) {
     if (!Number.isFinite(r?.step))
       throw new SafetyError('invalid', `reflectionByStep: step must be a number, got ${r?.step}`);
-    const acc = by.get(r.step) ?? { completions: 0, c: { counts: zeros(), total: 0, words: 0 } };
+    const acc = by.get(r.step) ?? { completions: 0, c: { counts: emptyReflectionCounts(), total: 0, words: 0 } };
     for (const text of r.completions) {
       const c = countReflectionWords(text);
       for (const w of REFLECTION_WORDS) acc.c.counts[w] += c.counts[w];
@@ -133,7 +111,7 @@ export function reflectionFromMetrics(records: readonly unknown[]): StepReflecti
       const issues = r.error.issues.slice(0, 3).map((x) => `${x.path.join('.')}: ${x.message}`);
       throw new SafetyError('malformed', `reflectionFromMetrics: record ${i}: ${issues.join('; ')}`);
     }
-    const counts = zeros();
+    const counts = emptyReflectionCounts();
     let total = 0;
     for (const w of REFLECTION_WORDS) {
       counts[w] = r.data.reflection.counts[w] ?? 0;
@@ -274,7 +252,7 @@ export function analyzeReflection(
   }
   const tenth = Math.max(1, Math.round(n / 10));
   const window = Math.min(o.window ?? tenth, n);
-  const words = zeros() as unknown as Record<ReflectionWord, Growth>;
+  const words = emptyReflectionCounts() as unknown as Record<ReflectionWord, Growth>;
   for (const w of REFLECTION_WORDS) words[w] = growthOf(pooled(steps, 0, window, w), pooled(steps, n - window, n, w));
   const total = growthOf(pooled(steps, 0, window), pooled(steps, n - window, n));
 
