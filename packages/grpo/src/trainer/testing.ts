@@ -3,7 +3,7 @@
  * size (every feature on) with the tokenizer's vocabulary, and an addition accuracy reward that needs no worker.
  * Not exported from the package index (test support only).
  */
-import { createByteLevelTokenizer, createModel, type Model } from '@aha/core';
+import { createByteLevelTokenizer, createModel, type Model, tinyDeepseekV3Config } from '@aha/core';
 import { defineReward, type Reward } from '@aha/rewards';
 import { scoreAddition } from '../tasks/addition.js';
 
@@ -19,29 +19,12 @@ export function tinyModel(seed = 1, overrides: Record<string, unknown> = {}): Mo
   const pad = tok.tokenToId('<|pad|>') as number;
   return createModel(
     {
-      // The tiny config of @aha/core's model tests (1 dense + 2 MoE layers, grouped routing, MTP), at 263 ids.
+      // The tiny config of @aha/core's model tests (1 dense + 2 MoE layers, grouped routing, MTP), at 263 ids,
+      // plain RoPE and room for 256 positions.
+      ...tinyDeepseekV3Config,
       vocab_size: 263,
-      hidden_size: 32,
-      intermediate_size: 64,
-      moe_intermediate_size: 16,
-      num_hidden_layers: 3,
-      num_attention_heads: 4,
-      num_key_value_heads: 4,
-      n_shared_experts: 1,
-      n_routed_experts: 8,
-      num_experts_per_tok: 2,
-      n_group: 4,
-      topk_group: 2,
-      routed_scaling_factor: 2.5,
-      first_k_dense_replace: 1,
-      q_lora_rank: 16,
-      kv_lora_rank: 16,
-      qk_nope_head_dim: 8,
-      qk_rope_head_dim: 4,
-      v_head_dim: 8,
       max_position_embeddings: 256,
-      num_nextn_predict_layers: 1,
-      initializer_range: 0.1,
+      rope_scaling: null,
       bos_token_id: bos,
       eos_token_id: eos,
       pad_token_id: pad,
