@@ -152,3 +152,4 @@ export {
   type TrainTask,
   trainLoop,
 } from './train/loop.js';
+export { abortableSleep, bodySnippet, parseRetryAfter } from './util/http.js';

@@ -16,7 +16,7 @@
  * Left out: streaming, the chat endpoint (R1-Zero prompts are plain text), weight sync to the server (that is the
  * trainer's business, e.g. vLLM's collective RPC or reloading an HF checkpoint).
  */
-import { AhaError, ValueError } from '@aha/core';
+import { AhaError, abortableSleep, bodySnippet, parseRetryAfter, ValueError } from '@aha/core';
 import { z } from 'zod';
 
 /** Why a rollout request failed. */
@@ -196,7 +196,7 @@ export class RemoteRolloutClient {
           } catch {
             throw new RolloutError(
               'malformed',
-              `rollout: ${this.url}: reply is not JSON: ${snippet(text)}`,
+              `rollout: ${this.url}: reply is not JSON: ${bodySnippet(text)}`,
               attempts,
               res.status,
             );
@@ -204,7 +204,7 @@ export class RemoteRolloutClient {
         }
         const err = new RolloutError(
           'http',
-          `rollout: ${this.url}: HTTP ${res.status} ${res.statusText}: ${snippet(text)}`,
+          `rollout: ${this.url}: HTTP ${res.status} ${res.statusText}: ${bodySnippet(text)}`,
           attempts,
           res.status,
         );
@@ -242,7 +242,11 @@ export class RemoteRolloutClient {
       }
       if (attempt < this.#o.maxRetries) {
         const base = this.#o.backoffMs * 2 ** attempt * (0.5 + Math.random() * 0.5);
-        await sleep(Math.min(this.#o.maxBackoffMs, Math.max(base, retryAfterMs ?? 0)), signal);
+        await abortableSleep(
+          Math.min(this.#o.maxBackoffMs, Math.max(base, retryAfterMs ?? 0)),
+          signal,
+          () => new RolloutError('aborted', 'rollout: aborted during backoff', 0, undefined, { cause: signal?.reason }),
+        );
       }
     }
     const final = last!;
@@ -312,34 +316,6 @@ function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
     else s.addEventListener('abort', () => ctl.abort(s.reason), { once: true });
   }
   return ctl.signal;
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new RolloutError('aborted', 'rollout: aborted during backoff', 0, undefined, { cause: signal?.reason }));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function parseRetryAfter(v: string | null): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const d = Date.parse(v);
-  return Number.isNaN(d) ? undefined : Math.max(0, d - Date.now());
-}
-
-function snippet(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t || '(empty body)';
 }
 
 function positive(name: string, v: number): number {

@@ -12,7 +12,7 @@
  *
  * Leaves out: streaming, tool calls, `response_format` JSON mode (servers differ; the parser reads JSON anyway).
  */
-import type { ChatMessage } from '@aha/core';
+import { abortableSleep, bodySnippet, type ChatMessage, parseRetryAfter } from '@aha/core';
 import { z } from 'zod';
 import { SafetyError } from '../errors.js';
 import {
@@ -93,7 +93,7 @@ export function createHttpJudge(options: HttpJudgeOptions): Judge {
           try {
             return JSON.parse(text);
           } catch {
-            throw new SafetyError('malformed', `${o.name}: ${url}: reply is not JSON: ${snippet(text)}`, {
+            throw new SafetyError('malformed', `${o.name}: ${url}: reply is not JSON: ${bodySnippet(text)}`, {
               attempts,
               status: res.status,
             });
@@ -101,7 +101,7 @@ export function createHttpJudge(options: HttpJudgeOptions): Judge {
         }
         const err = new SafetyError(
           'http',
-          `${o.name}: ${url}: HTTP ${res.status} ${res.statusText}: ${snippet(text)}`,
+          `${o.name}: ${url}: HTTP ${res.status} ${res.statusText}: ${bodySnippet(text)}`,
           {
             attempts,
             status: res.status,
@@ -135,7 +135,11 @@ export function createHttpJudge(options: HttpJudgeOptions): Judge {
       }
       if (attempt < o.maxRetries) {
         const wait = o.backoffMs * 2 ** attempt * (0.5 + Math.random() * 0.5);
-        await sleep(Math.min(o.maxBackoffMs, Math.max(wait, retryAfterMs ?? 0)), signal);
+        await abortableSleep(
+          Math.min(o.maxBackoffMs, Math.max(wait, retryAfterMs ?? 0)),
+          signal,
+          () => new SafetyError('aborted', 'http-judge: aborted during backoff', {}, { cause: signal?.reason }),
+        );
       }
     }
     const final = last as SafetyError;
@@ -170,32 +174,4 @@ export function createHttpJudge(options: HttpJudgeOptions): Judge {
       return parseJudgeReplyOrThrow(content, o.name);
     },
   };
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const onAbort = () => {
-      clearTimeout(t);
-      reject(new SafetyError('aborted', 'http-judge: aborted during backoff', {}, { cause: signal?.reason }));
-    };
-    const t = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-function parseRetryAfter(v: string | null): number | undefined {
-  if (!v) return undefined;
-  const s = Number(v);
-  if (Number.isFinite(s) && s >= 0) return s * 1000;
-  const d = Date.parse(v);
-  return Number.isNaN(d) ? undefined : Math.max(0, d - Date.now());
-}
-
-function snippet(s: string): string {
-  const t = s.replace(/\s+/g, ' ').trim();
-  return t.length > 200 ? `${t.slice(0, 200)}…` : t || '(empty body)';
 }
