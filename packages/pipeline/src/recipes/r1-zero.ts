@@ -17,7 +17,7 @@ import type { CommandContext, CommandResult } from '../cli/registry.js';
 import type { LoadedConfig } from '../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
-import { TaskOptionsSchema } from './base-model/pretrain.js';
+import { heldOutProblems, TaskOptionsSchema } from './base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './base-model/save.js';
 import { additionProblems } from './base-model/task.js';
 import { defineStage, runStage, StageInterruptedError } from './stages.js';
@@ -87,14 +87,7 @@ const evaluateStage = (name: string) =>
     config: TaskSchema,
     async run(input: { modelDir: string }, task: Task) {
       const model = await loadModel(input.modelDir);
-      const problems = additionProblems({
-        count: task.evalProblems,
-        seed: task.evalSeed,
-        split: 'test',
-        minDigits: task.minDigits,
-        maxDigits: task.maxDigits,
-        pad: task.pad,
-      });
+      const problems = heldOutProblems(task);
       const r = await evaluateGreedy(model, problems, { maxNewTokens: task.maxNewTokens, keepSamples: 4 });
       return { accuracy: r.accuracy, correct: r.correct, total: r.total, samples: r.samples };
     },
@@ -133,14 +126,7 @@ const grpoStage = (hooks: GrpoHooks) =>
         maxDigits: task.maxDigits,
         pad: task.pad,
       }).map((p) => ({ prompt: p.prompt, solution: p.solution }));
-      const evalSet = additionProblems({
-        count: task.evalProblems,
-        seed: task.evalSeed,
-        split: 'test',
-        minDigits: task.minDigits,
-        maxDigits: task.maxDigits,
-        pad: task.pad,
-      });
+      const evalSet = heldOutProblems(task);
       const resumeFrom = await latestCheckpoint(join(ctx.workDir, 'checkpoints'));
       hooks.onStart?.(grpo.steps, resumeFrom ? Number(/(\d+)$/.exec(resumeFrom)?.[1] ?? 0) : 0);
       const trainer = new GrpoTrainer({

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { deepseekV3ParamCount, loadModel, loadTokenizer } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import { evaluateGreedy } from './evaluate.js';
+import { heldOutProblems } from './pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './save.js';
 import { additionCompletion, additionProblems, additionTrace } from './task.js';
 
@@ -45,14 +46,7 @@ describe('shipped base model (assets/r1-zero-base)', () => {
     const record = await readBaseModelRecord(SHIPPED_BASE_MODEL_DIR);
     const model = await loadModel(SHIPPED_BASE_MODEL_DIR);
     const { task } = record;
-    const problems = additionProblems({
-      count: task.evalProblems,
-      seed: task.evalSeed,
-      split: 'test',
-      minDigits: task.minDigits,
-      maxDigits: task.maxDigits,
-      pad: task.pad,
-    });
+    const problems = heldOutProblems(task);
     const r = await evaluateGreedy(model, problems, { maxNewTokens: task.maxNewTokens });
     expect(r.correct).toBe(record.correct);
     expect(r.accuracy).toBeCloseTo(record.heldOutAccuracy, 10);

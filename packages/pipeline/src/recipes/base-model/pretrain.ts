@@ -72,6 +72,15 @@ export const TaskOptionsSchema = z.object({
 });
 export type TaskOptions = z.infer<typeof TaskOptionsSchema>;
 
+/**
+ * The held-out problems of a task: the one definition behind the base model's recorded accuracy and the R1-Zero
+ * "before" / "after" evaluations, so they always measure the same set.
+ */
+export function heldOutProblems(task: TaskOptions) {
+  const { minDigits, maxDigits, pad, evalSeed, evalProblems } = task;
+  return additionProblems({ count: evalProblems, seed: evalSeed, split: 'test', minDigits, maxDigits, pad });
+}
+
 export const BaseModelOptionsSchema = z.object({
   seed: z.number().int().default(0).describe('Seed of the model init, the training problems and their order.'),
   task: TaskOptionsSchema.default(TaskOptionsSchema.parse({})).describe('The addition task.'),
@@ -148,7 +157,7 @@ export async function makeBaseModel(
     encodeExample,
   );
   const stopSet = additionProblems({ count: o.stopProblems, seed: o.task.evalSeed + 1, split: 'test', ...digits });
-  const evalSet = additionProblems({ count: o.task.evalProblems, seed: o.task.evalSeed, split: 'test', ...digits });
+  const evalSet = heldOutProblems(o.task);
   const rng = createRng(o.seed + 1);
   const optimizer = new AdamW(model.parameters(), { lr: o.lr, weightDecay: 0.01 });
   const scheduler = new LrScheduler(optimizer, linearWarmupDecay({ warmupSteps: 20, totalSteps: o.maxSteps }));
