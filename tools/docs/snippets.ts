@@ -134,23 +134,9 @@ export function checkSnippets(snippets: readonly Snippet[], root: string): Snipp
   return errors;
 }
 
-/**
- * READMEs whose ```ts blocks are still fragments (they use `model`, `samples`, … without declaring them) and are not
- * yet marked ```ts nocompile by their owners. Skipped until then; delete an entry once its README passes. New files
- * are checked from the start.
- */
-export const NOT_YET_CHECKED: readonly string[] = [
-  'packages/core/README.md',
-  'packages/pipeline/README.md',
-  'packages/rewards/README.md',
-  'examples/reward-plugin/README.md',
-];
-
-/** All snippets of the repo's docs (less `NOT_YET_CHECKED`). */
+/** All snippets of the repo's docs. */
 export function repoSnippets(root: string): Snippet[] {
-  return docFiles(root)
-    .filter((file) => !NOT_YET_CHECKED.includes(relative(root, file).split('\\').join('/')))
-    .flatMap((file) => extractSnippets(readFileSync(file, 'utf8'), file));
+  return docFiles(root).flatMap((file) => extractSnippets(readFileSync(file, 'utf8'), file));
 }
 
 /** `file:line:col message` lines, one per error. */
