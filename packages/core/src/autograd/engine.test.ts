@@ -17,11 +17,12 @@ import { randTensor } from '../testing/gradcheck.js';
 import { backward } from './engine.js';
 import { record } from './node.js';
 
+const defaults = setBufferPoolOptions({}); // as the environment set them
 beforeEach(() => {
-  setBufferPoolOptions({ minLength: 1 }); // pool the small test tensors too
+  setBufferPoolOptions({ enabled: true, minLength: 1 }); // pool the small test tensors too
 });
 afterEach(() => {
-  setBufferPoolOptions({ enabled: true, minLength: 1024 });
+  setBufferPoolOptions(defaults);
   clearBufferPool();
 });
 

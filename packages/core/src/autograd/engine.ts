@@ -2,7 +2,9 @@
  * Reverse-mode engine: orders the recorded graph topologically (iteratively, so deep graphs do not overflow the stack),
  * runs each node's backward once with its summed incoming gradient, and accumulates into `.grad` of leaves.
  * Intermediate gradients are dropped as soon as they are used, and the graph is released afterwards (like PyTorch
- * without retain_graph), so a training loop keeps no memory from the previous step.
+ * without retain_graph), so a training loop keeps no memory from the previous step. A consumed gradient buffer that
+ * no backward handed on goes back to the buffer pool (memory/pool.ts) for the next allocation: the engine alone owns
+ * gradients between backwards (see GradNode), while op outputs, which users may hold, are never released here.
  */
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
 import { releaseFloat32 } from '../memory/pool.js';

@@ -9,13 +9,12 @@ import {
   setBufferPoolOptions,
 } from './pool.js';
 
-const MiB = 2 ** 20;
-
+const defaults = setBufferPoolOptions({}); // as the environment set them
 beforeEach(() => {
-  setBufferPoolOptions({ minLength: 1 }); // small lengths keep the arithmetic readable
+  setBufferPoolOptions({ enabled: true, minLength: 1 }); // small lengths keep the arithmetic readable
 });
 afterEach(() => {
-  setBufferPoolOptions({ enabled: true, maxBytes: 64 * MiB, minLength: 1024 });
+  setBufferPoolOptions(defaults);
   clearBufferPool();
 });
 

@@ -14,7 +14,7 @@
  * - Only whole buffers come back (offset 0, covering their ArrayBuffer): a subarray view could alias live data.
  * - Buffers under `minLength` values (default 1024 = 4 KiB) are not pooled: they cost V8 little (no external-memory pressure
  *   to speak of), and keeping many small arrays alive across scavenges only makes V8 grow its young generation.
- * - The free lists hold at most `maxBytes` (AHA_POOL_MAX_MB, default 64 MiB); past that the buffers of the lengths
+ * - The free lists hold at most `maxBytes` (AHA_POOL_MAX_MB, default 32 MiB); past that the buffers of the lengths
  *   used least recently are dropped for the garbage collector, as before the pool existed.
  * `AHA_POOL=0` (or `setBufferPoolOptions({ enabled: false })`) turns reuse off for debugging: every allocation is
  * fresh and every release is dropped. Leaves out: size classes (a near-miss length allocates fresh), shrinking
@@ -58,7 +58,7 @@ let dropped = 0;
 
 function parseMaxBytes(mb: string | undefined): number {
   const v = Number(mb);
-  return mb !== undefined && mb !== '' && Number.isFinite(v) && v >= 0 ? v * 2 ** 20 : 64 * 2 ** 20;
+  return mb !== undefined && mb !== '' && Number.isFinite(v) && v >= 0 ? v * 2 ** 20 : 32 * 2 ** 20;
 }
 
 /**
