@@ -113,4 +113,24 @@ describe('backward with the buffer pool', () => {
     const xv = x.toFloat32Array();
     expect(Array.from(x.grad!.toFloat32Array())).toEqual(Array.from(xv, (v) => Math.fround(2 * v)));
   });
+
+  it('keeps a retained graph usable and the seed gradient of the caller untouched', () => {
+    clearBufferPool();
+    const x = randTensor([4, 6], 9);
+    const w = randTensor([4, 6], 10);
+    const y = mul(reshape(mul(x, w), [24]), 3); // [24]
+    const seed = new Tensor(
+      Float32Array.from({ length: 24 }, (_, i) => i / 10),
+      [24],
+    );
+    const seedCopy = seed.toFloat32Array();
+    backward(y, seed, { retainGraph: true });
+    const once = x.grad!.toFloat32Array();
+    poisonBufferPool();
+    backward(y, seed, { retainGraph: true });
+    poisonBufferPool();
+    expect(seed.toFloat32Array()).toEqual(seedCopy);
+    expect(Array.from(x.grad!.toFloat32Array())).toEqual(Array.from(once, (v) => Math.fround(2 * v)));
+    expect(once.every(Number.isFinite)).toBe(true);
+  });
 });
