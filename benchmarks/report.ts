@@ -237,6 +237,7 @@ export function renderTable(res: Results): string {
   const base = res.model.rows[0].aha.baseRssBytes;
   const torchBase = res.model.rows[0].torch?.baseRssBytes;
   const trainRss = res.model.rows[0].aha.maxRssBytes;
+  const poolHeld = res.model.rows[0].aha.poolMaxBytesHeld;
   lines.push('');
   lines.push(
     `Analytic training memory: params ${mib(e.params)} + grads ${mib(e.grads)} + AdamW ${mib(e.adam)} + activations ` +
@@ -244,7 +245,11 @@ export function renderTable(res: Results): string {
       (base
         ? ` The aha process's RSS before building the model (Node + tsx + addon) is ${mib(base)} MiB, so the run ` +
           `itself added ${mib(trainRss - base)} MiB = ${((trainRss - base) / e.total).toFixed(2)}× the estimate` +
-          (torchBase ? ` (torch: ${mib(torchBase)} MiB after import torch).` : '.')
+          (torchBase ? ` (torch: ${mib(torchBase)} MiB after import torch).` : '.') +
+          (poolHeld !== undefined
+            ? ` Of that, the buffer pool held up to ${mib(poolHeld)} MiB of idle buffers for reuse after a backward ` +
+              '(AHA_POOL_MAX_MB caps it; AHA_POOL=0 turns it off).'
+            : '')
         : ''),
   );
   return lines.join('\n');

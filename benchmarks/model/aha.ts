@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import {
   AdamW,
   backward,
+  bufferPoolStats,
   createModel,
   type DeepseekV3ConfigInput,
   deepseekV3ParamCount,
@@ -41,12 +42,14 @@ const { trainBatch: B, trainSeq: T, trainSteps } = work;
 const stepTimes: number[] = [];
 const stepCpu: number[] = []; // CPU seconds of the process (all threads): immune to time lost to other processes
 let lastLoss = Number.NaN;
+let poolMaxBytesHeld = 0; // idle buffers the pool keeps for reuse (packages/core/src/memory/pool.ts): part of the RSS
 for (let s = 0; s <= trainSteps; s++) {
   const tokens = batch(B, T);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
   const { loss } = model.loss(tokens);
   backward(loss);
+  poolMaxBytesHeld = Math.max(poolMaxBytesHeld, bufferPoolStats().bytesHeld);
   opt.step();
   opt.zeroGrad();
   const dt = performance.now() - t0;
@@ -105,5 +108,6 @@ console.log(
     decodeTokensPerCpuS: N / Math.min(...decodeCpu),
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     baseRssBytes,
+    poolMaxBytesHeld,
   }),
 );

@@ -28,6 +28,15 @@ export {
   writeSafetensorsCheckpoint,
 } from './io/safetensors.js';
 export {
+  allocFloat32,
+  type BufferPoolStats,
+  bufferPoolStats,
+  clearBufferPool,
+  releaseFloat32,
+  resetBufferPoolStats,
+  setBufferPoolOptions,
+} from './memory/pool.js';
+export {
   ConfigError,
   type DeepseekV3Config,
   type DeepseekV3ConfigInput,

@@ -2,9 +2,12 @@
  * Reverse-mode engine: orders the recorded graph topologically (iteratively, so deep graphs do not overflow the stack),
  * runs each node's backward once with its summed incoming gradient, and accumulates into `.grad` of leaves.
  * Intermediate gradients are dropped as soon as they are used, and the graph is released afterwards (like PyTorch
- * without retain_graph), so a training loop keeps no memory from the previous step.
+ * without retain_graph), so a training loop keeps no memory from the previous step. A consumed gradient buffer that
+ * no backward handed on goes back to the buffer pool (memory/pool.ts) for the next allocation: the engine alone owns
+ * gradients between backwards (see GradNode), while op outputs, which users may hold, are never released here.
  */
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { releaseFloat32 } from '../memory/pool.js';
 import { installTensorHooks, Tensor } from '../tensor.js';
 import { addInto } from './accumulate.js';
 
@@ -51,32 +54,42 @@ export function backward(root: Tensor, gradient?: Tensor, opts: { retainGraph?: 
     seed = Float32Array.of(1);
   }
   const grads = new Map<Tensor, Float32Array>([[root, seed]]);
-  // A backward may hand back its incoming buffer or the same buffer for two inputs (add); buffers already held are
-  // copied before they are stored, so accumulation into one gradient never changes another.
-  const held = new Set<Float32Array>([seed]);
+  // Buffers (by ArrayBuffer) of the gradients now waiting in `grads`. A backward may hand back its incoming buffer
+  // or the same buffer for two inputs; one already waiting is copied before it is stored, so accumulation into one
+  // gradient never changes another.
+  const held = new Set<ArrayBufferLike>([seed.buffer]);
   const own = (g: Float32Array): Float32Array => {
-    if (held.has(g)) g = g.slice();
-    held.add(g);
-    return g;
+    const mine = held.has(g.buffer) ? g.slice() : g;
+    held.add(mine.buffer);
+    return mine;
   };
   for (const t of topoOrder(root)) {
     const g = grads.get(t);
-    grads.delete(t);
     if (!g) continue;
+    grads.delete(t);
+    held.delete(g.buffer);
     const node = t.gradNode;
     if (!node) {
-      if (t.grad) addInto(t.grad.values(), g);
-      else t.grad = new Tensor(g === seed ? g.slice() : g, t.shape);
+      if (t.grad) {
+        addInto(t.grad.values(), g);
+        releaseFloat32(g);
+      } else t.grad = new Tensor(g === seed ? g.slice() : g, t.shape); // the leaf now owns g
       continue;
     }
     const inputGrads = node.backward(g);
+    // Gradients folded into one already waiting are consumed here; with g they go back to the pool unless a
+    // backward returned them (or a view of them) to be stored, e.g. reshape's and contiguous' identity gradients.
+    const consumed: Float32Array[] = [g];
     node.inputs.forEach((input, k) => {
       const gi = inputGrads[k];
       if (!gi || !input.requiresGrad) return;
       const existing = grads.get(input);
-      if (existing) addInto(existing, gi);
-      else grads.set(input, own(gi));
+      if (existing) {
+        addInto(existing, gi);
+        consumed.push(gi);
+      } else grads.set(input, own(gi));
     });
+    for (const c of consumed) if (!held.has(c.buffer)) releaseFloat32(c);
     if (!opts.retainGraph) t.gradNode = null;
   }
 }

@@ -2,6 +2,10 @@
  * Graph recording. An op that computed `out` from `inputs` attaches a GradNode whose `backward` maps the gradient of
  * `out` (contiguous, out's shape) to gradients of each input (contiguous, each input's shape; null = none).
  * Recording happens only while grad mode is on and some input requires grad, so inference builds no graph.
+ * Buffer ownership (the engine recycles gradients through memory/pool.ts): `gradOutput` is the engine's and may be
+ * reused once `backward` returns, so a backward must not keep it (returning it, or a view of it, as an input's
+ * gradient is fine: the engine sees that); the buffers a backward returns become the engine's, so it must not keep
+ * or share them either. Allocate them with `allocFloat32` so they can be reused.
  */
 import type { Tensor } from '../tensor.js';
 // Anything that records a graph can be backpropagated: loading the engine here installs Tensor.backward.

@@ -5,6 +5,7 @@
  * A number operand is treated as a 0-d tensor.
  */
 import { record } from '../autograd/node.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, scalar, Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, gradStrides } from './broadcast.js';
@@ -43,12 +44,12 @@ function binary(name: BinaryName, a: Tensor | number, b: Tensor | number): Tenso
   const shape = broadcastShapes(name, x.shape, y.shape);
   const xs = broadcastStrides(x.shape, x.strides, shape);
   const ys = broadcastStrides(y.shape, y.strides, shape);
-  const out = new Float32Array(numelOf(shape));
+  const out = allocFloat32(numelOf(shape), { zero: false }); // every value written
   const op = OPS[name];
   if (out.length > 0) binaryForward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, out);
   return record(new Tensor(out, shape), name, [x, y], (g) => {
-    const ga = x.requiresGrad ? new Float32Array(x.numel) : null;
-    const gb = y.requiresGrad ? new Float32Array(y.numel) : null;
+    const ga = x.requiresGrad ? allocFloat32(x.numel) : null;
+    const gb = y.requiresGrad ? allocFloat32(y.numel) : null;
     if (g.length > 0) {
       const gaS = gradStrides(x.shape, shape);
       const gbS = gradStrides(y.shape, shape);

@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/node.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -43,7 +44,7 @@ export function cat(xs: readonly Tensor[], dim: number): Tensor {
   outShape[d] = sizes.reduce((a, b) => a + b, 0);
   const outer = numelOf(first.shape.slice(0, d));
   const inner = numelOf(first.shape.slice(d + 1));
-  const out = new Float32Array(numelOf(outShape)); // [O, ΣS, I]
+  const out = allocFloat32(numelOf(outShape)); // [O, ΣS, I]
   if (out.length > 0)
     catForward(
       outer,
@@ -53,7 +54,7 @@ export function cat(xs: readonly Tensor[], dim: number): Tensor {
       out,
     );
   return record(new Tensor(out, outShape), 'cat', cs, (g) => {
-    const grads = cs.map((c) => (c.requiresGrad ? new Float32Array(c.numel) : null));
+    const grads = cs.map((c) => (c.requiresGrad ? allocFloat32(c.numel) : null));
     if (g.length > 0) catBackward(outer, inner, sizes, g, grads);
     return grads;
   });

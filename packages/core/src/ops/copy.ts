@@ -2,6 +2,7 @@
  * contiguous(x): materialises a view in row-major order (native strided copy). Differentiable (identity gradient).
  */
 import { record } from '../autograd/node.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { installTensorHooks, Tensor } from '../tensor.js';
 
@@ -15,7 +16,7 @@ export const scatterStridedAdd =
   );
 
 function materialize(x: Tensor): Float32Array {
-  const out = new Float32Array(x.numel);
+  const out = allocFloat32(x.numel, { zero: false }); // every value written
   if (x.numel > 0) copyStrided(x.storage, x.shape, x.strides, x.offset, out);
   return out;
 }

@@ -12,6 +12,7 @@
 import { z } from 'zod';
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -126,7 +127,7 @@ export function crossEntropy(logits: Tensor, targets: number[][] | Int32Array, o
   return record(out, 'crossEntropy', [x], (g) => {
     const scale = new Float32Array(rows);
     if (count) for (let r = 0; r < rows; r++) scale[r] = kt[r] < 0 ? 0 : g[0] / count;
-    const gx = new Float32Array(rows * V);
+    const gx = allocFloat32(rows * V, { zero: false }); // every row written
     if (rows > 0) logitsRowGrad(x.values(), rows, V, 1, kt, lse, scale, gx);
     return [gx];
   });
@@ -153,7 +154,7 @@ export function tokenLogprobs(logits: Tensor, targets: Int32Array, opts?: Temper
     // d(z_t − lse)/dx = (onehot − p) / T, so scale = −g / T on (p − onehot).
     const scale = new Float32Array(rows);
     for (let r = 0; r < rows; r++) scale[r] = -g[r] * invT;
-    const gx = new Float32Array(rows * V);
+    const gx = allocFloat32(rows * V, { zero: false }); // every row written
     if (rows > 0) logitsRowGrad(x.values(), rows, V, invT, t, lse, scale, gx);
     return [gx];
   });

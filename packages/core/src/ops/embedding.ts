@@ -5,6 +5,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -27,10 +28,10 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: readonly nu
   const [V, D] = weight.shape;
   checkRange('embedding', 'id', ids, V, idsShape);
   const w = contiguous(weight);
-  const out = new Float32Array(ids.length * D); // [n, D]
+  const out = allocFloat32(ids.length * D); // [n, D]
   if (out.length > 0) embeddingForward(w.values(), V, D, ids, out);
   return record(new Tensor(out, [...idsShape, D]), 'embedding', [w], (g) => {
-    const gw = new Float32Array(V * D);
+    const gw = allocFloat32(V * D);
     if (g.length > 0) embeddingBackward(g, V, D, ids, gw);
     return [gw];
   });

@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { checkIndexShape, checkInt32, checkRange } from './indices.js';
@@ -56,10 +57,10 @@ export function gather(x: Tensor, dim: number, index: Int32Array, indexShape: re
   checkGatherShapes('gather', x, d, indexShape);
   checkRange('gather', 'index', index, x.shape[d], indexShape);
   const shape = [...indexShape];
-  const out = new Float32Array(numelOf(shape));
+  const out = allocFloat32(numelOf(shape));
   if (out.length > 0) gatherForward(x.storage, x.shape, x.strides, x.offset, d, index, shape, out);
   return record(new Tensor(out, shape), 'gather', [x], (g) => {
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel);
     if (g.length > 0) gatherBackward(g, x.shape, x.strides, 0, d, index, shape, gx);
     return [gx];
   });

@@ -4,6 +4,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -29,10 +30,10 @@ export function indexSelect(x: Tensor, dim: number, index: Int32Array): Tensor {
   const inner = numelOf(x.shape.slice(d + 1));
   const xc = contiguous(x);
   const outShape = x.ndim === 0 ? [index.length] : x.shape.map((s, i) => (i === d ? index.length : s));
-  const out = new Float32Array(outer * index.length * inner); // [outer, n, inner]
+  const out = allocFloat32(outer * index.length * inner); // [outer, n, inner]
   if (out.length > 0) indexSelectForward(xc.values(), outer, size, inner, index, out);
   return record(new Tensor(out, outShape), 'indexSelect', [xc], (g) => {
-    const gx = new Float32Array(xc.numel);
+    const gx = allocFloat32(xc.numel);
     if (g.length > 0) indexSelectBackward(g, outer, size, inner, index, gx);
     return [gx];
   });

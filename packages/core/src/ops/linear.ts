@@ -7,6 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -39,7 +40,7 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   const wl = gemmLayout(outF, inF, W.strides[0], W.strides[1])!;
   const rows = numelOf(x.shape.slice(0, -1));
   const outShape = [...x.shape.slice(0, -1), outF];
-  const out = new Float32Array(rows * outF); // [rows, out]
+  const out = allocFloat32(rows * outF, { zero: false }); // bias rows or beta = 0 write every value // [rows, out]
   if (bias && out.length > 0) fillRows(out, rows, outF, bias.values());
   if (out.length > 0) {
     // op(B) = Wᵀ [in, out]: the weight's own layout with the trans flag flipped.
@@ -68,21 +69,21 @@ export function linear(x: Tensor, weight: Tensor, bias?: Tensor): Tensor {
   return record(new Tensor(out, outShape), 'linear', inputs, (g) => {
     const grads: (Float32Array | null)[] = [null, null, null];
     if (X.requiresGrad) {
-      const gx = new Float32Array(rows * inF); // dx [rows, in] = dy [rows, out] @ W [out, in]
+      const gx = allocFloat32(rows * inF, { zero: g.length === 0 }); // dx [rows, in] = dy [rows, out] @ W [out, in]
       if (gx.length > 0 && g.length > 0) {
         batchedGemm(0, wl.trans, rows, inF, outF, 1, g, outF, [0], W.storage, wl.ld, [W.offset], 0, gx, inF, [0], 0, 0);
       }
       grads[0] = gx;
     }
     if (W.requiresGrad) {
-      const gw = new Float32Array(outF * inF); // dW [out, in] = dyᵀ [out, rows] @ x [rows, in]
+      const gw = allocFloat32(outF * inF, { zero: rows === 0 }); // dW [out, in] = dyᵀ [out, rows] @ x [rows, in]
       if (gw.length > 0 && rows > 0) {
         batchedGemm(1, 0, outF, inF, rows, 1, g, outF, [0], X.storage, inF, [X.offset], 0, gw, inF, [0], 0, 0);
       }
       grads[1] = gw;
     }
     if (bias?.requiresGrad) {
-      const gb = new Float32Array(outF);
+      const gb = allocFloat32(outF);
       if (outF > 0) sumRows(g, rows, outF, gb);
       grads[2] = gb;
     }

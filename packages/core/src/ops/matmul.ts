@@ -8,6 +8,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { contiguousStrides, numelOf, Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides } from './broadcast.js';
@@ -129,7 +130,7 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
   const batch = broadcastShapes('matmul', aBatch, bBatch);
   const outShape = [...batch, ...(a.ndim === 1 ? [] : [M]), ...(b.ndim === 1 ? [] : [N])];
   const nb = numelOf(batch);
-  const out = new Float32Array(nb * M * N);
+  const out = allocFloat32(nb * M * N, { zero: false }); // beta = 0 writes every value
   const aOff = batchOffsets(A.t, batch, A.t.strides, A.t.offset);
   const bOff = batchOffsets(B.t, batch, B.t.strides, B.t.offset);
   const cOff = Array.from({ length: nb }, (_, i) => i * M * N);
@@ -160,9 +161,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     let gb: Float32Array | null = null;
     if (A.t.requiresGrad) {
       // dA [M, K] = dC [M, N] @ op(B)ᵀ; op(B)ᵀ is B's storage read with the opposite trans flag.
-      ga = new Float32Array(A.t.numel);
       const offs = batchOffsets(A.t, batch, contiguousStrides(A.t.shape), 0);
       const shared = numelOf(aBatch) < nb;
+      ga = allocFloat32(A.t.numel, { zero: shared || g.length === 0 }); // shared entries accumulate (beta = 1)
       if (ga.length > 0 && g.length > 0) {
         batchedGemm(
           0,
@@ -188,9 +189,9 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     }
     if (B.t.requiresGrad) {
       // dB [K, N] = op(A)ᵀ @ dC [M, N].
-      gb = new Float32Array(B.t.numel);
       const offs = batchOffsets(B.t, batch, contiguousStrides(B.t.shape), 0);
       const shared = numelOf(bBatch) < nb;
+      gb = allocFloat32(B.t.numel, { zero: shared || g.length === 0 });
       if (gb.length > 0 && g.length > 0) {
         batchedGemm(
           1 - A.layout.trans,

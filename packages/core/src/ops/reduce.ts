@@ -7,6 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { contiguousStrides, numelOf, Tensor } from '../tensor.js';
 import { assertTensor } from './validate.js';
@@ -55,7 +56,7 @@ function sumLike(
   const count = numelOf(reduced.map((d) => x.shape[d]));
   const scale = op === 'mean' ? (count === 0 ? Number.NaN : 1 / count) : 1; // mean of nothing is NaN
   const outShape = keepdim ? x.shape.map((s, i) => (isReduced[i] ? 1 : s)) : kept.map((d) => x.shape[d]);
-  const out = new Float32Array(numelOf(outShape));
+  const out = allocFloat32(numelOf(outShape));
   sumForward(
     order.map((d) => x.shape[d]),
     order.map((d) => x.strides[d]),
@@ -72,7 +73,7 @@ function sumLike(
     kept.forEach((d, k) => {
       gStrides[d] = keptStrides[k];
     });
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel);
     if (gx.length > 0) {
       copyStrided(g, x.shape, gStrides, 0, gx);
       if (scale !== 1) scaleInPlace(gx, gx.length, scale);
@@ -106,7 +107,7 @@ export function max(x: Tensor, dim: number, keepdim = false): Tensor {
   const order = [...x.shape.map((_, i) => i).filter((i) => i !== d), d];
   const shape = order.map((k) => x.shape[k]);
   const outShape = keepdim ? x.shape.map((s, i) => (i === d ? 1 : s)) : shape.slice(0, -1);
-  const out = new Float32Array(numelOf(outShape));
+  const out = allocFloat32(numelOf(outShape));
   const argmax = new Int32Array(out.length);
   if (out.length > 0) {
     maxForward(
@@ -119,7 +120,7 @@ export function max(x: Tensor, dim: number, keepdim = false): Tensor {
     );
   }
   return record(new Tensor(out, outShape), 'max', [x], (g) => {
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel);
     const xStrides = contiguousStrides(x.shape);
     if (g.length > 0)
       maxBackward(

@@ -5,6 +5,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -35,12 +36,12 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   const xc = contiguous(x);
   const w = contiguous(weight);
   const rows = D === 0 ? 0 : xc.numel / D;
-  const out = new Float32Array(xc.numel);
+  const out = allocFloat32(xc.numel, { zero: false });
   const rstd = new Float32Array(rows);
   if (out.length > 0) rmsNormForward(xc.values(), w.values(), rows, D, eps, out, rstd);
   return record(new Tensor(out, x.shape), 'rmsNorm', [xc, w], (g) => {
-    const gx = xc.requiresGrad ? new Float32Array(xc.numel) : null;
-    const gw = w.requiresGrad ? new Float32Array(D) : null;
+    const gx = xc.requiresGrad ? allocFloat32(xc.numel) : null;
+    const gw = w.requiresGrad ? allocFloat32(D) : null;
     if (rows > 0) rmsNormBackward(g, xc.values(), w.values(), rstd, rows, D, gx, gw);
     return [gx, gw];
   });

@@ -10,6 +10,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { contiguousStrides, Tensor } from '../tensor.js';
 
@@ -66,10 +67,10 @@ export function rope(x: Tensor, cos: Tensor, sin: Tensor, layout: RopeLayout): T
   const il = layout === 'interleaved' ? 1 : 0;
   const c = cos.values();
   const s = sin.values();
-  const out = new Float32Array(x.numel);
+  const out = allocFloat32(x.numel);
   if (out.length > 0) ropeApply(x.storage, x.shape, x.strides, x.offset, c, s, tb, il, 1, out);
   return record(new Tensor(out, x.shape), 'rope', [x], (g) => {
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel);
     if (g.length > 0) ropeApply(g, x.shape, contiguousStrides(x.shape), 0, c, s, tb, il, -1, gx);
     return [gx];
   });

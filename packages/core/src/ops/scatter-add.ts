@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -55,7 +56,7 @@ export function scatterAdd(
   return record(new Tensor(out, x.shape), 'scatterAdd', [x, s], (g) => {
     let gs: Float32Array | null = null;
     if (s.requiresGrad) {
-      gs = new Float32Array(s.numel);
+      gs = allocFloat32(s.numel);
       if (index.length > 0) scatterAddBackward(g, x.shape, d, index, shape, gs, s.shape);
     }
     return [x.requiresGrad ? g : null, gs];

@@ -6,6 +6,7 @@
  */
 import { record } from '../autograd/node.js';
 import { ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -21,10 +22,10 @@ function lastDim(name: string, x: Tensor, isLog: boolean): Tensor {
   const c = contiguous(x); // [R, C] in memory, C = last dim
   const cols = c.shape[c.ndim - 1];
   const rows = cols === 0 ? 0 : c.numel / cols;
-  const out = new Float32Array(c.numel); // [R, C]
+  const out = allocFloat32(c.numel, { zero: false }); // [R, C]
   if (out.length > 0) softmaxForward(rows, cols, c.values(), out, isLog);
   return record(new Tensor(out, c.shape), name, [c], (g) => {
-    const gx = new Float32Array(c.numel); // [R, C]
+    const gx = allocFloat32(c.numel, { zero: false }); // [R, C]
     if (gx.length > 0) softmaxBackward(rows, cols, out, g, gx, isLog);
     return [gx];
   });

@@ -7,6 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import { ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { assertFinite, assertTensor } from './validate.js';
@@ -42,10 +43,10 @@ type UnaryName = keyof typeof OPS;
 function unary(name: UnaryName, x: Tensor, p0 = 0, p1 = 0): Tensor {
   assertTensor(name, 'x', x);
   const op = OPS[name];
-  const out = new Float32Array(x.numel);
+  const out = allocFloat32(x.numel, { zero: false }); // every value written
   if (out.length > 0) unaryForward(op, x.shape, x.storage, x.strides, x.offset, p0, p1, out);
   return record(new Tensor(out, x.shape), name, [x], (g) => {
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel, { zero: false });
     if (g.length > 0) unaryBackward(op, x.shape, x.storage, x.strides, x.offset, p0, p1, g, gx);
     return [gx];
   });

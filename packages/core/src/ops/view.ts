@@ -5,6 +5,7 @@
  */
 import { record } from '../autograd/node.js';
 import { fmtShape, IndexError, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { checkShape, contiguousStrides, numelOf, Tensor } from '../tensor.js';
 import { contiguous, scatterStridedAdd } from './copy.js';
 
@@ -19,7 +20,7 @@ function viewOp(name: string, x: Tensor, transform: Transform): Tensor {
   const v = transform({ shape: x.shape, strides: x.strides, offset: x.offset });
   const out = new Tensor(x.storage, v.shape, v.strides, v.offset);
   return record(out, name, [x], (g) => {
-    const gx = new Float32Array(x.numel);
+    const gx = allocFloat32(x.numel); // zeroed: the scatter adds
     const c = transform({ shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
     if (g.length > 0) scatterStridedAdd(g, c.shape, c.strides, c.offset, gx);
     return [gx];

@@ -7,6 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import { fmtShape, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, scalar, Tensor } from '../tensor.js';
 import { broadcastShapes, broadcastStrides, gradStrides } from './broadcast.js';
@@ -48,14 +49,14 @@ function select(op: string, mask: Tensor, x: Tensor, y: Tensor, shape: number[])
   const ms = broadcastStrides(mask.shape, mask.strides, shape);
   const xs = broadcastStrides(x.shape, x.strides, shape);
   const ys = broadcastStrides(y.shape, y.strides, shape);
-  const out = new Float32Array(numelOf(shape));
+  const out = allocFloat32(numelOf(shape));
   if (out.length > 0) {
     whereForward(shape, mask.storage, ms, mask.offset, x.storage, xs, x.offset, y.storage, ys, y.offset, out);
   }
   // The mask is not an input of the graph: it selects, it is not differentiated.
   return record(new Tensor(out, shape), op, [x, y], (g) => {
-    const ga = x.requiresGrad ? new Float32Array(x.numel) : null;
-    const gb = y.requiresGrad ? new Float32Array(y.numel) : null;
+    const ga = x.requiresGrad ? allocFloat32(x.numel) : null;
+    const gb = y.requiresGrad ? allocFloat32(y.numel) : null;
     if (g.length > 0) {
       whereBackward(
         shape,

@@ -92,9 +92,12 @@ export class AdamW implements Optimizer {
     });
   }
 
-  /** Drops every parameter's gradient (PyTorch's set_to_none). */
-  zeroGrad(): void {
-    zeroGrads(this.params);
+  /**
+   * Clears every parameter's gradient: drops it (`setToNone`, the default, PyTorch's set_to_none) or zeroes it in
+   * place (no gradient re-allocation next step; see `zeroGrads` for how the two differ).
+   */
+  zeroGrad(setToNone = true): void {
+    zeroGrads(this.params, setToNone);
   }
 
   /** A copy of the state: step counters and the moment buffers (m = expAvg, v = expAvgSq), plus lr. */

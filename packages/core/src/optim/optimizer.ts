@@ -14,7 +14,7 @@ export interface Optimizer {
   lr: number;
   readonly params: readonly Tensor[];
   step(): void;
-  zeroGrad(): void;
+  zeroGrad(setToNone?: boolean): void;
   stateDict(): OptimizerState;
   loadStateDict(state: OptimizerState): void;
 }
@@ -43,8 +43,20 @@ export function gradValues(op: string, p: Tensor, i: number): Float32Array | nul
   return p.grad.values();
 }
 
-export function zeroGrads(params: readonly Tensor[]): void {
-  for (const p of params) p.grad = null;
+/**
+ * Clears gradients. `setToNone` (the default, PyTorch's `zero_grad(set_to_none=True)`) drops them: a parameter the
+ * next backward does not reach has no gradient and the optimizer skips it, and the next backward hands each leaf
+ * its gradient buffer without a copy. `setToNone = false` zeroes them in place instead, so the next backward adds
+ * into the same buffers and a step allocates no parameter gradients (a non-contiguous or non-float32 gradient set
+ * by hand is dropped); every parameter then keeps a gradient and is updated (weight decay, momentum) even when
+ * the loss did not reach it, as in PyTorch with set_to_none=False.
+ */
+export function zeroGrads(params: readonly Tensor[], setToNone = true): void {
+  for (const p of params) {
+    if (!p.grad) continue;
+    if (!setToNone && p.grad.isContiguous() && p.grad.storage instanceof Float32Array) p.grad.values().fill(0);
+    else p.grad = null;
+  }
 }
 
 /** Checks a positive finite learning rate (the `lr` setter and schedules go through it). */

@@ -89,8 +89,12 @@ export class SGD implements Optimizer {
     });
   }
 
-  zeroGrad(): void {
-    zeroGrads(this.params);
+  /**
+   * Clears every parameter's gradient: drops it (`setToNone`, the default, PyTorch's set_to_none) or zeroes it in
+   * place (no gradient re-allocation next step; see `zeroGrads` for how the two differ).
+   */
+  zeroGrad(setToNone = true): void {
+    zeroGrads(this.params, setToNone);
   }
 
   /** A copy of the state: lr and the momentum buffers (null before a parameter's first step). */

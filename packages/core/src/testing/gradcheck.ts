@@ -3,6 +3,7 @@
  * must match central finite differences of the reference (in float64, so the check is sharp). Used by every op test.
  */
 import { expect } from 'vitest';
+import { poisonBufferPool, setBufferPoolOptions } from '../memory/pool.js';
 import { mul } from '../ops/binary.js';
 import { mulberry32 } from '../random.js';
 import { Tensor } from '../tensor.js';
@@ -51,6 +52,16 @@ export interface OpCheck {
 /** Runs the forward and gradient checks; fails the surrounding vitest test with a clear message. */
 export function checkOp(c: OpCheck): void {
   const refInputs = c.inputs.map((t) => ({ values: Float64Array.from(t.toFloat32Array()), shape: [...t.shape] }));
+  // Test shapes are small: pool every length so the op's buffers go through reuse (and the poison check below).
+  const poolSettings = setBufferPoolOptions({ minLength: 1 });
+  try {
+    checkOpPooled(c, refInputs);
+  } finally {
+    setBufferPoolOptions(poolSettings);
+  }
+}
+
+function checkOpPooled(c: OpCheck, refInputs: RefInput[]): void {
   const out = c.forward(...c.inputs);
   const expected = c.reference(...refInputs);
   expect(out.numel, 'output size').toBe(expected.length);
@@ -65,6 +76,11 @@ export function checkOp(c: OpCheck): void {
   for (const t of c.inputs) t.grad = null;
   const loss = mul(out, w);
   loss.backward(new Tensor(new Float32Array(loss.numel).fill(1), loss.shape));
+  // Whatever the buffer pool holds idle turns NaN: an output or gradient wrongly recycled while in use fails below.
+  poisonBufferPool();
+  expect(maxRelError(out.toFloat32Array(), expected), 'forward after backward').toBeLessThanOrEqual(
+    c.forwardTol ?? 1e-5,
+  );
   const wv = Float64Array.from(w.toFloat32Array());
   const objective = (inputs: RefInput[]) => {
     const y = c.reference(...inputs);
