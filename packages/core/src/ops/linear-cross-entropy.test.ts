@@ -3,9 +3,12 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
+import { createModel } from '../models/deepseek-v3/model.js';
+import { TINY_CONFIG } from '../models/deepseek-v3/testing.js';
 import { getNumThreads, setNumThreads } from '../native.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, maxRelError, type RefInput, randTensor, rng } from '../testing/gradcheck.js';
+import { add, mul } from './binary.js';
 import { crossEntropy, tokenEntropy, tokenLogprobs } from './cross-entropy.js';
 import { embedding } from './embedding.js';
 import { linear } from './linear.js';
@@ -234,6 +237,42 @@ describe('linearLogProbs', () => {
     expect(out.logprobs.requiresGrad).toBe(false);
     expect(out.logprobs.shape).toEqual([3]);
   });
+});
+
+describe('model.loss through the fused head', () => {
+  for (const tied of [false, true]) {
+    it(`equals crossEntropy of forwardWithMtp's logits, loss and gradients (tie_word_embeddings: ${tied})`, () => {
+      const tokens = [
+        [0, 5, 9, 12, 7, 3, 44],
+        [0, 0, 0, 8, 21, 30, 2],
+      ];
+      const attentionMask = [
+        [1, 1, 1, 1, 1, 1, 1],
+        [0, 0, 1, 1, 1, 1, 1],
+      ];
+      const model = createModel({ ...TINY_CONFIG, tie_word_embeddings: tied }, { seed: 4 });
+      const fused = model.loss(tokens, { attentionMask, mtpWeight: 0.5 });
+      fused.loss.backward();
+      const fusedGrads = model.parameters().map((p) => p.grad?.toFloat32Array() ?? null);
+      for (const p of model.parameters()) p.grad = null;
+      // The same objective spelled out on the full logits.
+      const { logits, mtpLogits } = model.forwardWithMtp(tokens, { attentionMask });
+      const lm = crossEntropy(logits, Int32Array.of(5, 9, 12, 7, 3, 44, -100, -100, -100, 8, 21, 30, 2, -100));
+      const mtp = crossEntropy(mtpLogits[0], Int32Array.of(9, 12, 7, 3, 44, -100, -100, -100, 21, 30, 2, -100));
+      const loss = add(lm, mul(mtp, 0.5));
+      loss.backward();
+      expect(fused.lmLoss.item()).toBeCloseTo(lm.item(), 6);
+      expect(fused.mtpLoss!.item()).toBeCloseTo(mtp.item(), 6);
+      let compared = 0;
+      model.parameters().forEach((p, i) => {
+        expect(fusedGrads[i] === null, p.name).toBe(p.grad === null);
+        if (!p.grad) return;
+        expect(scaledError(fusedGrads[i]!, p.grad.toFloat32Array()), p.name).toBeLessThan(1e-5);
+        compared++;
+      });
+      expect(compared).toBeGreaterThan(20);
+    });
+  }
 });
 
 describe('linear cross-entropy kernels', () => {
