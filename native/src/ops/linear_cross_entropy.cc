@@ -5,6 +5,8 @@
 // The backward recomputes each chunk's logits and softmax from the saved lse [N] (the "Cut Your Losses" / Liger
 // fused-linear-cross-entropy scheme), forms G = scale · (softmax − onehot) [N, C] and adds both products:
 //   dHidden [N, D] += G [N, C] · W_chunk [C, D],   dW_chunk [C, D] = Gᵀ [C, N] · hidden [N, D].
+// When a graph is recorded the forward hands its last chunk's logits to the backward, so the backward recomputes one
+// chunk fewer (none when the vocabulary fits one chunk, as in the tiny models) for the same O(N · C) memory.
 // Letters: N rows (tokens), D hidden size, V vocabulary, C chunk width; z = logits / T.
 // Threads: the sgemm calls thread over their own tiles, the per-row passes over rows; each output element is written
 // by one thread in a fixed order, so results do not depend on the thread count.
@@ -216,8 +218,14 @@ void chunkLogits(const Problem& p, int64_t v0, int64_t c, float* L) {
   sgemm(false, true, p.N, c, p.D, 1.f, p.hidden, p.D, p.weight + v0 * p.D, p.D, 0.f, L, c);
 }
 
-// (hidden, N, D, weight, V, invT, targets, chunk, lse out [N], targetZ out [N], entropy out [N] | null)
-// lse = logsumexp(z) per row, targetZ = z[target] (0 for an ignored row), entropy = −Σ p log p (nats).
+// Columns of the last chunk (the one the forward may hand to the backward).
+inline int64_t lastChunkWidth(const Problem& p) { return p.V - (p.V - 1) / p.C * p.C; }
+
+// (hidden, N, D, weight, V, invT, targets, chunk, lse out [N], targetZ out [N], entropy out [N] | null,
+//  lastLogits out [N, c_last] | null)
+// lse = logsumexp(z) per row, targetZ = z[target] (0 for an ignored row), entropy = −Σ p log p (nats). With
+// lastLogits, the last chunk's logits are kept for the backward, which then recomputes one chunk fewer (all of them
+// when the vocabulary fits one chunk): O(N · C) memory either way.
 Napi::Value LinearCeForward(const Napi::CallbackInfo& info) {
   const char* name = "linearCeForward";
   const Problem p = readProblem(info, name);
@@ -226,15 +234,20 @@ Napi::Value LinearCeForward(const Napi::CallbackInfo& info) {
   float* entropy = info.Length() > 10 && !info[10].IsNull() && !info[10].IsUndefined()
                        ? f32Arg(info, 10, name, static_cast<size_t>(p.N))
                        : nullptr;
+  const int64_t cLast = lastChunkWidth(p);
+  float* keep = info.Length() > 11 && !info[11].IsNull() && !info[11].IsUndefined()
+                    ? f32Arg(info, 11, name, static_cast<size_t>(p.N * cLast))
+                    : nullptr;
   if (p.N == 0) return info.Env().Undefined();
   std::vector<RowState> state(static_cast<size_t>(p.N));
-  std::vector<float> L(static_cast<size_t>(p.N * p.C));  // [N, C]
+  std::vector<float> scratch(keep && p.V == cLast ? 0 : static_cast<size_t>(p.N * p.C));  // [N, C]
   for (int64_t v0 = 0; v0 < p.V; v0 += p.C) {
     const int64_t c = std::min(p.C, p.V - v0);
-    chunkLogits(p, v0, c, L.data());
+    float* L = keep && v0 + c == p.V ? keep : scratch.data();  // [N, c]
+    chunkLogits(p, v0, c, L);
     parallel_for(p.N, rowGrain(c), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        foldChunk(state[r], L.data() + r * c, c, v0, p.invT, p.targets[r], entropy != nullptr);
+        foldChunk(state[r], L + r * c, c, v0, p.invT, p.targets[r], entropy != nullptr);
       }
     });
   }
@@ -255,7 +268,8 @@ Napi::Value LinearCeForward(const Napi::CallbackInfo& info) {
 }
 
 // (hidden, N, D, weight, V, invT, targets, chunk, lse [N], scale [N], dHidden out [N, D] | null,
-//  dWeight out [V, D] | null): with G = scale · (softmax(z) − onehot(target)) (the gradient with respect to the
+//  dWeight out [V, D] | null, lastLogits [N, c_last] | null (from the forward; consumed)): with G = scale · (softmax(z)
+//  − onehot(target)) (the gradient with respect to the
 // logits before 1/T; the caller folds g, 1/T and any mean into scale), dHidden = G · W and dWeight = Gᵀ · hidden.
 // Both outputs are overwritten. Rows with scale 0 (ignored tokens) contribute nothing.
 Napi::Value LinearCeBackward(const Napi::CallbackInfo& info) {
@@ -270,14 +284,18 @@ Napi::Value LinearCeBackward(const Napi::CallbackInfo& info) {
   float* gW = optional(11, p.V * p.D);
   if (gH) std::fill(gH, gH + p.N * p.D, 0.f);
   if (gW && p.N == 0) std::fill(gW, gW + p.V * p.D, 0.f);
+  const int64_t cLast = lastChunkWidth(p);
+  float* kept = optional(12, p.N * cLast);
   if (p.N == 0 || (!gH && !gW)) return info.Env().Undefined();
-  std::vector<float> G(static_cast<size_t>(p.N * p.C));  // [N, C]: logits, then overwritten by the gradient
-  for (int64_t v0 = 0; v0 < p.V; v0 += p.C) {
+  std::vector<float> scratch(kept && p.V == cLast ? 0 : static_cast<size_t>(p.N * p.C));  // [N, C]
+  // Last chunk first: its logits may have come from the forward. The order is fixed, so dHidden's sum is too.
+  for (int64_t v0 = p.V - cLast; v0 >= 0; v0 -= p.C) {
     const int64_t c = std::min(p.C, p.V - v0);
-    chunkLogits(p, v0, c, G.data());
+    float* G = v0 + c == p.V && kept ? kept : scratch.data();  // [N, c]: logits, overwritten by the gradient
+    if (G != kept) chunkLogits(p, v0, c, G);
     parallel_for(p.N, rowGrain(c), [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
-        float* g = G.data() + r * c;  // [c]
+        float* g = G + r * c;  // [c]
         const float s = scale[r], l = lse[r];
         if (s == 0.f) {
           std::fill(g, g + c, 0.f);
@@ -294,9 +312,9 @@ Napi::Value LinearCeBackward(const Napi::CallbackInfo& info) {
       }
     });
     // dHidden [N, D] += G [N, c] · W[v0 : v0 + c] [c, D]
-    if (gH) sgemm(false, false, p.N, p.D, c, 1.f, G.data(), c, p.weight + v0 * p.D, p.D, 1.f, gH, p.D);
+    if (gH) sgemm(false, false, p.N, p.D, c, 1.f, G, c, p.weight + v0 * p.D, p.D, 1.f, gH, p.D);
     // dW[v0 : v0 + c] [c, D] = Gᵀ [c, N] · hidden [N, D]
-    if (gW) sgemm(true, false, c, p.D, p.N, 1.f, G.data(), c, p.hidden, p.D, 0.f, gW + v0 * p.D, p.D);
+    if (gW) sgemm(true, false, c, p.D, p.N, 1.f, G, c, p.hidden, p.D, 0.f, gW + v0 * p.D, p.D);
   }
   return info.Env().Undefined();
 }

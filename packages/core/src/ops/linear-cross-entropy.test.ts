@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
+import { backward } from '../autograd/engine.js';
 import { DTypeError, IndexError, ShapeError, ValueError } from '../errors.js';
 import { createModel } from '../models/deepseek-v3/model.js';
 import { TINY_CONFIG } from '../models/deepseek-v3/testing.js';
@@ -141,6 +142,24 @@ describe('linearCrossEntropy', () => {
       unfused.forEach((u, i) => {
         expect(scaledError(fused[i], u), `output ${i}, chunk ${chunk}`).toBeLessThan(1e-5);
       });
+    }
+  });
+
+  it('gives the same gradients on a second backward of a retained graph (kept logits are recomputed)', () => {
+    const h = randTensor([5, 7], 55);
+    const w = randTensor([40, 7], 56);
+    const t = ids(5, 40, 57);
+    for (const chunkSize of [undefined, 16]) {
+      const loss = linearCrossEntropy(h, w, t, { chunkSize });
+      h.grad = null;
+      w.grad = null;
+      backward(loss, undefined, { retainGraph: true });
+      const first = [h.grad!.toFloat32Array(), w.grad!.toFloat32Array()];
+      h.grad = null;
+      w.grad = null;
+      backward(loss);
+      expect(Array.from(h.grad!.toFloat32Array())).toEqual(Array.from(first[0]));
+      expect(Array.from(w.grad!.toFloat32Array())).toEqual(Array.from(first[1]));
     }
   });
 

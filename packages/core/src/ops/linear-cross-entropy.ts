@@ -12,14 +12,14 @@
  * distillation needs whole distributions: use linear + the KD losses).
  */
 import { z } from 'zod';
-import { record } from '../autograd/node.js';
+import { isGradEnabled, record } from '../autograd/node.js';
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
 
 type Buf = Float32Array;
-// (hidden, N, D, weight, V, invT, targets, chunk, lse, targetZ, entropy | null)
+// (hidden, N, D, weight, V, invT, targets, chunk, lse, targetZ, entropy | null, lastLogits | null)
 const linearCeForward =
   kernel<
     (
@@ -34,9 +34,10 @@ const linearCeForward =
       lse: Buf,
       tz: Buf,
       entropy: Buf | null,
+      lastLogits: Buf | null,
     ) => void
   >('linearCeForward');
-// (hidden, N, D, weight, V, invT, targets, chunk, lse, scale, dHidden | null, dWeight | null)
+// (hidden, N, D, weight, V, invT, targets, chunk, lse, scale, dHidden | null, dWeight | null, lastLogits | null)
 const linearCeBackward =
   kernel<
     (
@@ -52,6 +53,7 @@ const linearCeBackward =
       scale: Buf,
       gh: Buf | null,
       gw: Buf | null,
+      lastLogits: Buf | null,
     ) => void
   >('linearCeBackward');
 
@@ -177,32 +179,64 @@ function kernelTargets(op: string, t: Int32Array, V: number, ignore: number | nu
   return out;
 }
 
+// Floats of logits one chunk may hold by default (4 MiB): wide enough for the sgemm to run at speed.
+const CHUNK_BUDGET = 2 ** 20;
+
+interface Run {
+  invT: number;
+  targets: Int32Array; // kernel targets, −1 = ignored
+  chunk: number;
+  lse: Float32Array; // [N]
+  tz: Float32Array; // [N] z[target]
+  entropy: Float32Array | null; // [N]
+  kept: Float32Array | null; // [N, last chunk width]: the forward's last chunk of logits, for the backward
+}
+
+// The forward pass. When a graph will be recorded, the last chunk's logits are kept for the backward (it then
+// recomputes one chunk fewer; none when the vocabulary fits one chunk).
+function forward(
+  p: Prepared,
+  targets: Int32Array,
+  temperature: number,
+  chunkSize: number | undefined,
+  withEntropy: boolean,
+): Run {
+  const chunk = Math.min(p.V, chunkSize ?? Math.max(256, Math.floor(CHUNK_BUDGET / Math.max(p.N, 1) / 16) * 16));
+  const last = p.V - Math.floor((p.V - 1) / chunk) * chunk;
+  const grad = isGradEnabled() && (p.H.requiresGrad || p.W.requiresGrad) && p.N > 0;
+  const run: Run = {
+    invT: 1 / temperature,
+    targets,
+    chunk,
+    lse: new Float32Array(p.N),
+    tz: new Float32Array(p.N),
+    entropy: withEntropy ? new Float32Array(p.N) : null,
+    kept: grad ? new Float32Array(p.N * last) : null,
+  };
+  if (p.N > 0) {
+    const { H, W, N, D, V } = p;
+    linearCeForward(H.values(), N, D, W.values(), V, run.invT, targets, chunk, run.lse, run.tz, run.entropy, run.kept);
+  }
+  return run;
+}
+
 // Records the fused node: `scaleOf(g)` maps the output gradient to the per-row factor of (softmax − onehot).
 function recordFused(
   out: Tensor,
   name: string,
   p: Prepared,
-  run: { invT: number; targets: Int32Array; chunk: number; lse: Float32Array },
+  run: Run,
   scaleOf: (g: Float32Array) => Float32Array,
 ): Tensor {
   return record(out, name, [p.H, p.W], (g) => {
     const scale = scaleOf(g); // [N]
     const gh = p.H.requiresGrad ? new Float32Array(p.N * p.D) : null; // [N, D]
     const gw = p.W.requiresGrad ? new Float32Array(p.V * p.D) : null; // [V, D]
-    linearCeBackward(
-      p.H.values(),
-      p.N,
-      p.D,
-      p.W.values(),
-      p.V,
-      run.invT,
-      run.targets,
-      run.chunk,
-      run.lse,
-      scale,
-      gh,
-      gw,
-    );
+    // The kernel overwrites the kept logits with the gradient: a second backward recomputes them.
+    const kept = run.kept;
+    run.kept = null;
+    const { H, W, N, D, V } = p;
+    linearCeBackward(H.values(), N, D, W.values(), V, run.invT, run.targets, run.chunk, run.lse, scale, gh, gw, kept);
     return [gh, gw];
   });
 }
@@ -226,16 +260,15 @@ export function linearCrossEntropy(
   const o = parse(op, linearCrossEntropyOptions, opts);
   const p = prepare(op, hidden, weight);
   const t = kernelTargets(op, flattenTargets(op, targets, p.lead), p.V, o.ignoreIndex);
-  const run = { invT: 1 / o.temperature, targets: t, chunk: o.chunkSize ?? 0, lse: new Float32Array(p.N) };
-  const tz = new Float32Array(p.N);
-  if (p.N > 0) linearCeForward(p.H.values(), p.N, p.D, p.W.values(), p.V, run.invT, t, run.chunk, run.lse, tz, null);
+  const run = forward(p, t, o.temperature, o.chunkSize, false);
+  const { lse, tz } = run;
   let count = 0;
   let total = 0;
   const perToken = new Float32Array(p.N);
   for (let r = 0; r < p.N; r++) {
     if (t[r] < 0) continue;
     count++;
-    perToken[r] = run.lse[r] - tz[r];
+    perToken[r] = lse[r] - tz[r];
     total += perToken[r];
   }
   const invT = run.invT;
@@ -270,13 +303,9 @@ export function linearLogProbs(
   if (!(targets instanceof Int32Array)) throw new DTypeError(`${op}: targets must be an Int32Array`);
   const p = prepare(op, hidden, weight);
   const t = kernelTargets(op, flattenTargets(op, targets, p.lead), p.V, null);
-  const run = { invT: 1 / o.temperature, targets: t, chunk: o.chunkSize ?? 0, lse: new Float32Array(p.N) };
-  const tz = new Float32Array(p.N);
-  const entropy = o.withEntropy ? new Float32Array(p.N) : null;
-  if (p.N > 0) {
-    linearCeForward(p.H.values(), p.N, p.D, p.W.values(), p.V, run.invT, t, run.chunk, run.lse, tz, entropy);
-  }
-  const lp = Float32Array.from(tz, (z, r) => z - run.lse[r]);
+  const run = forward(p, t, o.temperature, o.chunkSize, o.withEntropy);
+  const { lse, tz, entropy } = run;
+  const lp = Float32Array.from(tz, (z, r) => z - lse[r]);
   const invT = run.invT;
   // d(z_t − lse)/dx = (onehot − p) / T, so the factor on (p − onehot) is −g / T.
   const logprobs = recordFused(new Tensor(lp, p.lead), op, p, run, (g) => Float32Array.from(g, (v) => -v * invT));
