@@ -37,10 +37,6 @@ struct Problem {
   const int32_t* targets;  // [N]; a negative target = ignored row
 };
 
-// Floats of logits one chunk may hold when the caller leaves the chunk width to us (4 MiB): wide enough for the
-// sgemm to run at speed, small enough to stay in L2/L3 alongside the weight panel.
-constexpr int64_t kChunkBudget = int64_t{1} << 20;
-
 // (hidden, N, D, weight, V, invT, targets, chunk) -> the problem, with every buffer size and target checked.
 Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
   Problem p;
@@ -61,9 +57,7 @@ Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
                                                   std::to_string(p.V) + ")");
     }
   }
-  int64_t chunk = intArg(info, 7, name);
-  if (chunk == 0) chunk = std::max<int64_t>(256, (kChunkBudget / std::max<int64_t>(p.N, 1)) / 16 * 16);
-  p.C = std::min(chunk, p.V);
+  p.C = std::min(intArg(info, 7, name, 1), p.V);  // the chunk width is chosen in TypeScript
   return p;
 }
 

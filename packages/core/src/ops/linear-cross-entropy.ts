@@ -68,7 +68,7 @@ const chunkSize = z
   .int()
   .positive()
   .optional()
-  .describe('Vocabulary columns per chunk; default: sized so one chunk of logits takes about 4 MiB (at least 256).');
+  .describe('Vocabulary columns per chunk; default: sized so one chunk of logits takes at most 8 MiB (at least 256).');
 
 const linearCrossEntropyOptions = z.object({
   ignoreIndex: z
@@ -179,8 +179,10 @@ function kernelTargets(op: string, t: Int32Array, V: number, ignore: number | nu
   return out;
 }
 
-// Floats of logits one chunk may hold by default (4 MiB): wide enough for the sgemm to run at speed.
-const CHUNK_BUDGET = 2 ** 20;
+// Floats of logits one chunk may hold by default (8 MiB). Wide chunks keep the sgemm at speed, and a vocabulary that
+// fits one chunk is never recomputed (the forward's logits are handed to the backward); past that, peak scratch is
+// two chunks (the kept last one + the one being recomputed), so at most 16 MiB however large N · V grows.
+const CHUNK_BUDGET = 2 ** 21;
 
 interface Run {
   invT: number;
