@@ -181,7 +181,8 @@ function kernelTargets(op: string, t: Int32Array, V: number, ignore: number | nu
 
 // Floats of logits one chunk may hold by default (8 MiB). Wide chunks keep the sgemm at speed, and a vocabulary that
 // fits one chunk is never recomputed (the forward's logits are handed to the backward); past that, peak scratch is
-// two chunks (the kept last one + the one being recomputed), so at most 16 MiB however large N · V grows.
+// two chunks (the kept last one + the one being recomputed): at most 16 MiB whatever V is, for N ≤ 8192 tokens
+// (beyond that the 256-column floor makes it N · 512 floats, still independent of V).
 const CHUNK_BUDGET = 2 ** 21;
 
 interface Run {
