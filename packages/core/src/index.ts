@@ -95,6 +95,13 @@ export { embedding } from './ops/embedding.js';
 export { gather } from './ops/gather.js';
 export { indexSelect } from './ops/index-select.js';
 export { linear } from './ops/linear.js';
+export {
+  type LinearCrossEntropyOptions,
+  type LinearLogProbs,
+  type LinearLogProbsOptions,
+  linearCrossEntropy,
+  linearLogProbs,
+} from './ops/linear-cross-entropy.js';
 export { matmul } from './ops/matmul.js';
 export { max, mean, sum } from './ops/reduce.js';
 export { rmsNorm } from './ops/rms-norm.js';

@@ -5,7 +5,7 @@
  * completion-only loss, packing, mean next-token cross-entropy over the trained tokens.
  * Leaves out: the MTP objective (students are trained on next-token loss only), PEFT/LoRA, evaluation.
  */
-import { crossEntropy, type Model, type StepReport, type Tokenizer, ValueError } from '@aha/core';
+import { linearCrossEntropy, type Model, type StepReport, type Tensor, type Tokenizer, ValueError } from '@aha/core';
 import { z } from 'zod';
 import { readJsonl } from '../data/jsonl.js';
 import { type LmBatch, type TokenizedExample, tokenizeSftDataset } from '../data/sft-data.js';
@@ -16,10 +16,13 @@ import { type ParsedTrainConfig, TrainConfigSchema } from '../train-config.js';
 export const SftConfigSchema = TrainConfigSchema;
 export type SftConfig = z.input<typeof SftConfigSchema>;
 
-/** Mean next-token cross-entropy of a micro-batch over its targets (what SFT minimises). */
-export function lmLoss(model: Model, batch: LmBatch, ignoreIndex = -100) {
-  const logits = model.forward(batch.tokens, { attentionMask: batch.attentionMask }); // [B, T, V]
-  return { loss: crossEntropy(logits, batch.targets, { ignoreIndex }), logits };
+/**
+ * Mean next-token cross-entropy of a micro-batch over its targets (what SFT minimises), through the LM head fused
+ * with the loss (`linearCrossEntropy`): no [B, T, V] logits are held; equal to crossEntropy of `model.forward`.
+ */
+export function lmLoss(model: Model, batch: LmBatch, ignoreIndex = -100): { loss: Tensor } {
+  const hidden = model.forwardHidden(batch.tokens, { attentionMask: batch.attentionMask }); // [B, T, D]
+  return { loss: linearCrossEntropy(hidden, model.headWeight, batch.targets, { ignoreIndex }) };
 }
 
 /** Resolves a dataset given as rows or as a JSONL path. */

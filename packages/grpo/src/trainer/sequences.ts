@@ -3,10 +3,13 @@
  * right-padded, so every completion starts at the same column), and the per-token log-probabilities of the
  * completion under a model at the sampling temperature (TRL `_get_per_token_logps`: logits / T, then the log-softmax
  * of the sampled token). The logits that predict completion token j sit at column P − 1 + j (P = padded prompt
- * length), so the forward runs on all but the last column.
+ * length), so the forward runs on all but the last column. Training and the no-grad π_old / π_ref passes use the
+ * LM head fused with the log-softmax (`linearLogProbs` on the hidden states: no [B, C, V] logits are held, and the
+ * entropy metric comes from the same pass); `completionLogits` + `completionLogprobs` are the same numbers through
+ * the full logits, kept as the reference the fused path is tested against.
  * Leaves out: packing several prompts into one row (padding-free batches); tiny models do not need it.
  */
-import { type Model, narrow, noGrad, type Tensor, tokenEntropy, tokenLogprobs } from '@aha/core';
+import { linearLogProbs, type Model, narrow, noGrad, type Tensor, tokenLogprobs } from '@aha/core';
 
 /** One prompt + completion pair as token ids. */
 export interface SequencePair {
@@ -59,25 +62,45 @@ export function packSequences(pairs: readonly SequencePair[], padId: number): Pa
   return { input, attentionMask, targets, completionMask, promptLength: P, completionLength: C };
 }
 
-/** Completion logits [B, C, V] of a packed batch (with grad when recording is on). */
+/** Completion logits [B, C, V] of a packed batch (with grad when recording is on): the unfused reference path. */
 export function completionLogits(model: Model, batch: PackedBatch): Tensor {
   const logits = model.forward(batch.input, { attentionMask: batch.attentionMask }); // [B, P + C − 1, V]
   return narrow(logits, 1, batch.promptLength - 1, batch.completionLength); // [B, C, V]
 }
 
-/** log π(completion token) at temperature T: [B, C]. Padding positions hold the log-prob of token 0 (mask them). */
+/** log π(completion token) at temperature T from full logits: [B, C]. Padding positions hold token 0's log-prob. */
 export function completionLogprobs(logits: Tensor, batch: PackedBatch, temperature: number): Tensor {
   return tokenLogprobs(logits, batch.targets, { temperature: temperature > 0 ? temperature : 1 });
 }
 
-/** Mean entropy (nats) of the temperature-scaled policy over the masked completion tokens. */
-export function maskedEntropy(logits: Tensor, mask: Float32Array, temperature: number): { sum: number; n: number } {
-  const h = tokenEntropy(logits, { temperature: temperature > 0 ? temperature : 1 }).values(); // [B · C]
+/**
+ * log π(completion token) at temperature T, [B, C] (with grad when recording is on), and with `withEntropy` the
+ * entropy (nats) of each position's distribution [B · C], through the fused LM head: the model runs to its hidden
+ * states and `linearLogProbs` walks the vocabulary in chunks. Padding positions hold token 0's log-prob (mask them).
+ * T ≤ 0 (greedy sampling) scores at T = 1.
+ */
+export function policyLogprobs(
+  model: Model,
+  batch: PackedBatch,
+  temperature: number,
+  options: { withEntropy?: boolean } = {},
+): { logprobs: Tensor; entropy: Float32Array | null } {
+  const hidden = model.forwardHidden(batch.input, { attentionMask: batch.attentionMask }); // [B, P + C − 1, D]
+  const completion = narrow(hidden, 1, batch.promptLength - 1, batch.completionLength); // [B, C, D]
+  const { logprobs, entropy } = linearLogProbs(completion, model.headWeight, batch.targets, {
+    temperature: temperature > 0 ? temperature : 1,
+    withEntropy: options.withEntropy ?? false,
+  });
+  return { logprobs, entropy: entropy ? entropy.values() : null }; // [B, C], [B · C]
+}
+
+/** Sum and count of per-token values (e.g. entropies [B · C]) over the masked completion tokens. */
+export function maskedEntropy(entropy: Float32Array, mask: Float32Array): { sum: number; n: number } {
   let sum = 0;
   let n = 0;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
-    sum += h[i];
+    sum += entropy[i];
     n++;
   }
   return { sum, n };
@@ -96,7 +119,7 @@ export function logprobsNoGrad(
     for (let s = 0; s < pairs.length; s += chunk) {
       const part = pairs.slice(s, s + chunk);
       const batch = packSequences(part, padId);
-      const lp = completionLogprobs(completionLogits(model, batch), batch, temperature).values(); // [b · C]
+      const lp = policyLogprobs(model, batch, temperature).logprobs.values(); // [b · C]
       part.forEach((p, b) => {
         out.push(
           Array.from(lp.subarray(b * batch.completionLength, b * batch.completionLength + p.completionIds.length)),

@@ -53,7 +53,7 @@ import {
   sampleRemote,
   scoreCompletions,
 } from './rollout.js';
-import { completionLogits, completionLogprobs, logprobsNoGrad, maskedEntropy, packSequences } from './sequences.js';
+import { logprobsNoGrad, maskedEntropy, packSequences, policyLogprobs } from './sequences.js';
 
 /** What `new GrpoTrainer(...)` takes: the GRPO config fields plus the run's objects. */
 export interface GrpoTrainerOptions extends GrpoConfigInput {
@@ -442,8 +442,8 @@ export class GrpoTrainer {
     samples.forEach((s, b) => {
       if (s.reward === null || (c.overlongFilter && s.finishReason === 'length')) mask.fill(0, b * C, (b + 1) * C);
     });
-    const logits = completionLogits(this.model, packed); // [B, C, V]
-    const logprobs = completionLogprobs(logits, packed, c.temperature); // [B, C]
+    // [B, C] log-probs and [B · C] entropies from the fused LM head (no [B, C, V] logits held).
+    const { logprobs, entropy } = policyLogprobs(this.model, packed, c.temperature, { withEntropy: true });
     const rows = (get: (s: RolloutSample) => number[] | null | undefined, fallback: Float32Array) => {
       const out = Float32Array.from(fallback);
       samples.forEach((s, b) => {
@@ -455,7 +455,7 @@ export class GrpoTrainer {
     const current = logprobs.values();
     const oldLogprobs = this.stepsPerRolloutBatch > 1 ? rows((s) => s.oldLogprobs, current) : logprobs.detach();
     const refLogprobs = this.refModel
-      ? noGrad(() => completionLogprobs(completionLogits(this.refModel as Model, packed), packed, c.temperature))
+      ? noGrad(() => policyLogprobs(this.refModel as Model, packed, c.temperature).logprobs)
       : undefined;
     const useTis = this.#remote !== null && c.tisCap !== null;
     const samplerLogprobs = useTis ? rows((s) => s.samplerLogprobs, oldLogprobs.values()) : undefined;
@@ -478,7 +478,7 @@ export class GrpoTrainer {
         tisCap: c.tisCap ?? undefined,
       },
     );
-    const h = maskedEntropy(logits, mask, c.temperature);
+    const h = maskedEntropy(entropy as Float32Array, mask);
     const a = this.#acc;
     a.tokens += stats.tokens;
     a.klSum += stats.kl * stats.tokens;

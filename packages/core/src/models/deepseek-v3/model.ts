@@ -18,8 +18,9 @@ import {
   type TensorToWrite,
   writeSafetensorsCheckpoint,
 } from '../../io/safetensors.js';
-import { add, crossEntropy, linear, mul, narrow } from '../../nn/functional.js';
+import { add, linear, mul, narrow } from '../../nn/functional.js';
 import { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from '../../nn/module.js';
+import { linearCrossEntropy } from '../../ops/linear-cross-entropy.js';
 import { type Tensor, tensor } from '../../tensor.js';
 import {
   type DeepseekV3Config,
@@ -156,10 +157,54 @@ export class DeepseekV3Model extends Module {
     tokens: number[][],
     options: ForwardOptions = {},
   ): { logits: Tensor; mtpLogits: Tensor[]; balanceLoss: Tensor | null } {
+    const { hidden, mtpHidden, balanceLoss } = this.hiddenWithMtp(tokens, options);
+    return { logits: this.head(hidden), mtpLogits: mtpHidden.map((h) => this.head(h)), balanceLoss };
+  }
+
+  /**
+   * Next-token cross-entropy of `tokens` (mean over real, non-ignored targets) + λ · MTP loss + balance loss.
+   * The LM head is fused with the loss (`linearCrossEntropy`): no [B, T, V] logits are held, same values as
+   * `crossEntropy(forwardWithMtp(...).logits, ...)`.
+   */
+  loss(tokens: number[][], options: LossOptions = {}): LossOutput {
+    const ignore = options.ignoreIndex ?? -100;
+    const { hidden, mtpHidden, balanceLoss } = this.hiddenWithMtp(tokens, options);
+    const [B, T] = [tokens.length, tokens[0]?.length ?? 0];
+    const targetsAt = (shift: number, n: number): Int32Array => {
+      const t = new Int32Array(B * n).fill(ignore);
+      for (let b = 0; b < B; b++)
+        for (let i = 0; i + shift < T && i < n; i++) {
+          const m = options.attentionMask?.[b];
+          const real = !m || (m[i] === 1 && m[i + shift] === 1); // a pad position predicts nothing
+          if (real) t[b * n + i] = tokens[b][i + shift];
+        }
+      return t;
+    };
+    const lmLoss = linearCrossEntropy(hidden, this.headWeight, targetsAt(1, T), { ignoreIndex: ignore });
+    let loss = lmLoss;
+    let mtpLoss: Tensor | null = null;
+    if (mtpHidden.length > 0) {
+      for (let j = 0; j < mtpHidden.length; j++) {
+        const n = mtpHidden[j].shape[1];
+        const l = linearCrossEntropy(mtpHidden[j], this.headWeight, targetsAt(j + 2, n), { ignoreIndex: ignore });
+        mtpLoss = mtpLoss ? add(mtpLoss, l) : l;
+      }
+      mtpLoss = mul(mtpLoss!, 1 / this.config.num_nextn_predict_layers);
+      loss = add(loss, mul(mtpLoss, options.mtpWeight ?? 0.3));
+    }
+    if (balanceLoss) loss = add(loss, balanceLoss);
+    return { loss, lmLoss, mtpLoss, balanceLoss };
+  }
+
+  /** The main hidden states [B, T, D] and each MTP depth's normed hidden [B, T−k, D]: the LM head's inputs. */
+  private hiddenWithMtp(
+    tokens: number[][],
+    options: ForwardOptions,
+  ): { hidden: Tensor; mtpHidden: Tensor[]; balanceLoss: Tensor | null } {
     const p = this.prepare(tokens, options.attentionMask, options.impl);
     const stats = this.stats(options.balanceAlpha);
     const hidden = this.body(p, stats); // [B, T, D] after the final norm
-    const mtpLogits: Tensor[] = [];
+    const mtpHidden: Tensor[] = [];
     let prev = hidden;
     this.model.mtpLayers.forEach((layer, j) => {
       const k = j + 1;
@@ -174,43 +219,10 @@ export class DeepseekV3Model extends Module {
         options.impl,
       );
       const h = layer.step(emb, narrow(prev, 1, 0, n), sub.inputs, stats); // [B, n, D]
-      mtpLogits.push(linear(layer.shared_head.norm.forward(h), this.headWeight)); // [B, n, V]
+      mtpHidden.push(layer.shared_head.norm.forward(h)); // [B, n, D]
       prev = h;
     });
-    return { logits: this.head(hidden), mtpLogits, balanceLoss: this.sumBalance(stats) };
-  }
-
-  /**
-   * Next-token cross-entropy of `tokens` (mean over real, non-ignored targets) + λ · MTP loss + balance loss.
-   */
-  loss(tokens: number[][], options: LossOptions = {}): LossOutput {
-    const ignore = options.ignoreIndex ?? -100;
-    const { logits, mtpLogits, balanceLoss } = this.forwardWithMtp(tokens, options);
-    const [B, T] = [tokens.length, tokens[0]?.length ?? 0];
-    const targetsAt = (shift: number, n: number): Int32Array => {
-      const t = new Int32Array(B * n).fill(ignore);
-      for (let b = 0; b < B; b++)
-        for (let i = 0; i + shift < T && i < n; i++) {
-          const m = options.attentionMask?.[b];
-          const real = !m || (m[i] === 1 && m[i + shift] === 1); // a pad position predicts nothing
-          if (real) t[b * n + i] = tokens[b][i + shift];
-        }
-      return t;
-    };
-    const lmLoss = crossEntropy(logits, targetsAt(1, T), { ignoreIndex: ignore });
-    let loss = lmLoss;
-    let mtpLoss: Tensor | null = null;
-    if (mtpLogits.length > 0) {
-      for (let j = 0; j < mtpLogits.length; j++) {
-        const n = mtpLogits[j].shape[1];
-        const l = crossEntropy(mtpLogits[j], targetsAt(j + 2, n), { ignoreIndex: ignore });
-        mtpLoss = mtpLoss ? add(mtpLoss, l) : l;
-      }
-      mtpLoss = mul(mtpLoss!, 1 / this.config.num_nextn_predict_layers);
-      loss = add(loss, mul(mtpLoss, options.mtpWeight ?? 0.3));
-    }
-    if (balanceLoss) loss = add(loss, balanceLoss);
-    return { loss, lmLoss, mtpLoss, balanceLoss };
+    return { hidden, mtpHidden, balanceLoss: this.sumBalance(stats) };
   }
 
   /**
