@@ -120,8 +120,8 @@ describe('moeExperts', () => {
   });
 
   const big = (): [Case, Tensor[]] => {
-    // Several 64-row tiles per expert, so the grouped GEMM really splits experts across tasks.
-    const c: Case = { N: 300, K: 2, D: 37, I: 29, E: 5, ids: routing(300, 2, [0, 1, 2, 3, 4], 7) };
+    // About 470 rows per expert: two 256-row tiles each, so the grouped GEMM really splits experts across tasks.
+    const c: Case = { N: 700, K: 2, D: 37, I: 29, E: 3, ids: routing(700, 2, [0, 1, 2], 7) };
     return [c, inputs(c, 40)];
   };
   const runBig = (path?: number): Float32Array[] => {
