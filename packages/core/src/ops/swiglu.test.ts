@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError } from '../errors.js';
 import { getNumThreads, kernel, setNumThreads } from '../native.js';
@@ -77,6 +79,26 @@ describe('swiglu', () => {
     const simd = raw(g, u, dy, 0);
     const portable = raw(g, u, dy, 1);
     for (let i = 0; i < 3; i++) expect(maxRelError(simd[i], portable[i], 1e-30), `output ${i}`).toBeLessThan(1e-6);
+  });
+
+  it('takes the portable path under AHA_DISABLE_SIMD=1 (read once per process, so in a child process)', () => {
+    const g = randTensor([77], 16, -30, 30).values();
+    const u = randTensor([77], 17).values();
+    const addon = createRequire(import.meta.url).resolve('@aha/native');
+    const script = `const t = require(${JSON.stringify(addon)});
+      const g = Float32Array.from(${JSON.stringify(Array.from(g))}), u = Float32Array.from(${JSON.stringify(Array.from(u))});
+      const out = new Float32Array(g.length);
+      t.swigluForward(g, u, g.length, out, 0);
+      process.stdout.write(JSON.stringify({ simd: t.simdLevel(), out: Array.from(out) }));`;
+    const child = spawnSync(process.execPath, ['-e', script], {
+      env: { ...process.env, AHA_DISABLE_SIMD: '1' },
+      encoding: 'utf8',
+    });
+    expect(child.status, child.stderr).toBe(0);
+    const { simd, out } = JSON.parse(child.stdout) as { simd: string; out: number[] };
+    expect(simd).toBe('portable');
+    const [portable] = raw(g, u, new Float32Array(77), 1);
+    expect(out).toEqual(Array.from(portable));
   });
 
   it('propagates NaN from the gate and keeps infinite gates finite where silu is', () => {
