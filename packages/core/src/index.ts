@@ -103,11 +103,13 @@ export {
   linearLogProbs,
 } from './ops/linear-cross-entropy.js';
 export { matmul } from './ops/matmul.js';
+export { type MoeExpertWeights, moeExperts } from './ops/moe-experts.js';
 export { max, mean, sum } from './ops/reduce.js';
 export { rmsNorm } from './ops/rms-norm.js';
 export { type RopeLayout, rope } from './ops/rope.js';
 export { scatterAdd } from './ops/scatter-add.js';
 export { logSoftmax, softmax } from './ops/softmax.js';
+export { swiglu } from './ops/swiglu.js';
 export { topk } from './ops/topk.js';
 export { abs, clamp, exp, log, neg, pow, relu, rsqrt, sigmoid, silu, sqrt, square, tanh } from './ops/unary.js';
 export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze } from './ops/view.js';

@@ -2,9 +2,12 @@
  * SwiGLU feed-forward block: down_proj(silu(gate_proj(x)) · up_proj(x)). Used as the dense MLP of the first
  * `first_k_dense_replace` layers, as each routed expert and (n_shared_experts × wider) as the shared expert.
  * Follows HF `DeepseekV3MLP` (modeling_deepseek_v3.py); HF names gate_proj / up_proj / down_proj, no biases.
+ * The gated activation is the fused `swiglu` op (one pass, no silu intermediate kept). Routed experts normally run
+ * through the fused `moeExperts` op (moe.ts), which reads these same weights; `forward` here serves the dense layers,
+ * the shared experts and anyone calling an expert alone.
  */
-import { mul, silu } from '../../nn/functional.js';
 import { type InitRng, Linear, Module } from '../../nn/module.js';
+import { swiglu } from '../../ops/swiglu.js';
 import type { Tensor } from '../../tensor.js';
 
 export class DeepseekV3MLP extends Module {
@@ -20,6 +23,6 @@ export class DeepseekV3MLP extends Module {
 
   /** x [..., D] → [..., D]. */
   forward(x: Tensor): Tensor {
-    return this.down_proj.forward(mul(silu(this.gate_proj.forward(x)), this.up_proj.forward(x))); // [..., D]
+    return this.down_proj.forward(swiglu(this.gate_proj.forward(x), this.up_proj.forward(x))); // [..., D]
   }
 }

@@ -7,24 +7,15 @@
  * Follows HF `DeepseekV3TopkRouter` / `DeepseekV3MoE` (modeling_deepseek_v3.py): experts outside the kept groups get
  * a biased score of 0.0 (HF's masked_fill), not −∞ as in DeepSeek's inference/model.py; the two differ only when a
  * biased score is negative.
- * Expert compute groups the routed tokens per expert (indexSelect → expert → weighted scatterAdd), never a loop over
- * tokens. Leaves out: expert parallelism, capacity limits / token dropping.
+ * Routed expert compute is the fused `moeExperts` op (ops/moe-experts.ts: tokens sorted by expert, a grouped GEMM,
+ * fused SwiGLU, weighted un-permute), never a loop over tokens; it gives what indexSelect → expert MLP → weighted
+ * scatterAdd gave, including no gradient for an expert that received no token.
+ * Leaves out: expert parallelism, capacity limits / token dropping.
  */
 import { isGradEnabled } from '../../autograd/node.js';
-import {
-  add,
-  cat,
-  div,
-  gather,
-  indexSelect,
-  linear,
-  mul,
-  reshape,
-  scatterAdd,
-  sigmoid,
-  sum,
-} from '../../nn/functional.js';
+import { add, div, gather, linear, mul, reshape, sigmoid, sum } from '../../nn/functional.js';
 import { type InitRng, Module, ModuleList } from '../../nn/module.js';
+import { moeExperts } from '../../ops/moe-experts.js';
 import { type Tensor, tensor, zeros } from '../../tensor.js';
 import type { DeepseekV3Config } from './config.js';
 import { DeepseekV3MLP } from './mlp.js';
@@ -155,32 +146,19 @@ export class DeepseekV3MoE extends Module {
   forward(x: Tensor, stats?: MoeStats, tokenMask?: Uint8Array | null): Tensor {
     const [B, T, D] = x.shape;
     const N = B * T;
-    const E = this.config.n_routed_experts;
     const K = this.config.num_experts_per_tok;
     const flat = reshape(x, [N, D]); // [N, D]
     const { scores, indices, weights } = this.gate.forward(flat);
 
-    // Group the N·K (token, slot) assignments by expert: slots[e] lists flat slot ids n·K + k.
-    const slots: number[][] = Array.from({ length: E }, () => []);
-    for (let i = 0; i < N * K; i++) slots[indices[i]].push(i);
     // Loads count for balancing only in training forwards (grad on): rollouts and evaluation leave them alone.
     if (this.training && isGradEnabled()) {
       for (let i = 0; i < N * K; i++) if (!tokenMask || tokenMask[Math.floor(i / K)]) this.load[indices[i]]++;
     }
-
-    const outs: Tensor[] = [];
-    const order: number[] = [];
-    for (let e = 0; e < E; e++) {
-      if (slots[e].length === 0) continue;
-      const rows = Int32Array.from(slots[e], (s) => Math.floor(s / K));
-      outs.push(this.experts[e].forward(indexSelect(flat, 0, rows))); // [n_e, D]
-      order.push(...slots[e]);
-    }
-    const slotOrder = Int32Array.from(order);
-    const routed = mul(cat(outs, 0), indexSelect(reshape(weights, [N * K, 1]), 0, slotOrder)); // [N·K, D]
-    const target = new Int32Array(N * K * D);
-    for (let i = 0; i < slotOrder.length; i++) target.fill(Math.floor(slotOrder[i] / K), i * D, (i + 1) * D);
-    let y = scatterAdd(zeros([N, D]), 0, target, [N * K, D], routed); // [N, D]
+    let y = moeExperts(flat, indices, weights, {
+      gate: this.experts.map((e) => e.gate_proj.weight), // E × [I, D]
+      up: this.experts.map((e) => e.up_proj.weight), // E × [I, D]
+      down: this.experts.map((e) => e.down_proj.weight), // E × [D, I]
+    }); // [N, D]
     if (this.shared_experts) y = add(y, this.shared_experts.forward(flat)); // [N, D]
 
     if (stats && stats.balanceAlpha > 0)
