@@ -14,6 +14,7 @@
 import { z } from 'zod';
 import { isGradEnabled, record } from '../autograd/node.js';
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -233,8 +234,8 @@ function recordFused(
 ): Tensor {
   return record(out, name, [p.H, p.W], (g) => {
     const scale = scaleOf(g); // [N]
-    const gh = p.H.requiresGrad ? new Float32Array(p.N * p.D) : null; // [N, D]
-    const gw = p.W.requiresGrad ? new Float32Array(p.V * p.D) : null; // [V, D]
+    const gh = p.H.requiresGrad ? allocFloat32(p.N * p.D) : null; // [N, D]
+    const gw = p.W.requiresGrad ? allocFloat32(p.V * p.D) : null; // [V, D]
     // The kernel overwrites the kept logits with the gradient: a second backward recomputes them.
     const kept = run.kept;
     run.kept = null;

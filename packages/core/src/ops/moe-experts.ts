@@ -12,6 +12,7 @@
  */
 import { isGradEnabled, record } from '../autograd/node.js';
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -97,7 +98,7 @@ export function moeExperts(x: Tensor, expertIds: Int32Array, gateWeights: Tensor
   const Wd = down.map(contiguous); // E × [D, I]
   const inputs = [X, W, ...Wg, ...Wu, ...Wd];
   const S = N * K;
-  const y = new Float32Array(N * D); // [N, D]
+  const y = allocFloat32(N * D); // [N, D]
   const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
   const hg = recording ? new Float32Array(S * I) : null; // [S, I] gate pre-activations, permuted
   const hu = recording ? new Float32Array(S * I) : null; // [S, I] up pre-activations, permuted
@@ -110,8 +111,8 @@ export function moeExperts(x: Tensor, expertIds: Int32Array, gateWeights: Tensor
     const used = new Uint8Array(E);
     for (let s = 0; s < S; s++) used[ids[s]] = 1;
     const gradList = (ts: Tensor[]): Bufs =>
-      ts.map((t, e) => (t.requiresGrad && used[e] ? new Float32Array(t.numel) : null));
-    const gx = X.requiresGrad ? new Float32Array(N * D) : null;
+      ts.map((t, e) => (t.requiresGrad && used[e] ? allocFloat32(t.numel) : null));
+    const gx = X.requiresGrad ? allocFloat32(N * D) : null;
     const gw = W.requiresGrad ? new Float32Array(S) : null;
     const gGate = gradList(Wg);
     const gUp = gradList(Wu);

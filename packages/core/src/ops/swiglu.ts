@@ -7,6 +7,7 @@
  */
 import { record } from '../autograd/node.js';
 import { DTypeError, fmtShape, ShapeError } from '../errors.js';
+import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -30,11 +31,11 @@ export function swiglu(gate: Tensor, up: Tensor): Tensor {
   const G = contiguous(gate); // [..., I]
   const U = contiguous(up); // [..., I]
   const n = G.numel;
-  const out = new Float32Array(n); // [..., I]
+  const out = allocFloat32(n); // [..., I]
   if (n > 0) swigluForward(G.values(), U.values(), n, out, 0);
   return record(new Tensor(out, gate.shape), 'swiglu', [G, U], (dy) => {
-    const gg = G.requiresGrad ? new Float32Array(n) : null;
-    const gu = U.requiresGrad ? new Float32Array(n) : null;
+    const gg = G.requiresGrad ? allocFloat32(n) : null;
+    const gu = U.requiresGrad ? allocFloat32(n) : null;
     if (n > 0) swigluBackward(dy, G.values(), U.values(), n, gg, gu, 0);
     return [gg, gu];
   });
