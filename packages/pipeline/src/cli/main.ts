@@ -229,7 +229,8 @@ Examples:
     'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards',
     `
 The "grpo" section holds the data ("dataset": a JSONL file with a prompt column, or "task": "addition") and any
-GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's). The
+GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's, except
+that with a task maxCompletionLength is the task's maxNewTokens). The
 top-level "rewards" lists built-in rewards by name and your own modules. Re-running resumes from the newest
 checkpoint in the output folder; Ctrl-C stops after the current step with a checkpoint.
 Example config:

@@ -241,6 +241,34 @@ describe('aha train grpo', () => {
     await loadModel(out.finalModel);
   });
 
+  it('trains from a JSONL dataset with the R1-Zero template and the rewards named in the config', async () => {
+    write('prompts-grpo.jsonl', [
+      { question: 'What is 1+1?', answer: '2' },
+      { question: 'What is 2+3?', answer: '5' },
+    ]);
+    write('grpo-data.json', {
+      model: './micro',
+      outputDir: 'runs/grpo-data',
+      rewards: [{ name: 'format' }, { module: PLUGIN }],
+      grpo: {
+        dataset: 'prompts-grpo.jsonl',
+        columns: { prompt: 'question', solution: 'answer' },
+        template: 'r1-zero',
+        maxSteps: 1,
+        groupSize: 2,
+        promptsPerStep: 2,
+        stepsPerRollout: 1,
+        maxCompletionLength: 4,
+        beta: 0,
+      },
+    });
+    const r = await aha(['train', 'grpo', '-c', 'grpo-data.json', '--json']);
+    expect(r.code, r.stdout).toBe(0);
+    const [m] = lines(join(dir, 'runs/grpo-data/metrics.jsonl'));
+    expect(Object.keys(m.rewards).sort()).toEqual(['format', 'short']);
+    expect(m.samples[0].prompt).toContain('User: What is');
+  });
+
   it('config errors name the key and the problem, exit 2', async () => {
     write('bad.json', {
       ...grpoConfig({ groupSize: 1, lr: 3 }),

@@ -71,6 +71,9 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
   const modelDir = resolveModelDir(config.model, loaded.source);
   const task = settings.dataset === undefined ? (settings.task ?? 'addition') : undefined;
   const taskOptions = task ? await additionTaskOf(modelDir) : undefined;
+  // The paper's 32,768-token default is meaningless for a task whose answers take a few dozen tokens.
+  const raw = (config.grpo ?? {}) as Record<string, unknown>;
+  if (taskOptions && raw.maxCompletionLength === undefined) settings.maxCompletionLength = taskOptions.maxNewTokens;
   const rewards = await resolveRewards(
     config.rewards.length ? config.rewards : DEFAULT_REWARDS,
     {

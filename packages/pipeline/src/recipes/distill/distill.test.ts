@@ -74,6 +74,9 @@ describe('distill recipe (tiny settings)', () => {
     });
     expect(out.teacherAccuracy).toBe(direct.accuracy);
     expect(out.studentAccuracy).toBeGreaterThanOrEqual(0);
+    // The recipe's SFT defaults apply where the config is silent (lr 3e-3, not the trainer's 1e-4).
+    const sftLog = readFileSync(join(dir, 'runs/d/student-sft/metrics.jsonl'), 'utf8').trim().split('\n');
+    expect(JSON.parse(sftLog[0]).lr).toBeGreaterThan(1e-3);
     // The student is dense: no MoE layer.
     const student = await loadModel(out.studentModel);
     expect(student.config.first_k_dense_replace).toBe(student.config.num_hidden_layers);

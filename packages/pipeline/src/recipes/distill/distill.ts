@@ -27,6 +27,16 @@ import { additionProblems } from '../base-model/task.js';
 import { R1ZeroGrpoSchema, runR1Zero } from '../r1-zero.js';
 import { defineStage, runStage, StageInterruptedError } from '../stages.js';
 
+/**
+ * Every field of `shape` optional and without its default, so only what the user wrote is kept (the recipe's own
+ * defaults, or the callee's, apply to the rest; `.partial()` would fill in the schema defaults).
+ */
+function writtenOnly(shape: Record<string, z.ZodType>) {
+  const strip = (field: z.ZodType): z.ZodType =>
+    field instanceof z.ZodDefault ? strip(field.def.innerType as z.ZodType) : field;
+  return z.strictObject(Object.fromEntries(Object.entries(shape).map(([k, f]) => [k, strip(f).optional()])));
+}
+
 /** The student's size; the rest of its config (vocabulary, MLA dims, special tokens) is the teacher's. */
 export const StudentSchema = z
   .strictObject({
@@ -51,24 +61,19 @@ export const DistillSchema = z
       .nonnegative()
       .default(30)
       .describe('GRPO steps of the r1-zero recipe that make the teacher from the base model (0: the base as it is).'),
-    teacherGrpo: z
-      .strictObject(R1ZeroGrpoSchema.shape)
-      .partial()
+    teacherGrpo: writtenOnly(R1ZeroGrpoSchema.shape)
       .default({})
       .describe('Other r1-zero GRPO settings of the teacher run (promptsPerStep, groupSize, learningRate, ...).'),
     prompts: z.number().int().positive().default(256).describe('Training problems the teacher answers.'),
     samplesPerPrompt: z.number().int().positive().default(4).describe('n — teacher samples per problem.'),
     temperature: z.number().nonnegative().default(0.7).describe('Teacher sampling temperature.'),
-    keep: KeepOptionsSchema.partial()
+    keep: writtenOnly(KeepOptionsSchema.shape)
       .default({})
       .describe(
         'What is kept (minReward, maxPerPrompt, readability filters); default: correct, strict format, 1 per prompt.',
       ),
     student: StudentSchema.default(StudentSchema.parse({})),
-    sft: z
-      .strictObject(TrainConfigSchema.shape)
-      .omit({ outputDir: true, seed: true })
-      .partial()
+    sft: writtenOnly(TrainConfigSchema.omit({ outputDir: true, seed: true }).shape)
       .default({})
       .describe('Student SFT settings (TrainConfigSchema); defaults: lr 3e-3, 20 epochs, batch 16, maxLength 96.'),
     evalProblems: z
