@@ -90,6 +90,20 @@ describe('distill recipe (tiny settings)', () => {
     expect(again.code).toBe(0);
     expect(again.stderr.match(/already done \(stages\.json\), skipped/g)).toHaveLength(4);
     expect(again.stdout).toContain(`studentAccuracy: ${out.studentAccuracy}`);
+    // A changed SFT setting reruns the student and, through its new output, the evaluation; not the teacher stages.
+    writeConfig('distill.json', {
+      recipe: 'distill',
+      model: 'tiny',
+      outputDir: 'runs/d',
+      distill: { ...TINY, sft: { maxSteps: 3, batchSize: 4 } },
+    });
+    const changed = await aha('run', 'distill.json', '--json');
+    expect(JSON.parse(changed.stdout)).toMatchObject({ ok: true, studentSteps: 3 });
+    const after = await readStages(join(dir, 'runs/d'));
+    expect(after.teacher.finishedAt).toBe(stages.teacher.finishedAt);
+    expect(after.rejection.finishedAt).toBe(stages.rejection.finishedAt);
+    expect(after['student-sft'].finishedAt).not.toBe(stages['student-sft'].finishedAt);
+    expect(after.evaluate.finishedAt).not.toBe(stages.evaluate.finishedAt);
   });
 
   it('a teacher made by GRPO from a random model keeps no sample: exit 1 naming what to change', async () => {

@@ -64,7 +64,12 @@ export const DistillSchema = z
     teacherGrpo: writtenOnly(R1ZeroGrpoSchema.shape)
       .default({})
       .describe('Other r1-zero GRPO settings of the teacher run (promptsPerStep, groupSize, learningRate, ...).'),
-    prompts: z.number().int().positive().default(256).describe('Training problems the teacher answers.'),
+    prompts: z
+      .number()
+      .int()
+      .positive()
+      .default(1024)
+      .describe('Training problems the teacher answers (about 800 kept with the shipped base + 30 GRPO steps).'),
     samplesPerPrompt: z.number().int().positive().default(4).describe('n — teacher samples per problem.'),
     temperature: z.number().nonnegative().default(0.7).describe('Teacher sampling temperature.'),
     keep: writtenOnly(KeepOptionsSchema.shape)
@@ -102,6 +107,13 @@ export function studentConfig(teacher: Record<string, unknown>, s: z.output<type
     num_nextn_predict_layers: 0,
   };
 }
+
+/**
+ * When a stage's output was made. Each stage takes the previous stage's whole output as input, so a stage that runs
+ * again (a changed config) changes the input hash of every later one and they run again too; the model paths alone
+ * stay the same from run to run.
+ */
+const stamp = () => new Date().toISOString();
 
 /** What `runDistill` returns. */
 export interface DistillResult extends CommandResult {
@@ -171,7 +183,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         },
       );
       run.progress?.stop();
-      return { modelDir: (r.finalModel as string | undefined) ?? '', accuracy: r.accuracyAfter };
+      return { modelDir: (r.finalModel as string | undefined) ?? '', accuracy: r.accuracyAfter, madeAt: stamp() };
     },
   });
 
@@ -186,7 +198,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
       task: TaskOptionsSchema,
       seed: z.number(),
     }),
-    async run(input: { teacherDir: string }, c, ctx) {
+    async run(input: { teacherDir: string; teacher: unknown }, c, ctx) {
       const [model, tokenizer] = await Promise.all([loadModel(input.teacherDir), loadTokenizer(input.teacherDir)]);
       const problems = additionProblems({
         count: c.prompts,
@@ -217,7 +229,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         file,
         samples.map((s) => ({ prompt: s.prompt, completion: s.completion, solution: s.solution })),
       );
-      return { file, kept: samples.length, generated: stats.generated, rejected: stats.rejected };
+      return { file, kept: samples.length, generated: stats.generated, rejected: stats.rejected, madeAt: stamp() };
     },
   });
 
@@ -225,7 +237,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
     name: 'student-sft',
     description: 'A fresh dense student, SFT on the kept samples.',
     config: z.object({ student: StudentSchema, sft: z.record(z.string(), z.unknown()), seed: z.number() }),
-    async run(input: { teacherDir: string; data: string }, c, ctx) {
+    async run(input: { teacherDir: string; data: string; samples: unknown }, c, ctx) {
       const teacher = await loadModel(input.teacherDir);
       const tokenizer = await loadTokenizer(input.teacherDir).catch(() => createByteLevelTokenizer());
       const student = createModel(studentConfig(JSON.parse(JSON.stringify(teacher.config)), c.student), {
@@ -254,7 +266,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         await student.save(modelDir, { dtype: 'F32' });
         await tokenizer.save(modelDir);
       }
-      return { modelDir, steps: last?.step ?? 0, loss: last?.loss ?? null };
+      return { modelDir, steps: last?.step ?? 0, loss: last?.loss ?? null, madeAt: stamp() };
     },
   });
 
@@ -262,7 +274,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
     name: 'evaluate',
     description: 'Greedy held-out accuracy of teacher and student.',
     config: TaskOptionsSchema,
-    async run(input: { teacherDir: string; studentDir: string }, t: TaskOptions) {
+    async run(input: { teacherDir: string; studentDir: string; student: unknown }, t: TaskOptions) {
       const problems = heldOutProblems(t);
       const measure = async (dir: string) =>
         evaluateGreedy(await loadModel(dir), problems, { maxNewTokens: t.maxNewTokens, keepSamples: 2 });
@@ -281,7 +293,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
     log(`teacher: ${teacher.modelDir}`);
     const kept = await stage(
       rejectionStage,
-      { teacherDir: teacher.modelDir },
+      { teacherDir: teacher.modelDir, teacher },
       { prompts: o.prompts, n: o.samplesPerPrompt, temperature: o.temperature, keep: o.keep, task, seed },
     );
     log(`rejection sampling kept ${kept.kept} of ${kept.generated} samples (${JSON.stringify(kept.rejected)})`);
@@ -294,10 +306,14 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
     }
     const student = await stage(
       studentStage,
-      { teacherDir: teacher.modelDir, data: kept.file },
+      { teacherDir: teacher.modelDir, data: kept.file, samples: kept },
       { student: o.student, sft: o.sft, seed },
     );
-    const evaluation = await stage(evaluateStage, { teacherDir: teacher.modelDir, studentDir: student.modelDir }, task);
+    const evaluation = await stage(
+      evaluateStage,
+      { teacherDir: teacher.modelDir, studentDir: student.modelDir, student },
+      task,
+    );
     log(
       `held-out greedy accuracy: teacher ${pct(evaluation.teacher)}, student ${pct(evaluation.student)} ` +
         `(${evaluation.total} problems)`,
