@@ -12,11 +12,13 @@ export {
   clearRegistry,
   getCommand,
   getRecipe,
+  HUMAN_TEXT,
   listRecipes,
   type RecipeHandler,
   registerCommand,
   registerRecipe,
 } from './cli/registry.js';
+export { BUILTIN_REWARDS, type ResolvedReward, type RewardSetting, resolveRewards } from './commands/rewards.js';
 export { ConfigError } from './config/errors.js';
 export { describeValue, formatPath, formatZodIssues } from './config/format-issues.js';
 export { type LoadedConfig, loadConfig, parseConfig } from './config/load.js';
@@ -56,6 +58,14 @@ export {
   type ProgressReporter,
   resolveProgressMode,
 } from './progress/reporter.js';
+export {
+  type DistillOptions,
+  type DistillResult,
+  DistillSchema,
+  type RunDistillOptions,
+  runDistill,
+  studentConfig,
+} from './recipes/distill/distill.js';
 export { buildCharts, type ChartSeries, type ChartSpec, PALETTE, REQUIRED_CHART_IDS } from './report/charts.js';
 export { escapeHtml, jsonForScript } from './report/escape.js';
 export { type ReportOptions, renderReport } from './report/html.js';

@@ -4,8 +4,14 @@
  * in their own packages; until their handlers are registered here the CLI answers "not available" for them, while
  * `aha report` and `aha init` work on their own. Runs once per process.
  */
+import { evalCommand } from '../commands/eval.js';
+import { generateCommand } from '../commands/generate.js';
+import { trainGrpoCommand } from '../commands/train-grpo.js';
+import { trainRmCommand } from '../commands/train-rm.js';
+import { trainSftCommand } from '../commands/train-sft.js';
+import { distillRecipe } from '../recipes/distill/distill.js';
 import { r1ZeroRecipe } from '../recipes/r1-zero.js';
-import { registerRecipe } from './registry.js';
+import { registerCommand, registerRecipe } from './registry.js';
 
 let registered = false;
 
@@ -16,5 +22,14 @@ export function registerBuiltins(): void {
   registerRecipe('r1-zero', r1ZeroRecipe, {
     description: 'R1-Zero in miniature: GRPO on addition from the shipped tiny MLA+MoE base model (npm start)',
   });
+  registerRecipe('distill', distillRecipe, {
+    description:
+      'teacher (short GRPO of the base model, or any model) → rejection sampling → SFT of a small dense student',
+  });
+  registerCommand('train grpo', trainGrpoCommand, { description: 'GRPO from a config file' });
+  registerCommand('train sft', trainSftCommand, { description: 'SFT on prompt/completion or messages JSONL' });
+  registerCommand('train rm', trainRmCommand, { description: 'reward model on pairwise or point-wise JSONL' });
+  registerCommand('generate', generateCommand, { description: 'sample completions' });
+  registerCommand('eval', evalCommand, { description: 'accuracy and mean reward per reward' });
   // The other recipes (r1, distill) and stage commands register here as their trainers land.
 }

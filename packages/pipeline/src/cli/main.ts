@@ -22,6 +22,7 @@ import {
   type CommandResult,
   getCommand,
   getRecipe,
+  HUMAN_TEXT,
   listRecipes,
 } from './registry.js';
 
@@ -84,11 +85,22 @@ function configFrom(
   flags: Record<string, unknown>,
   io: CliIo,
   recipe?: string,
+  options: { outputIsRunDir?: boolean } = {},
 ): LoadedConfig {
-  const overrides = { recipe, model: flags.model, outputDir: flags.output, seed: flags.seed };
+  const outputDir = options.outputIsRunDir === false ? undefined : flags.output;
+  const overrides = { recipe, model: flags.model, outputDir, seed: flags.seed };
   if (file) return loadConfig(file, { cwd: io.cwd, overrides });
   const value = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig(value, recipe ? `recipe ${recipe}` : 'command line', io.cwd);
+}
+
+/** The config file of a stage command: `--config <file>` or the positional argument (not both). */
+function configFileOf(positional: string | undefined, flags: Record<string, unknown>): string | undefined {
+  const flag = flags.config as string | undefined;
+  if (flag && positional && flag !== positional) {
+    throw new ConfigError('command line', [`--config ${flag} and ${positional}: give the config file once`]);
+  }
+  return flag ?? positional;
 }
 
 /** `aha run x`: a config file when it names a .json or an existing file; otherwise a recipe name. */
@@ -201,36 +213,101 @@ Examples:
   });
 
   const train = program.command('train').description('run one training stage: grpo, sft or rm');
-  const stage = (name: 'grpo' | 'sft' | 'rm', description: string) =>
-    runFlags(train.command(name).description(description).argument('[config.json]', 'JSON config file')).action(
-      async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
-        done(await runCommand(`train ${name}`, configFrom(file, flags, io), flags, context(cmd))),
+  const stage = (name: 'grpo' | 'sft' | 'rm', description: string, example: string) =>
+    runFlags(
+      train
+        .command(name)
+        .description(description)
+        .argument('[config.json]', 'JSON config file (same as --config)')
+        .option('-c, --config <file>', 'JSON config file: model, outputDir, seed, rewards and its section')
+        .addHelpText('after', example),
+    ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
+      done(await runCommand(`train ${name}`, configFrom(configFileOf(file, flags), flags, io), flags, context(cmd))),
     );
-  stage('grpo', 'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards');
-  stage('sft', 'supervised fine-tuning (cold start, rejection-sampled data, distillation students)');
-  stage('rm', 'train a reward model (pairwise helpfulness or point-wise safety)');
+  stage(
+    'grpo',
+    'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards',
+    `
+The "grpo" section holds the data ("dataset": a JSONL file with a prompt column, or "task": "addition") and any
+GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's, except
+that with a task maxCompletionLength is the task's maxNewTokens). The
+top-level "rewards" lists built-in rewards by name and your own modules. Re-running resumes from the newest
+checkpoint in the output folder; Ctrl-C stops after the current step with a checkpoint.
+Example config:
+  { "model": "tiny", "outputDir": "runs/grpo", "rewards": [{ "name": "accuracy" }, { "name": "format" }],
+    "grpo": { "task": "addition", "maxSteps": 50, "groupSize": 8, "promptsPerStep": 16, "beta": 0,
+              "maxCompletionLength": 40, "learningRate": 0.0007, "checkpointEvery": 5 } }`,
+  );
+  stage(
+    'sft',
+    'supervised fine-tuning (cold start, rejection-sampled data, distillation students)',
+    `
+The "sft" section holds "dataset" (JSONL of {prompt, completion} or {messages} rows) and any SFT setting
+(lr, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, checkpointEvery, ...).
+Example config:
+  { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "lr": 1e-4 } }`,
+  );
+  stage(
+    'rm',
+    'train a reward model (pairwise helpfulness or point-wise safety)',
+    `
+The "rm" section holds "dataset" (JSONL of {prompt, chosen, rejected} pairs or {prompt, response, label} rows;
+the objective follows the first row unless "objective" is set) and any reward-model training setting.
+Example config:
+  { "model": "tiny", "outputDir": "runs/rm", "rm": { "dataset": "data/pairs.jsonl", "totalSteps": 100 } }`,
+  );
 
-  runFlags(
+  // generate and eval write no run folder: --output is their own output file.
+  const modelFlags = (cmd: Command) =>
+    cmd
+      .option('-c, --config <file>', "JSON config file (model, seed, rewards and the command's section)")
+      .option('-m, --model <dirOrPreset>', 'model directory (Hugging Face layout) or preset name (tiny)')
+      .option('--seed <n>', 'random seed of the sampling', int('--seed'));
+  modelFlags(
     program
       .command('generate')
       .description('sample completions from a model')
-      .argument('[config.json]', 'JSON config file (its "generate" section)')
+      .argument('[config.json]', 'JSON config file (its "generate" section; same as --config)')
       .option('-p, --prompt <text>', 'a prompt; repeat for several', collect)
+      .option('-i, --input <jsonl>', 'JSONL file of prompts (a "prompt" column: text or chat messages)')
       .option('--max-new-tokens <n>', 'tokens to generate at most', int('--max-new-tokens'))
-      .option('-t, --temperature <t>', 'sampling temperature, 0 = greedy', float('--temperature')),
+      .option('-t, --temperature <t>', 'sampling temperature, 0 = greedy', float('--temperature'))
+      .option('--top-p <p>', 'nucleus sampling p (1 = off)', float('--top-p'))
+      .option('--top-k <k>', 'top-k sampling (0 = off)', int('--top-k'))
+      .option('-n, --n <n>', 'completions per prompt', int('--n'))
+      .option('-o, --output <file>', 'write one JSONL row per completion here instead of printing'),
   ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
-    done(await runCommand('generate', configFrom(file, flags, io), flags, context(cmd))),
+    done(
+      await runCommand(
+        'generate',
+        configFrom(configFileOf(file, flags), flags, io, undefined, { outputIsRunDir: false }),
+        flags,
+        context(cmd),
+      ),
+    ),
   );
 
-  runFlags(
+  modelFlags(
     program
       .command('eval')
-      .description('evaluate a model on a dataset (accuracy, format, pass@k)')
-      .argument('[config.json]', 'JSON config file (its "eval" section)')
+      .description('evaluate a model on a dataset or task: accuracy and mean reward per reward, pass@n')
+      .argument('[config.json]', 'JSON config file (its "eval" section; same as --config)')
       .option('-d, --dataset <path>', 'JSONL dataset with prompt and solution columns')
-      .option('-k, --samples <n>', 'samples per prompt', int('--samples')),
+      .option('--task <name>', "a built-in task's held-out problems instead of a dataset: addition")
+      .option('-r, --reward <names>', "comma-separated built-in rewards (default: the config's, else accuracy,format)")
+      .option('-n, --n <n>', 'completions per prompt (pass@n when > 1; sampled at temperature 1)', int('--n'))
+      .option('--max-new-tokens <n>', 'tokens to generate at most', int('--max-new-tokens'))
+      .option('-t, --temperature <t>', 'sampling temperature (default 0 = greedy with n = 1)', float('--temperature'))
+      .option('--limit <n>', 'evaluate only the first n prompts', int('--limit')),
   ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
-    done(await runCommand('eval', configFrom(file, flags, io), flags, context(cmd))),
+    done(
+      await runCommand(
+        'eval',
+        configFrom(configFileOf(file, flags), flags, io, undefined, { outputIsRunDir: false }),
+        flags,
+        context(cmd),
+      ),
+    ),
   );
 
   program
@@ -287,6 +364,11 @@ function printHuman(result: CommandResult & { command: string }, io: CliIo): voi
   if (command === 'init') {
     io.stdout.write(`created ${rest.dir}:\n${(rest.files as string[]).map((f) => `  ${f}`).join('\n')}\n`);
     io.stdout.write(`next: cd ${rest.dir} && npm install && npm run train\n`);
+    return;
+  }
+  const text = result[HUMAN_TEXT];
+  if (text !== undefined) {
+    io.stdout.write(text);
     return;
   }
   for (const [key, value] of Object.entries(rest)) {

@@ -19,8 +19,16 @@ export interface CommandContext {
   cwd: string;
 }
 
+/**
+ * Key of the text a command prints instead of its `key: value` lines (a table, the completions). A symbol, so
+ * `--json` output (JSON.stringify) leaves it out.
+ */
+export const HUMAN_TEXT: unique symbol = Symbol.for('aha.humanText');
+
 /** What a recipe or command returns; printed as JSON under `--json`. */
 export interface CommandResult {
+  /** What to print without `--json`, instead of the `key: value` lines. */
+  [HUMAN_TEXT]?: string;
   /** The run folder written (checkpoints, `metrics.jsonl`); the CLI then writes `report.html` there. */
   runDir?: string;
   /** Anything else worth printing (final accuracy, paths, counts). */

@@ -1,0 +1,156 @@
+/**
+ * `aha train grpo`: one GRPO stage (DeepSeek-R1 §2.2; @aha/grpo's GrpoTrainer) from a config file — the model
+ * (`model`: a folder or the `tiny` preset), the data (`grpo.dataset`: a JSONL/Parquet file with a `prompt` column, or
+ * `grpo.task`: a built-in task), the rewards (`rewards`: built-in names and plugin modules, weighted) and every GRPO
+ * hyper-parameter of `GrpoConfigSchema` in the `grpo` section. Writes `metrics.jsonl` and checkpoints into
+ * `outputDir`, resumes from the newest checkpoint when run again, stops after the current step on Ctrl-C (with a
+ * checkpoint), saves the final model to `<outputDir>/final` and writes `report.html`.
+ * Leaves out: evaluation during training (run `aha eval` on a checkpoint folder) and reference models other than the
+ * starting policy.
+ */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { type DatasetRow, GrpoConfigSchema, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
+import { z } from 'zod';
+import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
+import { ConfigError } from '../config/errors.js';
+import { REPORT_FILE, writeReport } from '../report/write.js';
+import {
+  additionTaskOf,
+  configPath,
+  loadModelAndTokenizer,
+  parseSection,
+  resolveModelDir,
+  TASKS,
+  taskTrainRows,
+  withCtrlC,
+} from './common.js';
+import { DEFAULT_REWARDS, resolveRewards } from './rewards.js';
+
+/** The `grpo` section of a `train grpo` config: where the prompts come from, plus every GrpoConfig field. */
+export const TrainGrpoSchema = z
+  .strictObject({
+    ...GrpoConfigSchema.shape,
+    dataset: z
+      .string()
+      .min(1)
+      .optional()
+      .describe('JSONL (or Parquet) file of rows with a `prompt` column (and `solution` for accuracy).'),
+    columns: z
+      .strictObject({
+        prompt: z.string().min(1).optional().describe('Column read as the prompt.'),
+        solution: z.string().min(1).optional().describe('Column read as the gold answer.'),
+      })
+      .optional()
+      .describe('Source column names when the file does not use prompt / solution.'),
+    task: z
+      .enum(TASKS)
+      .optional()
+      .describe('A built-in task instead of a dataset: addition (the r1-zero task, as recorded in the model).'),
+    trainProblems: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe('With `task`: distinct training problems prompts are drawn from.'),
+    template: z
+      .enum(['none', 'r1-zero'])
+      .default('none')
+      .describe("How prompts are rendered: 'none' = as written; 'r1-zero' = the R1-Zero instruction template."),
+  })
+  .describe('`aha train grpo` settings: the data and the GRPO hyper-parameters (GrpoConfigSchema).');
+export type TrainGrpoSettings = z.output<typeof TrainGrpoSchema>;
+
+/** The handler of `aha train grpo`. */
+export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: CommandContext): Promise<CommandResult> {
+  const { config } = loaded;
+  const settings = parseSection(loaded, 'grpo', TrainGrpoSchema);
+  if (settings.dataset !== undefined && settings.task !== undefined) {
+    throw new ConfigError(loaded.source, ['grpo: give either `dataset` (a file) or `task` (built-in), not both']);
+  }
+  const modelDir = resolveModelDir(config.model, loaded.source);
+  const task = settings.dataset === undefined ? (settings.task ?? 'addition') : undefined;
+  const taskOptions = task ? await additionTaskOf(modelDir) : undefined;
+  // The paper's 32,768-token default is meaningless for a task whose answers take a few dozen tokens.
+  const raw = (config.grpo ?? {}) as Record<string, unknown>;
+  if (taskOptions && raw.maxCompletionLength === undefined) settings.maxCompletionLength = taskOptions.maxNewTokens;
+  const rewards = await resolveRewards(
+    config.rewards.length ? config.rewards : DEFAULT_REWARDS,
+    {
+      task,
+      maxNewTokens: settings.maxCompletionLength,
+    },
+    loaded.source,
+  );
+  let dataset: DatasetRow[];
+  if (settings.dataset !== undefined) {
+    const file = configPath(loaded, settings.dataset);
+    dataset = await loadDataset(file, { columns: settings.columns });
+    if (dataset.length === 0) throw new ConfigError(loaded.source, [`grpo.dataset: ${file} has no rows`]);
+  } else {
+    dataset = taskTrainRows(taskOptions!, settings.trainProblems, config.seed).map((p) => ({
+      prompt: p.prompt,
+      solution: p.solution,
+    }));
+  }
+  const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
+  const {
+    dataset: _d,
+    columns: _c,
+    task: _t,
+    trainProblems: _p,
+    template,
+    seed: _s,
+    outputDir: _o,
+    ...grpo
+  } = settings;
+  const runDir = config.outputDir;
+  const t0 = performance.now();
+  return withCtrlC(ctx, async (signal) => {
+    const trainer = new GrpoTrainer({
+      ...grpo,
+      model,
+      tokenizer,
+      dataset,
+      rewards: rewards.map((r) => r.reward),
+      rewardWeights: Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight])),
+      chatTemplate: template === 'r1-zero' ? r1ZeroTemplate : undefined,
+      seed: config.seed,
+      outputDir: runDir,
+      signal,
+    });
+    ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
+    let started = false;
+    let last: { step: number; accuracy?: number; reward: { mean: number } } | undefined;
+    for await (const m of trainer.train()) {
+      if (!started) {
+        ctx.progress.start(grpo.maxSteps, 'grpo');
+        started = true;
+      }
+      last = m;
+      ctx.progress.update(m.step, { ...m } as Record<string, unknown>);
+    }
+    ctx.progress.stop();
+    const seconds = Math.round((performance.now() - t0) / 1000);
+    if (signal.aborted) {
+      ctx.log(`stopped at step ${last?.step ?? '?'}; run the same command again to resume from ${runDir}`);
+      return { runDir, interrupted: true, step: last?.step, seconds };
+    }
+    const finalDir = join(runDir, 'final');
+    await rm(finalDir, { recursive: true, force: true });
+    await model.save(finalDir, { dtype: 'F32' });
+    await tokenizer.save(finalDir);
+    const report = writeReport(runDir, join(runDir, REPORT_FILE), { title: 'aha train grpo' });
+    ctx.log(`final model: ${finalDir}; report: ${report.file}`);
+    return {
+      runDir,
+      finalModel: finalDir,
+      steps: grpo.maxSteps,
+      lastStep: last ? last.step : 0,
+      rewardMean: last?.reward.mean,
+      accuracy: last?.accuracy,
+      report: report.file,
+      seconds,
+    };
+  });
+}
