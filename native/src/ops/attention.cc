@@ -189,6 +189,9 @@ struct Problem {
   const float *q, *k, *v;  // [B, H, T, Dq], [B, Hk, S, Dq], [B, Hk, S, Dv]
   const uint8_t* keyMask;  // [B, S] or null
   int64_t B, H, Hk, T, S, Dq, Dv;
+  // Element strides of k and v over (batch, head, position); the last dim is unit-stride. Views read in place: v may
+  // be a narrow of the key rows (MLA's latent c_KV inside [c_KV | k_pe]) or a head-split of a projection.
+  int64_t kb, kh, ldk, vb, vh, ldv;
   float scale;
   bool causal;
   int64_t G() const { return H / Hk; }
@@ -197,7 +200,9 @@ struct Problem {
   int64_t lastKey(int64_t r) const { return causal ? r % T + (S - T) : S - 1; }
   // Offsets of (b, g)'s first query row (q, out, dO, lse are [B, H, T, ·]; G consecutive heads share g) and keys.
   int64_t row0(int64_t b, int64_t g) const { return (b * H + g * G()) * T; }
-  int64_t key0(int64_t b, int64_t g) const { return (b * Hk + g) * S; }
+  int64_t key0(int64_t b, int64_t g) const { return (b * Hk + g) * S; }  // in the contiguous dk, dv
+  int64_t kOff(int64_t b, int64_t g) const { return b * kb + g * kh; }
+  int64_t vOff(int64_t b, int64_t g) const { return b * vb + g * vh; }
 };
 
 Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
@@ -208,9 +213,15 @@ Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
   p.scale = static_cast<float>(numArg(info, 10, name));
   p.causal = info[11].ToBoolean().Value();
   if (p.causal && p.S < p.T) throw argError(info.Env(), name, 7, "must be >= T for causal attention");
+  const std::vector<int64_t> st = intsArg(info, 13, name);
+  if (st.size() != 6) throw argError(info.Env(), name, 13, "must hold 6 strides");
+  p.kb = st[0], p.kh = st[1], p.ldk = st[2], p.vb = st[3], p.vh = st[4], p.ldv = st[5];
+  const bool empty = p.B * p.Hk * p.S == 0;  // the last element each may touch, for the length check
+  const int64_t kEnd = empty ? 0 : (p.B - 1) * p.kb + (p.Hk - 1) * p.kh + (p.S - 1) * p.ldk + p.Dq;
+  const int64_t vEnd = empty ? 0 : (p.B - 1) * p.vb + (p.Hk - 1) * p.vh + (p.S - 1) * p.ldv + p.Dv;
   p.q = f32Arg(info, 0, name, static_cast<size_t>(p.B * p.H * p.T * p.Dq));
-  p.k = f32Arg(info, 1, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dq));
-  p.v = f32Arg(info, 2, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dv));
+  p.k = f32Arg(info, 1, name, static_cast<size_t>(kEnd));
+  p.v = f32Arg(info, 2, name, static_cast<size_t>(vEnd));
   p.keyMask = nullptr;
   if (!info[12].IsNull() && !info[12].IsUndefined()) {
     if (!info[12].IsTypedArray() || info[12].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array)
@@ -230,7 +241,7 @@ int64_t rowScores(const Problem& p, const Kernels& K, const float* qr, const flo
   const int64_t nk = std::min(n, p.lastKey(r) - s0 + 1);
   float mx = kNegInf;
   if (nk > 0) {
-    K.dotRows(qr, kg + s0 * p.Dq, p.Dq, nk, p.Dq, p.scale, sc);  // [nk]
+    K.dotRows(qr, kg + s0 * p.ldk, p.ldk, nk, p.Dq, p.scale, sc);  // [nk]
     for (int64_t j = 0; j < nk; ++j) {
       if (mask && !mask[s0 + j]) sc[j] = kNegInf;
       mx = std::max(mx, sc[j]);
@@ -248,8 +259,8 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
                  float* lse) {
   const int64_t Dq = p.Dq, Dv = p.Dv, nr = r1 - r0;
   const float* qg = p.q + p.row0(b, g) * Dq;  // [R, Dq]
-  const float* kg = p.k + p.key0(b, g) * Dq;  // [S, Dq]
-  const float* vg = p.v + p.key0(b, g) * Dv;  // [S, Dv]
+  const float* kg = p.k + p.kOff(b, g);       // [S, Dq] rows ldk apart
+  const float* vg = p.v + p.vOff(b, g);       // [S, Dv] rows ldv apart
   float* og = out + p.row0(b, g) * Dv;        // [R, Dv]
   float* lg = lse + p.row0(b, g);             // [R]
   const uint8_t* mask = p.keyMask ? p.keyMask + b * p.S : nullptr;
@@ -269,7 +280,7 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
       float* o = acc.data() + i * Dv;  // [Dv]
       if (alpha != 1.f)
         for (int64_t d = 0; d < Dv; ++d) o[d] *= alpha;
-      K.accumRows(sc.data(), 1, vg + s0 * Dv, Dv, nk, Dv, o);
+      K.accumRows(sc.data(), 1, vg + s0 * p.ldv, p.ldv, nk, Dv, o);
       m[i] = mn;
     }
   }
@@ -286,12 +297,13 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
   }
 }
 
-// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, out [B, H, T, Dv], lse [B, H, T])
+// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, kvStrides [6], out [B, H, T, Dv],
+// lse [B, H, T])
 Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   const char* name = "attentionForward";
   const Problem p = readProblem(info, name);
-  float* out = f32Arg(info, 13, name, static_cast<size_t>(p.B * p.H * p.T * p.Dv));
-  float* lse = f32Arg(info, 14, name, static_cast<size_t>(p.B * p.H * p.T));
+  float* out = f32Arg(info, 14, name, static_cast<size_t>(p.B * p.H * p.T * p.Dv));
+  float* lse = f32Arg(info, 15, name, static_cast<size_t>(p.B * p.H * p.T));
   const Kernels K = pickKernels();
   const int64_t R = p.R(), tiles = (R + kRowTile - 1) / kRowTile;
   const int64_t tasks = p.B * p.Hk * tiles;
@@ -319,8 +331,8 @@ struct Grads {
 void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b, int64_t g) {
   const int64_t Dq = p.Dq, Dv = p.Dv, R = p.R();
   const float* qg = p.q + p.row0(b, g) * Dq;     // [R, Dq]
-  const float* kg = p.k + p.key0(b, g) * Dq;     // [S, Dq]
-  const float* vg = p.v + p.key0(b, g) * Dv;     // [S, Dv]
+  const float* kg = p.k + p.kOff(b, g);          // [S, Dq] rows ldk apart
+  const float* vg = p.v + p.vOff(b, g);          // [S, Dv] rows ldv apart
   const float* og = gr.out + p.row0(b, g) * Dv;  // [R, Dv]
   const float* dog = gr.dout + p.row0(b, g) * Dv;
   const float* lg = gr.lse + p.row0(b, g);  // [R]
@@ -346,10 +358,10 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
         std::fill(Pi + nk, Pi + n, 0.f);
         std::fill(dSi + nk, dSi + n, 0.f);
         if (nk == 0) continue;
-        K.expShift(Pi, nk, lg[r], Pi);                                // P = exp(s − lse)
-        K.dotRows(dog + r * Dv, vg + s0 * Dv, Dv, nk, Dv, 1.f, dSi);  // dP = dO vᵀ
+        K.expShift(Pi, nk, lg[r], Pi);                                      // P = exp(s − lse)
+        K.dotRows(dog + r * Dv, vg + s0 * p.ldv, p.ldv, nk, Dv, 1.f, dSi);  // dP = dO vᵀ
         for (int64_t j = 0; j < nk; ++j) dSi[j] = Pi[j] * (dSi[j] - D[r]) * p.scale;
-        K.accumRows(dSi, 1, kg + s0 * Dq, Dq, nk, Dq, dqg + r * Dq);  // dQ += dS K
+        K.accumRows(dSi, 1, kg + s0 * p.ldk, p.ldk, nk, Dq, dqg + r * Dq);  // dQ += dS K
       }
       for (int64_t j = 0; j < n; ++j) {
         K.accumRows(P.data() + j, kKeyTile, dog + r0 * Dv, Dv, nr, Dv, dvg + (s0 + j) * Dv);  // dV += Pᵀ dO
@@ -359,18 +371,19 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
   }
 }
 
-// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, out, lse, dout, dq, dk, dv): dq, dk, dv zeroed.
+// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, kvStrides [6], out, lse, dout, dq, dk, dv):
+// the gradients are contiguous (dk [B, Hk, S, Dq], dv [B, Hk, S, Dv] whatever the strides) and zeroed by the caller.
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   const char* name = "attentionBackward";
   const Problem p = readProblem(info, name);
   const size_t rows = static_cast<size_t>(p.B * p.H * p.T);
   Grads gr{};
-  gr.out = f32Arg(info, 13, name, rows * p.Dv);
-  gr.lse = f32Arg(info, 14, name, rows);
-  gr.dout = f32Arg(info, 15, name, rows * p.Dv);
-  gr.dq = f32Arg(info, 16, name, rows * p.Dq);
-  gr.dk = f32Arg(info, 17, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dq));
-  gr.dv = f32Arg(info, 18, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dv));
+  gr.out = f32Arg(info, 14, name, rows * p.Dv);
+  gr.lse = f32Arg(info, 15, name, rows);
+  gr.dout = f32Arg(info, 16, name, rows * p.Dv);
+  gr.dq = f32Arg(info, 17, name, rows * p.Dq);
+  gr.dk = f32Arg(info, 18, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dq));
+  gr.dv = f32Arg(info, 19, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dv));
   const Kernels K = pickKernels();
   const int64_t tasks = p.B * p.Hk;
   if (tasks == 0) return info.Env().Undefined();

@@ -11,7 +11,7 @@ import { attentionCases, runCase } from './attention-check.js';
 import { add, mul } from './binary.js';
 import { matmul } from './matmul.js';
 import { softmax } from './softmax.js';
-import { expand, transpose } from './view.js';
+import { expand, narrow, transpose } from './view.js';
 
 interface Opts {
   scale?: number;
@@ -117,6 +117,24 @@ describe('scaledDotProductAttention', () => {
               for (let d = 0; d < 8; d++) t[((b * 3 + h) * 4 + s) * 8 + d] = q.values[((b * 4 + s) * 3 + h) * 8 + d];
         return refAttention({ causal: true })({ values: t, shape: [2, 3, 4, 8] }, k, v);
       },
+    });
+  });
+
+  it('reads k and v views in place: a broadcast head (stride 0), a last-dim narrow of the keys', () => {
+    // kv [B, 1, S, 9]: keys are all 9 columns, values the first 6 (MLA's c_KV inside [c_KV | k_pe]).
+    checkOp({
+      inputs: [randTensor([2, 3, 4, 9], 14), randTensor([2, 1, 7, 9], 15)],
+      forward: (q, kv) =>
+        scaledDotProductAttention(q, expand(kv, [2, 3, 7, 9]), expand(narrow(kv, 3, 0, 6), [2, 3, 7, 6]), {
+          causal: true,
+          scale: 0.5,
+        }),
+      reference: (q, kv) => {
+        const v = new Float64Array(2 * 7 * 6);
+        for (let r = 0; r < 14; r++) for (let d = 0; d < 6; d++) v[r * 6 + d] = kv.values[r * 9 + d];
+        return refAttention({ causal: true, scale: 0.5 })(q, kv, { values: v, shape: [2, 1, 7, 6] });
+      },
+      forwardTol: 5e-5,
     });
   });
 

@@ -18,7 +18,7 @@ import { contiguous } from './copy.js';
 
 type Buf = Float32Array;
 type Dims = [B: number, H: number, Hk: number, T: number, S: number, Dq: number, Dv: number];
-type Common = [...Dims, scale: number, causal: boolean, keyMask: Uint8Array | null];
+type Common = [...Dims, scale: number, causal: boolean, keyMask: Uint8Array | null, kvStrides: number[]];
 const attentionForward =
   kernel<(q: Buf, k: Buf, v: Buf, ...rest: [...Common, out: Buf, lse: Buf]) => void>('attentionForward');
 const attentionBackward =
@@ -49,6 +49,20 @@ const attentionOptions = z.object({
     ),
 });
 export type AttentionOptions = z.input<typeof attentionOptions>;
+
+/**
+ * k or v [B, Hk, S, D] read in place through its (batch, head, position) strides when its last dim is unit-stride:
+ * contiguous, a head split of a projection, or a last-dim narrow such as MLA's values c_KV inside the keys
+ * [c_KV | k_pe]. Anything else is copied first.
+ */
+function rows(t: Tensor): { t: Tensor; buf: Float32Array; strides: number[] } {
+  if ((t.strides[3] === 1 || t.shape[3] <= 1) && t.numel > 0) {
+    return { t, buf: t.storage.subarray(t.offset), strides: t.strides.slice(0, 3) };
+  }
+  const c = contiguous(t);
+  const [, Hk, S, D] = t.shape;
+  return { t: c, buf: c.values(), strides: [Hk * S * D, S * D, D] };
+}
 
 /**
  * Scaled dot-product attention over heads: q `[B, H, T, Dqk]`, k `[B, Hk, S, Dqk]`, v `[B, Hk, S, Dv]` with Hk = H
@@ -97,17 +111,17 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
   }
   const scale = parsed.data.scale ?? 1 / Math.sqrt(Dq);
   const qc = contiguous(q);
-  const kc = contiguous(k);
-  const vc = contiguous(v);
+  const kr = rows(k);
+  const vr = rows(v);
   const out = new Float32Array(B * H * T * Dv);
   const lse = new Float32Array(B * H * T);
-  const common: Common = [B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask];
-  if (out.length > 0 || lse.length > 0) attentionForward(qc.values(), kc.values(), vc.values(), ...common, out, lse);
-  return record(new Tensor(out, [B, H, T, Dv]), op, [qc, kc, vc], (g) => {
+  const common: Common = [B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask, [...kr.strides, ...vr.strides]];
+  if (out.length > 0 || lse.length > 0) attentionForward(qc.values(), kr.buf, vr.buf, ...common, out, lse);
+  return record(new Tensor(out, [B, H, T, Dv]), op, [qc, kr.t, vr.t], (g) => {
     const gq = new Float32Array(qc.numel);
-    const gk = new Float32Array(kc.numel);
-    const gv = new Float32Array(vc.numel);
-    if (lse.length > 0) attentionBackward(qc.values(), kc.values(), vc.values(), ...common, out, lse, g, gq, gk, gv);
-    return [qc.requiresGrad ? gq : null, kc.requiresGrad ? gk : null, vc.requiresGrad ? gv : null];
+    const gk = new Float32Array(kr.t.numel);
+    const gv = new Float32Array(vr.t.numel);
+    if (lse.length > 0) attentionBackward(qc.values(), kr.buf, vr.buf, ...common, out, lse, g, gq, gk, gv);
+    return [qc.requiresGrad ? gq : null, kr.t.requiresGrad ? gk : null, vr.t.requiresGrad ? gv : null];
   });
 }
