@@ -244,7 +244,7 @@ int64_t rowScores(const Problem& p, const Kernels& K, const float* qr, const flo
     K.dotRows(qr, kg + s0 * p.ldk, p.ldk, nk, p.Dq, p.scale, sc);  // [nk]
     for (int64_t j = 0; j < nk; ++j) {
       if (mask && !mask[s0 + j]) sc[j] = kNegInf;
-      mx = std::max(mx, sc[j]);
+      mx = sc[j] != sc[j] || mx != mx ? sc[j] + mx : std::max(mx, sc[j]);  // a NaN score makes the max NaN
     }
   }
   for (int64_t j = std::max<int64_t>(nk, 0); j < n; ++j) sc[j] = kNegInf;
@@ -272,7 +272,9 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
     for (int64_t i = 0; i < nr; ++i) {
       float mt;
       const int64_t nk = rowScores(p, K, qg + (r0 + i) * Dq, kg, mask, r0 + i, s0, n, sc.data(), &mt);
-      if (mt == kNegInf) continue;  // nothing visible in this tile
+      if (mt == kNegInf) continue;     // nothing visible in this tile
+      if (mt != mt) m[i] = l[i] = mt;  // NaN input: the row's output and lse become NaN, as the softmax would give
+      if (m[i] != m[i]) continue;
       const float mn = std::max(m[i], mt);
       const float alpha = m[i] == kNegInf ? 0.f : std::exp(m[i] - mn);  // rescales what earlier tiles summed
       const float sum = K.expShift(sc.data(), nk, mn, sc.data());       // sc now holds exp(s − mn)
@@ -286,7 +288,10 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
   }
   for (int64_t i = 0; i < nr; ++i) {
     float* orow = og + (r0 + i) * Dv;
-    if (l[i] > 0.f) {
+    if (l[i] != l[i]) {
+      std::fill(orow, orow + Dv, l[i]);
+      lg[r0 + i] = l[i];
+    } else if (l[i] > 0.f) {
       const float inv = 1.f / l[i];
       for (int64_t d = 0; d < Dv; ++d) orow[d] = acc[i * Dv + d] * inv;
       lg[r0 + i] = m[i] + std::log(l[i]);
@@ -360,7 +365,8 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
         if (nk == 0) continue;
         K.expShift(Pi, nk, lg[r], Pi);                                      // P = exp(s − lse)
         K.dotRows(dog + r * Dv, vg + s0 * p.ldv, p.ldv, nk, Dv, 1.f, dSi);  // dP = dO vᵀ
-        for (int64_t j = 0; j < nk; ++j) dSi[j] = Pi[j] * (dSi[j] - D[r]) * p.scale;
+        // Masked keys (P = 0) get exactly 0, even where their values hold a NaN that dP picked up.
+        for (int64_t j = 0; j < nk; ++j) dSi[j] = Pi[j] == 0.f ? 0.f : Pi[j] * (dSi[j] - D[r]) * p.scale;
         K.accumRows(dSi, 1, kg + s0 * p.ldk, p.ldk, nk, Dq, dqg + r * Dq);  // dQ += dS K
       }
       for (int64_t j = 0; j < n; ++j) {

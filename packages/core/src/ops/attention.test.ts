@@ -105,6 +105,25 @@ describe('scaledDotProductAttention', () => {
     expect(Array.from(gk.subarray(0, 12))).toEqual(new Array(12).fill(0));
   });
 
+  it('propagates NaN from a visible key and ignores a masked one', () => {
+    const run = (keyMask: Uint8Array | null) => {
+      const q = randTensor([1, 1, 2, 4], 1);
+      const k = randTensor([1, 1, 3, 4], 2).detach();
+      const v = randTensor([1, 1, 3, 2], 3).detach();
+      k.storage[8] = Number.NaN; // key 2: causal (S = T + 1) shows it to query 1 only
+      v.storage[4] = Number.NaN;
+      const y = scaledDotProductAttention(q, k, v, { causal: true, keyMask });
+      y.backward(new Tensor(new Float32Array(4).fill(1), y.shape));
+      return { out: y.toFloat32Array(), gq: q.grad!.toFloat32Array() };
+    };
+    const seen = run(null);
+    expect(Array.from(seen.out.subarray(0, 2)).every(Number.isFinite)).toBe(true);
+    expect(Array.from(seen.out.subarray(2)).every(Number.isNaN)).toBe(true);
+    expect(Array.from(seen.gq.subarray(4)).every(Number.isNaN)).toBe(true);
+    const masked = run(Uint8Array.from([1, 1, 0]));
+    expect(masked.out.every(Number.isFinite) && masked.gq.every(Number.isFinite)).toBe(true);
+  });
+
   it('reads strided views (q as a transpose of [B, T, H, D])', () => {
     checkOp({
       inputs: [randTensor([2, 4, 3, 8], 7), randTensor([2, 3, 4, 8], 8), randTensor([2, 3, 4, 8], 9)],
