@@ -8,6 +8,9 @@
 // one key/value head. Masking: with `causal`, query t sees keys s ≤ t + (S − T) (the queries are the last T of S
 // positions); with a key mask [B, S], only keys whose byte is non-zero. A query row that sees no key gets output 0,
 // lse −∞ and zero gradients (left padding makes such rows; a softmax over nothing has no value to give).
+// Optional second score term q2·k2ᵀ (scores = (q·kᵀ + q2·k2ᵀ)·scale) so MLA scores [c_KV | k_pe] without a concat.
+// k, k2 and v are read through (batch, head, position) strides with a unit-stride last dim, so cache views, a
+// broadcast head (stride 0) and v narrowed out of k need no copy; q, q2 are contiguous. Gradients are contiguous.
 // Work split: the forward runs (batch, key/value head, tile of query rows) in parallel; the backward runs (batch,
 // key/value head) in parallel, each task owning its dK/dV rows, so nothing is shared and results do not depend on the
 // thread count. AVX2+FMA inner loops (dot products, row accumulation, exp) are picked at run time; a portable path
@@ -192,6 +195,10 @@ struct Problem {
   // Element strides of k and v over (batch, head, position); the last dim is unit-stride. Views read in place: v may
   // be a narrow of the key rows (MLA's latent c_KV inside [c_KV | k_pe]) or a head-split of a projection.
   int64_t kb, kh, ldk, vb, vh, ldv;
+  // Optional second score term (MLA's decoupled RoPE part): scores = (q·kᵀ + q2·k2ᵀ)·scale, q2 [B, H, T, D2]
+  // contiguous, k2 [B, Hk, S, D2] through strides like k. Lets [c_KV | k_pe] be scored without concatenating.
+  const float *q2, *k2;
+  int64_t D2, k2b, k2h, ldk2;
   float scale;
   bool causal;
   int64_t G() const { return H / Hk; }
@@ -203,6 +210,8 @@ struct Problem {
   int64_t key0(int64_t b, int64_t g) const { return (b * Hk + g) * S; }  // in the contiguous dk, dv
   int64_t kOff(int64_t b, int64_t g) const { return b * kb + g * kh; }
   int64_t vOff(int64_t b, int64_t g) const { return b * vb + g * vh; }
+  int64_t k2Off(int64_t b, int64_t g) const { return b * k2b + g * k2h; }
+  int64_t Dqk() const { return Dq + D2; }
 };
 
 Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
@@ -234,14 +243,36 @@ Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
   return p;
 }
 
-// Scores of row r against keys [s0, s0 + n) into sc (scaled; −∞ where masked). Returns the number of keys the causal
-// limit leaves (the rest of sc is −∞ too) and the max of sc.
-int64_t rowScores(const Problem& p, const Kernels& K, const float* qr, const float* kg, const uint8_t* mask, int64_t r,
-                  int64_t s0, int64_t n, float* sc, float* maxOut) {
+// The optional second score term at arguments (q2 | null, k2 | null, D2, k2Strides [3]) from index i.
+void readSecondPart(const Napi::CallbackInfo& info, size_t i, const char* name, Problem& p) {
+  p.q2 = p.k2 = nullptr;
+  p.D2 = p.k2b = p.k2h = p.ldk2 = 0;
+  if (info.Length() <= i || info[i].IsNull() || info[i].IsUndefined()) return;
+  p.D2 = intArg(info, i + 2, name);
+  const std::vector<int64_t> st = intsArg(info, i + 3, name);
+  if (st.size() != 3) throw argError(info.Env(), name, i + 3, "must hold 3 strides");
+  p.k2b = st[0], p.k2h = st[1], p.ldk2 = st[2];
+  const bool empty = p.B * p.Hk * p.S == 0;
+  const int64_t kEnd = empty ? 0 : (p.B - 1) * p.k2b + (p.Hk - 1) * p.k2h + (p.S - 1) * p.ldk2 + p.D2;
+  p.q2 = f32Arg(info, i, name, static_cast<size_t>(p.B * p.H * p.T * p.D2));
+  p.k2 = f32Arg(info, i + 1, name, static_cast<size_t>(kEnd));
+}
+
+// Scores of row r of key/value head (b, g) against keys [s0, s0 + n) into sc (scaled; −∞ where masked), using tmp
+// [n] for the second term. Returns the number of keys the causal limit leaves (the rest of sc is −∞ too) and the max.
+int64_t rowScores(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64_t r, int64_t s0, int64_t n, float* sc,
+                  float* tmp, float* maxOut) {
   const int64_t nk = std::min(n, p.lastKey(r) - s0 + 1);
+  const uint8_t* mask = p.keyMask ? p.keyMask + b * p.S : nullptr;
   float mx = kNegInf;
   if (nk > 0) {
-    K.dotRows(qr, kg + s0 * p.ldk, p.ldk, nk, p.Dq, p.scale, sc);  // [nk]
+    const float* qr = p.q + (p.row0(b, g) + r) * p.Dq;                             // [Dq]
+    K.dotRows(qr, p.k + p.kOff(b, g) + s0 * p.ldk, p.ldk, nk, p.Dq, p.scale, sc);  // [nk]
+    if (p.q2) {
+      const float* q2r = p.q2 + (p.row0(b, g) + r) * p.D2;  // [D2]
+      K.dotRows(q2r, p.k2 + p.k2Off(b, g) + s0 * p.ldk2, p.ldk2, nk, p.D2, p.scale, tmp);
+      for (int64_t j = 0; j < nk; ++j) sc[j] += tmp[j];
+    }
     for (int64_t j = 0; j < nk; ++j) {
       if (mask && !mask[s0 + j]) sc[j] = kNegInf;
       mx = sc[j] != sc[j] || mx != mx ? sc[j] + mx : std::max(mx, sc[j]);  // a NaN score makes the max NaN
@@ -257,21 +288,18 @@ int64_t rowScores(const Problem& p, const Kernels& K, const float* qr, const flo
 // Rows [r0, r1) of key/value head (b, g): out rows and their logsumexp.
 void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64_t r0, int64_t r1, float* out,
                  float* lse) {
-  const int64_t Dq = p.Dq, Dv = p.Dv, nr = r1 - r0;
-  const float* qg = p.q + p.row0(b, g) * Dq;  // [R, Dq]
-  const float* kg = p.k + p.kOff(b, g);       // [S, Dq] rows ldk apart
-  const float* vg = p.v + p.vOff(b, g);       // [S, Dv] rows ldv apart
-  float* og = out + p.row0(b, g) * Dv;        // [R, Dv]
-  float* lg = lse + p.row0(b, g);             // [R]
-  const uint8_t* mask = p.keyMask ? p.keyMask + b * p.S : nullptr;
-  std::vector<float> m(nr, kNegInf), l(nr, 0.f), acc(nr * Dv, 0.f), sc(kKeyTile);  // acc [nr, Dv]
+  const int64_t Dv = p.Dv, nr = r1 - r0;
+  const float* vg = p.v + p.vOff(b, g);  // [S, Dv] rows ldv apart
+  float* og = out + p.row0(b, g) * Dv;   // [R, Dv]
+  float* lg = lse + p.row0(b, g);        // [R]
+  std::vector<float> m(nr, kNegInf), l(nr, 0.f), acc(nr * Dv, 0.f), sc(kKeyTile), tmp(kKeyTile);  // acc [nr, Dv]
   int64_t end = 0;
   for (int64_t r = r0; r < r1; ++r) end = std::max(end, p.lastKey(r) + 1);
   for (int64_t s0 = 0; s0 < end; s0 += kKeyTile) {
     const int64_t n = std::min(kKeyTile, end - s0);
     for (int64_t i = 0; i < nr; ++i) {
       float mt;
-      const int64_t nk = rowScores(p, K, qg + (r0 + i) * Dq, kg, mask, r0 + i, s0, n, sc.data(), &mt);
+      const int64_t nk = rowScores(p, K, b, g, r0 + i, s0, n, sc.data(), tmp.data(), &mt);
       if (mt == kNegInf) continue;     // nothing visible in this tile
       if (mt != mt) m[i] = l[i] = mt;  // NaN input: the row's output and lse become NaN, as the softmax would give
       if (m[i] != m[i]) continue;
@@ -303,18 +331,19 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
 }
 
 // (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, kvStrides [6], out [B, H, T, Dv],
-// lse [B, H, T])
+// lse [B, H, T], q2 | null, k2 | null, D2, k2Strides [3])
 Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   const char* name = "attentionForward";
-  const Problem p = readProblem(info, name);
+  Problem p = readProblem(info, name);
   float* out = f32Arg(info, 14, name, static_cast<size_t>(p.B * p.H * p.T * p.Dv));
   float* lse = f32Arg(info, 15, name, static_cast<size_t>(p.B * p.H * p.T));
+  readSecondPart(info, 16, name, p);
   const Kernels K = pickKernels();
   const int64_t R = p.R(), tiles = (R + kRowTile - 1) / kRowTile;
   const int64_t tasks = p.B * p.Hk * tiles;
   if (tasks == 0) return info.Env().Undefined();
   // Grain: about 2^16 multiply-adds per chunk, so tiny decode steps do not wake the pool for nothing.
-  const int64_t work = std::max<int64_t>(1, std::min(kRowTile, R) * p.S * (p.Dq + p.Dv));
+  const int64_t work = std::max<int64_t>(1, std::min(kRowTile, R) * p.S * (p.Dqk() + p.Dv));
   parallel_for(tasks, std::max<int64_t>(1, (INT64_C(1) << 16) / work), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {
       const int64_t tile = t % tiles, bg = t / tiles;
@@ -330,22 +359,26 @@ Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
 struct Grads {
   const float *out, *lse, *dout;  // [B, H, T, Dv], [B, H, T], [B, H, T, Dv]
   float *dq, *dk, *dv;            // [B, H, T, Dq], [B, Hk, S, Dq], [B, Hk, S, Dv]; zeroed by the caller
+  float *dq2, *dk2;               // [B, H, T, D2], [B, Hk, S, D2] with the second score term, else null
 };
 
 // All gradients of key/value head (b, g): its R query rows' dQ and its S keys' dK, dV.
 void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b, int64_t g) {
-  const int64_t Dq = p.Dq, Dv = p.Dv, R = p.R();
-  const float* qg = p.q + p.row0(b, g) * Dq;     // [R, Dq]
-  const float* kg = p.k + p.kOff(b, g);          // [S, Dq] rows ldk apart
-  const float* vg = p.v + p.vOff(b, g);          // [S, Dv] rows ldv apart
-  const float* og = gr.out + p.row0(b, g) * Dv;  // [R, Dv]
+  const int64_t Dq = p.Dq, D2 = p.D2, Dv = p.Dv, R = p.R();
+  const float* qg = p.q + p.row0(b, g) * Dq;                     // [R, Dq]
+  const float* kg = p.k + p.kOff(b, g);                          // [S, Dq] rows ldk apart
+  const float* q2g = p.q2 ? p.q2 + p.row0(b, g) * D2 : nullptr;  // [R, D2]
+  const float* k2g = p.k2 ? p.k2 + p.k2Off(b, g) : nullptr;      // [S, D2] rows ldk2 apart
+  float* dq2g = gr.dq2 ? gr.dq2 + p.row0(b, g) * D2 : nullptr;   // [R, D2]
+  float* dk2g = gr.dk2 ? gr.dk2 + p.key0(b, g) * D2 : nullptr;   // [S, D2]
+  const float* vg = p.v + p.vOff(b, g);                          // [S, Dv] rows ldv apart
+  const float* og = gr.out + p.row0(b, g) * Dv;                  // [R, Dv]
   const float* dog = gr.dout + p.row0(b, g) * Dv;
   const float* lg = gr.lse + p.row0(b, g);  // [R]
   float* dqg = gr.dq + p.row0(b, g) * Dq;   // [R, Dq]
   float* dkg = gr.dk + p.key0(b, g) * Dq;   // [S, Dq]
   float* dvg = gr.dv + p.key0(b, g) * Dv;   // [S, Dv]
-  const uint8_t* mask = p.keyMask ? p.keyMask + b * p.S : nullptr;
-  std::vector<float> D(R);  // rowsum(dO ∘ O)
+  std::vector<float> D(R), tmp(kKeyTile);   // D = rowsum(dO ∘ O)
   for (int64_t r = 0; r < R; ++r) K.dotRows(dog + r * Dv, og + r * Dv, Dv, 1, Dv, 1.f, &D[r]);
   std::vector<float> P(kRowTile * kKeyTile), dS(kRowTile * kKeyTile);  // [rows, keys] of one tile pair
   for (int64_t r0 = 0; r0 < R; r0 += kRowTile) {
@@ -359,7 +392,7 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
         float* Pi = P.data() + i * kKeyTile;    // [n]
         float* dSi = dS.data() + i * kKeyTile;  // [n]
         float mx;
-        const int64_t nk = lg[r] == kNegInf ? 0 : rowScores(p, K, qg + r * Dq, kg, mask, r, s0, n, Pi, &mx);
+        const int64_t nk = lg[r] == kNegInf ? 0 : rowScores(p, K, b, g, r, s0, n, Pi, tmp.data(), &mx);
         std::fill(Pi + nk, Pi + n, 0.f);
         std::fill(dSi + nk, dSi + n, 0.f);
         if (nk == 0) continue;
@@ -368,20 +401,23 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
         // Masked keys (P = 0) get exactly 0, even where their values hold a NaN that dP picked up.
         for (int64_t j = 0; j < nk; ++j) dSi[j] = Pi[j] == 0.f ? 0.f : Pi[j] * (dSi[j] - D[r]) * p.scale;
         K.accumRows(dSi, 1, kg + s0 * p.ldk, p.ldk, nk, Dq, dqg + r * Dq);  // dQ += dS K
+        if (dq2g) K.accumRows(dSi, 1, k2g + s0 * p.ldk2, p.ldk2, nk, D2, dq2g + r * D2);
       }
       for (int64_t j = 0; j < n; ++j) {
         K.accumRows(P.data() + j, kKeyTile, dog + r0 * Dv, Dv, nr, Dv, dvg + (s0 + j) * Dv);  // dV += Pᵀ dO
         K.accumRows(dS.data() + j, kKeyTile, qg + r0 * Dq, Dq, nr, Dq, dkg + (s0 + j) * Dq);  // dK += dSᵀ Q
+        if (dk2g) K.accumRows(dS.data() + j, kKeyTile, q2g + r0 * D2, D2, nr, D2, dk2g + (s0 + j) * D2);
       }
     }
   }
 }
 
-// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, kvStrides [6], out, lse, dout, dq, dk, dv):
-// the gradients are contiguous (dk [B, Hk, S, Dq], dv [B, Hk, S, Dv] whatever the strides) and zeroed by the caller.
+// (q, k, v, B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask | null, kvStrides [6], out, lse, dout, dq, dk, dv,
+//  q2 | null, k2 | null, D2, k2Strides [3], dq2 | null, dk2 | null): the gradients are contiguous (dk [B, Hk, S, Dq],
+// dv [B, Hk, S, Dv] whatever the strides) and zeroed by the caller.
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   const char* name = "attentionBackward";
-  const Problem p = readProblem(info, name);
+  Problem p = readProblem(info, name);
   const size_t rows = static_cast<size_t>(p.B * p.H * p.T);
   Grads gr{};
   gr.out = f32Arg(info, 14, name, rows * p.Dv);
@@ -390,10 +426,16 @@ Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   gr.dq = f32Arg(info, 17, name, rows * p.Dq);
   gr.dk = f32Arg(info, 18, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dq));
   gr.dv = f32Arg(info, 19, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dv));
+  readSecondPart(info, 20, name, p);
+  gr.dq2 = gr.dk2 = nullptr;
+  if (p.q2) {
+    gr.dq2 = f32Arg(info, 24, name, rows * p.D2);
+    gr.dk2 = f32Arg(info, 25, name, static_cast<size_t>(p.B * p.Hk * p.S * p.D2));
+  }
   const Kernels K = pickKernels();
   const int64_t tasks = p.B * p.Hk;
   if (tasks == 0) return info.Env().Undefined();
-  const int64_t work = std::max<int64_t>(1, p.R() * p.S * (p.Dq + p.Dv));
+  const int64_t work = std::max<int64_t>(1, p.R() * p.S * (p.Dqk() + p.Dv));
   parallel_for(tasks, std::max<int64_t>(1, (INT64_C(1) << 16) / work), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) backwardHead(p, K, gr, t / p.Hk, t % p.Hk);
   });

@@ -157,6 +157,45 @@ describe('scaledDotProductAttention', () => {
     });
   });
 
+  it('scores a pair [q1, q2]·[k1, k2]ᵀ as the concatenation, k2 a broadcast view (MLA k_pe)', () => {
+    // Concatenate a and b [.., Da], [.., Db] along the last dim (b repeated over heads when it has one).
+    const cat2 = (a: RefInput, b: RefInput): RefInput => {
+      const [B0, H0, L, Da] = a.shape;
+      const Db = b.shape[3];
+      const out = new Float64Array(B0 * H0 * L * (Da + Db));
+      for (let bh = 0; bh < B0 * H0; bh++)
+        for (let l = 0; l < L; l++) {
+          const row = bh * L + l;
+          const brow = (b.shape[1] === 1 ? Math.floor(bh / H0) : bh) * L + l;
+          for (let d = 0; d < Da; d++) out[row * (Da + Db) + d] = a.values[row * Da + d];
+          for (let d = 0; d < Db; d++) out[row * (Da + Db) + Da + d] = b.values[brow * Db + d];
+        }
+      return { values: out, shape: [B0, H0, L, Da + Db] };
+    };
+    for (const Hk of [3, 1]) {
+      const keyMask = Uint8Array.from([1, 1, 1, 1, 1, 1, 0, 1, 1, 1, 1, 1]);
+      const o = { causal: true, keyMask };
+      checkOp({
+        inputs: [
+          randTensor([2, 3, 4, 7], 20),
+          randTensor([2, 3, 4, 5], 21),
+          randTensor([2, Hk, 6, 7], 22),
+          randTensor([2, 1, 6, 5], 23),
+          randTensor([2, Hk, 6, 4], 24),
+        ],
+        forward: (q1, q2, k1, k2, v) => scaledDotProductAttention([q1, q2], [k1, expand(k2, [2, Hk, 6, 5])], v, o),
+        reference: (q1, q2, k1, k2, v) => refAttention(o)(cat2(q1, q2), cat2(k1, k2), v),
+        forwardTol: 5e-5,
+      });
+    }
+    const q = randTensor([1, 2, 3, 4], 1);
+    const k = randTensor([1, 2, 3, 4], 2);
+    expect(() => scaledDotProductAttention([q, q], k, k)).toThrow(DTypeError);
+    expect(() => scaledDotProductAttention([q, q], [k, randTensor([1, 2, 4, 4], 3)], k)).toThrow(
+      'k parts differ in heads or length',
+    );
+  });
+
   it('matches the four-op composition (matmul, scale + mask, softmax, matmul) over several row and key tiles', () => {
     const [B, H, T, S, D, Dv] = [2, 3, 45, 150, 20, 17];
     const keyMask = new Uint8Array(B * S).fill(1).fill(0, 0, 120); // row 0: 120 padding keys → 15 blind queries

@@ -19,11 +19,19 @@ import { contiguous } from './copy.js';
 type Buf = Float32Array;
 type Dims = [B: number, H: number, Hk: number, T: number, S: number, Dq: number, Dv: number];
 type Common = [...Dims, scale: number, causal: boolean, keyMask: Uint8Array | null, kvStrides: number[]];
+// The optional second score term: q2, k2 (null when absent), D2, k2's (batch, head, position) strides.
+type Second = [q2: Buf | null, k2: Buf | null, D2: number, k2Strides: number[]];
+type Grads = [gOut: Buf, gq: Buf, gk: Buf, gv: Buf];
 const attentionForward =
-  kernel<(q: Buf, k: Buf, v: Buf, ...rest: [...Common, out: Buf, lse: Buf]) => void>('attentionForward');
+  kernel<(q: Buf, k: Buf, v: Buf, ...rest: [...Common, out: Buf, lse: Buf, ...Second]) => void>('attentionForward');
 const attentionBackward =
   kernel<
-    (q: Buf, k: Buf, v: Buf, ...rest: [...Common, out: Buf, lse: Buf, gOut: Buf, gq: Buf, gk: Buf, gv: Buf]) => void
+    (
+      q: Buf,
+      k: Buf,
+      v: Buf,
+      ...rest: [...Common, out: Buf, lse: Buf, ...Grads, ...Second, gq2: Buf | null, gk2: Buf | null]
+    ) => void
   >('attentionBackward');
 
 const attentionOptions = z.object({
@@ -67,15 +75,25 @@ function rows(t: Tensor): { t: Tensor; buf: Float32Array; strides: number[] } {
 /**
  * Scaled dot-product attention over heads: q `[B, H, T, Dqk]`, k `[B, Hk, S, Dqk]`, v `[B, Hk, S, Dv]` with Hk = H
  * or 1 (a shared key/value head broadcast to every query head) → `[B, H, T, Dv]`. Differentiable w.r.t. q, k, v.
+ * q and k may each be a pair `[q1, q2]`, `[k1, k2]` split along the last dim: the scores are (q1·k1ᵀ + q2·k2ᵀ)·scale,
+ * as for the concatenations, without building them (MLA scores [c_KV | k_pe] this way, straight from its cache).
  * A query row whose keys are all masked (by `causal` and `keyMask`) gives 0 and passes no gradient.
  * @throws DTypeError for non-Tensor inputs or a keyMask that is not a Uint8Array; ShapeError when the shapes do not
  *   fit together or keyMask is not B·S long; ValueError for a causal mask with S < T or a non-finite scale.
  */
-export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, options?: AttentionOptions): Tensor {
+export function scaledDotProductAttention(
+  q: Tensor | readonly [Tensor, Tensor],
+  k: Tensor | readonly [Tensor, Tensor],
+  v: Tensor,
+  options?: AttentionOptions,
+): Tensor {
   const op = 'scaledDotProductAttention';
-  if (!(q instanceof Tensor) || !(k instanceof Tensor) || !(v instanceof Tensor)) {
-    throw new DTypeError(`${op}: q, k and v must be Tensors`);
+  const qs = q instanceof Tensor ? [q] : Array.isArray(q) ? [...q] : [];
+  const ks = k instanceof Tensor ? [k] : Array.isArray(k) ? [...k] : [];
+  if (qs.length === 0 || qs.length !== ks.length || qs.length > 2) {
+    throw new DTypeError(`${op}: q and k must both be Tensors or both pairs of Tensors`);
   }
+  if (![...qs, ...ks, v].every((t) => t instanceof Tensor)) throw new DTypeError(`${op}: q, k and v must be Tensors`);
   if (options?.keyMask != null && !(options.keyMask instanceof Uint8Array)) {
     throw new DTypeError(`${op}: keyMask must be a Uint8Array of B·S bytes or null`);
   }
@@ -85,43 +103,58 @@ export function scaledDotProductAttention(q: Tensor, k: Tensor, v: Tensor, optio
     throw new ValueError(`${op}: option ${issue.path.join('.')}: ${issue.message}`);
   }
   const { causal, keyMask } = parsed.data;
-  for (const [name, t] of [
-    ['q', q],
-    ['k', k],
+  const named: [string, Tensor][] = [
+    ...qs.map((t, i): [string, Tensor] => [qs.length > 1 ? `q${i + 1}` : 'q', t]),
+    ...ks.map((t, i): [string, Tensor] => [ks.length > 1 ? `k${i + 1}` : 'k', t]),
     ['v', v],
-  ] as const) {
+  ];
+  for (const [name, t] of named) {
     if (t.ndim !== 4) throw new ShapeError(`${op}: ${name} must be 4-d [B, heads, len, dim], got ${fmtShape(t.shape)}`);
   }
-  const [B, H, T, Dq] = q.shape;
-  const [Bk, Hk, S, Dk] = k.shape;
+  const shapes = named.map(([name, t]) => `${name} ${fmtShape(t.shape)}`).join(', ');
+  const [B, H, T] = qs[0].shape;
+  const [, Hk, S] = ks[0].shape;
   const [Bv, Hv, Sv, Dv] = v.shape;
-  const shapes = `q ${fmtShape(q.shape)}, k ${fmtShape(k.shape)}, v ${fmtShape(v.shape)}`;
-  if (Bk !== B || Bv !== B) throw new ShapeError(`${op}: batch sizes differ: ${shapes}`);
+  const dims = qs.map((t) => t.shape[3]);
+  for (let i = 0; i < qs.length; i++) {
+    const [Bq, Hq, Tq, Dq] = qs[i].shape;
+    const [Bk, Hki, Sk, Dk] = ks[i].shape;
+    if (Bq !== B || Bk !== B || Bv !== B) throw new ShapeError(`${op}: batch sizes differ: ${shapes}`);
+    if (Hq !== H || Tq !== T) throw new ShapeError(`${op}: q parts differ in heads or length: ${shapes}`);
+    if (Hki !== Hk || Sk !== S) throw new ShapeError(`${op}: k parts differ in heads or length: ${shapes}`);
+    if (Dk !== Dq) throw new ShapeError(`${op}: q and k need the same last dim: ${shapes}`);
+  }
   if (Hv !== Hk || (Hk !== H && Hk !== 1)) {
     throw new ShapeError(`${op}: k and v need the same head count, H or 1: ${shapes}`);
   }
   if (Sv !== S) throw new ShapeError(`${op}: k and v need the same length S: ${shapes}`);
-  if (Dk !== Dq) throw new ShapeError(`${op}: q and k need the same last dim: ${shapes}`);
-  if (Dq === 0) throw new ShapeError(`${op}: q and k have an empty last dim: ${shapes}`);
+  if (dims[0] === 0) throw new ShapeError(`${op}: q and k have an empty last dim: ${shapes}`);
   if (causal && S < T) {
     throw new ValueError(`${op}: causal attention needs S >= T (queries are the last T of S positions): ${shapes}`);
   }
   if (keyMask && keyMask.length !== B * S) {
     throw new ShapeError(`${op}: keyMask has ${keyMask.length} entries, [B, S] = [${B}, ${S}] needs ${B * S}`);
   }
-  const scale = parsed.data.scale ?? 1 / Math.sqrt(Dq);
-  const qc = contiguous(q);
-  const kr = rows(k);
+  const scale = parsed.data.scale ?? 1 / Math.sqrt(dims.reduce((a, b) => a + b, 0));
+  const qc = qs.map((t) => contiguous(t));
+  const kr = ks.map((t) => rows(t));
   const vr = rows(v);
   const out = new Float32Array(B * H * T * Dv);
   const lse = new Float32Array(B * H * T);
-  const common: Common = [B, H, Hk, T, S, Dq, Dv, scale, causal, keyMask, [...kr.strides, ...vr.strides]];
-  if (out.length > 0 || lse.length > 0) attentionForward(qc.values(), kr.buf, vr.buf, ...common, out, lse);
-  return record(new Tensor(out, [B, H, T, Dv]), op, [qc, kr.t, vr.t], (g) => {
-    const gq = new Float32Array(qc.numel);
-    const gk = new Float32Array(kr.t.numel);
+  const common: Common = [B, H, Hk, T, S, dims[0], Dv, scale, causal, keyMask, [...kr[0].strides, ...vr.strides]];
+  const second: Second = qc.length > 1 ? [qc[1].values(), kr[1].buf, dims[1], kr[1].strides] : [null, null, 0, []];
+  const q1 = qc[0].values();
+  if (out.length > 0 || lse.length > 0) attentionForward(q1, kr[0].buf, vr.buf, ...common, out, lse, ...second);
+  const inputs = [...qc, ...kr.map((r) => r.t), vr.t];
+  return record(new Tensor(out, [B, H, T, Dv]), op, inputs, (g) => {
+    const [gq, gq2] = qc.map((t) => new Float32Array(t.numel));
+    const [gk, gk2] = kr.map((r) => new Float32Array(r.t.numel));
     const gv = new Float32Array(vr.t.numel);
-    if (lse.length > 0) attentionBackward(qc.values(), kr.buf, vr.buf, ...common, out, lse, g, gq, gk, gv);
-    return [qc.requiresGrad ? gq : null, kr.t.requiresGrad ? gk : null, vr.t.requiresGrad ? gv : null];
+    if (lse.length > 0) {
+      const k1 = kr[0].buf;
+      attentionBackward(q1, k1, vr.buf, ...common, out, lse, g, gq, gk, gv, ...second, gq2 ?? null, gk2 ?? null);
+    }
+    const grads = [gq, ...(gq2 ? [gq2] : []), gk, ...(gk2 ? [gk2] : []), gv];
+    return grads.map((x, i) => (inputs[i].requiresGrad ? x : null));
   });
 }

@@ -18,7 +18,7 @@
  * information HF's 4-d additive mask carries; a left-padding query that sees no key gets 0 instead of HF's uniform
  * average over masked keys (only padding positions differ, and nothing reads them). Leaves out: attention dropout.
  */
-import { cat, expand, matmul, narrow, reshape, rope, split, transpose } from '../../nn/functional.js';
+import { expand, matmul, reshape, rope, split, transpose, unsqueeze } from '../../nn/functional.js';
 import { type InitRng, Linear, Module, RMSNorm } from '../../nn/module.js';
 import { scaledDotProductAttention } from '../../ops/attention.js';
 import type { Tensor } from '../../tensor.js';
@@ -111,10 +111,10 @@ export class DeepseekV3Attention extends Module {
     if (inputs.impl === 'naive' && !cache) {
       const kv = transpose(reshape(this.kv_b_proj.forward(latent), [B, T, H, Dn + Dv]), 1, 2); // [B, H, T, Dn+Dv]
       const [kNope, v] = split(kv, [Dn, Dv], -1); // [B, H, T, Dn], [B, H, T, Dv]
-      const key = cat([kNope, expand(kPe, [B, H, T, Dr])], -1); // [B, H, T, Dn+Dr]
-      const query = cat([qNope, qPe], -1); // [B, H, T, Dn+Dr]
+      // Scores q_nope·k_nopeᵀ + q_pe·k_peᵀ, i.e. the concatenated [nope | rope] key, without building it.
+      const key = [kNope, expand(kPe, [B, H, T, Dr])] as const; // [B, H, T, Dn], [B, H, T, Dr] (k_pe shared)
       const opts = { scale: this.scale, causal: true, keyMask: inputs.keyMask };
-      out = scaledDotProductAttention(query, key, v, opts); // [B, H, T, Dv]
+      out = scaledDotProductAttention([qNope, qPe], key, v, opts); // [B, H, T, Dv]
     } else {
       // Absorbed: W_UK, W_UV are the key / value halves of kv_b_proj, per head.
       const w = reshape(this.kv_b_proj.weight, [H, Dn + Dv, C]); // [H, Dn+Dv, C]
@@ -122,13 +122,12 @@ export class DeepseekV3Attention extends Module {
       let lat = latent; // [B, S, C]
       let pe = reshape(kPe, [B, T, Dr]); // [B, S, Dr]
       if (cache) ({ latent: lat, kPe: pe } = cache.append(latent, pe));
-      const S = lat.shape[1];
-      // One key/value "head" shared by all heads: q' = [q_nope·W_UK | q_pe] against [c_KV | k_pe], values c_KV.
-      const query = cat([matmul(qNope, wUK), qPe], -1); // [B, H, T, C+Dr]
-      const key = reshape(cat([lat, pe], -1), [B, 1, S, C + Dr]); // [B, 1, S, C+Dr]
-      const value = narrow(key, -1, 0, C); // [B, 1, S, C]
+      // One key/value "head" shared by all heads: q' = [q_nope·W_UK | q_pe] against [c_KV | k_pe], values c_KV,
+      // read in place from the cache (the pair form scores the two parts without concatenating them).
+      const latK = unsqueeze(lat, 1); // [B, 1, S, C]
+      const query = [matmul(qNope, wUK), qPe] as const; // [B, H, T, C], [B, H, T, Dr]
       const opts = { scale: this.scale, causal: true, keyMask: inputs.keyMask };
-      const outLat = scaledDotProductAttention(query, key, value, opts); // [B, H, T, C]
+      const outLat = scaledDotProductAttention(query, [latK, unsqueeze(pe, 1)], latK, opts); // [B, H, T, C]
       out = matmul(outLat, transpose(wUV, -2, -1)); // [B, H, T, Dv]
     }
     const merged = reshape(transpose(out, 1, 2), [B, T, H * Dv]); // [B, T, H·Dv]
