@@ -11,6 +11,8 @@
  *     DeepSeek-V3 config in benchmarks/model/config.json, as a ratio to PyTorch CPU eager running the same config
  *     (benchmarks/model/torch_ref.py under Debian's /usr/bin/python3, on OpenBLAS-openmp), same thread count, each
  *     side in its own child process so its peak RSS is its own; beside it the analytic memory estimate.
+ *  3. Attention (benchmarks/attention.ts, child process, 1 thread): the fused scaledDotProductAttention against the
+ *     four-op path at the model's shapes and at T = S = 2048, CPU ms and bytes kept for the backward.
  * Every timing is the minimum over repeats after a warm-up, because other processes share these cores: the load
  * average (os.loadavg, as `uptime`) before and after is recorded with the results.
  * A baseline that cannot run (no gcc, no OpenBLAS, no torch) is reported as skipped with the reason, never guessed.
@@ -298,6 +300,25 @@ for (const threads of THREADS) {
   if (t && threads === THREADS[0])
     log(`torch ${t.torch} BLAS: ${(t.blasLibraries as string[]).join(', ') || 'none mapped'}`);
 }
+// Attention micro-benchmark (benchmarks/attention.ts): fused scaledDotProductAttention vs the four-op path, 1 thread.
+const attention = child(
+  process.execPath,
+  ['--conditions=source', '--import', tsx, join(here, 'attention.ts'), ...(quick ? ['--quick'] : [])],
+  { AHA_NUM_THREADS: '1' },
+);
+if (typeof attention === 'string') log(`attention micro-benchmark failed — ${attention}`);
+else {
+  for (const r of attention.rows as Record<string, number | string>[]) {
+    log(
+      `attention ${String(r.name).padEnd(24)} forward fused ${r.fusedForwardMs} ms vs four-op ${r.fourOpForwardMs} ms` +
+        (r.fusedTrainMs === undefined
+          ? ''
+          : `; forward+backward ${r.fusedTrainMs} vs ${r.fourOpTrainMs} ms; kept for backward ` +
+            `${((r.fusedSavedBytes as number) / 2 ** 20).toFixed(1)} vs ${((r.fourOpSavedBytes as number) / 2 ** 20).toFixed(1)} MiB`),
+    );
+  }
+}
+
 const estimate = estimateTrainingBytes(config, workload, (modelRows[0].aha as { params: number }).params);
 log(
   `analytic training memory: params ${(estimate.params / 2 ** 20).toFixed(1)} + grads ${(estimate.grads / 2 ** 20).toFixed(1)} + ` +
@@ -323,6 +344,7 @@ const results = {
     rows: modelRows,
     memoryEstimate: estimate,
   },
+  attention: typeof attention === 'string' ? { skipped: attention } : attention,
   seconds: round((performance.now() - t0) / 1000, 1),
 };
 mkdirSync(join(here, 'results'), { recursive: true });

@@ -80,6 +80,7 @@ export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
+export { type AttentionOptions, scaledDotProductAttention } from './ops/attention.js';
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';
 export { cat, split } from './ops/cat.js';
 export { contiguous } from './ops/copy.js';

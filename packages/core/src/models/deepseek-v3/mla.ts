@@ -12,22 +12,15 @@
  * RoPE layout: `rope_interleave` rotates pairs (2i, 2i+1) in place; HF de-interleaves to halves first, a permutation
  * applied to q and k alike, so q·k and the logits are the same.
  * Letters: B batch, T new positions, S cached + new positions, H heads, Dn nope dim, Dr rope dim, Dv value dim,
- * C kv_lora_rank. Leaves out: attention dropout, flash/fused kernels.
+ * C kv_lora_rank.
+ * Both paths run the fused `scaledDotProductAttention` (FlashAttention-2 on CPU tiles): the [B, H, T, S] scores are
+ * never stored. Masking is causal (queries are the last T of S positions) plus the key padding mask, the same
+ * information HF's 4-d additive mask carries; a left-padding query that sees no key gets 0 instead of HF's uniform
+ * average over masked keys (only padding positions differ, and nothing reads them). Leaves out: attention dropout.
  */
-import {
-  add,
-  cat,
-  expand,
-  matmul,
-  mul,
-  reshape,
-  rope,
-  softmax,
-  split,
-  transpose,
-  unsqueeze,
-} from '../../nn/functional.js';
+import { expand, matmul, reshape, rope, split, transpose, unsqueeze } from '../../nn/functional.js';
 import { type InitRng, Linear, Module, RMSNorm } from '../../nn/module.js';
+import { scaledDotProductAttention } from '../../ops/attention.js';
 import type { Tensor } from '../../tensor.js';
 import type { DeepseekV3Config } from './config.js';
 import type { LatentLayerCache } from './kv-cache.js';
@@ -41,8 +34,11 @@ export interface AttentionInputs {
   /** [B, T, Dr/2] rotary tables at each row's positions (YaRN attention factor folded in). */
   cos: Tensor;
   sin: Tensor;
-  /** [B, 1, T, S] additive mask: 0 where a query may attend, a large negative number elsewhere (causal + padding). */
-  maskBias: Tensor;
+  /**
+   * [B·S] key padding mask over every key position (cached + new, row-major [B, S]): 1 = real token, 0 = padding;
+   * null = all real. Attention is also causal: query t of T sees keys s ≤ t + (S − T).
+   */
+  keyMask: Uint8Array | null;
   impl: AttentionImpl;
   /** [B·T] 1 = real token, 0 = padding (kept out of MoE loads and the balance loss); null = all real. */
   tokenMask: Uint8Array | null;
@@ -115,10 +111,10 @@ export class DeepseekV3Attention extends Module {
     if (inputs.impl === 'naive' && !cache) {
       const kv = transpose(reshape(this.kv_b_proj.forward(latent), [B, T, H, Dn + Dv]), 1, 2); // [B, H, T, Dn+Dv]
       const [kNope, v] = split(kv, [Dn, Dv], -1); // [B, H, T, Dn], [B, H, T, Dv]
-      const key = cat([kNope, expand(kPe, [B, H, T, Dr])], -1); // [B, H, T, Dn+Dr]
-      const query = cat([qNope, qPe], -1); // [B, H, T, Dn+Dr]
-      const scores = add(mul(matmul(query, transpose(key, -2, -1)), this.scale), inputs.maskBias); // [B, H, T, T]
-      out = matmul(softmax(scores, -1), v); // [B, H, T, Dv]
+      // Scores q_nope·k_nopeᵀ + q_pe·k_peᵀ, i.e. the concatenated [nope | rope] key, without building it.
+      const key = [kNope, expand(kPe, [B, H, T, Dr])] as const; // [B, H, T, Dn], [B, H, T, Dr] (k_pe shared)
+      const opts = { scale: this.scale, causal: true, keyMask: inputs.keyMask };
+      out = scaledDotProductAttention([qNope, qPe], key, v, opts); // [B, H, T, Dv]
     } else {
       // Absorbed: W_UK, W_UV are the key / value halves of kv_b_proj, per head.
       const w = reshape(this.kv_b_proj.weight, [H, Dn + Dv, C]); // [H, Dn+Dv, C]
@@ -126,14 +122,13 @@ export class DeepseekV3Attention extends Module {
       let lat = latent; // [B, S, C]
       let pe = reshape(kPe, [B, T, Dr]); // [B, S, Dr]
       if (cache) ({ latent: lat, kPe: pe } = cache.append(latent, pe));
+      // One key/value "head" shared by all heads: q' = [q_nope·W_UK | q_pe] against [c_KV | k_pe], values c_KV,
+      // read in place from the cache (the pair form scores the two parts without concatenating them).
       const latK = unsqueeze(lat, 1); // [B, 1, S, C]
-      const qLat = matmul(qNope, wUK); // [B, H, T, C]
-      const scores = add(
-        matmul(qLat, transpose(latK, -2, -1)), // [B, H, T, S]
-        matmul(qPe, transpose(unsqueeze(pe, 1), -2, -1)), // [B, H, T, S]
-      );
-      const probs = softmax(add(mul(scores, this.scale), inputs.maskBias), -1); // [B, H, T, S]
-      out = matmul(matmul(probs, latK), transpose(wUV, -2, -1)); // [B, H, T, C] → [B, H, T, Dv]
+      const query = [matmul(qNope, wUK), qPe] as const; // [B, H, T, C], [B, H, T, Dr]
+      const opts = { scale: this.scale, causal: true, keyMask: inputs.keyMask };
+      const outLat = scaledDotProductAttention(query, [latK, unsqueeze(pe, 1)], latK, opts); // [B, H, T, C]
+      out = matmul(outLat, transpose(wUV, -2, -1)); // [B, H, T, Dv]
     }
     const merged = reshape(transpose(out, 1, 2), [B, T, H * Dv]); // [B, T, H·Dv]
     return this.o_proj.forward(merged); // [B, T, D]

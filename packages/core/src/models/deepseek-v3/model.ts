@@ -4,7 +4,8 @@
  * bias update (§2.1.2), HF-layout save/load, and generation with the latent KV cache (generate.ts).
  * Parameter names are HF tensor names (`model.layers.3.mlp.experts.7.up_proj.weight`), see hf-names.ts.
  * Left-padded batches: `attentionMask` marks real tokens; position ids count real tokens per row (HF's
- * `cumsum(mask) − 1`), and the additive mask combines causality and padding.
+ * `cumsum(mask) − 1`); attention is causal over the keys the mask marks real (the fused op takes the [B, S] key
+ * mask, no [B, 1, T, S] additive mask is built).
  * Letters: B batch, T positions, S keys (past + new), D hidden, V vocab.
  * Leaves out: FP8 weights, tensor/expert parallelism, attention dropout.
  */
@@ -62,8 +63,6 @@ export interface LossOutput {
   mtpLoss: Tensor | null;
   balanceLoss: Tensor | null;
 }
-
-const MASKED = -1e9; // additive mask; finite so fully padded query rows stay finite (uniform), as HF's min-float
 
 class DeepseekV3Backbone extends Module {
   readonly embed_tokens: Embedding;
@@ -335,7 +334,6 @@ export class DeepseekV3Model extends Module {
         ids[b * T + t] = id;
       }
     const P = past?.keyMask[0].length ?? 0;
-    const S = P + T;
     const keyMask = Array.from({ length: B }, (_, b) => [
       ...(past?.keyMask[b] ?? []),
       ...(attentionMask?.[b] ?? new Array(T).fill(1)),
@@ -349,14 +347,12 @@ export class DeepseekV3Model extends Module {
         if (real) pos++;
       }
     }
-    const bias = new Float32Array(B * T * S);
-    for (let b = 0; b < B; b++)
-      for (let t = 0; t < T; t++)
-        for (let s = 0; s < S; s++) if (s > P + t || keyMask[b][s] !== 1) bias[(b * T + t) * S + s] = MASKED;
+    // Causal masking is the attention op's own (queries are the last T of S); it needs only the padding keys.
+    const keys = Uint8Array.from(keyMask.flat(), (m) => (m === 1 ? 1 : 0)); // [B·S]
     const { cos, sin } = this.ropeAt(positions, B, T);
     const tokenMask = attentionMask ? Uint8Array.from(attentionMask.flat(), (m) => (m === 1 ? 1 : 0)) : null;
-    const maskBias = tensor(bias, [B, 1, T, S]);
-    return { ids, B, T, inputs: { cos, sin, maskBias, impl: impl ?? this.attnImpl, tokenMask } };
+    const inputs = { cos, sin, keyMask: keys.includes(0) ? keys : null, impl: impl ?? this.attnImpl, tokenMask };
+    return { ids, B, T, inputs };
   }
 
   /** Runs the embedding, the decoder layers and the final norm: hidden [B, T, D]. */
