@@ -29,7 +29,7 @@ function scaledError(a: Float32Array, b: Float32Array): number {
     if (!(d <= diff)) diff = d;
     scale = Math.max(scale, Math.abs(b[i]));
   }
-  return diff / scale;
+  return diff === 0 ? 0 : diff / scale; // both all-zero (e.g. an expert only padding reached) is a match
 }
 
 describe('policyLogprobs (fused LM head)', () => {
