@@ -1,12 +1,19 @@
 // sgemm (see gemm.h): the GotoBLAS / BLIS loop nest.
-//   for jc (NC columns of C)  for pc (KC of the inner dim): pack B[kc, nc] into NR-wide panels (shared)
-//     for macro tiles (MC rows x a run of NR panels), in parallel: pack A[mc, kc] into MR-tall panels (per thread)
-//       for each NR panel  for each MR panel: micro-kernel C[MR, NR] += A panel @ B panel (registers only)
+//   for jc (NC columns of C)  for pc (KC of the inner dim): one parallel region over macro tiles
+//     macro tile = a row block (<= MC rows) x a run of NR-wide B panels, handed out one at a time by the pool
+//       pack A[mc, kc] into MR-tall panels (per thread) -- only for a transposed A; a row-major A is read in place
+//       for each NR panel (packed on first use into a buffer all threads share)  for each MR row group:
+//         micro-kernel C[MR, NR] += A tile @ B panel (registers only)
+// B is packed once per [kc, nc] block whatever the thread count: each panel has an atomic state and the first task
+// that needs it packs it while others wait for it (tasks on neighbouring row blocks start at different panels, so
+// that is rare). One region per K block (not one to pack B and one to multiply) halves the hand-offs between threads.
 // The AVX2+FMA micro-kernel holds a 6x16 tile of C in 12 ymm registers (2 B loads + 1 A broadcast per row per k), the
 // classic Haswell shape; the portable micro-kernel is the same loop in plain C++ (the compiler vectorises it with
-// SSE). Edge tiles are computed in full on zero-padded panels and only the valid part is stored, so every M, N, K is
-// handled by the same code. M == 1 or N == 1 (decode-time linear layers) skip packing: packing B would cost as much
-// memory traffic as the product itself, so a vectorised dot / axpy over the rows of the matrix is used instead.
+// SSE). Edge tiles are computed in full (zero-padded panels; an in-place A repeats its last row) and only the valid
+// part is stored, so every M, N, K is handled by the same code. Each C entry sums K in the same order whatever the
+// thread count or partition, so results are bit-identical across thread counts. M == 1 or N == 1 (decode-time linear
+// layers) skip packing: packing B would cost as much memory traffic as the product itself, so a vectorised dot / axpy
+// over the rows of the matrix is used instead.
 // Left out: prefetch hints, AVX-512, k-splitting across threads (K-heavy skinny shapes use one thread per tile).
 #include "gemm.h"
 
@@ -29,8 +36,9 @@ namespace {
 
 constexpr int MR = 6;
 constexpr int NR = 16;
-constexpr int64_t KC = 256;   // A panel 6x256 (6 KiB) + B panel 256x16 (16 KiB) stay in L1 during a micro-kernel
-constexpr int64_t MC = 96;    // packed A block 96x256 (96 KiB) stays in L2
+// Sized for Zen 4/5 and recent Intel cores (L1d 32-48 KiB, L2 1-2 MiB, shared L3); measured on Zen 5 (benchmarks/).
+constexpr int64_t KC = 256;   // A tile 6x256 (6 KiB) + B panel 256x16 (16 KiB) stay in L1 during a micro-kernel
+constexpr int64_t MC = 96;    // A block 96x256 (96 KiB, packed or in place) stays in L2 while the B panels stream by
 constexpr int64_t NC = 2048;  // packed B block 256x2048 (2 MiB) is shared by all threads through L3
 
 // Element (i, j) of op(X) for a row-major X with leading dimension ld.
@@ -182,6 +190,27 @@ AHA_TARGET_AVX2 void microAvx2(int64_t kc, const float* a, int64_t rsa, int64_t 
     _mm256_store_ps(acc + r * NR + 8, rows[r][1]);
   }
   storeTile(acc, C, ldc, mr, nr, alpha, beta);
+}
+
+// packA for a transposed A with AVX2: the same walk (one contiguous run of storage per k), but each panel's MR
+// values are one 8-wide load and store. The store spills 2 floats into the panel's next k, which that k then
+// overwrites, so the last k and a panel whose load would pass the block's end go through the scalar code.
+AHA_TARGET_AVX2 void packATransAvx2(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                                    float* dst) {
+  const int64_t panels = (mc + MR - 1) / MR;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* src = A + (k0 + k) * lda + i0;
+    for (int64_t p = 0; p < panels; ++p) {
+      float* dk = dst + p * MR * kc + k * MR;
+      if (k + 1 < kc && p * MR + 8 <= mc) {
+        _mm256_storeu_ps(dk, _mm256_loadu_ps(src + p * MR));
+        continue;
+      }
+      const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p * MR));
+      for (int r = 0; r < rows; ++r) dk[r] = src[p * MR + r];
+      for (int r = rows; r < MR; ++r) dk[r] = 0.f;
+    }
+  }
 }
 
 // A full NR-wide panel of a transposed B (op(B)[k, j] = B[j * ldb + k]) -> [kc][NR]: 8x8 blocks transposed in
@@ -433,7 +462,14 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
           const int64_t i0 = ib * mb, mc = std::min(mb, M - i0);
           const int64_t q0 = js * panelsPerSplit, q1 = std::min(nPanels, q0 + panelsPerSplit);
           if (q0 >= q1) continue;
-          if (!directA) packA(A, transA, lda, i0, mc, pc, kc, ap.data());
+          if (!directA) {
+#if AHA_X86
+            if (simd)
+              packATransAvx2(A, lda, i0, mc, pc, kc, ap.data());
+            else
+#endif
+              packA(A, transA, lda, i0, mc, pc, kc, ap.data());
+          }
           const int64_t count = q1 - q0, rotate = threads > 1 ? (ib % threads) * count / threads : 0;
           for (int64_t step = 0; step < count; ++step) {
             const int64_t q = q0 + (step + rotate) % count;
