@@ -2,10 +2,10 @@
 // dynamically: up to kChunksPerThread chunks per thread, taken one by one from an atomic counter, so uneven chunks
 // balance themselves and a worker that loses its core (these cores are shared with other processes) holds up at most
 // the one chunk it is running while the others drain the rest.
-// Waiting: a worker that finished a job spins for kSpinNs (about the gap between two back-to-back ops) before it
-// sleeps on a condition variable, and the caller spins as long before it sleeps on the job's completion; a wake-up
-// through the kernel costs tens of microseconds, more than a whole small product. Spinning is bounded so idle workers
-// never hold a shared core for long.
+// Waiting: a worker that finished a job spins briefly (AHA_SPIN_US, default 50 us: about the gap between two
+// back-to-back ops) before it sleeps on a condition variable, and the caller spins as long before it sleeps on the
+// job's completion; a wake-up through the kernel can cost more than a whole small product. Spinning is bounded so idle
+// workers never hold a shared core for long.
 #include "parallel.h"
 
 #include <algorithm>
@@ -28,20 +28,32 @@ namespace aha {
 namespace {
 
 constexpr int64_t kChunksPerThread = 16;
-constexpr int64_t kSpinNs = 100000;  // 0.1 ms
+
+// How long a waiting thread spins before it sleeps: AHA_SPIN_US microseconds, default 50 (about the gap between two
+// back-to-back ops on the JS thread). A spinning thread uses up its fair share of a shared core while it waits, so a
+// longer spin is not better on a loaded machine; 0 sleeps at once (after a few pause instructions).
+int64_t spinNs() {
+  static const int64_t ns = [] {
+    const char* env = std::getenv("AHA_SPIN_US");
+    const long us = env ? std::atol(env) : 50;
+    return static_cast<int64_t>(std::max(0L, std::min(us, 100000L))) * 1000;
+  }();
+  return ns;
+}
 
 thread_local bool tl_in_worker = false;
 
-// Spins until pred() holds or kSpinNs passed; returns pred()'s last value.
+// Spins until pred() holds or spinNs() passed; returns pred()'s last value.
 template <class Pred>
 bool spinUntil(Pred pred) {
   const auto start = std::chrono::steady_clock::now();
+  const auto limit = std::chrono::nanoseconds(spinNs());
   for (;;) {
     for (int i = 0; i < 64; ++i) {
       if (pred()) return true;
       AHA_PAUSE();
     }
-    if (std::chrono::steady_clock::now() - start > std::chrono::nanoseconds(kSpinNs)) return pred();
+    if (std::chrono::steady_clock::now() - start > limit) return pred();
   }
 }
 
