@@ -16,7 +16,8 @@
  * Every timing is the minimum over repeats after a warm-up, because other processes share these cores: the load
  * average (os.loadavg, as `uptime`) before and after is recorded with the results.
  * A baseline that cannot run (no gcc, no OpenBLAS, no torch) is reported as skipped with the reason, never guessed.
- * Options: `--quick` (fewer shapes, no 2048²) for a smoke run.
+ * Options: `--quick` (fewer shapes, no 2048²) for a smoke run; `--sgemm` runs the sgemm section only and prints it
+ * (writes nothing), for iterating on the kernels.
  */
 import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -32,6 +33,7 @@ import { estimateTrainingBytes, type GemmShape, gemmShapes, renderTable } from '
 const root = fileURLToPath(new URL('../', import.meta.url));
 const here = join(root, 'benchmarks');
 const quick = process.argv.includes('--quick');
+const sgemmOnly = process.argv.includes('--sgemm');
 const THREADS = [1, 2];
 const MIN_SECONDS = 0.3;
 
@@ -262,6 +264,14 @@ for (const threads of THREADS) {
   }
 }
 if (blasSkipped) log(`OpenBLAS baseline: skipped — ${blasSkipped}`);
+if (sgemmOnly) {
+  log(
+    `load average at end: ${loadavg()
+      .map((x) => round(x))
+      .join(' ')}; --sgemm: nothing written`,
+  );
+  process.exit(0);
+}
 
 const torchSkipped = torchAvailable();
 if (torchSkipped) log(`PyTorch baseline: skipped — ${torchSkipped}`);

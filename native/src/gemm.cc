@@ -1,18 +1,27 @@
 // sgemm (see gemm.h): the GotoBLAS / BLIS loop nest.
-//   for jc (NC columns of C)  for pc (KC of the inner dim): pack B[kc, nc] into NR-wide panels (shared)
-//     for macro tiles (MC rows x a run of NR panels), in parallel: pack A[mc, kc] into MR-tall panels (per thread)
-//       for each NR panel  for each MR panel: micro-kernel C[MR, NR] += A panel @ B panel (registers only)
+//   for jc (NC columns of C)  for pc (KC of the inner dim): one parallel region over macro tiles
+//     macro tile = a row block (<= MC rows) x a run of NR-wide B panels, handed out one at a time by the pool
+//       pack A[mc, kc] into MR-tall panels (per thread) -- only for a transposed A; a row-major A is read in place
+//       for each NR panel (packed on first use into a buffer all threads share)  for each MR row group:
+//         micro-kernel C[MR, NR] += A tile @ B panel (registers only)
+// B is packed once per [kc, nc] block whatever the thread count: each panel has an atomic state and the first task
+// that needs it packs it while others wait for it (tasks on neighbouring row blocks start at different panels, so
+// that is rare). One region per K block (not one to pack B and one to multiply) halves the hand-offs between threads.
 // The AVX2+FMA micro-kernel holds a 6x16 tile of C in 12 ymm registers (2 B loads + 1 A broadcast per row per k), the
 // classic Haswell shape; the portable micro-kernel is the same loop in plain C++ (the compiler vectorises it with
-// SSE). Edge tiles are computed in full on zero-padded panels and only the valid part is stored, so every M, N, K is
-// handled by the same code. M == 1 or N == 1 (decode-time linear layers) skip packing: packing B would cost as much
-// memory traffic as the product itself, so a vectorised dot / axpy over the rows of the matrix is used instead.
+// SSE). Edge tiles are computed in full (zero-padded panels; an in-place A repeats its last row) and only the valid
+// part is stored, so every M, N, K is handled by the same code. Each C entry sums K in the same order whatever the
+// thread count or partition, so results are bit-identical across thread counts. M == 1 or N == 1 (decode-time linear
+// layers) skip packing: packing B would cost as much memory traffic as the product itself, so a vectorised dot / axpy
+// over the rows of the matrix is used instead.
 // Left out: prefetch hints, AVX-512, k-splitting across threads (K-heavy skinny shapes use one thread per tile).
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstring>
 #include <functional>
+#include <thread>
 #include <vector>
 
 #include "cpu.h"
@@ -27,8 +36,9 @@ namespace {
 
 constexpr int MR = 6;
 constexpr int NR = 16;
-constexpr int64_t KC = 256;   // A panel 6x256 (6 KiB) + B panel 256x16 (16 KiB) stay in L1 during a micro-kernel
-constexpr int64_t MC = 96;    // packed A block 96x256 (96 KiB) stays in L2
+// Sized for Zen 4/5 and recent Intel cores (L1d 32-48 KiB, L2 1-2 MiB, shared L3); measured on Zen 5 (benchmarks/).
+constexpr int64_t KC = 256;   // A tile 6x256 (6 KiB) + B panel 256x16 (16 KiB) stay in L1 during a micro-kernel
+constexpr int64_t MC = 96;    // A block 96x256 (96 KiB, packed or in place) stays in L2 while the B panels stream by
 constexpr int64_t NC = 2048;  // packed B block 256x2048 (2 MiB) is shared by all threads through L3
 
 // Element (i, j) of op(X) for a row-major X with leading dimension ld.
@@ -104,20 +114,26 @@ inline void storeTile(const float* acc, float* C, int64_t ldc, int mr, int nr, f
   }
 }
 
-using MicroKernel = void (*)(int64_t kc, const float* a, const float* b, float* C, int64_t ldc, int mr, int nr,
-                             float alpha, float beta);
+// A micro-kernel computes the C tile [mr, nr] from kc steps of an MR-row A tile and an NR-wide packed B panel.
+// Row r of the A tile is read at a + min(r, mr - 1) * rsa + k * csa: a packed panel is (rsa 1, csa MR); a row-major A
+// read in place is (rsa lda, csa 1). Rows past mr repeat the last valid row (their results are never stored), so an
+// unpacked A is never read past its last row.
+using MicroKernel = void (*)(int64_t kc, const float* a, int64_t rsa, int64_t csa, const float* b, float* C,
+                             int64_t ldc, int mr, int nr, float alpha, float beta);
 
 // GCC / Clang vector extensions: plain C++ that maps to SSE2 on any x86-64 and NEON on arm64, no intrinsics.
 typedef float v4f __attribute__((vector_size(16)));
 
-void microPortable(int64_t kc, const float* a, const float* b, float* C, int64_t ldc, int mr, int nr, float alpha,
-                   float beta) {
+void microPortable(int64_t kc, const float* a, int64_t rsa, int64_t csa, const float* b, float* C, int64_t ldc, int mr,
+                   int nr, float alpha, float beta) {
+  int64_t off[MR];
+  for (int r = 0; r < MR; ++r) off[r] = std::min(r, mr - 1) * rsa;
   v4f acc[MR][NR / 4] = {};
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+  for (int64_t k = 0; k < kc; ++k, a += csa, b += NR) {
     v4f bv[NR / 4];
     std::memcpy(bv, b, sizeof(bv));
     for (int r = 0; r < MR; ++r) {
-      const float ar = a[r];
+      const float ar = a[off[r]];
       for (int q = 0; q < NR / 4; ++q) acc[r][q] += ar * bv[q];
     }
   }
@@ -127,24 +143,30 @@ void microPortable(int64_t kc, const float* a, const float* b, float* C, int64_t
 }
 
 #if AHA_X86
-AHA_TARGET_AVX2 void microAvx2(int64_t kc, const float* a, const float* b, float* C, int64_t ldc, int mr, int nr,
-                               float alpha, float beta) {
+// kPacked: the A offsets are compile-time constants (a packed panel), else computed from rsa / csa.
+template <bool kPacked>
+AHA_TARGET_AVX2 void microAvx2(int64_t kc, const float* a, int64_t rsa, int64_t csa, const float* b, float* C,
+                               int64_t ldc, int mr, int nr, float alpha, float beta) {
+  const int64_t cs = kPacked ? MR : csa;
+  const int64_t o1 = kPacked ? 1 : std::min(1, mr - 1) * rsa, o2 = kPacked ? 2 : std::min(2, mr - 1) * rsa;
+  const int64_t o3 = kPacked ? 3 : std::min(3, mr - 1) * rsa, o4 = kPacked ? 4 : std::min(4, mr - 1) * rsa;
+  const int64_t o5 = kPacked ? 5 : std::min(5, mr - 1) * rsa;
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps(), c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
   __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps(), c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
   __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps(), c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
-  for (int64_t k = 0; k < kc; ++k, a += MR, b += NR) {
+  for (int64_t k = 0; k < kc; ++k, a += cs, b += NR) {
     const __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
-    __m256 ar = _mm256_broadcast_ss(a + 0);
+    __m256 ar = _mm256_broadcast_ss(a);
     c00 = _mm256_fmadd_ps(ar, b0, c00), c01 = _mm256_fmadd_ps(ar, b1, c01);
-    ar = _mm256_broadcast_ss(a + 1);
+    ar = _mm256_broadcast_ss(a + o1);
     c10 = _mm256_fmadd_ps(ar, b0, c10), c11 = _mm256_fmadd_ps(ar, b1, c11);
-    ar = _mm256_broadcast_ss(a + 2);
+    ar = _mm256_broadcast_ss(a + o2);
     c20 = _mm256_fmadd_ps(ar, b0, c20), c21 = _mm256_fmadd_ps(ar, b1, c21);
-    ar = _mm256_broadcast_ss(a + 3);
+    ar = _mm256_broadcast_ss(a + o3);
     c30 = _mm256_fmadd_ps(ar, b0, c30), c31 = _mm256_fmadd_ps(ar, b1, c31);
-    ar = _mm256_broadcast_ss(a + 4);
+    ar = _mm256_broadcast_ss(a + o4);
     c40 = _mm256_fmadd_ps(ar, b0, c40), c41 = _mm256_fmadd_ps(ar, b1, c41);
-    ar = _mm256_broadcast_ss(a + 5);
+    ar = _mm256_broadcast_ss(a + o5);
     c50 = _mm256_fmadd_ps(ar, b0, c50), c51 = _mm256_fmadd_ps(ar, b1, c51);
   }
   const __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -168,6 +190,61 @@ AHA_TARGET_AVX2 void microAvx2(int64_t kc, const float* a, const float* b, float
     _mm256_store_ps(acc + r * NR + 8, rows[r][1]);
   }
   storeTile(acc, C, ldc, mr, nr, alpha, beta);
+}
+
+// packA for a transposed A with AVX2: the same walk (one contiguous run of storage per k), but each panel's MR
+// values are one 8-wide load and store. The store spills 2 floats into the panel's next k, which that k then
+// overwrites, so the last k and a panel whose load would pass the block's end go through the scalar code.
+AHA_TARGET_AVX2 void packATransAvx2(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                                    float* dst) {
+  const int64_t panels = (mc + MR - 1) / MR;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* src = A + (k0 + k) * lda + i0;
+    for (int64_t p = 0; p < panels; ++p) {
+      float* dk = dst + p * MR * kc + k * MR;
+      if (k + 1 < kc && p * MR + 8 <= mc) {
+        _mm256_storeu_ps(dk, _mm256_loadu_ps(src + p * MR));
+        continue;
+      }
+      const int rows = static_cast<int>(std::min<int64_t>(MR, mc - p * MR));
+      for (int r = 0; r < rows; ++r) dk[r] = src[p * MR + r];
+      for (int r = rows; r < MR; ++r) dk[r] = 0.f;
+    }
+  }
+}
+
+// A full NR-wide panel of a transposed B (op(B)[k, j] = B[j * ldb + k]) -> [kc][NR]: 8x8 blocks transposed in
+// registers, 8 contiguous loads and 8 contiguous stores per 64 elements instead of 64 scattered scalar stores.
+AHA_TARGET_AVX2 void packBTransAvx2(const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, float* d) {
+  for (int h = 0; h < NR; h += 8) {
+    const float* s = B + (j0 + h) * ldb + k0;
+    int64_t k = 0;
+    for (; k + 8 <= kc; k += 8) {
+      __m256 r0 = _mm256_loadu_ps(s + 0 * ldb + k), r1 = _mm256_loadu_ps(s + 1 * ldb + k);
+      __m256 r2 = _mm256_loadu_ps(s + 2 * ldb + k), r3 = _mm256_loadu_ps(s + 3 * ldb + k);
+      __m256 r4 = _mm256_loadu_ps(s + 4 * ldb + k), r5 = _mm256_loadu_ps(s + 5 * ldb + k);
+      __m256 r6 = _mm256_loadu_ps(s + 6 * ldb + k), r7 = _mm256_loadu_ps(s + 7 * ldb + k);
+      const __m256 t0 = _mm256_unpacklo_ps(r0, r1), t1 = _mm256_unpackhi_ps(r0, r1);
+      const __m256 t2 = _mm256_unpacklo_ps(r2, r3), t3 = _mm256_unpackhi_ps(r2, r3);
+      const __m256 t4 = _mm256_unpacklo_ps(r4, r5), t5 = _mm256_unpackhi_ps(r4, r5);
+      const __m256 t6 = _mm256_unpacklo_ps(r6, r7), t7 = _mm256_unpackhi_ps(r6, r7);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      r0 = _mm256_permute2f128_ps(u0, u4, 0x20), r1 = _mm256_permute2f128_ps(u1, u5, 0x20);
+      r2 = _mm256_permute2f128_ps(u2, u6, 0x20), r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
+      r4 = _mm256_permute2f128_ps(u0, u4, 0x31), r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
+      r6 = _mm256_permute2f128_ps(u2, u6, 0x31), r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
+      float* o = d + k * NR + h;
+      _mm256_storeu_ps(o + 0 * NR, r0), _mm256_storeu_ps(o + 1 * NR, r1);
+      _mm256_storeu_ps(o + 2 * NR, r2), _mm256_storeu_ps(o + 3 * NR, r3);
+      _mm256_storeu_ps(o + 4 * NR, r4), _mm256_storeu_ps(o + 5 * NR, r5);
+      _mm256_storeu_ps(o + 6 * NR, r6), _mm256_storeu_ps(o + 7 * NR, r7);
+    }
+    for (; k < kc; ++k)
+      for (int c = 0; c < 8; ++c) d[k * NR + h + c] = s[c * ldb + k];
+  }
 }
 
 AHA_TARGET_AVX2 float dotAvx2(const float* x, const float* y, int64_t n) {
@@ -275,6 +352,19 @@ void reference(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float 
 
 thread_local std::vector<float> tlPackA;
 thread_local std::vector<float> tlPackB;
+thread_local std::vector<std::atomic<uint8_t>> tlPanelState;
+
+// Packing state of one shared B panel: whichever thread needs it first packs it, the others wait for kReady.
+constexpr uint8_t kUnpacked = 0, kPacking = 1, kReady = 2;
+
+void waitReady(const std::atomic<uint8_t>& state) {
+  for (int spins = 0; state.load(std::memory_order_acquire) != kReady; ++spins) {
+#if AHA_X86
+    _mm_pause();
+#endif
+    if (spins > 4096) std::this_thread::yield();  // the packer lost its core: give it ours
+  }
+}
 
 }  // namespace
 
@@ -299,55 +389,99 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
     gemv(K, M, alpha, B, transB ? 1 : ldb, A, lda, transA, beta, C, ldc, simd);
     return;
   }
+  // A non-transposed A is read in place: its rows are contiguous runs of K, so the micro-kernel streams 6 of them
+  // directly and the MR-row panels packing would build cost a pass over A per NC block for nothing (a large share of
+  // small-N products such as attention's p·v). A transposed A is packed: read in place, every k of a tile would be a
+  // different cache line (and with lda a multiple of 1 KiB, the same few L1 sets).
+  const bool directA = !transA;
 #if AHA_X86
-  const MicroKernel micro = simd ? microAvx2 : microPortable;
+  const MicroKernel micro = simd ? (directA ? microAvx2<false> : microAvx2<true>) : microPortable;
 #else
   const MicroKernel micro = microPortable;
 #endif
-  const int threads = num_threads();
-  // Below ~2^18 multiply-adds waking the pool costs more than it saves: run the same loop nest inline.
+  // Below ~2^18 multiply-adds handing work to the pool costs more than it saves: run the same loop nest inline.
   const bool tiny = M * N * K < (INT64_C(1) << 18);
-  auto run = [tiny](int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  const int threads = tiny ? 1 : num_threads();
+  auto run = [tiny](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
     if (tiny)
       fn(0, n);
     else
-      parallel_for(n, grain, fn);
+      parallel_for(n, 1, fn);
   };
+  // Row blocks: as even as the MR tile allows, at most MC rows (the packed A block stays in L2).
+  const int64_t mBlocks = (M + MC - 1) / MC;
+  const int64_t mb = ((M + mBlocks - 1) / mBlocks + MR - 1) / MR * MR;
+  const int64_t rowBlocks = (M + mb - 1) / mb;
   for (int64_t jc = 0; jc < N; jc += NC) {
     const int64_t nc = std::min(NC, N - jc);
     const int64_t nPanels = (nc + NR - 1) / NR;
     for (int64_t pc = 0; pc < K; pc += KC) {
       const int64_t kc = std::min(KC, K - pc);
       const float betaBlock = pc == 0 ? beta : 1.f;  // later K blocks add onto what the first one wrote
+      // The B block [kc, nc] is packed once, into the caller's buffer, and shared by every thread: each panel is
+      // packed by the first task that needs it (tasks on other row blocks start at other panels, so two threads
+      // rarely want the same unpacked panel at once).
       std::vector<float>& bp = tlPackB;
       bp.resize(static_cast<size_t>(nPanels * NR * kc));
       float* bpData = bp.data();
-      run(nPanels, 8, [&](int64_t p0, int64_t p1) {
-        for (int64_t p = p0; p < p1; ++p) {
-          const int cols = static_cast<int>(std::min<int64_t>(NR, nc - p * NR));
-          packBPanel(B, transB, ldb, pc, kc, jc + p * NR, cols, bpData + p * NR * kc);
+      if (tlPanelState.size() < static_cast<size_t>(nPanels))
+        tlPanelState = std::vector<std::atomic<uint8_t>>(static_cast<size_t>(nPanels));
+      std::atomic<uint8_t>* state = tlPanelState.data();
+      for (int64_t q = 0; q < nPanels; ++q) state[q].store(kUnpacked, std::memory_order_relaxed);
+      auto panel = [&](int64_t q) -> const float* {
+        float* d = bpData + q * NR * kc;
+        if (state[q].load(std::memory_order_acquire) == kReady) return d;
+        uint8_t expected = kUnpacked;
+        if (state[q].compare_exchange_strong(expected, kPacking, std::memory_order_acq_rel)) {
+          const int cols = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
+#if AHA_X86
+          if (simd && transB && cols == NR)
+            packBTransAvx2(B, ldb, pc, kc, jc + q * NR, d);
+          else
+#endif
+            packBPanel(B, transB, ldb, pc, kc, jc + q * NR, cols, d);
+          state[q].store(kReady, std::memory_order_release);
+        } else {
+          waitReady(state[q]);
         }
-      });
-      // Macro tiles: MC rows of A x a run of B panels. Split the panels too when there are fewer row blocks than
-      // threads (skinny M), so small-M products still use every core; A is then packed once per split (cheap).
-      const int64_t mBlocks = (M + MC - 1) / MC;
-      const int64_t nSplit = std::max<int64_t>(1, std::min<int64_t>(nPanels, (2 * threads + mBlocks - 1) / mBlocks));
+        return d;
+      };
+      // Tasks: a row block x a run of panels, handed out one at a time by the pool (a late or descheduled worker
+      // holds up one task, not a fixed share). Several tasks per thread; splitting the panels as well when there
+      // are few row blocks costs nothing with an in-place A and one more packing of the A block otherwise.
+      const int64_t target = threads == 1 ? 1 : std::min<int64_t>(threads * 8, M * nc * kc / (INT64_C(1) << 16));
+      const int64_t minPanels = directA ? 1 : 8;
+      const int64_t nSplit = std::max<int64_t>(1, std::min((target + rowBlocks - 1) / rowBlocks, nPanels / minPanels));
       const int64_t panelsPerSplit = (nPanels + nSplit - 1) / nSplit;
-      run(mBlocks * nSplit, 1, [&](int64_t t0, int64_t t1) {
+      run(rowBlocks * nSplit, [&](int64_t t0, int64_t t1) {
         std::vector<float>& ap = tlPackA;
-        ap.resize(static_cast<size_t>(((MC + MR - 1) / MR) * MR * kc));
+        if (!directA) ap.resize(static_cast<size_t>(mb * kc));
         for (int64_t t = t0; t < t1; ++t) {
-          const int64_t ib = t / nSplit, js = t % nSplit;
-          const int64_t i0 = ib * MC, mc = std::min(MC, M - i0);
+          // Consecutive tasks share a run of panels, so threads working side by side stream the same packed B.
+          const int64_t js = t / rowBlocks, ib = t % rowBlocks;
+          const int64_t i0 = ib * mb, mc = std::min(mb, M - i0);
           const int64_t q0 = js * panelsPerSplit, q1 = std::min(nPanels, q0 + panelsPerSplit);
           if (q0 >= q1) continue;
-          packA(A, transA, lda, i0, mc, pc, kc, ap.data());
-          for (int64_t q = q0; q < q1; ++q) {
+          if (!directA) {
+#if AHA_X86
+            if (simd)
+              packATransAvx2(A, lda, i0, mc, pc, kc, ap.data());
+            else
+#endif
+              packA(A, transA, lda, i0, mc, pc, kc, ap.data());
+          }
+          const int64_t count = q1 - q0, rotate = threads > 1 ? (ib % threads) * count / threads : 0;
+          for (int64_t step = 0; step < count; ++step) {
+            const int64_t q = q0 + (step + rotate) % count;
             const int nr = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
-            const float* bPanel = bpData + q * NR * kc;
+            const float* bPanel = panel(q);
+            float* cq = C + jc + q * NR;
             for (int64_t p = 0; p < mc; p += MR) {
               const int mr = static_cast<int>(std::min<int64_t>(MR, mc - p));
-              micro(kc, ap.data() + p * kc, bPanel, C + (i0 + p) * ldc + jc + q * NR, ldc, mr, nr, alpha, betaBlock);
+              if (directA)
+                micro(kc, A + (i0 + p) * lda + pc, lda, 1, bPanel, cq + (i0 + p) * ldc, ldc, mr, nr, alpha, betaBlock);
+              else
+                micro(kc, ap.data() + p * kc, 1, MR, bPanel, cq + (i0 + p) * ldc, ldc, mr, nr, alpha, betaBlock);
             }
           }
         }

@@ -1,29 +1,73 @@
-// Thread pool behind parallel_for. One job at a time (ops run one after another on the JS thread); workers sleep on a
-// condition variable between jobs and take chunks from an atomic counter so uneven chunks balance themselves.
+// Thread pool behind parallel_for. One job at a time (ops run one after another on the JS thread). Work is handed out
+// dynamically: up to kChunksPerThread chunks per thread, taken one by one from an atomic counter, so uneven chunks
+// balance themselves and a worker that loses its core (these cores are shared with other processes) holds up at most
+// the one chunk it is running while the others drain the rest.
+// Waiting: a worker that finished a job spins briefly (AHA_SPIN_US, default 50 us: about the gap between two
+// back-to-back ops) before it sleeps on a condition variable, and the caller spins as long before it sleeps on the
+// job's completion; a wake-up through the kernel can cost more than a whole small product. Spinning is bounded so idle
+// workers never hold a shared core for long.
 #include "parallel.h"
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <thread>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define AHA_PAUSE() _mm_pause()
+#else
+#define AHA_PAUSE() std::this_thread::yield()
+#endif
+
 namespace aha {
 namespace {
 
+constexpr int64_t kChunksPerThread = 16;
+
+// How long a waiting thread spins before it sleeps: AHA_SPIN_US microseconds, default 50 (about the gap between two
+// back-to-back ops on the JS thread). A spinning thread uses up its fair share of a shared core while it waits, so a
+// longer spin is not better on a loaded machine; 0 sleeps at once (after a few pause instructions).
+int64_t spinNs() {
+  static const int64_t ns = [] {
+    const char* env = std::getenv("AHA_SPIN_US");
+    const long us = env ? std::atol(env) : 50;
+    return static_cast<int64_t>(std::max(0L, std::min(us, 100000L))) * 1000;
+  }();
+  return ns;
+}
+
 thread_local bool tl_in_worker = false;
+
+// Spins until pred() holds or spinNs() passed; returns pred()'s last value.
+template <class Pred>
+bool spinUntil(Pred pred) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto limit = std::chrono::nanoseconds(spinNs());
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (pred()) return true;
+      AHA_PAUSE();
+    }
+    if (std::chrono::steady_clock::now() - start > limit) return pred();
+  }
+}
 
 // One parallel_for call. It lives on the caller's stack; workers reach it through `Pool::job_` and count themselves
 // in `active`, and the caller returns only when every chunk is done AND no worker still holds a pointer to it.
 // (An earlier version kept the job state in the pool and reset it per call: a worker delayed between claiming a
 // chunk number and reading the chunk count could run a chunk of the next job twice — a hang or a crash under load.)
+// `active` is only incremented under Pool::mu_ while job_ points here, so once the caller has cleared job_ (under the
+// lock) it can only fall; a worker touches nothing of the job after its decrement.
 struct Job {
   const std::function<void(int64_t, int64_t)>* fn;
   int64_t n, chunkSize, chunks;
   std::atomic<int64_t> next{0}, done{0};
-  int active = 0;  // workers inside work(); guarded by Pool::mu_
+  std::atomic<int> active{0};
 };
 
 class Pool {
@@ -42,7 +86,7 @@ class Pool {
 
   void resize(int n) {
     stop();
-    stopping_ = false;
+    stopping_.store(false);
     for (int i = 0; i < n - 1; ++i) workers_.emplace_back([this] { loop(); });
   }
 
@@ -54,8 +98,7 @@ class Pool {
       fn(0, n);
       return;
     }
-    // A few chunks per thread balances uneven work without much scheduling cost.
-    int64_t chunks = std::min<int64_t>(maxChunks, static_cast<int64_t>(threads) * 4);
+    int64_t chunks = std::min<int64_t>(maxChunks, static_cast<int64_t>(threads) * kChunksPerThread);
     Job job;
     job.fn = &fn;
     job.n = n;
@@ -64,15 +107,22 @@ class Pool {
     {
       std::lock_guard<std::mutex> lock(mu_);
       job_ = &job;
-      ++generation_;
+      generation_.fetch_add(1, std::memory_order_release);
+      if (sleepers_ > 0) cv_.notify_all();
     }
-    cv_.notify_all();
     tl_in_worker = true;
     work(job);
     tl_in_worker = false;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      job_ = nullptr;  // no worker can pick the job up from here on
+    }
+    auto finished = [&] {
+      return job.done.load(std::memory_order_acquire) == job.chunks && job.active.load(std::memory_order_acquire) == 0;
+    };
+    if (spinUntil(finished)) return;
     std::unique_lock<std::mutex> lock(mu_);
-    job_ = nullptr;  // no worker can pick the job up from here on
-    doneCv_.wait(lock, [&] { return job.done.load() == job.chunks && job.active == 0; });
+    doneCv_.wait(lock, finished);
   }
 
  private:
@@ -83,7 +133,7 @@ class Pool {
       int64_t b = c * job.chunkSize;
       int64_t e = std::min(job.n, b + job.chunkSize);
       (*job.fn)(b, e);
-      if (job.done.fetch_add(1) + 1 == job.chunks) {
+      if (job.done.fetch_add(1, std::memory_order_acq_rel) + 1 == job.chunks) {
         std::lock_guard<std::mutex> lock(mu_);
         doneCv_.notify_all();
       }
@@ -94,26 +144,35 @@ class Pool {
     tl_in_worker = true;
     uint64_t seen = 0;
     for (;;) {
+      // Spin a little for the next job first, then sleep.
+      spinUntil([&] {
+        return generation_.load(std::memory_order_acquire) != seen || stopping_.load(std::memory_order_relaxed);
+      });
       Job* job;
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-        if (stopping_) return;
-        seen = generation_;
+        if (generation_.load() == seen && !stopping_.load()) {
+          ++sleepers_;
+          cv_.wait(lock, [&] { return stopping_.load() || generation_.load() != seen; });
+          --sleepers_;
+        }
+        if (stopping_.load()) return;
+        seen = generation_.load();
         job = job_;
         if (job == nullptr) continue;
-        ++job->active;
+        job->active.fetch_add(1);
       }
       work(*job);
+      job->active.fetch_sub(1, std::memory_order_acq_rel);  // the job may be gone from here on
       std::lock_guard<std::mutex> lock(mu_);
-      if (--job->active == 0) doneCv_.notify_all();
+      doneCv_.notify_all();
     }
   }
 
   void stop() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stopping_ = true;
+      stopping_.store(true);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -123,9 +182,10 @@ class Pool {
   std::vector<std::thread> workers_;
   std::mutex mu_;
   std::condition_variable cv_, doneCv_;
-  Job* job_ = nullptr;
-  uint64_t generation_ = 0;
-  bool stopping_ = false;
+  Job* job_ = nullptr;                   // guarded by mu_
+  std::atomic<uint64_t> generation_{0};  // written under mu_, read by spinning workers without it
+  std::atomic<bool> stopping_{false};
+  int sleepers_ = 0;  // workers waiting on cv_; guarded by mu_
 };
 
 Pool& pool() {

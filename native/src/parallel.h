@@ -1,6 +1,7 @@
 // A persistent thread pool (created once, never per op). parallel_for splits [0, n) into chunks of at least `grain`
 // items; the calling thread takes part. Nested calls run serially on the calling worker, so kernels may call kernels.
-// Size: AHA_NUM_THREADS, else the number of cores; setNumThreads() changes it at run time.
+// Size: AHA_NUM_THREADS, else the number of cores; setNumThreads() changes it at run time. Idle workers spin for
+// AHA_SPIN_US microseconds (default 50) before they sleep.
 #pragma once
 #include <cstdint>
 #include <functional>
