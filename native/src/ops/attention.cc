@@ -24,6 +24,7 @@
 #include "cpu.h"
 #include "parallel.h"
 #include "registry.h"
+#include "simd_math.h"
 
 #if AHA_X86
 #include <immintrin.h>
@@ -134,24 +135,6 @@ AHA_TARGET_AVX2 void accumRowsAvx2(const float* w, int64_t ldw, const float* x, 
     _mm256_storeu_ps(out + d, o0);
   }
   if (d < D) accumRowsPortable(w, ldw, x + d, ldx, n, D - d, out + d);
-}
-
-// exp over 8 lanes (Cephes expf: 2^n · e^r, |r| ≤ ln2/2, degree-5 polynomial; about 1 ulp on the range used here).
-// Inputs at or below −88.38 (−∞ included) give exactly 0, as the exponent field underflows.
-AHA_TARGET_AVX2 inline __m256 exp256(__m256 x) {
-  x = _mm256_max_ps(_mm256_min_ps(x, _mm256_set1_ps(88.3762626647949f)), _mm256_set1_ps(-88.3762626647949f));
-  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(y, _mm256_castsi256_ps(e));
 }
 
 AHA_TARGET_AVX2 float expShiftAvx2(const float* x, int64_t n, float shift, float* p) {

@@ -11,6 +11,7 @@
 #include "cpu.h"
 #include "parallel.h"
 #include "registry.h"
+#include "simd_math.h"
 
 #if AHA_X86
 #include <immintrin.h>
@@ -49,27 +50,6 @@ RowArgs readRows(const Napi::CallbackInfo& info, const char* name, bool withTarg
 inline int64_t grain(int64_t V) { return std::max<int64_t>(1, 32768 / std::max<int64_t>(V, 1)); }
 
 #if AHA_X86
-// e^x for 8 floats (Cephes expf: range reduction by ln 2, degree-5 polynomial; ~1 ulp over the float range).
-// NaN stays NaN (the clamps take x as their second operand, which min/max return for NaN); x below −87.3 gives
-// exactly 0, so −inf logits contribute nothing, as with std::exp.
-AHA_TARGET_AVX2 inline __m256 exp256(__m256 x) {
-  const __m256 lo = _mm256_set1_ps(-87.3365478515625f), hi = _mm256_set1_ps(88.3762626647949f);
-  const __m256 under = _mm256_cmp_ps(x, lo, _CMP_LT_OQ);
-  x = _mm256_max_ps(lo, _mm256_min_ps(hi, x));
-  __m256 fx = _mm256_floor_ps(_mm256_fmadd_ps(x, _mm256_set1_ps(1.44269504088896341f), _mm256_set1_ps(0.5f)));
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-  x = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), x);
-  __m256 y = _mm256_set1_ps(1.9875691500e-4f);
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.3981999507e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(8.3334519073e-3f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(4.1665795894e-2f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(1.6666665459e-1f));
-  y = _mm256_fmadd_ps(y, x, _mm256_set1_ps(5.0000001201e-1f));
-  y = _mm256_fmadd_ps(y, _mm256_mul_ps(x, x), _mm256_add_ps(x, _mm256_set1_ps(1.f)));
-  const __m256i e = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvttps_epi32(fx), _mm256_set1_epi32(127)), 23);
-  return _mm256_andnot_ps(under, _mm256_mul_ps(y, _mm256_castsi256_ps(e)));
-}
-
 // Σ exp(x·invT − m) and the row max pass, 8 lanes at a time.
 AHA_TARGET_AVX2 float rowMaxAvx2(const float* x, int64_t V, float invT) {
   __m256 m = _mm256_set1_ps(-INFINITY);
