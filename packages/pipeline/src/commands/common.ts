@@ -5,7 +5,8 @@
  * core loop's step reports into `metrics.jsonl` records. Leaves out: anything trainer-specific (each command's file).
  */
 import { existsSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { isAbsolute, join, resolve } from 'node:path';
 import { type HfTokenizer, loadModel, loadTokenizer, type Model, type StepReport, type Tokenizer } from '@aha/core';
 import type { z } from 'zod';
 import type { CommandContext } from '../cli/registry.js';
@@ -140,3 +141,30 @@ export function recordOfStep(report: StepReport): StepMetricsRecord {
 
 /** Share as a percentage with one decimal, for messages. */
 export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
+/** What a training command returns when Ctrl-C stopped it (re-running resumes from the run folder). */
+export type InterruptedRun = { runDir: string; interrupted: true; step?: number; seconds: number };
+
+/** Tells the user how to resume and returns the interrupted result. */
+export function interruptedRun(
+  ctx: CommandContext,
+  runDir: string,
+  step: number | undefined,
+  seconds: number,
+): InterruptedRun {
+  ctx.log(`stopped at step ${step ?? '?'}; run the same command again to resume from ${runDir}`);
+  return { runDir, interrupted: true, step, seconds };
+}
+
+/** Saves a trained model (float32) and its tokenizer to `<runDir>/final`, replacing an older one; returns the folder. */
+export async function saveFinalModel(
+  runDir: string,
+  model: { save(dir: string, opts: { dtype: 'F32' }): Promise<void> },
+  tokenizer: { save(dir: string): Promise<void> | void },
+): Promise<string> {
+  const finalDir = join(runDir, 'final');
+  await rm(finalDir, { recursive: true, force: true });
+  await model.save(finalDir, { dtype: 'F32' });
+  await tokenizer.save(finalDir);
+  return finalDir;
+}

@@ -8,7 +8,6 @@
  * Leaves out: evaluation during training (run `aha eval` on a checkpoint folder) and reference models other than the
  * starting policy.
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type DatasetRow, GrpoConfigSchema, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
 import { z } from 'zod';
@@ -18,9 +17,11 @@ import { REPORT_FILE, writeReport } from '../report/write.js';
 import {
   additionTaskOf,
   configPath,
+  interruptedRun,
   loadModelAndTokenizer,
   parseSection,
   resolveModelDir,
+  saveFinalModel,
   TASKS,
   taskTrainRows,
   withCtrlC,
@@ -132,14 +133,8 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
     }
     ctx.progress.stop();
     const seconds = Math.round((performance.now() - t0) / 1000);
-    if (signal.aborted) {
-      ctx.log(`stopped at step ${last?.step ?? '?'}; run the same command again to resume from ${runDir}`);
-      return { runDir, interrupted: true, step: last?.step, seconds };
-    }
-    const finalDir = join(runDir, 'final');
-    await rm(finalDir, { recursive: true, force: true });
-    await model.save(finalDir, { dtype: 'F32' });
-    await tokenizer.save(finalDir);
+    if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
+    const finalDir = await saveFinalModel(runDir, model, tokenizer);
     const report = writeReport(runDir, join(runDir, REPORT_FILE), { title: 'aha train grpo' });
     ctx.log(`final model: ${finalDir}; report: ${report.file}`);
     return {

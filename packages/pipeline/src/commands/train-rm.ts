@@ -7,7 +7,7 @@
  * the reward model to `<outputDir>/final` (loadable with `loadRewardModel`) and `report.html`, and prints the
  * accuracy on the training rows. Leaves out: a held-out split (pass one to `evaluateRewardModel`).
  */
-import { readFile, rm } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { loadModel, loadTokenizer } from '@aha/core';
 import {
@@ -23,7 +23,15 @@ import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
 import { createMetricsWriter } from '../metrics/jsonl.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
-import { configPath, parseSection, recordOfStep, resolveModelDir, withCtrlC } from './common.js';
+import {
+  configPath,
+  interruptedRun,
+  parseSection,
+  recordOfStep,
+  resolveModelDir,
+  saveFinalModel,
+  withCtrlC,
+} from './common.js';
 import { readRows } from './train-sft.js';
 
 /** The `rm` section of a `train rm` config: the data file plus every reward-model training setting. */
@@ -80,14 +88,8 @@ export async function trainRmCommand({ config: loaded }: CommandInput, ctx: Comm
     }
     ctx.progress.stop();
     const seconds = Math.round((performance.now() - t0) / 1000);
-    if (signal.aborted) {
-      ctx.log(`stopped at step ${last?.step ?? '?'}; run the same command again to resume from ${runDir}`);
-      return { runDir, interrupted: true, step: last?.step, seconds };
-    }
-    const finalDir = join(runDir, 'final');
-    await rm(finalDir, { recursive: true, force: true });
-    await model.save(finalDir, { dtype: 'F32' });
-    await tokenizer.save(finalDir);
+    if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
+    const finalDir = await saveFinalModel(runDir, model, tokenizer);
     const evaluation = evaluateRewardModel(model, tokenizer, rows, trainConfig);
     const report = writeReport(runDir, join(runDir, REPORT_FILE), { title: 'aha train rm' });
     return {

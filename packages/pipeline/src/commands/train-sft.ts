@@ -5,7 +5,6 @@
  * Writes `metrics.jsonl` and checkpoints into `outputDir` (resumed when run again; Ctrl-C checkpoints), the final
  * model to `<outputDir>/final` and `report.html`. Leaves out: a held-out loss (evaluate with `aha eval`).
  */
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { readJsonl, SftRowSchema, SftTrainer, TrainConfigSchema } from '@aha/distill';
 import { z } from 'zod';
@@ -13,7 +12,16 @@ import type { CommandContext, CommandInput, CommandResult } from '../cli/registr
 import { ConfigError } from '../config/errors.js';
 import { createMetricsWriter } from '../metrics/jsonl.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
-import { configPath, loadModelAndTokenizer, parseSection, recordOfStep, resolveModelDir, withCtrlC } from './common.js';
+import {
+  configPath,
+  interruptedRun,
+  loadModelAndTokenizer,
+  parseSection,
+  recordOfStep,
+  resolveModelDir,
+  saveFinalModel,
+  withCtrlC,
+} from './common.js';
 
 /** The `sft` section of a `train sft` config: the data file plus every SFT training setting. */
 export const TrainSftSchema = z
@@ -80,14 +88,8 @@ export async function trainSftCommand({ config: loaded }: CommandInput, ctx: Com
     }
     ctx.progress.stop();
     const seconds = Math.round((performance.now() - t0) / 1000);
-    if (signal.aborted) {
-      ctx.log(`stopped at step ${last?.step ?? '?'}; run the same command again to resume from ${runDir}`);
-      return { runDir, interrupted: true, step: last?.step, seconds };
-    }
-    const finalDir = join(runDir, 'final');
-    await rm(finalDir, { recursive: true, force: true });
-    await model.save(finalDir, { dtype: 'F32' });
-    await tokenizer.save(finalDir);
+    if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
+    const finalDir = await saveFinalModel(runDir, model, tokenizer);
     const report = writeReport(runDir, join(runDir, REPORT_FILE), { title: 'aha train sft' });
     return {
       runDir,

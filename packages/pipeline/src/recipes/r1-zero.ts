@@ -14,6 +14,7 @@ import { GrpoTrainer, scoreAddition } from '@aha/grpo';
 import { accuracyReward, formatReward } from '@aha/rewards';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../cli/registry.js';
+import { pct, withCtrlC } from '../commands/common.js';
 import type { LoadedConfig } from '../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
@@ -215,8 +216,6 @@ export interface RunR1ZeroOptions {
   hooks?: GrpoHooks;
 }
 
-const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-
 /**
  * Runs the recipe's stages in order (evaluate base → GRPO → evaluate final → report) in `runDir`.
  * Returns `interrupted: true` when `signal` stopped GRPO (run again to resume).
@@ -276,19 +275,12 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Pr
   const { config } = input;
   // The config file's `grpo` section holds GRPO settings, its `eval` section task/evaluation overrides.
   const options = R1ZeroSchema.parse({ task: config.eval ?? {}, grpo: config.grpo ?? {} });
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return withCtrlC(ctx, async (signal) => {
     const result = await runR1Zero(options, {
       baseModel: config.model === 'tiny' ? undefined : config.model,
       runDir: config.outputDir,
       seed: config.seed,
-      signal: controller.signal,
+      signal,
       log: ctx.log,
       hooks: {
         onStart: (total, first) => {
@@ -309,7 +301,5 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Pr
       ctx.log(`report: ${result.report}`);
     }
     return result;
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
