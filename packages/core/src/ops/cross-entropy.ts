@@ -64,12 +64,20 @@ function asRows(op: string, logits: Tensor): { x: Tensor; rows: number; V: numbe
   return { x, rows: x.numel / V, V };
 }
 
-// number[][] (one array per sequence) or Int32Array → Int32Array of one target per row.
-function flattenTargets(op: string, targets: number[][] | Int32Array, lead: number[]): Int32Array {
+/**
+ * number[][] (one array per sequence) or Int32Array → Int32Array of one target per row of an input whose leading
+ * dims are `lead` (`input` names it in errors: 'logits' [..., V] or 'hidden' [..., D]).
+ */
+export function flattenTargets(
+  op: string,
+  targets: number[][] | Int32Array,
+  lead: number[],
+  input: 'logits' | 'hidden' = 'logits',
+): Int32Array {
   const rows = lead.reduce((a, b) => a * b, 1);
   if (targets instanceof Int32Array) {
     if (targets.length !== rows) {
-      throw new ShapeError(`${op}: targets has ${targets.length} entries, logits ${fmtShape(lead)} need ${rows}`);
+      throw new ShapeError(`${op}: targets has ${targets.length} entries, ${input} ${fmtShape(lead)} need ${rows}`);
     }
     return targets;
   }
@@ -79,7 +87,7 @@ function flattenTargets(op: string, targets: number[][] | Int32Array, lead: numb
   const seqs = lead.length >= 2 ? rows / Math.max(perSeq, 1) : 1;
   if (targets.length !== seqs || targets.some((t) => !Array.isArray(t) || t.length !== perSeq)) {
     throw new ShapeError(
-      `${op}: targets must be ${seqs} arrays of ${perSeq} ids for logits ${fmtShape([...lead, -1]).replace('-1', 'V')}`,
+      `${op}: targets must be ${seqs} arrays of ${perSeq} ids for ${input} ${fmtShape([...lead, -1]).replace('-1', input === 'logits' ? 'V' : 'D')}`,
     );
   }
   let k = 0;

@@ -18,6 +18,7 @@ import { allocFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
+import { flattenTargets } from './cross-entropy.js';
 
 type Buf = Float32Array;
 // (hidden, N, D, weight, V, invT, targets, chunk, lse, targetZ, entropy | null, lastLogits | null)
@@ -134,36 +135,6 @@ function prepare(op: string, hidden: Tensor, weight: Tensor): Prepared {
   return { H: contiguous(hidden), W: contiguous(weight), N: numelOf(lead), D, V, lead };
 }
 
-// number[][] (one array per sequence of hidden [B, T, D]) or an Int32Array → one target per row.
-function flattenTargets(op: string, targets: number[][] | Int32Array, lead: number[]): Int32Array {
-  const rows = numelOf(lead);
-  if (targets instanceof Int32Array) {
-    if (targets.length !== rows) {
-      throw new ShapeError(
-        `${op}: targets has ${targets.length} entries, hidden ${fmtShape([...lead, -1])} needs ${rows}`,
-      );
-    }
-    return targets;
-  }
-  if (!Array.isArray(targets)) throw new DTypeError(`${op}: targets must be number[][] or an Int32Array`);
-  const perSeq = lead.length >= 2 ? lead[lead.length - 1] : rows;
-  const seqs = lead.length >= 2 ? rows / Math.max(perSeq, 1) : 1;
-  if (targets.length !== seqs || targets.some((t) => !Array.isArray(t) || t.length !== perSeq)) {
-    throw new ShapeError(
-      `${op}: targets must be ${seqs} arrays of ${perSeq} ids for hidden ${fmtShape([...lead, -1])}`,
-    );
-  }
-  const out = new Int32Array(rows);
-  let k = 0;
-  for (let s = 0; s < seqs; s++) {
-    for (const v of targets[s]) {
-      if (!Number.isInteger(v)) throw new ValueError(`${op}: target ${v} at [${s}, ${k % perSeq}] is not an integer`);
-      out[k++] = v;
-    }
-  }
-  return out;
-}
-
 // The kernel's targets: ids in [0, V), −1 for an ignored row. Throws IndexError for anything else.
 function kernelTargets(op: string, t: Int32Array, V: number, ignore: number | null): Int32Array {
   const out = new Int32Array(t.length);
@@ -263,7 +234,7 @@ export function linearCrossEntropy(
   const op = 'linearCrossEntropy';
   const o = parse(op, linearCrossEntropyOptions, opts);
   const p = prepare(op, hidden, weight);
-  const t = kernelTargets(op, flattenTargets(op, targets, p.lead), p.V, o.ignoreIndex);
+  const t = kernelTargets(op, flattenTargets(op, targets, p.lead, 'hidden'), p.V, o.ignoreIndex);
   const run = forward(p, t, o.temperature, o.chunkSize, false);
   const { lse, tz } = run;
   let count = 0;
@@ -306,7 +277,7 @@ export function linearLogProbs(
   const o = parse(op, linearLogProbsOptions, opts);
   if (!(targets instanceof Int32Array)) throw new DTypeError(`${op}: targets must be an Int32Array`);
   const p = prepare(op, hidden, weight);
-  const t = kernelTargets(op, flattenTargets(op, targets, p.lead), p.V, null);
+  const t = kernelTargets(op, flattenTargets(op, targets, p.lead, 'hidden'), p.V, null);
   const run = forward(p, t, o.temperature, o.chunkSize, o.withEntropy);
   const { lse, tz, entropy } = run;
   const lp = Float32Array.from(tz, (z, r) => z - lse[r]);
