@@ -75,7 +75,13 @@ export const ColdStartSchema = z.object({
 });
 
 /** Stage 2 settings (`grpo.reasoning`). */
-export const ReasoningRlSchema = grpo(40, 5e-4).extend({
+export const ReasoningRlSchema = grpo(40, 2e-4).extend({
+  learningRate: GrpoSettingsSchema.shape.learningRate
+    .default(2e-4)
+    .describe('Peak AdamW learning rate (linear decay); 5e-4 and 7e-4 collapsed the cold-started model in 30 steps.'),
+  temperature: GrpoSettingsSchema.shape.temperature
+    .default(0.7)
+    .describe('Rollout sampling temperature (0.7: the cold-started tiny model samples mostly noise at τ = 1).'),
   trainProblems: z.number().int().positive().default(2000).describe('Distinct training problems prompts come from.'),
   weights: z
     .object({
@@ -94,7 +100,7 @@ export const ReasoningRlSchema = grpo(40, 5e-4).extend({
 export const RejectionSftSchema = z.object({
   prompts: z.number().int().positive().default(600).describe('Training problems sampled from the stage-2 model.'),
   n: z.number().int().positive().default(4).describe('Completions sampled per prompt.'),
-  temperature: z.number().positive().default(1).describe('Sampling temperature τ.'),
+  temperature: z.number().positive().default(0.7).describe('Sampling temperature τ.'),
   minLanguageShare: z
     .number()
     .min(0)
@@ -128,6 +134,7 @@ export const RewardModelsSchema = z.object({
 
 /** Stage 4 settings (`grpo.alignment`). */
 export const AlignmentRlSchema = grpo(30, 3e-4).extend({
+  temperature: GrpoSettingsSchema.shape.temperature.default(0.7).describe('Rollout sampling temperature.'),
   generalShare: z.number().min(0).max(1).default(0.5).describe('Share of general (non-reasoning) prompts.'),
   trainProblems: z.number().int().positive().default(1000).describe('Reasoning problems in the prompt set.'),
   weights: z

@@ -123,6 +123,10 @@ export const GrpoSettingsSchema = z.object({
   learningRate: z.number().positive().describe('Peak AdamW learning rate (linear decay to 0).'),
   temperature: z.number().positive().default(1).describe('Rollout sampling temperature.'),
   epsilon: z.number().positive().default(0.2).describe('ε — clip range of the ratio (on-policy μ = 1: inactive).'),
+  advantageScale: z
+    .enum(['std', 'none'])
+    .default('std')
+    .describe("'std': Â = (r − mean) / std within a group (R1 eq. 3); 'none': Â = r − mean (Dr. GRPO)."),
   maxGradNorm: z.number().positive().default(1).describe('Clip the global gradient norm to this.'),
   checkpointEvery: z.number().int().positive().default(10).describe('Checkpoint every N steps (Ctrl-C also saves).'),
 });
@@ -157,7 +161,7 @@ export async function runGrpo(args: {
     temperature: s.temperature,
     maxCompletionLength: args.maxCompletionLength,
     lossType: 'grpo',
-    advantageScale: 'std',
+    advantageScale: s.advantageScale,
     epsilonLow: s.epsilon,
     epsilonHigh: s.epsilon,
     beta: 0,
