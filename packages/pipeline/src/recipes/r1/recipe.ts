@@ -294,7 +294,8 @@ export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promis
       if (!ctx.json) ctx.log(`\n${summaryTable(result.summary)}\n`);
       ctx.log(`report: ${result.report}`);
     }
-    return result;
+    // The printed result stays short: the sample texts are in summary.json and the reports.
+    return { ...result, summary: result.summary?.map(({ samples: _samples, ...s }) => ({ ...s, samples: [] })) };
   } finally {
     process.off('SIGINT', onSigint);
   }
