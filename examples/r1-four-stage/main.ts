@@ -2,7 +2,7 @@
  * Runs DeepSeek-R1's four stages in miniature from the shipped tiny base model and prints, per stage, the held-out
  * greedy accuracy, the language consistency of the chain of thought and the reward-model scores (see README.md).
  * Run: npx tsx --conditions=source examples/r1-four-stage/main.ts [full|tiny = full] [runDir = runs/r1-four-stage]
- * `full` takes about 10 minutes on 2 cores (the non-CI path); `tiny` a few seconds. Running again skips finished
+ * `full` takes about 5 minutes on 2 cores (the non-CI path); `tiny` a few seconds. Running again skips finished
  * stages; Ctrl-C stops after the current step and the next run resumes there.
  */
 import { summaryTable } from '@aha/pipeline';

@@ -1,5 +1,5 @@
 /**
- * The `r1` recipe from code (what `aha run r1` runs), with two settings: `full` — the recipe's defaults, ~10 minutes
+ * The `r1` recipe from code (what `aha run r1` runs), with two settings: `full` — the recipe's defaults, ~5 minutes
  * on 2 CPU cores, every stage improves a number — and `tiny`, a few steps per stage so CI can run the whole chain in
  * seconds (it checks the plumbing, not the learning). Shows how to override settings and replace a reward set.
  */

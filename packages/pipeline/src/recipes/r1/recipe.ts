@@ -9,7 +9,7 @@
  * Config file sections (all optional): `eval` — task keys as in r1-zero plus `language` and `generalPerTopic`;
  * `sft.coldStart` — stage 1; `grpo.reasoning` — stage 2; `rejection` — stage 3; `rm` — the reward models;
  * `grpo.alignment` — stage 4. In code, `runR1(options, { stages, rewards })` replaces any stage or reward set.
- * Defaults are calibrated for ~10 minutes on 2 CPU cores (docs/recipes.md has the numbers); tests run a micro setting.
+ * Defaults take ~5 minutes on 2 CPU cores (304 s measured; docs/recipes.md has the numbers); tests run a micro setting.
  * Leaves out: a reference model / KL term (β = 0), the paper's scale of data, generative reward models.
  */
 import { writeFileSync } from 'node:fs';
