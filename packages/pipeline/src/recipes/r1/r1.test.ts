@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
@@ -159,6 +159,39 @@ describe('r1 recipe (micro setting)', () => {
     expect(second.interrupted).toBeUndefined();
     expect(statuses(logs)).toMatchObject({ 'cold-start': 'skipped', 'reasoning-rl': 'resumed, done' });
     expect(starts).toContainEqual(['reasoning-rl', 2]);
+  }, 60_000);
+
+  it('Ctrl-C inside the stage-3 SFT: the next run reuses the rejection samples and resumes the SFT', async () => {
+    const runDir = join(root, 'run-c');
+    const options = {
+      ...MICRO,
+      rejection: { ...MICRO.rejection, sft: { steps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+    };
+    const controller = new AbortController();
+    const first = await runR1(options, {
+      baseModel,
+      runDir,
+      signal: controller.signal,
+      hooks: { onStep: (stage, step) => stage === 'rejection-sft' && step === 1 && controller.abort() },
+    });
+    expect(first.interrupted).toBe(true);
+    const stats = join(runDir, 'rejection-sft', 'rejection-stats.json');
+    const sampledAt = statSync(stats).mtimeMs;
+    const logs: string[] = [];
+    const starts: [string, number][] = [];
+    await runR1(options, {
+      baseModel,
+      runDir,
+      log: (m) => logs.push(m),
+      hooks: { onStart: (stage, _t, from) => starts.push([stage, from]) },
+    });
+    expect(statuses(logs)).toMatchObject({ 'reasoning-rl': 'skipped', 'rejection-sft': 'resumed, done' });
+    expect(starts).toContainEqual(['rejection-sft', 2]); // the abort lands while step 2 runs; it checkpoints after it
+    expect(statSync(stats).mtimeMs).toBe(sampledAt); // not sampled again
+    const lines = readFileSync(join(runDir, 'rejection-sft', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2, 3]);
   }, 60_000);
 
   it('aha run <config.json>: the r1 recipe with per-stage overrides from the config file', async () => {

@@ -238,8 +238,9 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       seconds: Math.round((performance.now() - t0) / 1000),
     };
   } catch (err) {
-    if (err instanceof StageInterruptedError) {
-      log(err.message);
+    // Ctrl-C inside rejection sampling surfaces as the signal's abort error: the stage is unfinished all the same.
+    if (err instanceof StageInterruptedError || signal.aborted) {
+      log(err instanceof Error ? err.message : String(err));
       return { runDir: run.runDir, interrupted: true, seconds: Math.round((performance.now() - t0) / 1000) };
     }
     throw err;

@@ -15,9 +15,11 @@
  * Each output carries `id`, a hash of the stage's config and input, so a later stage's input changes when an earlier
  * stage reruns with other settings (its paths stay the same). Leaves out: a reference model / KL (β = 0, as r1-zero).
  */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
-import { rejectionSample } from '@aha/distill';
+import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
 import {
   bannedWordPairs,
   createRewardModel,
@@ -268,27 +270,41 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
           solution: p.solution,
         }),
       );
-      const kept = await rejectionSample({
-        model: sampler,
-        tokenizer,
-        prompts,
-        // Correct and well-formed: accuracy + format = 2; the language filter is the readability filter of §2.3.3.
-        rewards: rewards({ language, weights: { accuracy: 1, format: 1, language: 0 } }),
-        n: rejection.n,
-        batchSize: 64,
-        seed,
-        maxNewTokens: task.maxNewTokens,
-        temperature: rejection.temperature,
-        topP: 1,
-        keep: {
-          minReward: 2,
-          requireFormat: true,
-          language: { language, minShare: rejection.minLanguageShare },
-          maxPerPrompt: 1,
-        },
-        output: join(ctx.workDir, 'rejection-samples.jsonl'),
-        signal: ctx.signal,
-      });
+      // A resumed stage reuses its samples (written whole, with their stats, before SFT starts).
+      const samplesFile = join(ctx.workDir, 'rejection-samples.jsonl');
+      const statsFile = join(ctx.workDir, 'rejection-stats.json');
+      const sample = () =>
+        rejectionSample({
+          model: sampler,
+          tokenizer,
+          prompts,
+          // Correct and well-formed: accuracy + format = 2; the language filter is the readability filter of §2.3.3.
+          rewards: rewards({ language, weights: { accuracy: 1, format: 1, language: 0 } }),
+          n: rejection.n,
+          batchSize: 64,
+          seed,
+          maxNewTokens: task.maxNewTokens,
+          temperature: rejection.temperature,
+          topP: 1,
+          keep: {
+            minReward: 2,
+            requireFormat: true,
+            language: { language, minShare: rejection.minLanguageShare },
+            maxPerPrompt: 1,
+          },
+          output: samplesFile,
+          signal: ctx.signal,
+        });
+      let kept: { samples: KeptSample[]; stats: RejectionStats };
+      if (existsSync(samplesFile) && existsSync(statsFile)) {
+        kept = {
+          samples: await readJsonl<KeptSample>(samplesFile),
+          stats: JSON.parse(await readFile(statsFile, 'utf8')),
+        };
+      } else {
+        kept = await sample();
+        await writeFile(statsFile, `${JSON.stringify(kept.stats)}\n`);
+      }
       const general = generalRows({
         count: rejection.generalExamples,
         seed: seed + 7,
