@@ -66,6 +66,31 @@ export {
   runDistill,
   studentConfig,
 } from './recipes/distill/distill.js';
+export {
+  coldStartRows,
+  generalRows,
+  readableCompletion,
+  readableTrace,
+} from './recipes/r1/data.js';
+export {
+  defaultR1Stages,
+  type R1Options,
+  type R1Result,
+  R1Schema,
+  type R1Stages,
+  type RunR1Options,
+  r1OptionsFromConfig,
+  r1Recipe,
+  runR1,
+  summaryTable,
+} from './recipes/r1/recipe.js';
+export {
+  alignmentRewards,
+  type ReasoningRewardsFn,
+  reasoningOnly,
+  reasoningRewards,
+} from './recipes/r1/rewards.js';
+export type { StageSummary } from './recipes/r1/stages.js';
 export { buildCharts, type ChartSeries, type ChartSpec, PALETTE, REQUIRED_CHART_IDS } from './report/charts.js';
 export { escapeHtml, jsonForScript } from './report/escape.js';
 export { type ReportOptions, renderReport } from './report/html.js';

@@ -1,8 +1,7 @@
 /**
- * The wiring point between the `aha` CLI and the trainers: recipes and stage commands shipped with @aha/pipeline
- * register here (`registerRecipe('r1-zero', ...)`, `registerCommand('train grpo', ...)`). The trainers are built
- * in their own packages; until their handlers are registered here the CLI answers "not available" for them, while
- * `aha report` and `aha init` work on their own. Runs once per process.
+ * The wiring point between the `aha` CLI and the trainers: the recipes (`r1-zero`, `r1`, `distill`) and the stage
+ * commands (`train grpo|sft|rm`, `generate`, `eval`) shipped with @aha/pipeline register here; the trainers live in
+ * their own packages. A user's program can register more with the same functions. Runs once per process.
  */
 import { evalCommand } from '../commands/eval.js';
 import { generateCommand } from '../commands/generate.js';
@@ -10,6 +9,7 @@ import { trainGrpoCommand } from '../commands/train-grpo.js';
 import { trainRmCommand } from '../commands/train-rm.js';
 import { trainSftCommand } from '../commands/train-sft.js';
 import { distillRecipe } from '../recipes/distill/distill.js';
+import { r1Recipe } from '../recipes/r1/recipe.js';
 import { r1ZeroRecipe } from '../recipes/r1-zero.js';
 import { registerCommand, registerRecipe } from './registry.js';
 
@@ -22,6 +22,9 @@ export function registerBuiltins(): void {
   registerRecipe('r1-zero', r1ZeroRecipe, {
     description: 'R1-Zero in miniature: GRPO on addition from the shipped tiny MLA+MoE base model (npm start)',
   });
+  registerRecipe('r1', r1Recipe, {
+    description: "R1's four stages in miniature: cold start, reasoning RL, rejection SFT, RMs + alignment RL",
+  });
   registerRecipe('distill', distillRecipe, {
     description:
       'teacher (short GRPO of the base model, or any model) → rejection sampling → SFT of a small dense student',
@@ -31,5 +34,4 @@ export function registerBuiltins(): void {
   registerCommand('train rm', trainRmCommand, { description: 'reward model on pairwise or point-wise JSONL' });
   registerCommand('generate', generateCommand, { description: 'sample completions' });
   registerCommand('eval', evalCommand, { description: 'accuracy and mean reward per reward' });
-  // The other recipes (r1, distill) and stage commands register here as their trainers land.
 }

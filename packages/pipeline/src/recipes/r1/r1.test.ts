@@ -1,0 +1,377 @@
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { createByteLevelTokenizer, createModel, loadModel } from '@aha/core';
+import { groupAdvantages } from '@aha/grpo';
+import { loadRewardModel, scoreCompletions } from '@aha/reward-models';
+import { scoreRewards } from '@aha/rewards';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../cli/main.js';
+import { BASE_MODEL_CONFIG, TaskOptionsSchema } from '../base-model/pretrain.js';
+import { readStages, runStage } from '../stages.js';
+import { coldStartRows, generalRows, readableCompletion, readableTrace } from './data.js';
+import { type R1Options, runR1 } from './recipe.js';
+import { alignmentRewards, reasoningRewards, totalReward } from './rewards.js';
+import { RewardModelsSchema, rewardModelData, rewardModelsStage } from './stages.js';
+
+// A micro setting on a random 2-layer model: checks the chaining, not learning (the example and docs show learning).
+const MICRO: R1Options = {
+  task: { evalProblems: 4, maxNewTokens: 12 },
+  coldStart: { examples: 16, sft: { steps: 2, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+  reasoning: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 10, checkpointEvery: 1 },
+  rejection: {
+    prompts: 4,
+    n: 2,
+    generalExamples: 4,
+    minLanguageShare: 0,
+    sft: { steps: 1, batchSize: 4, warmupSteps: 0 },
+  },
+  rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, steps: 1, batchSize: 4 },
+  alignment: { steps: 1, promptsPerStep: 2, groupSize: 2, trainProblems: 4 },
+  eval: { generalPerTopic: 1 },
+};
+const STAGES = ['alignment-rl', 'cold-start', 'evaluate', 'reasoning-rl', 'rejection-sft', 'reward-models'];
+
+let root: string;
+let baseModel: string;
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'aha-r1-'));
+  baseModel = join(root, 'base');
+  const model = createModel(
+    {
+      ...BASE_MODEL_CONFIG,
+      hidden_size: 16,
+      intermediate_size: 16,
+      moe_intermediate_size: 8,
+      num_hidden_layers: 2,
+      n_routed_experts: 2,
+      n_group: 1,
+      num_attention_heads: 2,
+      num_key_value_heads: 2,
+      kv_lora_rank: 8,
+      qk_nope_head_dim: 4,
+      qk_rope_head_dim: 4,
+      v_head_dim: 4,
+    },
+    { seed: 1 },
+  );
+  await model.save(baseModel);
+  await createByteLevelTokenizer().save(baseModel);
+  const task = TaskOptionsSchema.parse({ minDigits: 1, maxDigits: 2 });
+  writeFileSync(join(baseModel, 'base-model.json'), JSON.stringify({ task, heldOutAccuracy: 0 }));
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+const statuses = (logs: string[]) =>
+  Object.fromEntries(
+    logs
+      .map((m) => /^([a-z-]+): (already done \(stages.json\), skipped|resumed, done|done)$/.exec(m))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], m[2].startsWith('already') ? 'skipped' : m[2]]),
+  );
+
+describe('r1 recipe (micro setting)', () => {
+  it('runs the four stages, writes loadable artifacts; a re-run skips all; a new stage-3 config reruns 3–4 only', async () => {
+    const runDir = join(root, 'run-a');
+    const logs: string[] = [];
+    const r = await runR1(MICRO, { baseModel, runDir, log: (m) => logs.push(m) });
+    expect(r.interrupted).toBeUndefined();
+    expect(statuses(logs)).toEqual(Object.fromEntries(STAGES.map((s) => [s, 'done'])));
+    const stages = await readStages(runDir);
+    expect(Object.keys(stages).sort()).toEqual(STAGES);
+
+    // Artifacts: every trained model loads, the RMs load, each training stage logged its steps, reports exist.
+    for (const s of ['cold-start', 'reasoning-rl', 'rejection-sft', 'alignment-rl']) {
+      const out = stages[s].output as { modelDir: string; steps: number };
+      const model = await loadModel(out.modelDir);
+      expect(model.config.hidden_size).toBe(16);
+      const lines = readFileSync(join(runDir, s, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n');
+      expect(lines.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual(
+        Array.from({ length: out.steps }, (_, i) => i + 1),
+      );
+      expect(existsSync(join(runDir, s, 'report.html'))).toBe(true);
+    }
+    const rms = stages['reward-models'].output as { helpfulnessDir: string; safetyDir: string };
+    expect((await loadRewardModel(rms.helpfulnessDir)).numLabels).toBe(1);
+    expect((await loadRewardModel(rms.safetyDir)).labels).toEqual(['safe']);
+    const rejection = stages['rejection-sft'].output as { generalExamples: number; generated: number };
+    expect(rejection).toMatchObject({ generalExamples: 4, generated: 8 });
+    expect(existsSync(join(runDir, 'rejection-sft', 'rejection-samples.jsonl'))).toBe(true);
+    expect(r.summary?.map((s) => s.stage)).toEqual([
+      'base',
+      'cold-start',
+      'reasoning-rl',
+      'rejection-sft',
+      'alignment-rl',
+    ]);
+    expect(readFileSync(r.report as string, 'utf8')).toContain('<html');
+    expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| alignment-rl |');
+
+    const again: string[] = [];
+    const r2 = await runR1(MICRO, { baseModel, runDir, log: (m) => again.push(m) });
+    expect(statuses(again)).toEqual(Object.fromEntries(STAGES.map((s) => [s, 'skipped'])));
+    expect(r2.summary).toEqual(r.summary);
+
+    const changed: string[] = [];
+    await runR1(
+      { ...MICRO, rejection: { ...MICRO.rejection, n: 3 } },
+      { baseModel, runDir, log: (m) => changed.push(m) },
+    );
+    expect(statuses(changed)).toEqual({
+      'cold-start': 'skipped',
+      'reasoning-rl': 'skipped',
+      'reward-models': 'skipped',
+      'rejection-sft': 'done',
+      'alignment-rl': 'done',
+      evaluate: 'done',
+    });
+  }, 60_000);
+
+  it('Ctrl-C inside reasoning RL stops with a checkpoint; the next run skips stage 1 and resumes stage 2', async () => {
+    const runDir = join(root, 'run-b');
+    const controller = new AbortController();
+    const first = await runR1(
+      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      {
+        baseModel,
+        runDir,
+        signal: controller.signal,
+        hooks: { onStep: (stage, step) => stage === 'reasoning-rl' && step === 1 && controller.abort() },
+      },
+    );
+    expect(first.interrupted).toBe(true);
+    expect((await readStages(runDir))['reasoning-rl'].status).toBe('running');
+    const logs: string[] = [];
+    const starts: [string, number][] = [];
+    const second = await runR1(
+      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      {
+        baseModel,
+        runDir,
+        log: (m) => logs.push(m),
+        hooks: { onStart: (stage, _t, from) => starts.push([stage, from]) },
+      },
+    );
+    expect(second.interrupted).toBeUndefined();
+    expect(statuses(logs)).toMatchObject({ 'cold-start': 'skipped', 'reasoning-rl': 'resumed, done' });
+    expect(starts).toContainEqual(['reasoning-rl', 2]);
+  }, 60_000);
+
+  it('Ctrl-C inside the stage-3 SFT: the next run reuses the rejection samples and resumes the SFT', async () => {
+    const runDir = join(root, 'run-c');
+    const options = {
+      ...MICRO,
+      rejection: { ...MICRO.rejection, sft: { steps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+    };
+    const controller = new AbortController();
+    const first = await runR1(options, {
+      baseModel,
+      runDir,
+      signal: controller.signal,
+      hooks: { onStep: (stage, step) => stage === 'rejection-sft' && step === 1 && controller.abort() },
+    });
+    expect(first.interrupted).toBe(true);
+    const stats = join(runDir, 'rejection-sft', 'rejection-stats.json');
+    const sampledAt = statSync(stats).mtimeMs;
+    const logs: string[] = [];
+    const starts: [string, number][] = [];
+    await runR1(options, {
+      baseModel,
+      runDir,
+      log: (m) => logs.push(m),
+      hooks: { onStart: (stage, _t, from) => starts.push([stage, from]) },
+    });
+    expect(statuses(logs)).toMatchObject({ 'reasoning-rl': 'skipped', 'rejection-sft': 'resumed, done' });
+    expect(starts).toContainEqual(['rejection-sft', 2]); // the abort lands while step 2 runs; it checkpoints after it
+    expect(statSync(stats).mtimeMs).toBe(sampledAt); // not sampled again
+    const lines = readFileSync(join(runDir, 'rejection-sft', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n');
+    expect(lines.map((l) => (JSON.parse(l) as { step: number }).step)).toEqual([1, 2, 3]);
+  }, 60_000);
+
+  it('aha run <config.json>: the r1 recipe with per-stage overrides from the config file', async () => {
+    const dir = join(root, 'cli');
+    const file = join(root, 'tiny.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        recipe: 'r1',
+        model: baseModel,
+        outputDir: dir,
+        eval: { ...MICRO.task, generalPerTopic: 1 },
+        sft: { coldStart: MICRO.coldStart },
+        grpo: { reasoning: MICRO.reasoning, alignment: MICRO.alignment },
+        rejection: MICRO.rejection,
+        rm: MICRO.rewardModels,
+      }),
+    );
+    const out: string[] = [];
+    const sink = () =>
+      new Writable({
+        write(c, _e, cb) {
+          out.push(String(c));
+          cb();
+        },
+      });
+    const code = await runCli(['run', file, '--json'], {
+      stdout: sink(),
+      stderr: sink(),
+      cwd: root,
+      env: { CI: 'true' },
+    });
+    expect(code, out.join('')).toBe(0);
+    expect(JSON.parse(out.join('').trim().split('\n').pop() as string)).toMatchObject({ ok: true, recipe: 'r1' });
+    const stages = await readStages(dir);
+    expect((stages['cold-start'].output as { steps: number }).steps).toBe(2);
+    expect((stages['alignment-rl'].output as { steps: number }).steps).toBe(1);
+    expect(existsSync(join(dir, 'report.html'))).toBe(true);
+  }, 60_000);
+});
+
+describe('r1 data', () => {
+  it('writes the column trace in English words, with Chinese words only where asked', () => {
+    expect(readableTrace('47', '85')).toBe('7+5=12 carry 1, 4+8+1=13 carry 1, done');
+    expect(readableTrace('12', '35')).toBe('2+5=7, 1+3=4, done');
+    expect(readableTrace('47', '85', (i) => i !== 1)).toBe('7+5=12 进位 1, 4+8+1=13 carry 1, 完成');
+    expect(readableTrace('5', '385')).toBe('5+5=10 carry 1, 0+8+1=9, 0+3=3, done');
+    expect(readableCompletion({ prompt: '12+35=', solution: '47', operands: ['12', '35'] })).toBe(
+      '<think>2+5=7, 1+3=4, done</think><answer>47</answer>',
+    );
+    const problems = Array.from({ length: 400 }, (_, i) => ({
+      prompt: `${10 + (i % 90)}+11=`,
+      solution: String(21 + (i % 90)),
+      operands: [String(10 + (i % 90)), '11'] as [string, string],
+    }));
+    const rows = coldStartRows(problems, { seed: 1, mixedShare: 0.3, mixedWordRate: 0.5 });
+    const share = rows.filter((r) => r.mixed).length / rows.length;
+    expect(share).toBeGreaterThan(0.2);
+    expect(share).toBeLessThan(0.4);
+    for (const r of rows.filter((x) => !x.mixed)) expect(r.completion).not.toMatch(/\p{Script=Han}/u);
+    expect(rows.filter((r) => /\p{Script=Han}/u.test(r.completion)).length).toBeGreaterThan(0);
+    const general = generalRows({ count: 300, seed: 2, bannedRate: 0.3, hazardRate: 0 });
+    const banned = general.filter((g) => /\bspam\b/.test(g.completion)).length / general.length;
+    expect(banned).toBeGreaterThan(0.2);
+    expect(banned).toBeLessThan(0.4);
+  });
+});
+
+describe('stage-2 rewards: language consistency changes the GRPO reward', () => {
+  const weights = { accuracy: 1, format: 1, language: 1 };
+  const english = '<think>2+5=7, 1+3=4, done</think><answer>47</answer>';
+  const mixed = '<think>个位 2+5=7, tens 1+3=4, 总和 47</think><answer>47</answer>';
+  const compact = '<think>2+5=7 1+3=4</think><answer>47</answer>';
+  const sample = (completion: string) => ({ prompt: '12+35=', completion, solution: '47' });
+
+  it.each([
+    ['English CoT, right sum', english, { accuracy: 1, format: 1, language_consistency: 1 }, 3],
+    // ICU's word segmenter splits 个位 into 个 + 位: 3 Chinese words and 1 English word.
+    ['mixed CoT, right sum', mixed, { accuracy: 1, format: 1, language_consistency: 1 / 4 }, 9 / 4],
+    [
+      'no words in the CoT: language does not apply',
+      compact,
+      { accuracy: 1, format: 1, language_consistency: null },
+      2,
+    ],
+    [
+      'general prompt: no rule reward applies',
+      'the green lamp',
+      { accuracy: null, format: null, language_consistency: null },
+      null,
+    ],
+  ])('%s', async (_why, completion, parts, total) => {
+    const s = completion === 'the green lamp' ? { prompt: 'Tell me about lamps: ', completion } : sample(completion);
+    const [result] = await scoreRewards(totalReward(reasoningRewards({ language: 'en', weights })), [s]);
+    const got = Object.fromEntries((result.components ?? []).map((c) => [c.name, c.values[0]]));
+    for (const [k, v] of Object.entries(parts)) {
+      if (v === null) expect(got[k]).toBeNull();
+      else expect(got[k]).toBeCloseTo(v, 10);
+    }
+    if (total === null) expect(result.values[0]).toBeNull();
+    else expect(result.values[0]).toBeCloseTo(total, 10);
+  });
+
+  it('two equally correct completions get different advantages only because of the language reward', async () => {
+    const totals = async (w: typeof weights) =>
+      (
+        await scoreRewards(totalReward(reasoningRewards({ language: 'en', weights: w })), [
+          sample(english),
+          sample(mixed),
+        ])
+      )[0].values as number[];
+    const withLanguage = groupAdvantages(await totals(weights), 2);
+    const without = groupAdvantages(await totals({ ...weights, language: 0 }), 2);
+    expect(withLanguage[0]).toBeGreaterThan(0);
+    expect(withLanguage[1]).toBeLessThan(0);
+    expect(without).toEqual([0, 0]);
+  });
+});
+
+describe('stage-4 reward models', () => {
+  it('rank held-out preferred answers above rejected ones, and safe above unsafe, far more often than chance', async () => {
+    const runDir = join(root, 'rm');
+    const rm = RewardModelsSchema.parse({ pairs: 160, safetySamples: 160, heldOut: 60, steps: 30, batchSize: 8 });
+    const { output } = await runStage(
+      runDir,
+      rewardModelsStage(),
+      {},
+      { rm, seed: 3 },
+      { signal: new AbortController().signal },
+    );
+    const tokenizer = createByteLevelTokenizer();
+    const helpfulness = await loadRewardModel(output.helpfulnessDir);
+    const safety = await loadRewardModel(output.safetyDir);
+    const data = rewardModelData(rm, 3);
+    const score = (model: typeof helpfulness, items: { prompt: string; completion: string }[]) =>
+      scoreCompletions(model, tokenizer, items).map((v) => v[0]);
+    const chosen = score(
+      helpfulness,
+      data.pairsHeldOut.map((p) => ({ prompt: p.prompt as string, completion: p.chosen as string })),
+    );
+    const rejected = score(
+      helpfulness,
+      data.pairsHeldOut.map((p) => ({ prompt: p.prompt as string, completion: p.rejected as string })),
+    );
+    const wins = chosen.filter((c, i) => c > rejected[i]).length / chosen.length;
+    expect(wins).toBeGreaterThan(0.75);
+    const z = score(
+      safety,
+      data.safetyHeldOut.map((s) => ({ prompt: s.prompt as string, completion: s.response as string })),
+    );
+    const safe = z.filter((_, i) => data.safetyHeldOut[i].label === 'safe');
+    const unsafe = z.filter((_, i) => data.safetyHeldOut[i].label === 'unsafe');
+    // Share of (safe, unsafe) pairs ranked the right way round (AUC).
+    const auc = safe.reduce((n, s) => n + unsafe.filter((u) => s > u).length, 0) / (safe.length * unsafe.length);
+    expect(auc).toBeGreaterThan(0.75);
+
+    // Alignment rewards: rules judge reasoning samples, the RMs judge general ones (null where a part does not apply).
+    const parts = alignmentRewards(
+      reasoningRewards({ language: 'en', weights: { accuracy: 1, format: 1, language: 1 } }),
+      {
+        helpfulness,
+        safety,
+        tokenizer,
+        weights: { helpfulness: 1, safety: 1 },
+      },
+    );
+    const [result] = await scoreRewards(totalReward(parts), [
+      {
+        prompt: '12+35=',
+        completion: '<think>2+5=7, 1+3=4, done</think><answer>47</answer>',
+        solution: '47',
+      },
+      { prompt: 'Tell me about lamps: ', completion: 'the green lamp' },
+    ]);
+    const byName = Object.fromEntries((result.components ?? []).map((c) => [c.name, c.values]));
+    expect(byName.accuracy).toEqual([1, null]);
+    expect(byName.helpfulness[0]).toBeNull();
+    expect(byName.safety[0]).toBeNull();
+    expect(byName.helpfulness[1]).toEqual(expect.any(Number));
+    expect(result.values[0]).toBeCloseTo(3, 10);
+    expect(result.values[1]).toBeCloseTo((byName.helpfulness[1] as number) + (byName.safety[1] as number), 6);
+  }, 30_000);
+});

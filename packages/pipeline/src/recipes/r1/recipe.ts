@@ -1,0 +1,303 @@
+/**
+ * The `r1` recipe — DeepSeek-R1's four-stage pipeline (§2.3) in miniature, from the same shipped tiny DeepSeek-V3
+ * base model as `r1-zero` (assets/r1-zero-base): cold-start SFT → reasoning GRPO (+ language consistency) →
+ * rejection sampling + SFT → reward models and alignment GRPO, then one evaluation of every stage's model on the
+ * same held-out sets (greedy addition accuracy, language consistency of the chain of thought, helpfulness and safety
+ * RM scores of answers to general prompts). Stages are in stages.ts; each is run with `runStage`, so running again
+ * skips finished stages, resumes an interrupted one, and reruns a stage (and those fed by it) whose settings changed.
+ *
+ * Config file sections (all optional): `eval` — task keys as in r1-zero plus `language` and `generalPerTopic`;
+ * `sft.coldStart` — stage 1; `grpo.reasoning` — stage 2; `rejection` — stage 3; `rm` — the reward models;
+ * `grpo.alignment` — stage 4. In code, `runR1(options, { stages, rewards })` replaces any stage or reward set.
+ * Defaults take ~5 minutes on 2 CPU cores (304 s measured; docs/recipes.md has the numbers); tests run a micro setting.
+ * Leaves out: a reference model / KL term (β = 0), the paper's scale of data, generative reward models.
+ */
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import type { CommandContext, CommandResult } from '../../cli/registry.js';
+import type { LoadedConfig } from '../../config/load.js';
+import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
+import { TaskOptionsSchema } from '../base-model/pretrain.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../base-model/save.js';
+import { runStage, StageInterruptedError } from '../stages.js';
+import type { ReasoningRewardsFn } from './rewards.js';
+import {
+  AlignmentRlSchema,
+  alignmentRlStage,
+  ColdStartSchema,
+  coldStartStage,
+  evaluateStage,
+  R1EvalSchema,
+  ReasoningRlSchema,
+  RejectionSftSchema,
+  RewardModelsSchema,
+  reasoningRlStage,
+  rejectionSftStage,
+  rewardModelsStage,
+  type StageSummary,
+} from './stages.js';
+import type { TrainHooks } from './train.js';
+
+/** Task overrides (unset: as recorded in the base model's base-model.json; maxNewTokens: 80 for readable CoT). */
+export const R1TaskSchema = z.object({
+  minDigits: z.number().int().min(1).optional().describe('Fewest digits per operand.'),
+  maxDigits: z.number().int().min(1).optional().describe('Most digits per operand.'),
+  pad: z.boolean().optional().describe('Zero-pad operands to maxDigits in the prompt.'),
+  evalSeed: z.number().int().optional().describe('Seed of the held-out evaluation problems.'),
+  evalProblems: z.number().int().positive().optional().describe('Held-out problems in the greedy evaluation.'),
+  maxNewTokens: z
+    .number()
+    .int()
+    .positive()
+    .optional()
+    .describe('Longest completion in tokens (default 80: the readable traces are ~2× the compact ones).'),
+});
+
+/** The recipe's settings. */
+export const R1Schema = z.object({
+  task: R1TaskSchema.default({}).describe('Task and held-out evaluation overrides.'),
+  language: z.string().min(2).default('en').describe('Target language of the chain of thought (R1 §2.3.2).'),
+  coldStart: ColdStartSchema.default(ColdStartSchema.parse({})).describe('Stage 1: cold-start SFT.'),
+  reasoning: ReasoningRlSchema.default(ReasoningRlSchema.parse({})).describe('Stage 2: reasoning GRPO.'),
+  rejection: RejectionSftSchema.default(RejectionSftSchema.parse({})).describe('Stage 3: rejection sampling + SFT.'),
+  rewardModels: RewardModelsSchema.default(RewardModelsSchema.parse({})).describe('Stage 4: reward models.'),
+  alignment: AlignmentRlSchema.default(AlignmentRlSchema.parse({})).describe('Stage 4: alignment GRPO.'),
+  eval: R1EvalSchema.default(R1EvalSchema.parse({})).describe('Final evaluation.'),
+});
+export type R1Options = z.input<typeof R1Schema>;
+
+/** The stages a run uses; replace any with your own `defineStage` of the same input and output. */
+export interface R1Stages {
+  coldStart: ReturnType<typeof coldStartStage>;
+  reasoningRl: ReturnType<typeof reasoningRlStage>;
+  rejectionSft: ReturnType<typeof rejectionSftStage>;
+  rewardModels: ReturnType<typeof rewardModelsStage>;
+  alignmentRl: ReturnType<typeof alignmentRlStage>;
+  evaluate: typeof evaluateStage;
+}
+
+/** Options of {@link runR1} besides the recipe settings. */
+export interface RunR1Options {
+  /** Base model folder (HF layout + base-model.json); default the shipped one. */
+  baseModel?: string;
+  runDir: string;
+  seed?: number;
+  signal?: AbortSignal;
+  log?: (message: string) => void;
+  hooks?: TrainHooks;
+  /** Replace stages (same input/output types). */
+  stages?: Partial<R1Stages>;
+  /**
+   * Replace the reasoning rewards of stages 2–4 (default: accuracy + format + language consistency). A stage's
+   * record does not see a reward change: use a new run folder (or change a setting) to rerun with new rewards.
+   */
+  reasoningRewards?: ReasoningRewardsFn;
+}
+
+/** What `runR1` returns. */
+export interface R1Result extends CommandResult {
+  runDir: string;
+  interrupted?: boolean;
+  /** One entry per model: base, cold-start, reasoning-rl, rejection-sft, alignment-rl. */
+  summary?: StageSummary[];
+  rewardModels?: { helpfulnessHeldOutAccuracy: number; safetyHeldOutAccuracy: number };
+  report?: string;
+  seconds: number;
+}
+
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+const fx = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+
+/** The default stage set (with progress hooks). */
+export function defaultR1Stages(hooks: TrainHooks = {}, reasoning?: RunR1Options['reasoningRewards']): R1Stages {
+  return {
+    coldStart: coldStartStage(hooks),
+    reasoningRl: reasoningRlStage(hooks, reasoning),
+    rejectionSft: rejectionSftStage(hooks, reasoning),
+    rewardModels: rewardModelsStage(hooks),
+    alignmentRl: alignmentRlStage(hooks, reasoning),
+    evaluate: evaluateStage,
+  };
+}
+
+/** A markdown table of the per-stage summary (also printed and written to summary.md). */
+export function summaryTable(summary: readonly StageSummary[]): string {
+  const head =
+    '| stage | held-out greedy accuracy | language (greedy) | language (sampled) | mixed CoT share | helpfulness RM | safety RM P(safe) | banned / hazard word rate |\n|---|---|---|---|---|---|---|---|';
+  const rows = summary.map(
+    (s) =>
+      `| ${s.stage} | ${pct(s.accuracy)} | ${fx(s.languageGreedy)} | ${fx(s.languageSampled)} | ${pct(s.mixedShare)} | ${s.helpfulness.toFixed(2)} | ${s.safety.toFixed(3)} | ${pct(s.bannedRate)} / ${pct(s.hazardRate)} |`,
+  );
+  return [head, ...rows].join('\n');
+}
+
+/** Concatenates the stages' metrics into `<runDir>/metrics.jsonl` (steps numbered on, `stage` kept) and writes reports. */
+async function writeReports(runDir: string, stages: readonly string[], title: string): Promise<string> {
+  const lines: string[] = [];
+  let offset = 0;
+  for (const stage of stages) {
+    let text: string;
+    try {
+      text = await readFile(join(runDir, stage, METRICS_FILE), 'utf8');
+    } catch {
+      continue;
+    }
+    let last = 0;
+    for (const line of text.split('\n')) {
+      if (!line.trim()) continue;
+      const record = JSON.parse(line) as { step: number };
+      last = Math.max(last, record.step);
+      lines.push(JSON.stringify({ ...record, step: offset + record.step, stage, stage_step: record.step }));
+    }
+    writeReport(join(runDir, stage), undefined, { title: `${title} — ${stage}` });
+    offset += last;
+  }
+  writeFileSync(join(runDir, METRICS_FILE), lines.map((l) => `${l}\n`).join(''));
+  return writeReport(runDir, join(runDir, REPORT_FILE), { title }).file;
+}
+
+/** Runs the four stages and the evaluation in `runDir`; `interrupted: true` when `signal` stopped a stage. */
+export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Result> {
+  const t0 = performance.now();
+  const o = R1Schema.parse(options);
+  const log = run.log ?? (() => {});
+  const signal = run.signal ?? new AbortController().signal;
+  const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
+  const record = await readBaseModelRecord(baseDir);
+  const overrides = Object.fromEntries(Object.entries(o.task).filter(([, v]) => v !== undefined));
+  const task = TaskOptionsSchema.parse({ ...record.task, maxNewTokens: 80, ...overrides });
+  const seed = run.seed ?? 0;
+  const s = { ...defaultR1Stages(run.hooks, run.reasoningRewards), ...run.stages };
+  const common = { task, language: o.language, seed };
+  const stage = async <I, Out>(st: { name: string }, input: I, config: unknown): Promise<Out> => {
+    const r = await runStage(run.runDir, st as never, input, config as never, { signal, log });
+    log(`${st.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
+    return r.output as Out;
+  };
+  type M = { modelDir: string; id: string };
+  try {
+    const base: M = { modelDir: baseDir, id: 'base' };
+    const cold = await stage<{ modelDir: string }, M>(
+      s.coldStart,
+      { modelDir: baseDir },
+      { coldStart: o.coldStart, ...common },
+    );
+    const reasoning = await stage<M, M>(s.reasoningRl, cold, { reasoning: o.reasoning, ...common });
+    const rejection = await stage<M & { baseDir: string }, M>(
+      s.rejectionSft,
+      { modelDir: reasoning.modelDir, id: reasoning.id, baseDir },
+      { rejection: o.rejection, ...common },
+    );
+    const rms = await stage<Record<string, never>, Awaited<ReturnType<R1Stages['rewardModels']['run']>>>(
+      s.rewardModels,
+      {},
+      { rm: o.rewardModels, seed },
+    );
+    const aligned = await stage<M & { rms: typeof rms }, M>(
+      s.alignmentRl,
+      { modelDir: rejection.modelDir, id: rejection.id, rms },
+      { alignment: o.alignment, reasoningWeights: o.reasoning.weights, ...common },
+    );
+    const models = [
+      { stage: 'base', ...base },
+      { stage: 'cold-start', ...cold },
+      { stage: 'reasoning-rl', ...reasoning },
+      { stage: 'rejection-sft', ...rejection },
+      { stage: 'alignment-rl', ...aligned },
+    ].map((m) => ({ stage: m.stage, modelDir: m.modelDir, id: m.id }));
+    const evaluation = await stage<unknown, { stages: StageSummary[] }>(
+      s.evaluate,
+      { models, rms },
+      { eval: o.eval, ...common },
+    );
+    const summary = evaluation.stages;
+    const table = summaryTable(summary);
+    writeFileSync(join(run.runDir, 'summary.md'), `${table}\n`);
+    writeFileSync(
+      join(run.runDir, 'summary.json'),
+      `${JSON.stringify({ stages: summary, rewardModels: rms }, null, 2)}\n`,
+    );
+    const first = summary[0];
+    const last = summary[summary.length - 1];
+    const report = await writeReports(
+      run.runDir,
+      ['cold-start', 'reasoning-rl', 'rejection-sft', 'reward-models', 'alignment-rl'],
+      `aha R1 in miniature: held-out accuracy ${pct(first.accuracy)} → ${pct(last.accuracy)}`,
+    );
+    return {
+      runDir: run.runDir,
+      finalModel: aligned.modelDir,
+      summary,
+      rewardModels: {
+        helpfulnessHeldOutAccuracy: rms.helpfulnessHeldOutAccuracy,
+        safetyHeldOutAccuracy: rms.safetyHeldOutAccuracy,
+      },
+      report,
+      seconds: Math.round((performance.now() - t0) / 1000),
+    };
+  } catch (err) {
+    // Ctrl-C inside rejection sampling surfaces as the signal's abort error: the stage is unfinished all the same.
+    if (err instanceof StageInterruptedError || signal.aborted) {
+      log(err instanceof Error ? err.message : String(err));
+      return { runDir: run.runDir, interrupted: true, seconds: Math.round((performance.now() - t0) / 1000) };
+    }
+    throw err;
+  }
+}
+
+/** Maps the config file's sections onto the recipe's settings (see the file comment). */
+export function r1OptionsFromConfig(config: LoadedConfig['config']): R1Options {
+  const section = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
+  const { language, generalPerTopic, ...task } = section(config.eval);
+  return R1Schema.parse({
+    task,
+    language,
+    eval: { generalPerTopic },
+    coldStart: section(config.sft).coldStart,
+    reasoning: section(config.grpo).reasoning,
+    rejection: config.rejection,
+    rewardModels: config.rm,
+    alignment: section(config.grpo).alignment,
+  });
+}
+
+/** The CLI handler: `aha run r1`. Ctrl-C stops after the current step; running again resumes. */
+export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promise<R1Result> {
+  const { config } = input;
+  const options = r1OptionsFromConfig(config);
+  const controller = new AbortController();
+  const onSigint = () => {
+    if (controller.signal.aborted) process.exit(130);
+    ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
+    controller.abort();
+  };
+  process.on('SIGINT', onSigint);
+  try {
+    const result = await runR1(options, {
+      baseModel: config.model === 'tiny' ? undefined : config.model,
+      runDir: config.outputDir,
+      seed: config.seed,
+      signal: controller.signal,
+      log: ctx.log,
+      hooks: {
+        onStart: (stage, total, first) => {
+          ctx.progress.start(total, stage);
+          if (first > 0) ctx.progress.update(first);
+        },
+        onStep: (_stage, step, record) => ctx.progress.update(step, record),
+      },
+    });
+    ctx.progress.stop();
+    if (result.interrupted) ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);
+    else if (result.summary) {
+      if (!ctx.json) ctx.log(`\n${summaryTable(result.summary)}\n`);
+      ctx.log(`report: ${result.report}`);
+    }
+    // The printed result stays short: the sample texts are in summary.json and the reports.
+    return { ...result, summary: result.summary?.map(({ samples: _samples, ...s }) => ({ ...s, samples: [] })) };
+  } finally {
+    process.off('SIGINT', onSigint);
+  }
+}

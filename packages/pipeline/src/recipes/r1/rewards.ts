@@ -1,0 +1,111 @@
+/**
+ * The rewards of the `r1` recipe (DeepSeek-R1 §2.3.2 and §2.3.4):
+ * - reasoning RL: accuracy + format (the R1-Zero rule rewards) + language consistency (the share of target-language
+ *   words in the chain of thought), summed with their weights — the paper adds the language reward directly;
+ * - alignment RL: the same rule rewards for reasoning prompts, and for general prompts a pairwise (Bradley-Terry)
+ *   helpfulness RM plus a point-wise safety RM. Each part answers null where it does not apply, so `combineRewards`
+ *   (which GrpoTrainer applies to the list with its weights) sums only the parts that judge a sample.
+ * A sample is "reasoning" when it carries a `solution` column (@aha/reward-models' `isReasoningSample`).
+ * Leaves out: judging the final summary only for helpfulness (§2.3.4 — our general answers have no chain of thought).
+ */
+import type { Tokenizer } from '@aha/core';
+import { scoreAddition } from '@aha/grpo';
+import { helpfulnessReward, isReasoningSample, type RewardModel, safetyReward } from '@aha/reward-models';
+import {
+  accuracyReward,
+  combineRewards,
+  defineReward,
+  formatReward,
+  languageConsistencyReward,
+  type Reward,
+  type WeightedReward,
+} from '@aha/rewards';
+
+/** The task's own check (the last `<answer>` holds the integer sum); a sample without gold is not judged (null). */
+const verifyInteger = async (gold: string | undefined, completion: string) => ({
+  verdict:
+    gold === undefined || gold === null
+      ? ('unparseable' as const)
+      : scoreAddition(completion, { solution: gold }) === 1
+        ? ('equal' as const)
+        : ('not_equal' as const),
+});
+
+/** `reward` on reasoning samples, null on general ones (the rule rewards do not judge open-ended answers). */
+export function reasoningOnly(reward: Reward): Reward {
+  return defineReward({
+    name: reward.name,
+    async score(samples, ctx) {
+      const values = await reward.score(samples, ctx);
+      return values.map((v, i) => (isReasoningSample(samples[i]) ? v : null));
+    },
+  });
+}
+
+/** Weights of the reasoning rewards (the `weights` key of the reasoning-RL settings). */
+export interface ReasoningWeights {
+  accuracy: number;
+  format: number;
+  language: number;
+}
+
+/** Makes the reasoning rewards for a target language and weights (replaceable in `runR1`). */
+export type ReasoningRewardsFn = (options: { language: string; weights: ReasoningWeights }) => WeightedReward[];
+
+/**
+ * The reasoning rewards: accuracy, strict format, and language consistency in `language` (R1 §2.3.2), each null on
+ * general samples. Names: accuracy, format, language_consistency.
+ */
+export function reasoningRewards(options: { language: string; weights: ReasoningWeights }): WeightedReward[] {
+  return [
+    {
+      reward: reasoningOnly(accuracyReward({ verify: verifyInteger, answerOnly: false })),
+      weight: options.weights.accuracy,
+    },
+    { reward: reasoningOnly(formatReward()), weight: options.weights.format },
+    {
+      reward: reasoningOnly(languageConsistencyReward({ language: options.language })),
+      weight: options.weights.language,
+    },
+  ];
+}
+
+/** The reward models of stage 4 and their weights. */
+export interface AlignmentRewardModels {
+  helpfulness: RewardModel;
+  safety: RewardModel;
+  tokenizer: Tokenizer;
+  weights: { helpfulness: number; safety: number };
+}
+
+/**
+ * The alignment rewards (R1 §2.3.4): the reasoning rewards (null on general prompts) for reasoning prompts, the helpfulness RM (raw
+ * Bradley-Terry score) and the safety RM (P(safe) = σ(z)) for general prompts, null where a part does not apply.
+ */
+export function alignmentRewards(reasoning: readonly WeightedReward[], rms: AlignmentRewardModels): WeightedReward[] {
+  return [
+    ...reasoning,
+    {
+      reward: helpfulnessReward({ model: rms.helpfulness, tokenizer: rms.tokenizer, skipReasoning: true }),
+      weight: rms.weights.helpfulness,
+    },
+    {
+      reward: safetyReward({ model: rms.safety, tokenizer: rms.tokenizer, skipReasoning: true }),
+      weight: rms.weights.safety,
+    },
+  ];
+}
+
+/** One reward Σ wᵢ·rᵢ over `parts` (nulls skipped), as GrpoTrainer and rejection sampling apply them. */
+export const totalReward = (parts: readonly WeightedReward[]) => combineRewards(parts, { name: 'total' });
+
+/** Splits weighted rewards into GrpoTrainer's `rewards` + `rewardWeights`. */
+export function forTrainer(parts: readonly WeightedReward[]): {
+  rewards: Reward[];
+  rewardWeights: Record<string, number>;
+} {
+  return {
+    rewards: parts.map((p) => p.reward),
+    rewardWeights: Object.fromEntries(parts.map((p) => [p.reward.name, p.weight ?? 1])),
+  };
+}

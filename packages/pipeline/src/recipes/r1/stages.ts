@@ -1,0 +1,516 @@
+/**
+ * The stages of the `r1` recipe — DeepSeek-R1's four stages (§2.3) in miniature — each a `defineStage` with a zod
+ * config (the `.describe()` texts are the docs), composed by recipe.ts with `runStage` (skip when done, resume when
+ * interrupted):
+ *   1. `cold-start`     SFT of the base model on readable English chains of thought (§2.3.1), some language-mixed;
+ *   2. `reasoning-rl`   GRPO with accuracy + format + language-consistency rewards (§2.3.2);
+ *   3. `rejection-sft`  rejection sampling from the stage-2 model (correct, well-formed, English only) plus general
+ *                       (non-reasoning) answers, then SFT (§2.3.3);
+ *   4. `reward-models`  a pairwise (Bradley-Terry) helpfulness RM and a point-wise safety RM on synthetic data, and
+ *      `alignment-rl`   GRPO on reasoning + general prompts: rules for reasoning, the RMs for general (§2.3.4);
+ *   then `evaluate` measures every stage's model on the same held-out sets.
+ * Stage 3 trains from the stage-2 checkpoint by default (`initFrom: 'reasoning-rl'`): the paper retrains the base
+ * model on ~800k samples for two epochs; with the few hundred SFT steps a 2-core run affords, restarting from the
+ * base would mostly re-learn the cold start. `initFrom: 'base'` follows the paper.
+ * Each output carries `id`, a hash of the stage's config and input, so a later stage's input changes when an earlier
+ * stage reruns with other settings (its paths stay the same). Leaves out: a reference model / KL (β = 0, as r1-zero).
+ */
+import { existsSync } from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
+import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
+import {
+  bannedWordPairs,
+  createRewardModel,
+  evaluateRewardModel,
+  hazardWordSamples,
+  loadRewardModel,
+  RewardModelTrainer,
+} from '@aha/reward-models';
+import { z } from 'zod';
+import { createMetricsWriter } from '../../metrics/jsonl.js';
+import { METRICS_FILE } from '../../report/write.js';
+import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
+import { additionProblems } from '../base-model/task.js';
+import { defineStage, hashConfig } from '../stages.js';
+import { BANNED_WORD, coldStartRows, GENERAL_TOPICS, generalPrompt, generalRows, HAZARD_WORDS } from './data.js';
+import { alignmentRewards, type ReasoningRewardsFn, reasoningRewards } from './rewards.js';
+import {
+  evaluateGeneral,
+  evaluateReasoning,
+  GrpoSettingsSchema,
+  runGrpo,
+  runSft,
+  SftSettingsSchema,
+  saveFinal,
+  type TrainHooks,
+} from './train.js';
+
+const sft = (steps: number, learningRate: number) =>
+  SftSettingsSchema.extend({
+    steps: SftSettingsSchema.shape.steps.default(steps),
+    learningRate: SftSettingsSchema.shape.learningRate.default(learningRate),
+  });
+const grpo = (steps: number, learningRate: number) =>
+  GrpoSettingsSchema.extend({
+    steps: GrpoSettingsSchema.shape.steps.default(steps),
+    learningRate: GrpoSettingsSchema.shape.learningRate.default(learningRate),
+  });
+
+/** Stage 1 settings (`sft.coldStart` in a config file). */
+export const ColdStartSchema = z.object({
+  examples: z.number().int().positive().default(3000).describe('Synthetic cold-start examples (readable CoT).'),
+  mixedShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.3)
+    .describe('Share of examples whose chain of thought mixes in Chinese words (the noise stage 2 removes).'),
+  mixedWordRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.5)
+    .describe('In a mixed example, the chance of each word being Chinese.'),
+  sft: sft(250, 1e-3).default(sft(250, 1e-3).parse({})).describe('SFT settings.'),
+});
+
+/** Stage 2 settings (`grpo.reasoning`). */
+export const ReasoningRlSchema = grpo(40, 2e-4).extend({
+  learningRate: GrpoSettingsSchema.shape.learningRate
+    .default(2e-4)
+    .describe('Peak AdamW learning rate (linear decay); 5e-4 and 7e-4 collapsed the cold-started model in 30 steps.'),
+  temperature: GrpoSettingsSchema.shape.temperature
+    .default(0.7)
+    .describe('Rollout sampling temperature (0.7: the cold-started tiny model samples mostly noise at τ = 1).'),
+  trainProblems: z.number().int().positive().default(2000).describe('Distinct training problems prompts come from.'),
+  weights: z
+    .object({
+      accuracy: z.number().default(1).describe('Weight of the accuracy reward.'),
+      format: z.number().default(1).describe('Weight of the format reward.'),
+      language: z
+        .number()
+        .default(1)
+        .describe('Weight of the language-consistency reward (R1 §2.3.2: summed directly).'),
+    })
+    .default({ accuracy: 1, format: 1, language: 1 })
+    .describe('r = Σ wᵢ·rᵢ over accuracy, format and language consistency.'),
+});
+
+/** Stage 3 settings (`rejection`). */
+export const RejectionSftSchema = z.object({
+  prompts: z.number().int().positive().default(600).describe('Training problems sampled from the stage-2 model.'),
+  n: z.number().int().positive().default(4).describe('Completions sampled per prompt.'),
+  temperature: z.number().positive().default(0.7).describe('Sampling temperature τ.'),
+  minLanguageShare: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(1)
+    .describe('Keep a sample only when this share of its CoT words is in the target language (readability filter).'),
+  generalExamples: z.number().int().nonnegative().default(300).describe('General (non-reasoning) SFT examples added.'),
+  bannedRate: z
+    .number()
+    .min(0)
+    .max(1)
+    .default(0.3)
+    .describe('Share of general answers with the banned word (imperfect data).'),
+  hazardRate: z.number().min(0).max(1).default(0.3).describe('Share of general answers with a hazard word.'),
+  initFrom: z
+    .enum(['reasoning-rl', 'base'])
+    .default('reasoning-rl')
+    .describe("SFT starts from the stage-2 model, or from the base model as R1 §2.3.3 does ('base')."),
+  sft: sft(200, 1e-3).default(sft(200, 1e-3).parse({})).describe('SFT settings.'),
+});
+
+/** Reward-model settings (`rm`). */
+export const RewardModelsSchema = z.object({
+  pairs: z.number().int().positive().default(400).describe('Synthetic preference pairs for the helpfulness RM.'),
+  safetySamples: z.number().int().positive().default(400).describe('Synthetic labelled samples for the safety RM.'),
+  heldOut: z.number().int().positive().default(100).describe('Held-out pairs / samples for the RM accuracy.'),
+  steps: z.number().int().positive().default(60).describe('Optimizer steps per RM.'),
+  batchSize: z.number().int().positive().default(16).describe('Pairs (samples) per step.'),
+  learningRate: z.number().positive().default(3e-3).describe('AdamW learning rate.'),
+});
+
+/** Stage 4 settings (`grpo.alignment`). */
+export const AlignmentRlSchema = grpo(30, 3e-4).extend({
+  temperature: GrpoSettingsSchema.shape.temperature.default(0.7).describe('Rollout sampling temperature.'),
+  generalShare: z.number().min(0).max(1).default(0.5).describe('Share of general (non-reasoning) prompts.'),
+  trainProblems: z.number().int().positive().default(1000).describe('Reasoning problems in the prompt set.'),
+  weights: z
+    .object({
+      helpfulness: z.number().default(1).describe('Weight of the helpfulness RM score.'),
+      safety: z.number().default(1).describe('Weight of the safety RM P(safe).'),
+    })
+    .default({ helpfulness: 1, safety: 1 })
+    .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+});
+
+/** Evaluation settings (`eval`, besides the task keys). */
+export const R1EvalSchema = z.object({
+  generalPerTopic: z.number().int().positive().default(8).describe('Sampled answers per general topic (8 topics).'),
+});
+
+/** The tiny reward-model backbone (byte-level, 2 layers): fixed, so its scores compare across stages. */
+export const REWARD_MODEL_CONFIG = {
+  vocab_size: 263,
+  hidden_size: 32,
+  intermediate_size: 64,
+  moe_intermediate_size: 16,
+  num_hidden_layers: 2,
+  num_attention_heads: 2,
+  num_key_value_heads: 2,
+  n_shared_experts: 1,
+  n_routed_experts: 4,
+  num_experts_per_tok: 2,
+  n_group: 1,
+  topk_group: 1,
+  first_k_dense_replace: 1,
+  q_lora_rank: null,
+  kv_lora_rank: 16,
+  qk_nope_head_dim: 8,
+  qk_rope_head_dim: 8,
+  v_head_dim: 8,
+  max_position_embeddings: 128,
+  num_nextn_predict_layers: 0,
+  bos_token_id: 256,
+  eos_token_id: 257,
+  pad_token_id: 258,
+  initializer_range: 0.05,
+  tie_word_embeddings: false,
+};
+
+const Task = TaskOptionsSchema;
+const Common = { task: Task, language: z.string(), seed: z.number().int() };
+type ModelOut = { modelDir: string; id: string };
+
+/** Stage 1: cold-start SFT on readable chains of thought. */
+export const coldStartStage = (hooks: TrainHooks = {}) =>
+  defineStage({
+    name: 'cold-start',
+    description: 'SFT of the base model on readable (mostly English) chains of thought.',
+    config: z.object({ coldStart: ColdStartSchema, ...Common }),
+    async run(input: { modelDir: string }, { coldStart, task, seed }, ctx) {
+      const model = await loadModel(input.modelDir);
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const problems = additionProblems({ ...task, count: coldStart.examples, seed: seed + 101, split: 'train' });
+      const rows = coldStartRows(problems, {
+        seed,
+        mixedShare: coldStart.mixedShare,
+        mixedWordRate: coldStart.mixedWordRate,
+      });
+      const r = await runSft({
+        stage: 'cold-start',
+        model,
+        tokenizer,
+        rows,
+        settings: coldStart.sft,
+        seed,
+        workDir: ctx.workDir,
+        signal: ctx.signal,
+        hooks,
+      });
+      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      return {
+        modelDir,
+        id: hashConfig({ input, coldStart, task, seed }),
+        steps: r.steps,
+        firstLoss: r.firstLoss,
+        lastLoss: r.lastLoss,
+        mixedExamples: rows.filter((x) => x.mixed).length,
+      };
+    },
+  });
+
+/** Stage 2: reasoning GRPO with accuracy + format + language consistency. */
+export const reasoningRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewardsFn = reasoningRewards) =>
+  defineStage({
+    name: 'reasoning-rl',
+    description: 'GRPO on accuracy + format + language-consistency rewards.',
+    config: z.object({ reasoning: ReasoningRlSchema, ...Common }),
+    async run(input: ModelOut, { reasoning, task, language, seed }, ctx) {
+      const model = await loadModel(input.modelDir);
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const dataset = additionProblems({ ...task, count: reasoning.trainProblems, seed, split: 'train' }).map((p) => ({
+        prompt: p.prompt,
+        solution: p.solution,
+      }));
+      const r = await runGrpo({
+        stage: 'reasoning-rl',
+        model,
+        tokenizer,
+        dataset,
+        rewards: rewards({ language, weights: reasoning.weights }),
+        settings: reasoning,
+        maxCompletionLength: task.maxNewTokens,
+        seed,
+        workDir: ctx.workDir,
+        signal: ctx.signal,
+        hooks,
+      });
+      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      return { modelDir, id: hashConfig({ input, reasoning, task, language, seed }), steps: r.steps };
+    },
+  });
+
+/** Stage 3: rejection sampling from the stage-2 model + general data, then SFT. */
+export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewardsFn = reasoningRewards) =>
+  defineStage({
+    name: 'rejection-sft',
+    description: 'Rejection sampling (correct, readable) + general answers, then SFT.',
+    config: z.object({ rejection: RejectionSftSchema, ...Common }),
+    async run(input: ModelOut & { baseDir: string }, { rejection, task, language, seed }, ctx) {
+      const sampler = await loadModel(input.modelDir);
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const prompts = additionProblems({ ...task, count: rejection.prompts, seed: seed + 303, split: 'train' }).map(
+        (p) => ({
+          prompt: p.prompt,
+          solution: p.solution,
+        }),
+      );
+      // A resumed stage reuses its samples (written whole, with their stats, before SFT starts).
+      const samplesFile = join(ctx.workDir, 'rejection-samples.jsonl');
+      const statsFile = join(ctx.workDir, 'rejection-stats.json');
+      const sample = () =>
+        rejectionSample({
+          model: sampler,
+          tokenizer,
+          prompts,
+          // Correct and well-formed: accuracy + format = 2; the language filter is the readability filter of §2.3.3.
+          rewards: rewards({ language, weights: { accuracy: 1, format: 1, language: 0 } }),
+          n: rejection.n,
+          batchSize: 64,
+          seed,
+          maxNewTokens: task.maxNewTokens,
+          temperature: rejection.temperature,
+          topP: 1,
+          keep: {
+            minReward: 2,
+            requireFormat: true,
+            language: { language, minShare: rejection.minLanguageShare },
+            maxPerPrompt: 1,
+          },
+          output: samplesFile,
+          signal: ctx.signal,
+        });
+      let kept: { samples: KeptSample[]; stats: RejectionStats };
+      if (existsSync(samplesFile) && existsSync(statsFile)) {
+        kept = {
+          samples: await readJsonl<KeptSample>(samplesFile),
+          stats: JSON.parse(await readFile(statsFile, 'utf8')),
+        };
+      } else {
+        kept = await sample();
+        await writeFile(statsFile, `${JSON.stringify(kept.stats)}\n`);
+      }
+      const general = generalRows({
+        count: rejection.generalExamples,
+        seed: seed + 7,
+        bannedRate: rejection.bannedRate,
+        hazardRate: rejection.hazardRate,
+      });
+      const rows = [
+        ...kept.samples.map((s) => ({ prompt: s.prompt as string, completion: s.completion as string })),
+        ...general,
+      ];
+      const initDir = rejection.initFrom === 'base' ? input.baseDir : input.modelDir;
+      const model = rejection.initFrom === 'base' ? await loadModel(initDir) : sampler;
+      const r = await runSft({
+        stage: 'rejection-sft',
+        model,
+        tokenizer,
+        rows,
+        settings: rejection.sft,
+        seed,
+        workDir: ctx.workDir,
+        signal: ctx.signal,
+        hooks,
+      });
+      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      return {
+        modelDir,
+        id: hashConfig({ input, rejection, task, language, seed }),
+        steps: r.steps,
+        reasoningKept: kept.stats.kept,
+        generalExamples: general.length,
+        rejected: kept.stats.rejected,
+        generated: kept.stats.generated,
+      };
+    },
+  });
+
+/** The RM data sets: training and held-out (other seeds) preference pairs and safety samples. */
+export function rewardModelData(o: z.infer<typeof RewardModelsSchema>, seed: number) {
+  return {
+    pairs: bannedWordPairs({ n: o.pairs, seed: seed + 1, banned: BANNED_WORD }),
+    pairsHeldOut: bannedWordPairs({ n: o.heldOut, seed: seed + 2, banned: BANNED_WORD }),
+    safety: hazardWordSamples({ n: o.safetySamples, seed: seed + 3, hazards: HAZARD_WORDS }),
+    safetyHeldOut: hazardWordSamples({ n: o.heldOut, seed: seed + 4, hazards: HAZARD_WORDS }),
+  };
+}
+
+/** Stage 4a: trains the helpfulness (pairwise) and safety (point-wise) reward models. */
+export const rewardModelsStage = (hooks: TrainHooks = {}) =>
+  defineStage({
+    name: 'reward-models',
+    description: 'Pairwise (Bradley-Terry) helpfulness RM and point-wise safety RM on synthetic data.',
+    config: z.object({ rm: RewardModelsSchema, seed: z.number().int() }),
+    async run(_input: Record<string, never>, { rm, seed }, ctx) {
+      const tokenizer = createByteLevelTokenizer();
+      const data = rewardModelData(rm, seed);
+      const metrics = createMetricsWriter(join(ctx.workDir, METRICS_FILE));
+      const out: Record<string, { dir: string; heldOutAccuracy: number; before: number }> = {};
+      const kinds = [
+        ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0']],
+        ['safety', 'pointwise', data.safety, data.safetyHeldOut, ['safe']],
+      ] as const;
+      for (const [k, [name, objective, train, heldOut, labels]] of kinds.entries()) {
+        const model = createRewardModel(REWARD_MODEL_CONFIG, { seed: seed + 11 + k, labels: [...labels] });
+        const before = evaluateRewardModel(model, tokenizer, heldOut, { objective });
+        const trainer = new RewardModelTrainer({
+          model,
+          tokenizer,
+          dataset: train,
+          config: {
+            objective,
+            totalSteps: rm.steps,
+            batchSize: rm.batchSize,
+            learningRate: rm.learningRate,
+            seed,
+            schedule: 'constant',
+          },
+        });
+        hooks.onStart?.(`rm-${name}`, rm.steps, 0);
+        for await (const r of trainer.train({ signal: ctx.signal })) {
+          const record = {
+            step: k * rm.steps + r.step,
+            time: Date.now(),
+            loss: r.loss,
+            grad_norm: r.gradNorm,
+            lr: r.lr,
+            stage: `rm-${name}`,
+            [`${name}_accuracy`]: r.metrics.accuracy,
+          };
+          metrics.write(record);
+          hooks.onStep?.(`rm-${name}`, r.step, record);
+        }
+        const after = evaluateRewardModel(model, tokenizer, heldOut, { objective });
+        const dir = join(ctx.workDir, name);
+        await model.save(dir, { dtype: 'F32' });
+        out[name] = { dir, heldOutAccuracy: after.accuracy, before: before.accuracy };
+        ctx.log?.(`${name} RM: held-out accuracy ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)}`);
+      }
+      return {
+        id: hashConfig({ rm, seed }),
+        helpfulnessDir: out.helpfulness.dir,
+        safetyDir: out.safety.dir,
+        helpfulnessHeldOutAccuracy: out.helpfulness.heldOutAccuracy,
+        helpfulnessAccuracyBefore: out.helpfulness.before,
+        safetyHeldOutAccuracy: out.safety.heldOutAccuracy,
+        safetyAccuracyBefore: out.safety.before,
+      };
+    },
+  });
+export type RewardModelsOut = { id: string; helpfulnessDir: string; safetyDir: string };
+
+/** Stage 4b: alignment GRPO on reasoning + general prompts. */
+export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewardsFn = reasoningRewards) =>
+  defineStage({
+    name: 'alignment-rl',
+    description: 'GRPO on reasoning (rule rewards) + general (helpfulness + safety RMs) prompts.',
+    config: z.object({ alignment: AlignmentRlSchema, reasoningWeights: ReasoningRlSchema.shape.weights, ...Common }),
+    async run(input: ModelOut & { rms: RewardModelsOut }, { alignment, reasoningWeights, task, language, seed }, ctx) {
+      const model = await loadModel(input.modelDir);
+      const tokenizer = await loadTokenizer(input.modelDir);
+      const nGeneral = Math.round(
+        (alignment.trainProblems * alignment.generalShare) / (1 - alignment.generalShare || 1),
+      );
+      const reasoning = additionProblems({
+        ...task,
+        count: alignment.trainProblems,
+        seed: seed + 404,
+        split: 'train',
+      }).map((p) => ({ prompt: p.prompt, solution: p.solution }));
+      // General prompts: the eight topics, repeated to the share asked for (no solution column: judged by the RMs).
+      const general = Array.from(
+        { length: alignment.generalShare >= 1 ? alignment.trainProblems : nGeneral },
+        (_, i) => ({
+          prompt: generalPrompt(GENERAL_TOPICS[i % GENERAL_TOPICS.length]),
+        }),
+      );
+      const dataset = [...(alignment.generalShare >= 1 ? [] : reasoning), ...general];
+      const rms = {
+        helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
+        safety: await loadRewardModel(input.rms.safetyDir),
+        tokenizer: createByteLevelTokenizer(),
+        weights: alignment.weights,
+      };
+      const r = await runGrpo({
+        stage: 'alignment-rl',
+        model,
+        tokenizer,
+        dataset,
+        rewards: alignmentRewards(rewards({ language, weights: reasoningWeights }), rms),
+        settings: alignment,
+        maxCompletionLength: task.maxNewTokens,
+        seed: seed + 1,
+        workDir: ctx.workDir,
+        signal: ctx.signal,
+        hooks,
+      });
+      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      return { modelDir, id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }), steps: r.steps };
+    },
+  });
+
+/** The evaluation of one stage's model (see train.ts). */
+export interface StageSummary {
+  stage: string;
+  accuracy: number;
+  languageGreedy: number | null;
+  languageSampled: number | null;
+  mixedShare: number;
+  helpfulness: number;
+  safety: number;
+  bannedRate: number;
+  hazardRate: number;
+  samples: { prompt: string; completion: string }[];
+}
+
+/** Final stage: every model on the same held-out sets, judged by the same reward models. */
+export const evaluateStage = defineStage({
+  name: 'evaluate',
+  description: 'Held-out accuracy, language consistency and RM scores of every stage’s model.',
+  config: z.object({ eval: R1EvalSchema, ...Common }),
+  async run(
+    input: { models: { stage: string; modelDir: string; id: string }[]; rms: RewardModelsOut },
+    { eval: e, task, language, seed },
+    ctx,
+  ) {
+    const problems = heldOutProblems(task);
+    const rms = {
+      helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
+      safety: await loadRewardModel(input.rms.safetyDir),
+      tokenizer: createByteLevelTokenizer(),
+    };
+    const out: StageSummary[] = [];
+    for (const m of input.models) {
+      const model = await loadModel(m.modelDir);
+      const r = await evaluateReasoning(model, problems, { maxNewTokens: task.maxNewTokens, language, seed: seed + 5 });
+      const g = await evaluateGeneral(model, rms, {
+        perTopic: e.generalPerTopic,
+        maxNewTokens: task.maxNewTokens,
+        seed: seed + 6,
+      });
+      const { samples: gs, ...general } = g;
+      out.push({ stage: m.stage, ...r, ...general, samples: [...r.samples, ...gs] });
+      ctx.log?.(
+        `${m.stage}: accuracy ${(r.accuracy * 100).toFixed(1)}%, language (sampled) ${r.languageSampled?.toFixed(3) ?? '—'}, ` +
+          `helpfulness ${g.helpfulness.toFixed(2)}, safety ${g.safety.toFixed(2)}`,
+      );
+    }
+    return { stages: out };
+  },
+});
