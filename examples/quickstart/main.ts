@@ -1,6 +1,7 @@
 /**
  * Fits y = 3x − 2 by gradient descent with aha's tensors and autograd: the smallest end-to-end use of @aha/core.
- * Run: npm start (until the R1-Zero pipeline lands, this is the main job).
+ * Run: npm start -w @aha/example-quickstart (or npx tsx --conditions=source examples/quickstart/main.ts); the last line
+ * prints the fitted w and b, which the example's test checks against 3 and −2.
  */
 import { getNumThreads, mul, simdLevel, sub, tensor } from '@aha/core';
 
