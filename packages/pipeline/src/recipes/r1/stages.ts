@@ -29,6 +29,7 @@ import {
   RewardModelTrainer,
 } from '@aha/reward-models';
 import { z } from 'zod';
+import { saveFinalModel } from '../../commands/common.js';
 import { createMetricsWriter } from '../../metrics/jsonl.js';
 import { METRICS_FILE } from '../../report/write.js';
 import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
@@ -43,7 +44,6 @@ import {
   runGrpo,
   runSft,
   SftSettingsSchema,
-  saveFinal,
   type TrainHooks,
 } from './train.js';
 
@@ -212,7 +212,7 @@ export const coldStartStage = (hooks: TrainHooks = {}) =>
         signal: ctx.signal,
         hooks,
       });
-      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return {
         modelDir,
         id: hashConfig({ input, coldStart, task, seed }),
@@ -250,7 +250,7 @@ export const reasoningRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         signal: ctx.signal,
         hooks,
       });
-      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return { modelDir, id: hashConfig({ input, reasoning, task, language, seed }), steps: r.steps };
     },
   });
@@ -328,7 +328,7 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         signal: ctx.signal,
         hooks,
       });
-      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return {
         modelDir,
         id: hashConfig({ input, rejection, task, language, seed }),
@@ -460,7 +460,7 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         signal: ctx.signal,
         hooks,
       });
-      const modelDir = ctx.signal.aborted ? '' : await saveFinal(model, tokenizer, ctx.workDir);
+      const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return { modelDir, id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }), steps: r.steps };
     },
   });

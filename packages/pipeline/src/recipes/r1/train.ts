@@ -7,9 +7,8 @@
  * Leaves out: evaluation during SFT (the stage reports its accuracy after it ends).
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, latestCheckpoint, type loadTokenizer, type Model, type Tokenizer } from '@aha/core';
+import { createByteLevelTokenizer, latestCheckpoint, type Model, type Tokenizer } from '@aha/core';
 import { SftTrainer } from '@aha/distill';
 import { type DatasetRow, GrpoTrainer, type StepMetrics } from '@aha/grpo';
 import { type RewardModel, scoreCompletions } from '@aha/reward-models';
@@ -47,19 +46,6 @@ function truncateMetrics(file: string, step: number): void {
     .split('\n')
     .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
   writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
-}
-
-/** Saves model + tokenizer as a loadable HF folder `<workDir>/final` (replacing an older one). */
-export async function saveFinal(
-  model: Model,
-  tokenizer: Awaited<ReturnType<typeof loadTokenizer>>,
-  workDir: string,
-): Promise<string> {
-  const dir = join(workDir, 'final');
-  await rm(dir, { recursive: true, force: true });
-  await model.save(dir, { dtype: 'F32' });
-  await tokenizer.save(dir);
-  return dir;
 }
 
 /**
