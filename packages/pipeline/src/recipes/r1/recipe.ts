@@ -17,6 +17,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../cli/registry.js';
+import { withCtrlC } from '../../commands/common.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
 import { TaskOptionsSchema } from '../base-model/pretrain.js';
@@ -267,19 +268,12 @@ export function r1OptionsFromConfig(config: LoadedConfig['config']): R1Options {
 export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promise<R1Result> {
   const { config } = input;
   const options = r1OptionsFromConfig(config);
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
+  return withCtrlC(ctx, async (signal) => {
     const result = await runR1(options, {
       baseModel: config.model === 'tiny' ? undefined : config.model,
       runDir: config.outputDir,
       seed: config.seed,
-      signal: controller.signal,
+      signal,
       log: ctx.log,
       hooks: {
         onStart: (stage, total, first) => {
@@ -297,7 +291,5 @@ export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promis
     }
     // The printed result stays short: the sample texts are in summary.json and the reports.
     return { ...result, summary: result.summary?.map(({ samples: _samples, ...s }) => ({ ...s, samples: [] })) };
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
+  });
 }
