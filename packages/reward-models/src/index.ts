@@ -37,6 +37,7 @@ export {
   scoreCompletions,
 } from './rewards.js';
 export { bannedWordPairs, hazardWordSamples } from './synthetic.js';
+export { tinyRewardModelConfig } from './tiny-config.js';
 export {
   evaluateRewardModel,
   type RewardEvaluation,

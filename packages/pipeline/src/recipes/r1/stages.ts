@@ -27,6 +27,7 @@ import {
   hazardWordSamples,
   loadRewardModel,
   RewardModelTrainer,
+  tinyRewardModelConfig,
 } from '@aha/reward-models';
 import { z } from 'zod';
 import { saveFinalModel } from '../../commands/common.js';
@@ -154,33 +155,7 @@ export const R1EvalSchema = z.object({
 });
 
 /** The tiny reward-model backbone (byte-level, 2 layers): fixed, so its scores compare across stages. */
-export const REWARD_MODEL_CONFIG = {
-  vocab_size: 263,
-  hidden_size: 32,
-  intermediate_size: 64,
-  moe_intermediate_size: 16,
-  num_hidden_layers: 2,
-  num_attention_heads: 2,
-  num_key_value_heads: 2,
-  n_shared_experts: 1,
-  n_routed_experts: 4,
-  num_experts_per_tok: 2,
-  n_group: 1,
-  topk_group: 1,
-  first_k_dense_replace: 1,
-  q_lora_rank: null,
-  kv_lora_rank: 16,
-  qk_nope_head_dim: 8,
-  qk_rope_head_dim: 8,
-  v_head_dim: 8,
-  max_position_embeddings: 128,
-  num_nextn_predict_layers: 0,
-  bos_token_id: 256,
-  eos_token_id: 257,
-  pad_token_id: 258,
-  initializer_range: 0.05,
-  tie_word_embeddings: false,
-};
+export const REWARD_MODEL_CONFIG = tinyRewardModelConfig;
 
 const Task = TaskOptionsSchema;
 const Common = { task: Task, language: z.string(), seed: z.number().int() };
