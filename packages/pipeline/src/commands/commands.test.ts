@@ -6,13 +6,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { createByteLevelTokenizer, createModel, loadModel } from '@aha/core';
+import { createByteLevelTokenizer, loadModel } from '@aha/core';
 import { loadRewardModel } from '@aha/reward-models';
 import { formatReward, scoreRewards } from '@aha/rewards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../cli/main.js';
 import { evaluateGreedy } from '../recipes/base-model/evaluate.js';
-import { BASE_MODEL_CONFIG, heldOutProblems, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
+import { saveMicroBaseModel } from '../recipes/base-model/micro.js';
+import { heldOutProblems, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../recipes/base-model/save.js';
 import { additionCompletion, additionProblems } from '../recipes/base-model/task.js';
 import { BUILTIN_REWARDS } from './rewards.js';
@@ -61,28 +62,7 @@ const lines = (file: string) =>
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'aha-commands-'));
   tiny = join(dir, 'micro');
-  const model = createModel(
-    {
-      ...BASE_MODEL_CONFIG,
-      hidden_size: 16,
-      intermediate_size: 16,
-      moe_intermediate_size: 8,
-      num_hidden_layers: 2,
-      n_routed_experts: 2,
-      n_group: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 2,
-      kv_lora_rank: 8,
-      qk_nope_head_dim: 4,
-      qk_rope_head_dim: 4,
-      v_head_dim: 4,
-    },
-    { seed: 1 },
-  );
-  await model.save(tiny);
-  await createByteLevelTokenizer().save(tiny);
-  const task = TaskOptionsSchema.parse({ minDigits: 1, maxDigits: 2, evalProblems: 4, maxNewTokens: 6 });
-  writeFileSync(join(tiny, 'base-model.json'), JSON.stringify({ task, heldOutAccuracy: 0 }));
+  await saveMicroBaseModel(tiny, { evalProblems: 4, maxNewTokens: 6 });
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -1,10 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, createModel } from '@aha/core';
 import { scoreRewards } from '@aha/rewards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BASE_MODEL_CONFIG, TaskOptionsSchema } from './base-model/pretrain.js';
+import { saveMicroBaseModel } from './base-model/micro.js';
 import { type R1ZeroOptions, r1ZeroRewards, runR1Zero } from './r1-zero.js';
 import { readStages } from './stages.js';
 
@@ -20,28 +19,7 @@ let baseModel: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'aha-r1zero-'));
   baseModel = join(root, 'base');
-  const model = createModel(
-    {
-      ...BASE_MODEL_CONFIG,
-      hidden_size: 16,
-      intermediate_size: 16,
-      moe_intermediate_size: 8,
-      num_hidden_layers: 2,
-      n_routed_experts: 2,
-      n_group: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 2,
-      kv_lora_rank: 8,
-      qk_nope_head_dim: 4,
-      qk_rope_head_dim: 4,
-      v_head_dim: 4,
-    },
-    { seed: 1 },
-  );
-  await model.save(baseModel);
-  await createByteLevelTokenizer().save(baseModel);
-  const task = TaskOptionsSchema.parse({ minDigits: 1, maxDigits: 2 });
-  writeFileSync(join(baseModel, 'base-model.json'), JSON.stringify({ task, heldOutAccuracy: 0 }));
+  await saveMicroBaseModel(baseModel);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -2,13 +2,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { createByteLevelTokenizer, createModel, loadModel } from '@aha/core';
+import { createByteLevelTokenizer, loadModel } from '@aha/core';
 import { groupAdvantages } from '@aha/grpo';
 import { loadRewardModel, scoreCompletions } from '@aha/reward-models';
 import { scoreRewards } from '@aha/rewards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../cli/main.js';
-import { BASE_MODEL_CONFIG, TaskOptionsSchema } from '../base-model/pretrain.js';
+import { saveMicroBaseModel } from '../base-model/micro.js';
 import { readStages, runStage } from '../stages.js';
 import { coldStartRows, generalRows, readableCompletion, readableTrace } from './data.js';
 import { type R1Options, runR1 } from './recipe.js';
@@ -39,28 +39,7 @@ let baseModel: string;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'aha-r1-'));
   baseModel = join(root, 'base');
-  const model = createModel(
-    {
-      ...BASE_MODEL_CONFIG,
-      hidden_size: 16,
-      intermediate_size: 16,
-      moe_intermediate_size: 8,
-      num_hidden_layers: 2,
-      n_routed_experts: 2,
-      n_group: 1,
-      num_attention_heads: 2,
-      num_key_value_heads: 2,
-      kv_lora_rank: 8,
-      qk_nope_head_dim: 4,
-      qk_rope_head_dim: 4,
-      v_head_dim: 4,
-    },
-    { seed: 1 },
-  );
-  await model.save(baseModel);
-  await createByteLevelTokenizer().save(baseModel);
-  const task = TaskOptionsSchema.parse({ minDigits: 1, maxDigits: 2 });
-  writeFileSync(join(baseModel, 'base-model.json'), JSON.stringify({ task, heldOutAccuracy: 0 }));
+  await saveMicroBaseModel(baseModel);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
