@@ -14,8 +14,8 @@ import { ConfigError } from '../config/errors.js';
 import { formatZodIssues } from '../config/format-issues.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
-import { heldOutProblems, type TaskOptions, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
-import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../recipes/base-model/save.js';
+import { heldOutProblems, type TaskOptions } from '../recipes/base-model/pretrain.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../recipes/base-model/save.js';
 import { type AdditionProblem, additionProblems } from '../recipes/base-model/task.js';
 
 /** Model presets a config may name instead of a folder. */
@@ -83,8 +83,7 @@ export async function additionTaskOf(modelDir: string, overrides: Partial<TaskOp
   try {
     recorded = (await readBaseModelRecord(modelDir)).task ?? {};
   } catch {}
-  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
-  return TaskOptionsSchema.parse({ ...recorded, ...set });
+  return taskWithOverrides(recorded, overrides);
 }
 
 /** Built-in tasks by name: the compact multi-digit addition of the R1-Zero main job. */

@@ -19,9 +19,9 @@ import type { LoadedConfig } from '../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
 import { heldOutProblems, TaskOptionsSchema } from './base-model/pretrain.js';
-import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './base-model/save.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from './base-model/save.js';
 import { additionProblems } from './base-model/task.js';
-import { defineStage, runStage, StageInterruptedError } from './stages.js';
+import { defineStage, StageInterruptedError, stageRunner } from './stages.js';
 
 /** Settings of the GRPO stage (`grpo` section of a config file). */
 export const R1ZeroGrpoSchema = z.object({
@@ -227,19 +227,9 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
-  // Only the keys set here override the base model's recorded task (no defaults may leak in).
-  const overrides = Object.fromEntries(Object.entries(o.task).filter(([, v]) => v !== undefined));
-  const task = TaskSchema.parse({ ...record.task, ...overrides });
+  const task = taskWithOverrides(record.task, o.task);
   const seed = run.seed ?? 0;
-  const stage = async <C extends z.ZodType, I, Out>(
-    s: Parameters<typeof runStage<C, I, Out>>[1],
-    input: I,
-    config: z.input<C>,
-  ): Promise<Out> => {
-    const r = await runStage(run.runDir, s, input, config, { signal, log });
-    log(`${s.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
-    return r.output;
-  };
+  const stage = stageRunner(run.runDir, { signal, log });
   try {
     log(`base model ${baseDir} (recorded held-out accuracy ${pct(record.heldOutAccuracy)})`);
     const before = await stage(evaluateStage('evaluate-base'), { modelDir: baseDir }, task);

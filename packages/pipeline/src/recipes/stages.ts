@@ -141,3 +141,20 @@ export async function runStage<Config extends z.ZodType, In, Out>(
   });
   return { output, skipped: false, resumed };
 }
+
+/**
+ * `runStage` bound to one run folder and its signal: runs (or skips, or resumes) a stage, logs which it did, and
+ * returns the stage's output. Recipes call their stages through it in order.
+ */
+export function stageRunner(runDir: string, options: { signal: AbortSignal; log: (message: string) => void }) {
+  return async <Config extends z.ZodType, In, Out>(
+    stage: Stage<Config, In, Out>,
+    input: In,
+    rawConfig: z.input<Config>,
+  ): Promise<Out> => {
+    const r = await runStage(runDir, stage, input, rawConfig, options);
+    const what = r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done';
+    options.log(`${stage.name}: ${what}`);
+    return r.output;
+  };
+}

@@ -6,7 +6,13 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createByteLevelTokenizer, deepseekV3ParamCount } from '@aha/core';
-import { type BaseModelOptions, type BaseModelResult, makeBaseModel, type TaskOptions } from './pretrain.js';
+import {
+  type BaseModelOptions,
+  type BaseModelResult,
+  makeBaseModel,
+  type TaskOptions,
+  TaskOptionsSchema,
+} from './pretrain.js';
 
 /** Where the shipped base model lives. */
 export const SHIPPED_BASE_MODEL_DIR = fileURLToPath(new URL('../../../assets/r1-zero-base/', import.meta.url));
@@ -62,4 +68,13 @@ export async function saveBaseModel(
 /** Reads base-model.json of a base model folder. */
 export async function readBaseModelRecord(dir: string): Promise<BaseModelRecord> {
   return JSON.parse(await readFile(join(dir, 'base-model.json'), 'utf8')) as BaseModelRecord;
+}
+
+/**
+ * A task from what a base model recorded plus the keys of `overrides` that are set: an `undefined` override keeps
+ * the recorded value, so defaults of an options schema cannot leak in over the record.
+ */
+export function taskWithOverrides(recorded: Partial<TaskOptions>, overrides: Partial<TaskOptions>): TaskOptions {
+  const set = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
+  return TaskOptionsSchema.parse({ ...recorded, ...set });
 }

@@ -25,7 +25,7 @@ import { evaluateGreedy } from '../base-model/evaluate.js';
 import { heldOutProblems, type TaskOptions, TaskOptionsSchema } from '../base-model/pretrain.js';
 import { additionProblems } from '../base-model/task.js';
 import { R1ZeroGrpoSchema, runR1Zero } from '../r1-zero.js';
-import { defineStage, runStage, StageInterruptedError } from '../stages.js';
+import { defineStage, StageInterruptedError, stageRunner } from '../stages.js';
 
 /**
  * Every field of `shape` optional and without its default, so only what the user wrote is kept (the recipe's own
@@ -148,15 +148,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
   const seed = run.seed ?? 0;
   const task = await additionTaskOf(run.baseModel, { evalProblems: o.evalProblems });
   const seconds = () => Math.round((performance.now() - t0) / 1000);
-  const stage = async <C extends z.ZodType, I, Out>(
-    s: Parameters<typeof runStage<C, I, Out>>[1],
-    input: I,
-    config: z.input<C>,
-  ): Promise<Out> => {
-    const r = await runStage(run.runDir, s, input, config, { signal, log });
-    log(`${s.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
-    return r.output;
-  };
+  const stage = stageRunner(run.runDir, { signal, log });
 
   const teacherStage = defineStage({
     name: 'teacher',

@@ -20,9 +20,8 @@ import type { CommandContext, CommandResult } from '../../cli/registry.js';
 import { withCtrlC } from '../../commands/common.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
-import { TaskOptionsSchema } from '../base-model/pretrain.js';
-import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../base-model/save.js';
-import { runStage, StageInterruptedError } from '../stages.js';
+import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../base-model/save.js';
+import { type Stage, StageInterruptedError, stageRunner } from '../stages.js';
 import type { ReasoningRewardsFn } from './rewards.js';
 import {
   AlignmentRlSchema,
@@ -167,16 +166,14 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
-  const overrides = Object.fromEntries(Object.entries(o.task).filter(([, v]) => v !== undefined));
-  const task = TaskOptionsSchema.parse({ ...record.task, maxNewTokens: 80, ...overrides });
+  const task = taskWithOverrides({ ...record.task, maxNewTokens: 80 }, o.task);
   const seed = run.seed ?? 0;
   const s = { ...defaultR1Stages(run.hooks, run.reasoningRewards), ...run.stages };
   const common = { task, language: o.language, seed };
-  const stage = async <I, Out>(st: { name: string }, input: I, config: unknown): Promise<Out> => {
-    const r = await runStage(run.runDir, st as never, input, config as never, { signal, log });
-    log(`${st.name}: ${r.skipped ? 'already done (stages.json), skipped' : r.resumed ? 'resumed, done' : 'done'}`);
-    return r.output as Out;
-  };
+  const runOne = stageRunner(run.runDir, { signal, log });
+  // Stages are replaceable (run.stages), so their config types are only known at run time.
+  const stage = <I, Out>(st: { name: string }, input: I, config: unknown): Promise<Out> =>
+    runOne(st as Stage<z.ZodType, I, Out>, input, config);
   type M = { modelDir: string; id: string };
   try {
     const base: M = { modelDir: baseDir, id: 'base' };
