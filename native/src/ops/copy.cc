@@ -91,9 +91,11 @@ bool injective(const std::vector<int64_t>& shape, const std::vector<int64_t>& st
   return true;
 }
 
-// (grad, shape, dstStrides, dstOffset, dst) -> dst[view(i)] += grad[i]. Threaded over i when the view is injective
-// (every destination is written by one i, so the result does not depend on the split); serial otherwise, since a
-// broadcast view sends several i to one destination.
+// (grad, shape, dstStrides, dstOffset, dst, uninit?) -> dst[view(i)] += grad[i]. Threaded over i when the view is
+// injective (every destination is written by one i, so the result does not depend on the split); serial otherwise,
+// since a broadcast view sends several i to one destination. With `uninit`, dst holds garbage on entry: a view that
+// covers all of dst one-to-one (transpose, permute, a full slice) is assigned instead of added, anything else is
+// zeroed first (threaded) — a JS fill of the gradient buffer would be serial.
 Napi::Value ScatterStridedAdd(const Napi::CallbackInfo& info) {
   const char* name = "scatterStridedAdd";
   auto shape = intsArg(info, 1, name);
@@ -103,19 +105,30 @@ Napi::Value ScatterStridedAdd(const Napi::CallbackInfo& info) {
   int64_t n = product(shape);
   const float* g = f32Arg(info, 0, name, n);
   float* dst = f32Arg(info, 4, name, n ? reach(shape, strides, offset) : 0);
+  const bool uninit = info.Length() > 5 && info[5].ToBoolean().Value();
+  const int64_t len = static_cast<int64_t>(f32Length(info, 4));
+  const bool oneToOne = injective(shape, strides);
+  const bool assign = uninit && oneToOne && n == len;
+  if (uninit && !assign) parallel_for(len, 1 << 16, [&](int64_t b, int64_t e) { std::fill(dst + b, dst + e, 0.f); });
   if (n == 0) return info.Env().Undefined();
   const Rows r = rowsOf(shape, strides);
   auto run = [&](int64_t b, int64_t e) {
     forRows(r, offset, b, e, [&](int64_t row, int64_t o) {
       const float* gr = g + row * r.len;  // [len]
       float* d = dst + o;
-      if (r.stride == 1)
+      if (assign) {
+        if (r.stride == 1)
+          std::copy(gr, gr + r.len, d);
+        else
+          for (int64_t j = 0; j < r.len; ++j) d[j * r.stride] = gr[j];
+      } else if (r.stride == 1) {
         for (int64_t j = 0; j < r.len; ++j) d[j] += gr[j];
-      else
+      } else {
         for (int64_t j = 0; j < r.len; ++j) d[j * r.stride] += gr[j];
+      }
     });
   };
-  if (injective(shape, strides))
+  if (oneToOne)
     parallel_for(r.count, rowGrain(r), run);
   else
     run(0, r.count);  // rows in order: the same order of additions as one element at a time
