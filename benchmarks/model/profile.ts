@@ -68,7 +68,9 @@ for (let s = 0; s < steps + 1; s++) {
 }
 const per = (x: number) => (x / steps).toFixed(1).padStart(7);
 const kernelMs = [...perKernel.values()].reduce((a, k) => a + k.ms, 0);
-console.log(`${wall ? 'wall' : 'CPU'} ms per training step (${threads} thread(s)): ${per(total)}, in native kernels ${per(kernelMs)}`);
+console.log(
+  `${wall ? 'wall' : 'CPU'} ms per training step (${threads} thread(s)): ${per(total)}, in native kernels ${per(kernelMs)}`,
+);
 for (const [name, k] of [...perKernel].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`  ${name.padEnd(22)} ${per(k.ms)} ms  ${String(k.calls / steps).padStart(4)} calls`);
 }
