@@ -2,18 +2,25 @@
  * Where a training step of the benchmark model spends its time: wraps every native kernel with a process-CPU-time
  * counter (load-proof on shared cores, exact for 1 thread) and prints the per-kernel and per-sgemm-shape breakdown
  * of forward + backward + AdamW, next to the step's total (the rest is JavaScript: autograd, allocation, GC).
- * Run: `npx tsx --conditions=source benchmarks/model/profile.ts [threads=1] [steps=4]`. A diagnostic, not a test.
+ * Run: `npx tsx --conditions=source benchmarks/model/profile.ts [threads=1] [steps=4] [--wall]`. A diagnostic, not a test.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-const threads = Number(process.argv[2] ?? 1);
-const steps = Number(process.argv[3] ?? 4);
+const args = process.argv.slice(2).filter((a) => !a.startsWith('--'));
+const threads = Number(args[0] ?? 1);
+const steps = Number(args[1] ?? 4);
 const table = createRequire(import.meta.url)('@aha/native') as Record<string, unknown>;
 const perKernel = new Map<string, { ms: number; calls: number }>();
 const perShape = new Map<string, { ms: number; calls: number; flops: number }>();
 let recording = false;
-const cpuMs = (since: NodeJS.CpuUsage) => {
+// `--wall` times wall-clock ms instead of CPU ms: at 2+ threads CPU time counts every worker (and their spinning), so
+// only wall time shows which kernels do not scale.
+const wall = process.argv.includes('--wall');
+type Stamp = NodeJS.CpuUsage | number;
+const stamp = (): Stamp => (wall ? performance.now() : process.cpuUsage());
+const cpuMs = (since: Stamp) => {
+  if (typeof since === 'number') return performance.now() - since;
   const u = process.cpuUsage(since);
   return (u.user + u.system) / 1000;
 };
@@ -22,7 +29,7 @@ const cpuMs = (since: NodeJS.CpuUsage) => {
 for (const [name, fn] of Object.entries(table)) {
   if (typeof fn !== 'function' || ['numThreads', 'setNumThreads', 'simdLevel'].includes(name)) continue;
   table[name] = (...args: unknown[]) => {
-    const c0 = process.cpuUsage();
+    const c0 = stamp();
     const out = (fn as (...a: unknown[]) => unknown)(...args);
     if (!recording) return out;
     const ms = cpuMs(c0);
@@ -52,7 +59,7 @@ const tokens = () =>
 let total = 0;
 for (let s = 0; s < steps + 1; s++) {
   recording = s > 0; // step 0 warms up
-  const c0 = process.cpuUsage();
+  const c0 = stamp();
   const { loss } = model.loss(tokens());
   backward(loss);
   opt.step();
@@ -61,7 +68,9 @@ for (let s = 0; s < steps + 1; s++) {
 }
 const per = (x: number) => (x / steps).toFixed(1).padStart(7);
 const kernelMs = [...perKernel.values()].reduce((a, k) => a + k.ms, 0);
-console.log(`CPU ms per training step (${threads} thread(s)): ${per(total)}, in native kernels ${per(kernelMs)}`);
+console.log(
+  `${wall ? 'wall' : 'CPU'} ms per training step (${threads} thread(s)): ${per(total)}, in native kernels ${per(kernelMs)}`,
+);
 for (const [name, k] of [...perKernel].sort((a, b) => b[1].ms - a[1].ms)) {
   console.log(`  ${name.padEnd(22)} ${per(k.ms)} ms  ${String(k.calls / steps).padStart(4)} calls`);
 }

@@ -246,9 +246,12 @@ bool rowBroadcastBackward(const Operands& o, const float* g, float* ga, const st
   return true;
 }
 
-// gradOut [n] contiguous over outShape. gradA / gradB (may be absent: pass null) are zero-filled contiguous buffers in
-// the inputs' own shapes; gaStrides / gbStrides map the output index onto them (0 on broadcast dims).
-// (op, outShape, a, aStrides, aOffset, b, bStrides, bOffset, gradOut, gradA|null, gaStrides, gradB|null, gbStrides)
+// gradOut [n] contiguous over outShape. gradA / gradB (may be absent: pass null) are contiguous buffers in the inputs'
+// own shapes, zero-filled unless `uninit`; gaStrides / gbStrides map the output index onto them (0 on broadcast dims).
+// With `uninit` the kernel zeroes (threaded) only the gradients its passes accumulate into; the flat passes overwrite
+// theirs, so the usual same-shape gradient is never zeroed at all (a JS fill would be serial).
+// (op, outShape, a, aStrides, aOffset, b, bStrides, bOffset, gradOut, gradA|null, gaStrides, gradB|null, gbStrides,
+//  uninit?)
 Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   const char* name = "binaryBackward";
   Operands o = readOperands(info, name);
@@ -269,17 +272,29 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   // One pass per gradient. A gradient that is not broadcast owns one element per output element, so its pass runs
   // in parallel and, when the inputs are contiguous too, as a flat loop the compiler vectorises; a broadcast one sums
   // several output elements into each of its elements, which would race across threads, so its pass is serial.
-  if (o.n > 0 && rowBroadcastBackward(o, g, ga, gaStrides, gb, gbStrides)) return info.Env().Undefined();
   const auto cs = contiguousStrides(o.shape);
   const bool flatInputs = sameLayout(o.aStrides, cs, o.shape) && sameLayout(o.bStrides, cs, o.shape);
+  // add's and sub's gradients do not read the inputs, so only the gradient's own layout matters (a broadcast
+  // mask added to contiguous scores, say).
+  const bool valueFree = o.op == kAdd || o.op == kSub;
+  // Whether the flat pass (or the row-broadcast pass, which writes gradA the same way) overwrites this gradient.
+  auto overwritten = [&](const std::vector<int64_t>& gS) {
+    return o.n > 0 && (flatInputs || valueFree) && sameLayout(gS, cs, o.shape);
+  };
+  if (info.Length() > 13 && info[13].ToBoolean().Value()) {
+    for (int which = 0; which < 2; ++which) {
+      float* grad = which == 0 ? ga : gb;
+      if (!grad || overwritten(which == 0 ? gaStrides : gbStrides)) continue;
+      const int64_t len = static_cast<int64_t>(f32Length(info, which == 0 ? 9 : 11));
+      parallel_for(len, 1 << 16, [&](int64_t b, int64_t e) { std::fill(grad + b, grad + e, 0.f); });
+    }
+  }
+  if (o.n > 0 && rowBroadcastBackward(o, g, ga, gaStrides, gb, gbStrides)) return info.Env().Undefined();
   for (int which = 0; which < 2; ++which) {
     float* grad = which == 0 ? ga : gb;
     const std::vector<int64_t>& gS = which == 0 ? gaStrides : gbStrides;
     if (!grad) continue;
-    // add's and sub's gradients do not read the inputs, so only the gradient's own layout matters (a broadcast
-    // mask added to contiguous scores, say).
-    const bool valueFree = o.op == kAdd || o.op == kSub;
-    if ((flatInputs || valueFree) && sameLayout(gS, cs, o.shape)) {
+    if (overwritten(gS)) {
       const float* a = o.a + o.aOffset;
       const float* b = o.b + o.bOffset;
       parallel_for(o.n, 1 << 14, [&](int64_t begin, int64_t end) {

@@ -34,6 +34,14 @@ void swigluBackwardRow(const float* dy, const float* g, const float* u, float* g
 
 namespace {
 
+// Scratch kept across calls (these kernels run on the JS thread, one call at a time): as large as the largest call so
+// far, never zero-filled (every element is written before it is read) and never handed back to the OS, so a training
+// step does not pay a serial memset and fresh page faults for several MB of scratch per call.
+float* scratch(std::vector<float>& buf, int64_t n) {
+  if (buf.size() < static_cast<size_t>(n)) buf.resize(static_cast<size_t>(n));
+  return buf.data();
+}
+
 constexpr int64_t kTileRows =
     256;  // rows per task: fixed (thread-count invariance); 256 beat 64 and 128 (fewer weight packs)
 
@@ -126,7 +134,8 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
   const bool simd = path == GemmPath::kAuto;
   const Routing r = route(info.Env(), name, ids, S, E);
 
-  std::vector<float> Yp(static_cast<size_t>(S * D));  // [S, D] expert outputs, permuted, unweighted
+  static thread_local std::vector<float> ypBuf;
+  float* Yp = scratch(ypBuf, S * D);  // [S, D] expert outputs, permuted, unweighted
   parallel_for(static_cast<int64_t>(r.tiles.size()), 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> xp, hg, hu, a;
     for (int64_t t = t0; t < t1; ++t) {
@@ -143,7 +152,7 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
       sgemm(false, true, rows, I, D, 1.0f, xp.data(), D, Wg[e], D, 0.0f, Hg, I, path);
       sgemm(false, true, rows, I, D, 1.0f, xp.data(), D, Wu[e], D, 0.0f, Hu, I, path);
       swigluRow(Hg, Hu, a.data(), rows * I, simd);
-      sgemm(false, true, rows, D, I, 1.0f, a.data(), I, Wd[e], I, 0.0f, Yp.data() + tile.r0 * D, D, path);
+      sgemm(false, true, rows, D, I, 1.0f, a.data(), I, Wd[e], I, 0.0f, Yp + tile.r0 * D, D, path);
     }
   });
   parallel_for(N, std::max<int64_t>(1, 4096 / std::max<int64_t>(D * K, 1)), [&](int64_t n0, int64_t n1) {
@@ -154,7 +163,7 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
       sortedRows(r, n, K, rows);
       for (int64_t p : rows) {
         const float wp = w[r.perm[p]];
-        const float* yp = Yp.data() + p * D;
+        const float* yp = Yp + p * D;
         for (int64_t d = 0; d < D; ++d) yr[d] += yp[d] * wp;
       }
     }
@@ -188,9 +197,14 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
   const bool simd = path == GemmPath::kAuto;
   const Routing r = route(info.Env(), name, ids, S, E);
 
-  std::vector<float> xp(static_cast<size_t>(S * D)), dyp(static_cast<size_t>(S * D));  // [S, D] gathered, permuted
-  std::vector<float> dxp(gx ? static_cast<size_t>(S * D) : 0);                         // [S, D]
-  std::vector<float> dHg(si), dHu(si), aw(si), dw(static_cast<size_t>(S));             // [S, I], [S]
+  static thread_local std::vector<float> xpBuf, dypBuf, dxpBuf, dHgBuf, dHuBuf, awBuf, dwBuf;
+  float* xp = scratch(xpBuf, S * D);                   // [S, D] gathered, permuted
+  float* dyp = scratch(dypBuf, S * D);                 // [S, D]
+  float* dxp = gx ? scratch(dxpBuf, S * D) : nullptr;  // [S, D]
+  float* dHg = scratch(dHgBuf, S * I);                 // [S, I]
+  float* dHu = scratch(dHuBuf, S * I);                 // [S, I]
+  float* aw = scratch(awBuf, S * I);                   // [S, I]
+  float* dw = scratch(dwBuf, S);                       // [S]
   parallel_for(static_cast<int64_t>(r.tiles.size()), 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> gu;
     for (int64_t t = t0; t < t1; ++t) {
@@ -198,12 +212,12 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
       const int64_t rows = tile.r1 - tile.r0, e = tile.expert, p0 = tile.r0;
       for (int64_t i = 0; i < rows; ++i) {
         const int64_t n = r.perm[p0 + i] / K;
-        std::copy(x + n * D, x + (n + 1) * D, xp.data() + (p0 + i) * D);
-        std::copy(dy + n * D, dy + (n + 1) * D, dyp.data() + (p0 + i) * D);
+        std::copy(x + n * D, x + (n + 1) * D, xp + (p0 + i) * D);
+        std::copy(dy + n * D, dy + (n + 1) * D, dyp + (p0 + i) * D);
       }
       gu.resize(static_cast<size_t>(rows * I));  // [rows, I] = dy_p @ W_down: the gradient of A before the gate weight
-      sgemm(false, false, rows, I, D, 1.0f, dyp.data() + p0 * D, D, Wd[e], I, 0.0f, gu.data(), I, path);
-      float* A = aw.data() + p0 * I;  // [rows, I]: A, then w·A in place
+      sgemm(false, false, rows, I, D, 1.0f, dyp + p0 * D, D, Wd[e], I, 0.0f, gu.data(), I, path);
+      float* A = aw + p0 * I;  // [rows, I]: A, then w·A in place
       swigluRow(hg + p0 * I, hu + p0 * I, A, rows * I, simd);
       for (int64_t i = 0; i < rows; ++i) {
         const float wp = w[r.perm[p0 + i]];
@@ -217,11 +231,11 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
           a[j] *= wp;  // w·A, the input of dW_down
         }
       }
-      swigluBackwardRow(gu.data(), hg + p0 * I, hu + p0 * I, dHg.data() + p0 * I, dHu.data() + p0 * I, rows * I, simd);
+      swigluBackwardRow(gu.data(), hg + p0 * I, hu + p0 * I, dHg + p0 * I, dHu + p0 * I, rows * I, simd);
       if (gx) {
-        float* out = dxp.data() + p0 * D;  // [rows, D]
-        sgemm(false, false, rows, D, I, 1.0f, dHg.data() + p0 * I, I, Wg[e], D, 0.0f, out, D, path);
-        sgemm(false, false, rows, D, I, 1.0f, dHu.data() + p0 * I, I, Wu[e], D, 1.0f, out, D, path);
+        float* out = dxp + p0 * D;  // [rows, D]
+        sgemm(false, false, rows, D, I, 1.0f, dHg + p0 * I, I, Wg[e], D, 0.0f, out, D, path);
+        sgemm(false, false, rows, D, I, 1.0f, dHu + p0 * I, I, Wu[e], D, 1.0f, out, D, path);
       }
     }
   });
@@ -238,15 +252,13 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
       const int64_t e = jobs[j].first, off = r.offset[e], rows = r.offset[e + 1] - off;
       switch (jobs[j].second) {
         case 0:  // dW_gate [I, D] = dHgᵀ [I, rows] @ x_p [rows, D]
-          sgemm(true, false, I, D, rows, 1.0f, dHg.data() + off * I, I, xp.data() + off * D, D, 0.0f, gGate[e], D,
-                path);
+          sgemm(true, false, I, D, rows, 1.0f, dHg + off * I, I, xp + off * D, D, 0.0f, gGate[e], D, path);
           break;
         case 1:  // dW_up [I, D] = dHuᵀ @ x_p
-          sgemm(true, false, I, D, rows, 1.0f, dHu.data() + off * I, I, xp.data() + off * D, D, 0.0f, gUp[e], D, path);
+          sgemm(true, false, I, D, rows, 1.0f, dHu + off * I, I, xp + off * D, D, 0.0f, gUp[e], D, path);
           break;
         default:  // dW_down [D, I] = dy_pᵀ [D, rows] @ (w·A) [rows, I]
-          sgemm(true, false, D, I, rows, 1.0f, dyp.data() + off * D, D, aw.data() + off * I, I, 0.0f, gDown[e], I,
-                path);
+          sgemm(true, false, D, I, rows, 1.0f, dyp + off * D, D, aw + off * I, I, 0.0f, gDown[e], I, path);
       }
     }
   });
@@ -261,7 +273,7 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
         std::fill(gr, gr + D, 0.0f);
         sortedRows(r, n, K, rows);
         for (int64_t p : rows) {
-          const float* src = dxp.data() + p * D;
+          const float* src = dxp + p * D;
           for (int64_t d = 0; d < D; ++d) gr[d] += src[d];
         }
       }

@@ -140,7 +140,7 @@ export function scaledDotProductAttention(
   const qc = qs.map((t) => contiguous(t));
   const kr = ks.map((t) => rows(t));
   const vr = rows(v);
-  const out = allocFloat32(B * H * T * Dv);
+  const out = allocFloat32(B * H * T * Dv, { zero: false }); // every row written by the kernel (0 for a row with no key)
   const lse = new Float32Array(B * H * T);
   const common: Common = [B, H, Hk, T, S, dims[0], Dv, scale, causal, keyMask, [...kr[0].strides, ...vr.strides]];
   const second: Second = qc.length > 1 ? [qc[1].values(), kr[1].buf, dims[1], kr[1].strides] : [null, null, 0, []];

@@ -32,6 +32,7 @@ const binaryBackward =
       gaS: number[],
       gb: Buf | null,
       gbS: number[],
+      uninit: boolean,
     ) => void
   >('binaryBackward');
 
@@ -48,12 +49,14 @@ function binary(name: BinaryName, a: Tensor | number, b: Tensor | number): Tenso
   const op = OPS[name];
   if (out.length > 0) binaryForward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, out);
   return record(new Tensor(out, shape), name, [x, y], (g) => {
-    const ga = x.requiresGrad ? allocFloat32(x.numel) : null;
-    const gb = y.requiresGrad ? allocFloat32(y.numel) : null;
+    // Not zeroed here: the kernel zeroes (threaded) only what it accumulates into, and overwrites the rest.
+    const zero = g.length === 0;
+    const ga = x.requiresGrad ? allocFloat32(x.numel, { zero }) : null;
+    const gb = y.requiresGrad ? allocFloat32(y.numel, { zero }) : null;
     if (g.length > 0) {
       const gaS = gradStrides(x.shape, shape);
       const gbS = gradStrides(y.shape, shape);
-      binaryBackward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, g, ga, gaS, gb, gbS);
+      binaryBackward(op, shape, x.storage, xs, x.offset, y.storage, ys, y.offset, g, ga, gaS, gb, gbS, true);
     }
     return [ga, gb];
   });

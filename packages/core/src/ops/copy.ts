@@ -10,10 +10,18 @@ const copyStrided =
   kernel<(src: Float32Array, shape: number[], strides: number[], offset: number, dst: Float32Array) => void>(
     'copyStrided',
   );
+/** dst[view(i)] += grad[i]; with `uninit` dst may hold anything on entry (the kernel assigns or zeroes first). */
 export const scatterStridedAdd =
-  kernel<(grad: Float32Array, shape: number[], strides: number[], offset: number, dst: Float32Array) => void>(
-    'scatterStridedAdd',
-  );
+  kernel<
+    (
+      grad: Float32Array,
+      shape: number[],
+      strides: number[],
+      offset: number,
+      dst: Float32Array,
+      uninit?: boolean,
+    ) => void
+  >('scatterStridedAdd');
 
 function materialize(x: Tensor): Float32Array {
   const out = allocFloat32(x.numel, { zero: false }); // every value written

@@ -28,7 +28,7 @@ export function embedding(weight: Tensor, ids: Int32Array, idsShape: readonly nu
   const [V, D] = weight.shape;
   checkRange('embedding', 'id', ids, V, idsShape);
   const w = contiguous(weight);
-  const out = allocFloat32(ids.length * D); // [n, D]
+  const out = allocFloat32(ids.length * D, { zero: false }); // [n, D]: every row copied by the kernel
   if (out.length > 0) embeddingForward(w.values(), V, D, ids, out);
   return record(new Tensor(out, [...idsShape, D]), 'embedding', [w], (g) => {
     const gw = allocFloat32(V * D);

@@ -14,7 +14,7 @@
 import { z } from 'zod';
 import { isGradEnabled, record } from '../autograd/node.js';
 import { DTypeError, fmtShape, IndexError, ShapeError, ValueError } from '../errors.js';
-import { allocFloat32 } from '../memory/pool.js';
+import { allocFloat32, releaseFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { numelOf, Tensor } from '../tensor.js';
 import { contiguous } from './copy.js';
@@ -186,7 +186,7 @@ function forward(
     lse: new Float32Array(p.N),
     tz: new Float32Array(p.N),
     entropy: withEntropy ? new Float32Array(p.N) : null,
-    kept: grad ? new Float32Array(p.N * last) : null,
+    kept: grad ? allocFloat32(p.N * last, { zero: false }) : null, // written by the forward's sgemm
   };
   if (p.N > 0) {
     const { H, W, N, D, V } = p;
@@ -205,13 +205,15 @@ function recordFused(
 ): Tensor {
   return record(out, name, [p.H, p.W], (g) => {
     const scale = scaleOf(g); // [N]
-    const gh = p.H.requiresGrad ? allocFloat32(p.N * p.D) : null; // [N, D]
-    const gw = p.W.requiresGrad ? allocFloat32(p.V * p.D) : null; // [V, D]
+    // Both are overwritten by the kernel (dHidden zeroed there, in native code, then accumulated; dWeight by beta = 0).
+    const gh = p.H.requiresGrad ? allocFloat32(p.N * p.D, { zero: false }) : null; // [N, D]
+    const gw = p.W.requiresGrad ? allocFloat32(p.V * p.D, { zero: false }) : null; // [V, D]
     // The kernel overwrites the kept logits with the gradient: a second backward recomputes them.
     const kept = run.kept;
     run.kept = null;
     const { H, W, N, D, V } = p;
     linearCeBackward(H.values(), N, D, W.values(), V, run.invT, run.targets, run.chunk, run.lse, scale, gh, gw, kept);
+    if (kept) releaseFloat32(kept); // consumed (now the logits' gradient); nothing else holds it
     return [gh, gw];
   });
 }

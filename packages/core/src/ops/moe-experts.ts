@@ -98,10 +98,10 @@ export function moeExperts(x: Tensor, expertIds: Int32Array, gateWeights: Tensor
   const Wd = down.map(contiguous); // E × [D, I]
   const inputs = [X, W, ...Wg, ...Wu, ...Wd];
   const S = N * K;
-  const y = allocFloat32(N * D); // [N, D]
+  const y = allocFloat32(N * D, { zero: !(S > 0 && D > 0) }); // [N, D]: the kernel zeroes then sums every row
   const recording = isGradEnabled() && inputs.some((t) => t.requiresGrad);
-  const hg = recording ? new Float32Array(S * I) : null; // [S, I] gate pre-activations, permuted
-  const hu = recording ? new Float32Array(S * I) : null; // [S, I] up pre-activations, permuted
+  const hg = recording ? allocFloat32(S * I, { zero: false }) : null; // [S, I] gate pre-activations, permuted
+  const hu = recording ? allocFloat32(S * I, { zero: false }) : null; // [S, I] up pre-activations, permuted
   const vals = (ts: Tensor[]) => ts.map((t) => t.values());
   if (S > 0 && D > 0) {
     moeExpertsForward(X.values(), expertIds, W.values(), N, K, D, I, E, vals(Wg), vals(Wu), vals(Wd), y, hg, hu, 0);
@@ -111,8 +111,8 @@ export function moeExperts(x: Tensor, expertIds: Int32Array, gateWeights: Tensor
     const used = new Uint8Array(E);
     for (let s = 0; s < S; s++) used[ids[s]] = 1;
     const gradList = (ts: Tensor[]): Bufs =>
-      ts.map((t, e) => (t.requiresGrad && used[e] ? allocFloat32(t.numel) : null));
-    const gx = X.requiresGrad ? allocFloat32(N * D) : null;
+      ts.map((t, e) => (t.requiresGrad && used[e] ? allocFloat32(t.numel, { zero: false }) : null)); // beta = 0 sgemm over rows > 0
+    const gx = X.requiresGrad ? allocFloat32(N * D, { zero: !(S > 0 && D > 0) }) : null; // rows zeroed by the kernel
     const gw = W.requiresGrad ? new Float32Array(S) : null;
     const gGate = gradList(Wg);
     const gUp = gradList(Wu);

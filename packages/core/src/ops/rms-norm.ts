@@ -40,7 +40,7 @@ export function rmsNorm(x: Tensor, weight: Tensor, eps: number): Tensor {
   const rstd = new Float32Array(rows);
   if (out.length > 0) rmsNormForward(xc.values(), w.values(), rows, D, eps, out, rstd);
   return record(new Tensor(out, x.shape), 'rmsNorm', [xc, w], (g) => {
-    const gx = xc.requiresGrad ? allocFloat32(xc.numel) : null;
+    const gx = xc.requiresGrad ? allocFloat32(xc.numel, { zero: false }) : null; // written in full
     const gw = w.requiresGrad ? allocFloat32(D) : null;
     if (rows > 0) rmsNormBackward(g, xc.values(), w.values(), rstd, rows, D, gx, gw);
     return [gx, gw];

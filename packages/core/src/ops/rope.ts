@@ -67,10 +67,10 @@ export function rope(x: Tensor, cos: Tensor, sin: Tensor, layout: RopeLayout): T
   const il = layout === 'interleaved' ? 1 : 0;
   const c = cos.values();
   const s = sin.values();
-  const out = allocFloat32(x.numel);
+  const out = allocFloat32(x.numel, { zero: false }); // every pair is written
   if (out.length > 0) ropeApply(x.storage, x.shape, x.strides, x.offset, c, s, tb, il, 1, out);
   return record(new Tensor(out, x.shape), 'rope', [x], (g) => {
-    const gx = allocFloat32(x.numel);
+    const gx = allocFloat32(x.numel, { zero: false });
     if (g.length > 0) ropeApply(g, x.shape, contiguousStrides(x.shape), 0, c, s, tb, il, -1, gx);
     return [gx];
   });

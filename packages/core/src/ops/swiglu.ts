@@ -31,11 +31,11 @@ export function swiglu(gate: Tensor, up: Tensor): Tensor {
   const G = contiguous(gate); // [..., I]
   const U = contiguous(up); // [..., I]
   const n = G.numel;
-  const out = allocFloat32(n); // [..., I]
+  const out = allocFloat32(n, { zero: false }); // [..., I]: the kernel writes every value
   if (n > 0) swigluForward(G.values(), U.values(), n, out, 0);
   return record(new Tensor(out, gate.shape), 'swiglu', [G, U], (dy) => {
-    const gg = G.requiresGrad ? allocFloat32(n) : null;
-    const gu = U.requiresGrad ? allocFloat32(n) : null;
+    const gg = G.requiresGrad ? allocFloat32(n, { zero: false }) : null; // written in full by the kernel
+    const gu = U.requiresGrad ? allocFloat32(n, { zero: false }) : null;
     if (n > 0) swigluBackward(dy, G.values(), U.values(), n, gg, gu, 0);
     return [gg, gu];
   });

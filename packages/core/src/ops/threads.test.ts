@@ -14,6 +14,7 @@ import { rmsNorm } from './rms-norm.js';
 import { rope } from './rope.js';
 import { scatterAdd } from './scatter-add.js';
 import { topk } from './topk.js';
+import { expand, narrow, slice, transpose } from './view.js';
 
 const ids = (n: number, size: number, seed: number) => {
   const r = rng(seed);
@@ -59,6 +60,10 @@ const cases: [string, () => Tensor[], (...xs: Tensor[]) => Tensor][] = [
     () => [randTensor([2, 8, 300, 16], 18), randTensor([1, 300, 8], 19).detach(), randTensor([1, 300, 8], 20).detach()],
     (x, c, s) => rope(x, c, s, 'half'),
   ],
+  // View backwards (scatterStridedAdd): threaded for the injective slice / transpose, serial for a broadcast.
+  ['narrow of a transpose', () => [randTensor([64, 40, 30], 21)], (x) => narrow(transpose(x, 0, 1), 2, 3, 25)],
+  ['strided slice', () => [randTensor([300, 120], 22)], (x) => slice(x, 1, 1, undefined, 2)],
+  ['expand', () => [randTensor([1, 3000], 23)], (x) => expand(x, [40, 3000])],
 ];
 
 describe('thread-count invariance', () => {

@@ -20,9 +20,10 @@ function viewOp(name: string, x: Tensor, transform: Transform): Tensor {
   const v = transform({ shape: x.shape, strides: x.strides, offset: x.offset });
   const out = new Tensor(x.storage, v.shape, v.strides, v.offset);
   return record(out, name, [x], (g) => {
-    const gx = allocFloat32(x.numel); // zeroed: the scatter adds
+    // Zeroed (or, for a one-to-one view, assigned) by the kernel, threaded, rather than by a serial fill here.
+    const gx = allocFloat32(x.numel, { zero: g.length === 0 });
     const c = transform({ shape: x.shape, strides: contiguousStrides(x.shape), offset: 0 });
-    if (g.length > 0) scatterStridedAdd(g, c.shape, c.strides, c.offset, gx);
+    if (g.length > 0) scatterStridedAdd(g, c.shape, c.strides, c.offset, gx, true);
     return [gx];
   });
 }
