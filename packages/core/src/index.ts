@@ -117,7 +117,7 @@ export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze 
 export { maskedFill, where } from './ops/where.js';
 export { AdamW, type AdamWOptions, AdamWOptionsSchema } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip.js';
-export type { Optimizer, OptimizerState } from './optim/optimizer.js';
+export type { Optimizer, OptimizerState, ZeroGradOptions } from './optim/optimizer.js';
 export {
   constantLr,
   cosineWarmupDecay,

@@ -102,6 +102,25 @@ describe('backward with the buffer pool', () => {
     for (const k of kept) expect(k.y.toFloat32Array()).toEqual(k.values);
   });
 
+  it('zeroGrad with release hands whole gradient buffers back to the pool, never a view or a held seed', () => {
+    clearBufferPool();
+    const x = randTensor([32, 64], 11); // 2048 floats: pooled sizes
+    const opt = new AdamW([x], { lr: 1e-2 });
+    backward(sum(mul(x, x)));
+    const buf = x.grad!.storage;
+    opt.step();
+    opt.zeroGrad(true, { release: true });
+    expect(x.grad).toBeNull();
+    expect(allocFloat32(2048, { zero: false })).toBe(buf);
+
+    const handSet = new Float32Array(4096);
+    x.grad = new Tensor(handSet.subarray(0, 2048), [32, 64]); // a view the pool never issued
+    const released = bufferPoolStats().released;
+    opt.zeroGrad(true, { release: true });
+    expect(bufferPoolStats().released).toBe(released);
+    expect(allocFloat32(2048, { zero: false }).buffer).not.toBe(handSet.buffer);
+  });
+
   it('accumulates into gradients zeroed in place and recycles the incoming buffer', () => {
     clearBufferPool();
     const x = randTensor([8], 8);

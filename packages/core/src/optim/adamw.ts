@@ -17,6 +17,7 @@ import {
   loadSteps,
   type Optimizer,
   type OptimizerState,
+  type ZeroGradOptions,
   zeroGrads,
 } from './optimizer.js';
 
@@ -94,10 +95,11 @@ export class AdamW implements Optimizer {
 
   /**
    * Clears every parameter's gradient: drops it (`setToNone`, the default, PyTorch's set_to_none) or zeroes it in
-   * place (no gradient re-allocation next step; see `zeroGrads` for how the two differ).
+   * place (no gradient re-allocation next step; see `zeroGrads` for how the two differ). `opts.release` hands
+   * dropped buffers back to the buffer pool (only when nothing else holds the gradients; see `ZeroGradOptions`).
    */
-  zeroGrad(setToNone = true): void {
-    zeroGrads(this.params, setToNone);
+  zeroGrad(setToNone = true, opts: ZeroGradOptions = {}): void {
+    zeroGrads(this.params, setToNone, opts);
   }
 
   /** A copy of the state: step counters and the moment buffers (m = expAvg, v = expAvgSq), plus lr. */

@@ -3,8 +3,20 @@
  * loaded state dict. State lives in Float32Arrays plus step counters, so a checkpoint can write it as-is.
  */
 import { AhaError, DTypeError, fmtShape, ShapeError, ValueError } from '../errors.js';
+import { releaseFloat32 } from '../memory/pool.js';
 import { kernel } from '../native.js';
 import { Tensor } from '../tensor.js';
+
+/** How `zeroGrad` treats dropped gradients. */
+export interface ZeroGradOptions {
+  /**
+   * Hand each dropped gradient buffer back to the buffer pool (`allocFloat32`), so the next backward reuses it
+   * instead of allocating (and the garbage collector has less to do). Only for code that owns the gradients: a
+   * `Tensor` still held from `p.grad` afterwards sees its memory reused. `trainLoop` does this after each
+   * optimizer step. Ignored with `setToNone = false`.
+   */
+  release?: boolean;
+}
 
 /** A loadable optimizer state: only numbers, strings and Float32Arrays (checkpoint-friendly). */
 export type OptimizerState = Record<string, number | string | (Float32Array | null)[] | number[]>;
@@ -14,7 +26,7 @@ export interface Optimizer {
   lr: number;
   readonly params: readonly Tensor[];
   step(): void;
-  zeroGrad(setToNone?: boolean): void;
+  zeroGrad(setToNone?: boolean, opts?: ZeroGradOptions): void;
   stateDict(): OptimizerState;
   loadStateDict(state: OptimizerState): void;
 }
@@ -49,13 +61,19 @@ export function gradValues(op: string, p: Tensor, i: number): Float32Array | nul
  * its gradient buffer without a copy. `setToNone = false` zeroes them in place instead, so the next backward adds
  * into the same buffers and a step allocates no parameter gradients (a non-contiguous or non-float32 gradient set
  * by hand is dropped); every parameter then keeps a gradient and is updated (weight decay, momentum) even when
- * the loss did not reach it, as in PyTorch with set_to_none=False.
+ * the loss did not reach it, as in PyTorch with set_to_none=False. `opts.release` recycles dropped buffers (see
+ * `ZeroGradOptions`).
  */
-export function zeroGrads(params: readonly Tensor[], setToNone = true): void {
+export function zeroGrads(params: readonly Tensor[], setToNone = true, opts: ZeroGradOptions = {}): void {
   for (const p of params) {
     if (!p.grad) continue;
-    if (!setToNone && p.grad.isContiguous() && p.grad.storage instanceof Float32Array) p.grad.values().fill(0);
-    else p.grad = null;
+    if (!setToNone && p.grad.isContiguous() && p.grad.storage instanceof Float32Array) {
+      p.grad.values().fill(0);
+      continue;
+    }
+    // The pool takes back only whole buffers it issued: views and hand-set gradients are refused and left to GC.
+    if (opts.release) releaseFloat32(p.grad.storage);
+    p.grad = null;
   }
 }
 

@@ -185,7 +185,8 @@ export async function* trainLoop<Batch>(
     }
     const lr = task.optimizer.lr;
     task.optimizer.step();
-    task.optimizer.zeroGrad();
+    // The gradients came from this step's backward and nothing outside holds them: recycle their buffers.
+    task.optimizer.zeroGrad(true, { release: true });
     task.scheduler?.step();
     step++;
     await task.afterStep?.({ step, totalSteps: cfg.totalSteps });
