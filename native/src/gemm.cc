@@ -389,11 +389,14 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
     gemv(K, M, alpha, B, transB ? 1 : ldb, A, lda, transA, beta, C, ldc, simd);
     return;
   }
-  // A non-transposed A is read in place: its rows are contiguous runs of K, so the micro-kernel streams 6 of them
-  // directly and the MR-row panels packing would build cost a pass over A per NC block for nothing (a large share of
-  // small-N products such as attention's p·v). A transposed A is packed: read in place, every k of a tile would be a
-  // different cache line (and with lda a multiple of 1 KiB, the same few L1 sets).
-  const bool directA = !transA;
+  // A non-transposed A is read in place when N is small: its rows are contiguous runs of K, so the micro-kernel
+  // streams 6 of them directly, and packing (one pass over the A block per NC block) would cost as much as the
+  // product for small-N shapes such as attention's p·v. With N ≥ kPackAFromN the pass is amortised over many
+  // panels, and packing wins: an A block read in place keeps its rows lda apart, and with lda a large power of two
+  // (2048 floats = 8 KiB) they alias to a few L2 sets and evict each other. A transposed A is always packed: read
+  // in place, every k of a tile would be a different cache line.
+  constexpr int64_t kPackAFromN = 512;
+  const bool directA = !transA && N < kPackAFromN;
 #if AHA_X86
   const MicroKernel micro = simd ? (directA ? microAvx2<false> : microAvx2<true>) : microPortable;
 #else
@@ -464,7 +467,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
           if (q0 >= q1) continue;
           if (!directA) {
 #if AHA_X86
-            if (simd)
+            if (simd && transA)
               packATransAvx2(A, lda, i0, mc, pc, kc, ap.data());
             else
 #endif
