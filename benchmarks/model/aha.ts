@@ -51,7 +51,7 @@ for (let s = 0; s <= trainSteps; s++) {
   backward(loss);
   poolMaxBytesHeld = Math.max(poolMaxBytesHeld, bufferPoolStats().bytesHeld);
   opt.step();
-  opt.zeroGrad(true, { release: true }); // as trainLoop does after each step
+  opt.zeroGrad(); // as trainLoop does after each step
   const dt = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
   lastLoss = loss.item();

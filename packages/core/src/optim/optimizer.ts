@@ -12,8 +12,9 @@ export interface ZeroGradOptions {
   /**
    * Hand each dropped gradient buffer back to the buffer pool (`allocFloat32`), so the next backward reuses it
    * instead of allocating (and the garbage collector has less to do). Only for code that owns the gradients: a
-   * `Tensor` still held from `p.grad` afterwards sees its memory reused. `trainLoop` does this after each
-   * optimizer step. Ignored with `setToNone = false`.
+   * `Tensor` still held from `p.grad` afterwards sees its memory reused. A trade: on the bench model ≈ 5% faster
+   * steps for ≈ 20–40 MiB more peak RSS (idle pool buffers), so `trainLoop` does not use it. Ignored with
+   * `setToNone = false`.
    */
   release?: boolean;
 }
