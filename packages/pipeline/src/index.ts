@@ -1,5 +1,6 @@
 /** @aha/pipeline — Recipes (R1-Zero, R1 four stages, distillation) as composable stages, the aha CLI, configs, progress and the HTML report. */
 
+export { runCliCaptured, textSink } from './cli/capture.js';
 export { INIT_FILES, initProject } from './cli/init.js';
 export { type CliIo, EXIT, main, runCli } from './cli/main.js';
 export {

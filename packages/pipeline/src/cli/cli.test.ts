@@ -3,14 +3,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config/load.js';
 import { createMetricsWriter } from '../metrics/jsonl.js';
 import { syntheticRun, toJsonl } from '../report/__fixtures__/synthetic-run.js';
+import { runCliCaptured } from './capture.js';
 import { INIT_FILES } from './init.js';
-import { runCli } from './main.js';
 import { clearRegistry, registerCommand, registerRecipe } from './registry.js';
 
 let dir: string;
@@ -23,24 +22,7 @@ afterEach(() => {
   clearRegistry();
 });
 
-function buffer() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  stream.text = () => chunks.join('');
-  return stream;
-}
-
-async function aha(...argv: string[]) {
-  const stdout = buffer();
-  const stderr = buffer();
-  const code = await runCli(argv, { stdout, stderr, cwd: dir, env: { CI: 'true' } });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const aha = (...argv: string[]) => runCliCaptured(argv, { cwd: dir });
 
 describe('aha CLI', () => {
   it('report: writes report.html for a run folder; --json gives a parseable result', async () => {

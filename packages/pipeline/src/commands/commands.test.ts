@@ -4,13 +4,12 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { createByteLevelTokenizer, loadModel } from '@aha/core';
 import { loadRewardModel } from '@aha/reward-models';
 import { formatReward, scoreRewards } from '@aha/rewards';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../cli/main.js';
+import { runCliCaptured } from '../cli/capture.js';
 import { evaluateGreedy } from '../recipes/base-model/evaluate.js';
 import { saveMicroBaseModel } from '../recipes/base-model/micro.js';
 import { heldOutProblems, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
@@ -23,26 +22,7 @@ const PLUGIN = fileURLToPath(new URL('./__fixtures__/short-reward.ts', import.me
 let dir: string;
 let tiny: string;
 
-/** A stream that records what is written; `onText` sees the whole text so far after each write. */
-function buffer(onText?: (text: string) => void) {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      onText?.(chunks.join(''));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  stream.text = () => chunks.join('');
-  return stream;
-}
-
-async function aha(argv: string[], onStderr?: (text: string) => void) {
-  const stdout = buffer();
-  const stderr = buffer(onStderr);
-  const code = await runCli(argv, { stdout, stderr, cwd: dir, env: { CI: 'true' } });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const aha = (argv: string[], onStderr?: (text: string) => void) => runCliCaptured(argv, { cwd: dir, onStderr });
 const json = (r: { stdout: string }) => JSON.parse(r.stdout);
 const write = (name: string, value: unknown) => {
   const text = Array.isArray(value)

@@ -4,10 +4,9 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import { createByteLevelTokenizer, createModel, loadModel } from '@aha/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runCli } from '../../cli/main.js';
+import { runCliCaptured } from '../../cli/capture.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
 import { BASE_MODEL_CONFIG, heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../base-model/save.js';
@@ -20,23 +19,7 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function buffer() {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(c, _e, cb) {
-      chunks.push(String(c));
-      cb();
-    },
-  }) as Writable & { text: () => string };
-  stream.text = () => chunks.join('');
-  return stream;
-}
-async function aha(...argv: string[]) {
-  const stdout = buffer();
-  const stderr = buffer();
-  const code = await runCli(argv, { stdout, stderr, cwd: dir, env: { CI: 'true' } });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+const aha = (...argv: string[]) => runCliCaptured(argv, { cwd: dir });
 const writeConfig = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
 
 const TINY = {
