@@ -8,11 +8,13 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type HfTokenizer, loadModel, loadTokenizer, type Model, type StepReport, type Tokenizer } from '@aha/core';
-import type { z } from 'zod';
+import { readJsonl } from '@aha/distill';
+import { z } from 'zod';
 import type { CommandContext } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
 import { formatZodIssues } from '../config/format-issues.js';
 import type { LoadedConfig } from '../config/load.js';
+import type { MetricsWriter } from '../metrics/jsonl.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
 import { heldOutProblems, type TaskOptions } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../recipes/base-model/save.js';
@@ -166,4 +168,60 @@ export async function saveFinalModel(
   await model.save(finalDir, { dtype: 'F32' });
   await tokenizer.save(finalDir);
   return finalDir;
+}
+
+/** The part of a progress display that `followSteps` drives (a `ProgressReporter` has it). */
+export interface StepProgress {
+  start(total: number, label: string): void;
+  update(step: number, record?: object): void;
+  stop(): void;
+}
+
+/**
+ * Follows a trainer's step reports (SFT, reward model: the core loop's `StepReport`s): starts `progress` at the first
+ * report (its `totalSteps` counts a resumed run's earlier steps too), writes one metrics.jsonl record per step,
+ * stops the display at the end, and returns the last report (undefined when no step ran).
+ */
+export async function followSteps(
+  reports: AsyncIterable<StepReport>,
+  opts: { metrics: MetricsWriter; progress?: StepProgress; label: string },
+): Promise<StepReport | undefined> {
+  let last: StepReport | undefined;
+  for await (const report of reports) {
+    if (!last) opts.progress?.start(report.totalSteps, opts.label);
+    const record = recordOfStep(report);
+    opts.metrics.write(record);
+    opts.progress?.update(report.step, record);
+    last = report;
+  }
+  opts.progress?.stop();
+  return last;
+}
+
+/**
+ * Reads a JSONL file of rows and checks each with `schema` (or with the schema `schema(firstRow)` picks, for files
+ * whose layout the first row tells); a bad row is a config error naming its line. The file is read once.
+ */
+export async function readRows<S extends z.ZodType>(
+  file: string,
+  schema: S | ((first: unknown) => S),
+  source: string,
+  key: string,
+): Promise<z.output<S>[]> {
+  let rows: unknown[];
+  try {
+    rows = await readJsonl(file);
+  } catch (err) {
+    throw new ConfigError(source, [`${key}: ${(err as Error).message}`]);
+  }
+  if (rows.length === 0) throw new ConfigError(source, [`${key}: ${file} has no rows`]);
+  const rowSchema = typeof schema === 'function' ? schema(rows[0]) : schema;
+  const problems: string[] = [];
+  const out = rows.map((row, i) => {
+    const r = rowSchema.safeParse(row);
+    if (!r.success) problems.push(`${key}: ${file} line ${i + 1}: ${z.prettifyError(r.error).replace(/\n/g, '; ')}`);
+    return r.data as z.output<S>;
+  });
+  if (problems.length) throw new ConfigError(source, problems.slice(0, 5));
+  return out;
 }

@@ -12,10 +12,9 @@ import { type Sample, scoreRewards } from '@aha/rewards';
 import { z } from 'zod';
 import { type CommandContext, type CommandInput, type CommandResult, HUMAN_TEXT } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
-import { additionTaskOf, loadModelAndTokenizer, resolveModelDir, TASKS, taskHeldOutRows } from './common.js';
+import { additionTaskOf, loadModelAndTokenizer, readRows, resolveModelDir, TASKS, taskHeldOutRows } from './common.js';
 import { settingsFrom } from './generate.js';
 import { DEFAULT_REWARDS, resolveRewards, rewardSpecsOf } from './rewards.js';
-import { readRows } from './train-sft.js';
 
 /** Evaluation settings (the `eval` section; flags of the same name override it). */
 export const EvalSettingsSchema = z

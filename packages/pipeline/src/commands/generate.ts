@@ -11,8 +11,7 @@ import type { ChatMessage } from '@aha/core';
 import { z } from 'zod';
 import { type CommandContext, type CommandInput, type CommandResult, HUMAN_TEXT } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
-import { loadModelAndTokenizer, parseSection, resolveModelDir } from './common.js';
-import { readRows } from './train-sft.js';
+import { loadModelAndTokenizer, parseSection, readRows, resolveModelDir } from './common.js';
 
 /** Sampling settings (the `generate` section; flags of the same name override it). */
 export const GenerateSettingsSchema = z

@@ -25,14 +25,14 @@ import { createMetricsWriter } from '../metrics/jsonl.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import {
   configPath,
+  followSteps,
   interruptedRun,
   parseSection,
-  recordOfStep,
+  readRows,
   resolveModelDir,
   saveFinalModel,
   withCtrlC,
 } from './common.js';
-import { readRows } from './train-sft.js';
 
 /** The `rm` section of a `train rm` config: the data file plus every reward-model training setting. */
 export const TrainRmSchema = z
@@ -62,14 +62,16 @@ export async function trainRmCommand({ config: loaded }: CommandInput, ctx: Comm
   const { dataset, objective: given, ...settings } = parseSection(loaded, 'rm', TrainRmSchema);
   const modelDir = resolveModelDir(config.model, loaded.source);
   const file = configPath(loaded, dataset);
-  const first = (await readRows(file, z.looseObject({}), loaded.source, 'rm.dataset'))[0];
-  const objective = given ?? ('chosen' in first ? 'pairwise' : 'pointwise');
+  // Unset objective: the first row tells (a pair has `chosen`).
+  const pairwise = (first: unknown) =>
+    given ? given === 'pairwise' : typeof first === 'object' && first !== null && 'chosen' in first;
   const rows = await readRows(
     file,
-    objective === 'pairwise' ? PreferencePairSchema : LabeledSampleSchema,
+    (first) => (pairwise(first) ? PreferencePairSchema : LabeledSampleSchema),
     loaded.source,
     'rm.dataset',
   );
+  const objective: 'pairwise' | 'pointwise' = pairwise(rows[0]) ? 'pairwise' : 'pointwise';
   const [model, tokenizer] = await Promise.all([startingModel(modelDir, config.seed), loadTokenizer(modelDir)]);
   const runDir = config.outputDir;
   const trainConfig = { ...settings, objective, seed: config.seed, outputDir: runDir };
@@ -78,15 +80,7 @@ export async function trainRmCommand({ config: loaded }: CommandInput, ctx: Comm
   const t0 = performance.now();
   return withCtrlC(ctx, async (signal) => {
     ctx.log(`${objective} reward model on ${rows.length} rows of ${file} from ${modelDir} into ${runDir}`);
-    ctx.progress.start(settings.totalSteps, 'rm');
-    let last: { step: number; loss: number } | undefined;
-    for await (const report of trainer.train({ signal })) {
-      const record = recordOfStep(report);
-      metrics.write(record);
-      ctx.progress.update(report.step, record);
-      last = report;
-    }
-    ctx.progress.stop();
+    const last = await followSteps(trainer.train({ signal }), { metrics, progress: ctx.progress, label: 'rm' });
     const seconds = Math.round((performance.now() - t0) / 1000);
     if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
     const finalDir = await saveFinalModel(runDir, model, tokenizer);

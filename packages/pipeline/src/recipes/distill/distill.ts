@@ -16,7 +16,16 @@ import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokeniz
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../cli/registry.js';
-import { additionTaskOf, parseSection, pct, recordOfStep, resolveModelDir, withCtrlC } from '../../commands/common.js';
+import {
+  additionTaskOf,
+  followSteps,
+  parseSection,
+  pct,
+  resolveModelDir,
+  type StepProgress,
+  saveFinalModel,
+  withCtrlC,
+} from '../../commands/common.js';
 import { BUILTIN_REWARDS } from '../../commands/rewards.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { createMetricsWriter } from '../../metrics/jsonl.js';
@@ -136,7 +145,7 @@ export interface RunDistillOptions {
   signal?: AbortSignal;
   log?: (message: string) => void;
   /** Live progress of the GRPO and SFT stages. */
-  progress?: { start(total: number, label: string): void; update(step: number, record?: object): void; stop(): void };
+  progress?: StepProgress;
 }
 
 /** Runs the recipe's stages in `runDir` (see the file comment). */
@@ -242,22 +251,14 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         config: { ...SFT_DEFAULTS, ...c.sft, seed: c.seed, outputDir: ctx.workDir },
       });
       const metrics = createMetricsWriter(join(ctx.workDir, METRICS_FILE));
-      let started = false;
-      let last: { step: number; loss: number } | undefined;
-      for await (const report of trainer.train({ signal: ctx.signal })) {
-        if (!started) run.progress?.start(report.totalSteps, 'student sft');
-        started = true;
-        const record = recordOfStep(report);
-        metrics.write(record);
-        run.progress?.update(report.step, record);
-        last = report;
-      }
-      run.progress?.stop();
-      const modelDir = join(ctx.workDir, 'final');
-      if (!ctx.signal.aborted) {
-        await student.save(modelDir, { dtype: 'F32' });
-        await tokenizer.save(modelDir);
-      }
+      const last = await followSteps(trainer.train({ signal: ctx.signal }), {
+        metrics,
+        progress: run.progress,
+        label: 'student sft',
+      });
+      const modelDir = ctx.signal.aborted
+        ? join(ctx.workDir, 'final')
+        : await saveFinalModel(ctx.workDir, student, tokenizer);
       return { modelDir, steps: last?.step ?? 0, loss: last?.loss ?? null, madeAt: stamp() };
     },
   });
