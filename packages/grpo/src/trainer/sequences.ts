@@ -5,11 +5,11 @@
  * of the sampled token). The logits that predict completion token j sit at column P − 1 + j (P = padded prompt
  * length), so the forward runs on all but the last column. Training and the no-grad π_old / π_ref passes use the
  * LM head fused with the log-softmax (`linearLogProbs` on the hidden states: no [B, C, V] logits are held, and the
- * entropy metric comes from the same pass); `completionLogits` + `completionLogprobs` are the same numbers through
- * the full logits, kept as the reference the fused path is tested against.
+ * entropy metric comes from the same pass); the same numbers through the full logits, the reference the fused path
+ * is tested against, are in testing.ts.
  * Leaves out: packing several prompts into one row (padding-free batches); tiny models do not need it.
  */
-import { linearLogProbs, type Model, narrow, noGrad, type Tensor, tokenLogprobs } from '@aha/core';
+import { linearLogProbs, type Model, narrow, noGrad, type Tensor } from '@aha/core';
 
 /** One prompt + completion pair as token ids. */
 export interface SequencePair {
@@ -60,17 +60,6 @@ export function packSequences(pairs: readonly SequencePair[], padId: number): Pa
     attentionMask.push(mask.slice(0, P + C - 1));
   });
   return { input, attentionMask, targets, completionMask, promptLength: P, completionLength: C };
-}
-
-/** Completion logits [B, C, V] of a packed batch (with grad when recording is on): the unfused reference path. */
-export function completionLogits(model: Model, batch: PackedBatch): Tensor {
-  const logits = model.forward(batch.input, { attentionMask: batch.attentionMask }); // [B, P + C − 1, V]
-  return narrow(logits, 1, batch.promptLength - 1, batch.completionLength); // [B, C, V]
-}
-
-/** log π(completion token) at temperature T from full logits: [B, C]. Padding positions hold token 0's log-prob. */
-export function completionLogprobs(logits: Tensor, batch: PackedBatch, temperature: number): Tensor {
-  return tokenLogprobs(logits, batch.targets, { temperature: temperature > 0 ? temperature : 1 });
 }
 
 /**

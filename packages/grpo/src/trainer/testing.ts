@@ -1,11 +1,21 @@
 /**
  * Tiny fixtures for the trainer's tests and examples: a byte-level tokenizer, a DeepSeek-V3 model at the tiny test
- * size (every feature on) with the tokenizer's vocabulary, and an addition accuracy reward that needs no worker.
+ * size (every feature on) with the tokenizer's vocabulary, an addition accuracy reward that needs no worker, and
+ * the unfused completion log-probs (full logits → tokenLogprobs) the fused training path is tested against.
  * Not exported from the package index (test support only).
  */
-import { createByteLevelTokenizer, createModel, type Model, tinyDeepseekV3Config } from '@aha/core';
+import {
+  createByteLevelTokenizer,
+  createModel,
+  type Model,
+  narrow,
+  type Tensor,
+  tinyDeepseekV3Config,
+  tokenLogprobs,
+} from '@aha/core';
 import { defineReward, type Reward } from '@aha/rewards';
 import { scoreAddition } from '../tasks/addition.js';
+import type { PackedBatch } from './sequences.js';
 
 export function tinyTokenizer() {
   return createByteLevelTokenizer();
@@ -41,3 +51,14 @@ export const additionAccuracy: Reward = defineReward({
     return samples.map((s) => scoreAddition(String(s.completion), { solution: String(s.solution) }));
   },
 });
+
+/** Completion logits [B, C, V] of a packed batch (with grad when recording is on): the unfused reference path. */
+export function completionLogits(model: Model, batch: PackedBatch): Tensor {
+  const logits = model.forward(batch.input, { attentionMask: batch.attentionMask }); // [B, P + C − 1, V]
+  return narrow(logits, 1, batch.promptLength - 1, batch.completionLength); // [B, C, V]
+}
+
+/** log π(completion token) at temperature T from full logits: [B, C]. Padding positions hold token 0's log-prob. */
+export function completionLogprobs(logits: Tensor, batch: PackedBatch, temperature: number): Tensor {
+  return tokenLogprobs(logits, batch.targets, { temperature: temperature > 0 ? temperature : 1 });
+}
