@@ -1,11 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError, ValueError } from '../errors.js';
 import { getNumThreads, setNumThreads } from '../native.js';
 import { Tensor } from '../tensor.js';
 import { checkOp, maxRelError, type RefInput, randTensor } from '../testing/gradcheck.js';
+import { runWithPortableKernels } from '../testing/portable.js';
 import { scaledDotProductAttention } from './attention.js';
 import { attentionCases, runCase } from './attention-check.js';
 import { add, mul } from './binary.js';
@@ -268,15 +267,10 @@ describe('scaledDotProductAttention kernels', () => {
   });
 
   it('the portable path (AHA_DISABLE_SIMD=1, child process) agrees with this process', () => {
-    const script = fileURLToPath(new URL('./attention-check.ts', import.meta.url));
-    const tsx = createRequire(import.meta.url).resolve('tsx');
-    const out = execFileSync(process.execPath, ['--import', tsx, script], {
-      encoding: 'utf8',
-      env: { ...process.env, AHA_DISABLE_SIMD: '1', AHA_NUM_THREADS: '1' },
-      timeout: 60_000,
-      maxBuffer: 64 * 2 ** 20,
-    });
-    const child = JSON.parse(out.trim().split('\n').pop()!) as { simd: string; results: number[][][] };
+    const child = runWithPortableKernels<{ simd: string; results: number[][][] }>(
+      { file: fileURLToPath(new URL('./attention-check.ts', import.meta.url)) },
+      { AHA_NUM_THREADS: '1' },
+    );
     expect(child.simd).toBe('portable');
     for (const [i, c] of attentionCases.entries()) {
       // Outputs to 1e-4; gradients (dP − D cancels) to checkOp's 1e-3.

@@ -1,5 +1,3 @@
-import { execFileSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { backward } from '../autograd/engine.js';
@@ -9,6 +7,7 @@ import { TINY_CONFIG } from '../models/deepseek-v3/testing.js';
 import { getNumThreads, setNumThreads } from '../native.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, maxRelError, type RefInput, randTensor, rng } from '../testing/gradcheck.js';
+import { runWithPortableKernels } from '../testing/portable.js';
 import { add, mul } from './binary.js';
 import { crossEntropy, tokenEntropy, tokenLogprobs } from './cross-entropy.js';
 import { embedding } from './embedding.js';
@@ -310,15 +309,10 @@ describe('linear cross-entropy kernels', () => {
   });
 
   it('agree between the AVX2 path and the portable path (AHA_DISABLE_SIMD=1, child process)', () => {
-    const script = fileURLToPath(new URL('./linear-cross-entropy-case.ts', import.meta.url));
-    const tsx = createRequire(import.meta.url).resolve('tsx');
-    const out = execFileSync(process.execPath, ['--import', tsx, script], {
-      encoding: 'utf8',
-      env: { ...process.env, AHA_DISABLE_SIMD: '1', AHA_NUM_THREADS: '1' },
-      timeout: 60_000,
-      maxBuffer: 64 * 2 ** 20,
-    });
-    const portable = JSON.parse(out.trim().split('\n').pop()!) as { simd: string; outputs: number[][] };
+    const portable = runWithPortableKernels<{ simd: string; outputs: number[][] }>(
+      { file: fileURLToPath(new URL('./linear-cross-entropy-case.ts', import.meta.url)) },
+      { AHA_NUM_THREADS: '1' },
+    );
     expect(portable.simd).toBe('portable');
     const here = runFixedCase();
     here.forEach((h, i) => {

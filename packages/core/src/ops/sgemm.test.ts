@@ -3,11 +3,10 @@
 // N across the 2048 N block, every transpose pair, 1 to 3 threads, both micro-kernels (AVX2 and portable) and, in a
 // child process, the whole addon under AHA_DISABLE_SIMD=1. These paths are the in-place (unpacked) row-major A, the B
 // panels shared between threads and packed by whichever thread needs them first, and the AVX2 transposed-B packing.
-import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads } from '../native.js';
 import { rng } from '../testing/gradcheck.js';
+import { runWithPortableKernels } from '../testing/portable.js';
 import { batchedGemm, type GemmPath } from './matmul.js';
 
 // [M, N, K]: every one >= 2^18 multiply-adds except the last two (the inline, unthreaded path).
@@ -118,13 +117,7 @@ describe('sgemm on the thread pool', () => {
           }
         }
       console.log(JSON.stringify({ simd: n.simdLevel(), worst }));`;
-    const root = fileURLToPath(new URL('../../../../', import.meta.url));
-    const out = execFileSync(process.execPath, ['-e', script], {
-      cwd: root,
-      env: { ...process.env, AHA_DISABLE_SIMD: '1' },
-      encoding: 'utf8',
-    });
-    const { simd, worst } = JSON.parse(out.trim().split('\n').pop() ?? '{}') as { simd: string; worst: number };
+    const { simd, worst } = runWithPortableKernels<{ simd: string; worst: number }>({ code: script });
     expect(simd).toBe('portable');
     expect(worst).toBeLessThan(2e-6);
   });

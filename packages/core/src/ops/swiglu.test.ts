@@ -1,10 +1,10 @@
-import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DTypeError, ShapeError } from '../errors.js';
 import { getNumThreads, kernel, setNumThreads } from '../native.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, maxRelError, type RefInput, randTensor } from '../testing/gradcheck.js';
+import { runWithPortableKernels } from '../testing/portable.js';
 import { mul } from './binary.js';
 import { swiglu } from './swiglu.js';
 import { silu } from './unary.js';
@@ -90,12 +90,7 @@ describe('swiglu', () => {
       const out = new Float32Array(g.length);
       t.swigluForward(g, u, g.length, out, 0);
       process.stdout.write(JSON.stringify({ simd: t.simdLevel(), out: Array.from(out) }));`;
-    const child = spawnSync(process.execPath, ['-e', script], {
-      env: { ...process.env, AHA_DISABLE_SIMD: '1' },
-      encoding: 'utf8',
-    });
-    expect(child.status, child.stderr).toBe(0);
-    const { simd, out } = JSON.parse(child.stdout) as { simd: string; out: number[] };
+    const { simd, out } = runWithPortableKernels<{ simd: string; out: number[] }>({ code: script });
     expect(simd).toBe('portable');
     const [portable] = raw(g, u, new Float32Array(77), 1);
     expect(out).toEqual(Array.from(portable));
