@@ -8,6 +8,7 @@ export default defineConfig({
   resolve: {
     alias: {
       '@aha/core/testing': fileURLToPath(new URL('./packages/core/src/testing/index.ts', import.meta.url)),
+      '@aha/errors': pkg('errors'),
       '@aha/core': pkg('core'),
       '@aha/rewards': pkg('rewards'),
       '@aha/reward-models': pkg('reward-models'),

@@ -15,13 +15,14 @@ const problems = [];
 
 // Left may import right (DESIGN.md "Packages").
 const allowed = {
-  core: [],
-  rewards: ['core'],
-  'reward-models': ['core', 'rewards'],
-  grpo: ['core', 'rewards'],
-  distill: ['core', 'rewards'],
-  safety: ['core'],
-  pipeline: ['core', 'rewards', 'reward-models', 'grpo', 'distill', 'safety'],
+  errors: [],
+  core: ['errors'],
+  rewards: ['errors'],
+  'reward-models': ['errors', 'core', 'rewards'],
+  grpo: ['errors', 'core', 'rewards'],
+  distill: ['errors', 'core', 'rewards'],
+  safety: ['errors', 'core'],
+  pipeline: ['errors', 'core', 'rewards', 'reward-models', 'grpo', 'distill', 'safety'],
 };
 
 function walk(dir, filter, out = []) {

@@ -8,7 +8,7 @@
  *
  * Leaves out: gating (multiplying by another reward) — compose with defineReward where needed.
  */
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import type { Reward, Sample, SampleOutcome } from './reward.js';
 import { createRewardContext } from './reward.js';
 import { type DetailedReward, type RewardResult, runReward, type ScoreOptions } from './runner.js';

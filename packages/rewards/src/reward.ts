@@ -6,7 +6,7 @@
  *
  * Leaves out: reward models (they live in @aha/reward-models and plug in through this same contract).
  */
-import { AhaError, ValueError } from '@aha/core';
+import { AhaError, ValueError } from '@aha/errors';
 import type { z } from 'zod';
 
 /** Chat message form of a prompt/completion (TRL's "conversational" format). */

@@ -15,7 +15,7 @@
  */
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import { type Reward, type RewardContext, registerWorkerScore, type Sample, type SampleOutcome } from './reward.js';
 
 /** Time a fresh worker may take to load the user module before every remaining sample is marked as an error. */

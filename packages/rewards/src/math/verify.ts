@@ -4,7 +4,7 @@
  * input. `createMathVerifier` gives a pool of your own (size, default timeout); `verifyMath` shares one lazily made pool.
  */
 import { availableParallelism } from 'node:os';
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import { z } from 'zod';
 import { MathWorkerPool } from './pool.js';
 import type { MathVerification } from './verify-core.js';

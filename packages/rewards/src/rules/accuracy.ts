@@ -13,7 +13,7 @@
  *
  * Leaves out: code accuracy (see code.ts), multiple-choice letter matching.
  */
-import { AhaError } from '@aha/core';
+import { AhaError } from '@aha/errors';
 import { z } from 'zod';
 import { verifyMath } from '../math/index.js';
 import { defineReward, type Reward, textOf } from '../reward.js';

@@ -18,7 +18,7 @@
  * Leaves out: language identification inside a script — `en` accepts any Latin-script word (French counts as English).
  * That is the check the paper's reward needs (it fights Chinese/English mixing), not a language classifier.
  */
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import { z } from 'zod';
 import { defineReward, type Reward, textOf } from '../reward.js';
 import { thinkPart } from '../text.js';

@@ -9,7 +9,7 @@
  *
  * Leaves out: DAPO's overlong filtering (masking truncated samples from the loss: that is the trainer's job).
  */
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import { z } from 'zod';
 import { defineReward, type Reward, type Sample, textOf } from '../../reward.js';
 

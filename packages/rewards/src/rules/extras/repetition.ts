@@ -6,7 +6,7 @@
  * Leaves out: open-r1's Chinese word splitting with jieba (split text without spaces with `segment: 'intl'`, which
  * uses Intl.Segmenter word boundaries instead).
  */
-import { ValueError } from '@aha/core';
+import { ValueError } from '@aha/errors';
 import { z } from 'zod';
 import { defineReward, type Reward, textOf } from '../../reward.js';
 
