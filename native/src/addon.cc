@@ -11,6 +11,7 @@
 
 #include <exception>
 #include <new>
+#include <stdexcept>
 
 #include "cpu.h"
 #include "parallel.h"
@@ -56,6 +57,8 @@ napi_value invoke(napi_env env, napi_callback_info cbinfo) noexcept {
     return fn(info);
   } catch (const Napi::Error& e) {
     throwQuietly(env, [&] { return static_cast<napi_value>(e.Value()); });
+  } catch (const std::overflow_error& e) {  // SizeOverflow (checked.h): a size, extent or offset beyond int64
+    throwQuietly(env, [&] { return errorFromMessage(env, e.what(), true); });
   } catch (const std::bad_alloc&) {
     throwQuietly(env, [&] { return errorFromMessage(env, "aha native: out of memory", true); });
   } catch (const std::exception& e) {
