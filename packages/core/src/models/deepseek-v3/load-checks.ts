@@ -3,8 +3,8 @@
  * instead of an allocation that grows until the process dies:
  * - the keys that define the architecture must be stated in a config.json read from a folder (an empty `{}` would
  *   otherwise become the 671B default);
- * - the parameters must fit a memory budget (values × 4 bytes against `maxBytes`, and the JS objects per tensor
- *   against V8's heap limit), measured in closed form (`deepseekV3Size`) without building anything;
+ * - the parameters must fit a memory budget (values × 4 bytes plus ~2 KB of JS objects per tensor against `maxBytes`,
+ *   the objects alone against V8's heap limit), measured in closed form (`deepseekV3Size`) without building anything;
  * - the config must agree with the checkpoint's tensor index (names, shapes and dtypes from the safetensors headers).
  * Plus the finite-weights check that runs as each tensor is read.
  * Leaves out: activation memory (it depends on the batch, not the config) and optimizer state.
@@ -62,13 +62,13 @@ export function checkModelBudget(config: DeepseekV3Config, maxBytes = defaultMax
     throw new ValueError(`${where}: maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
   }
   const { values, tensors } = deepseekV3Size(config);
-  const bytes = values * 4;
+  const bytes = values * 4 + tensors * HEAP_BYTES_PER_TENSOR;
   const gib = (n: number) => `${(n / 2 ** 30).toPrecision(3)} GiB`;
   const sizes = `hidden_size ${config.hidden_size}, num_hidden_layers ${config.num_hidden_layers}, n_routed_experts ${config.n_routed_experts}, vocab_size ${config.vocab_size}`;
   if (bytes > maxBytes) {
     throw new ConfigError(
-      `${where}: the config asks for ${values} parameters (${gib(bytes)} as float32), more than the memory budget ` +
-        `maxBytes = ${maxBytes} (${gib(maxBytes)}); ${sizes}`,
+      `${where}: the config asks for ${values} parameters in ${tensors} tensors (${gib(bytes)} as float32 with ` +
+        `their objects), more than the memory budget maxBytes = ${maxBytes} (${gib(maxBytes)}); ${sizes}`,
     );
   }
   const heap = getHeapStatistics().heap_size_limit;
