@@ -48,6 +48,11 @@ const cases: [string, string, () => unknown[]][] = [
     'batchedGemm',
     () => [0, 0, W, 1, 1, 1, f32(1), S, [0], f32(1), 1, [0], 0, f32(1), S, [0], 0, 1],
   ],
+  [
+    'attention keys reaching past 2^64',
+    'attentionForward',
+    () => [f32(1), f32(1), f32(1), 1, 1, 1, 1, W, 1, 1, 1, false, null, [0, 0, S, 0, 0, S], f32(1), f32(1)],
+  ],
   ['softmax over 2^80 elements', 'softmaxForward', () => [S, S, f32(1), f32(1), 0]],
   ['cat of 2^80 elements', 'catForward', () => [S, S, [1], [f32(1)], f32(1)]],
   ['topk over 2^80 elements', 'topkForward', () => [f32(1), S, S, 1, 1, f32(1), i32(0)]],
