@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AhaError } from '../../errors.js';
+import type { SafetensorsError } from '../../io/safetensors.js';
 import { parseDeepseekV3Config } from './config.js';
 import { deepseekV3HfParams, deepseekV3Size } from './hf-names.js';
 import { ARCHITECTURE_KEYS } from './load-checks.js';
@@ -96,6 +97,17 @@ describe('loadModel checks config.json before allocating', () => {
     const err = await errorOf(() => loadWithConfig(edit));
     expect(err.code).toBe(code);
     expect(err.message).toMatch(message);
+  });
+
+  it('names the disagreement with a stable reason', async () => {
+    const fewer = await errorOf(() =>
+      loadWithConfig((c) => ({ ...c, num_hidden_layers: 2, num_nextn_predict_layers: 0 })),
+    );
+    const more = await errorOf(() => loadWithConfig((c) => ({ ...c, n_routed_experts: 16 })));
+    expect([(fewer as SafetensorsError).reason, (more as SafetensorsError).reason]).toEqual([
+      'unexpected-tensor',
+      'missing-tensor',
+    ]);
   });
 
   it('states the budget it checked against (maxBytes option)', async () => {

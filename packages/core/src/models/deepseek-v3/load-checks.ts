@@ -11,8 +11,8 @@
  */
 import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
-import { AhaError, fmtShape, ShapeError, ValueError } from '../../errors.js';
-import type { SafetensorsCheckpoint } from '../../io/safetensors.js';
+import { DTypeError, fmtShape, ShapeError, ValueError } from '../../errors.js';
+import { type SafetensorsCheckpoint, SafetensorsError } from '../../io/safetensors.js';
 import { ConfigError, type DeepseekV3Config } from './config.js';
 import { deepseekV3HfParamsOf, deepseekV3Size } from './hf-names.js';
 
@@ -112,7 +112,7 @@ function missingHint(name: string): string {
  * config needs is present with the same shape and a float dtype (MTP layers may be absent: HF's save_pretrained drops
  * them), and the checkpoint has no `model.*` / `lm_head.*` tensor the config does not describe (a checkpoint with
  * more layers or experts than its config says would otherwise load partially without a word).
- * @throws ShapeError (shape), AhaError 'io' (missing or unexpected tensor), DTypeError-like AhaError 'dtype'.
+ * @throws ShapeError (a shape), SafetensorsError 'missing-tensor' / 'unexpected-tensor', DTypeError (not a float).
  */
 export function checkCheckpointAgainstConfig(ckpt: SafetensorsCheckpoint, config: DeepseekV3Config): void {
   const mtpStart = config.num_hidden_layers;
@@ -122,8 +122,8 @@ export function checkCheckpointAgainstConfig(ckpt: SafetensorsCheckpoint, config
     if (!ckpt.has(p.name)) {
       const layer = /^model\.layers\.(\d+)\./.exec(p.name);
       if (layer && Number(layer[1]) >= mtpStart) continue;
-      throw new AhaError(
-        'io',
+      throw new SafetensorsError(
+        'missing-tensor',
         `loadModel: checkpoint ${ckpt.dir} has no tensor "${p.name}" ${fmtShape(p.shape)} that config.json implies${missingHint(p.name)}`,
       );
     }
@@ -134,14 +134,14 @@ export function checkCheckpointAgainstConfig(ckpt: SafetensorsCheckpoint, config
       );
     }
     if (!FLOAT_DTYPES.has(info.dtype)) {
-      throw new AhaError('dtype', `loadModel: "${p.name}" in ${ckpt.dir} is ${info.dtype}; only F32, BF16, F16 load`);
+      throw new DTypeError(`loadModel: "${p.name}" in ${ckpt.dir} is ${info.dtype}; only F32, BF16, F16 load`);
     }
   }
   const unexpected = ckpt.names().filter((n) => /^(model|lm_head)\./.test(n) && !expected.has(n));
   if (unexpected.length > 0) {
     const shown = unexpected.slice(0, 3).map((n) => `"${n}"`);
-    throw new AhaError(
-      'io',
+    throw new SafetensorsError(
+      'unexpected-tensor',
       `loadModel: checkpoint ${ckpt.dir} has ${unexpected.length} tensor(s) the config does not describe (${shown.join(', ')}${unexpected.length > 3 ? ', …' : ''}): config.json and the weights disagree${missingHint(unexpected[0])}`,
     );
   }
