@@ -55,13 +55,27 @@ export {
   GenerateOptionsSchema,
   type Generation,
 } from './models/deepseek-v3/generate.js';
-export { deepseekV3HfParams, deepseekV3ParamCount, type HfInit, type HfParam } from './models/deepseek-v3/hf-names.js';
+export {
+  deepseekV3HfParams,
+  deepseekV3HfParamsOf,
+  deepseekV3ParamCount,
+  deepseekV3Size,
+  type HfInit,
+  type HfParam,
+} from './models/deepseek-v3/hf-names.js';
 export { LatentKvCache } from './models/deepseek-v3/kv-cache.js';
+export {
+  ARCHITECTURE_KEYS,
+  checkCheckpointAgainstConfig,
+  checkModelBudget,
+  defaultMaxBytes,
+} from './models/deepseek-v3/load-checks.js';
 export type { AttentionImpl } from './models/deepseek-v3/mla.js';
 export {
   createModel,
   DeepseekV3Model,
   type ForwardOptions,
+  type LoadModelOptions,
   type LossOptions,
   type LossOutput,
   loadModel,
