@@ -1,0 +1,202 @@
+/**
+ * The Python harness: the program the sandboxed interpreter runs (`python3 -I -S -B -c HARNESS`). It runs the solution
+ * and its test, and reports the outcome on fd 3 in a form the solution cannot forge. See docs/concepts/sandbox.md.
+ *
+ * Why a verdict and not the exit status: the solution runs in this same interpreter, so anything it can reach it can
+ * fake (`raise SystemExit(0)`, `os._exit(0)`, a printed "all passed", a patched `assert` helper). The host therefore
+ * counts a test as passed only when fd 3 carries `<nonce> pass\n`, where the nonce is 128 random bits chosen by the
+ * host for this one run. The design keeps the nonce out of the solution's reach:
+ * 1. The host sends `{nonce, kind, solution, test}` as one JSON line on fd 3 (a socketpair) before anything runs; the
+ *    harness reads it to the end before the solution starts, so reading fd 3 later yields nothing. The nonce is never
+ *    in argv, the environment, a file or a module global: only in a local of `_aha_main`'s frame.
+ * 2. Frames are the only way to a local, so before the solution runs the harness adds an audit hook (PEP 578) that
+ *    refuses every Python-level way to a frame or to arbitrary objects: `sys._getframe`, `sys._current_frames`,
+ *    `tb_frame` / `gi_frame` / `cr_frame` / `ag_frame`, `gc.get_objects` / `get_referrers` / `get_referents`, trace and
+ *    profile hooks, further audit hooks, `ctypes`, signal handlers (`signal` / `_signal`, whose handlers receive the
+ *    current frame), running other programs (`exec`, `posix_spawn`, `subprocess`, `os.system`: another program could
+ *    read this process's memory) and any path with a component named `proc` (`/proc/self/mem`; the bwrap sandbox
+ *    has no /proc at all). `sys._getframe` raises ValueError and frame attributes AttributeError, the exceptions the standard library
+ *    already expects there (`namedtuple`, `enum`, `typing` keep working).
+ * 3. The harness never calls anything the solution could have replaced once the solution ran: builtins and functions
+ *    it uses are captured as locals first; the test runs with a copy of the builtins taken before the solution ran, so
+ *    a patched `builtins.len` or `print` cannot change what the test sees.
+ * 4. The verdict is written last, from code that runs no solution code: the harness disables the cyclic GC (no
+ *    finalizers), waits until no other thread is alive (a thread could swap fd 3 between the check and the write) and
+ *    stdout is flushed, again until a flush (which may run solution code: a replaced `flush`) leaves no thread; then it
+ *    checks that fd 3 is still the socket it started with (same device and inode: not a pipe the solution dup2'ed
+ *    there), writes the nonce with `os.write` and leaves with `os._exit` (no atexit handlers, no finalizers).
+ * Failures need no proof (a solution that fakes a failure only hurts itself): they are written as `error <message>`.
+ *
+ * What it does not stop: a solution that escapes the audit hook through a CPython memory-safety bug (the hook is a
+ * CPython mechanism, not a security boundary; the process sandbox is what contains such code), and values that lie
+ * about themselves: an object whose `__eq__` always answers True passes `assert f() == 5` (compare types in the test
+ * where that matters: `assert type(r) is int and r == 5`). Modules other than builtins are not restored: a solution can
+ * patch `math.isclose` for the tests that call it.
+ *
+ * Needs Python 3.8 or later (audit hooks).
+ */
+
+/** The argv after `-c HARNESS`: memory bytes, CPU seconds, file-size bytes, open files, processes (0: no limit). */
+export const HARNESS = String.raw`
+import sys
+def _aha_main():
+    import os, builtins, _thread, json, gc, time, resource, io
+    _write, _read, _fstat, _exit = os.write, os.read, os.fstat, os._exit
+    _count, _sleep, _gc_disable = _thread._count, time.sleep, gc.disable
+    _isinstance, _type, _dict, _exec, _compile, _str, _bytes, _int = isinstance, type, dict, exec, compile, str, bytes, int
+    _fspath, _find_str, _split_str, _split_bytes, _partition = os.fspath, str.find, str.split, bytes.split, str.partition
+    _BaseException, _SystemExit, _MemoryError = BaseException, SystemExit, MemoryError
+    _RuntimeError, _ValueError, _AttributeError = RuntimeError, ValueError, AttributeError
+    _flush = io.TextIOWrapper.flush
+    CHAN = 3
+
+    def finish(line):
+        # the last step: nothing here calls code the solution could have replaced
+        try:
+            st = _fstat(CHAN)
+            if (st.st_dev, st.st_ino) != ident:
+                _exit(3)  # fd 3 is no longer our channel: no verdict
+            _write(CHAN, line)
+        except _BaseException:
+            _exit(3)
+        _exit(0)
+
+    st = _fstat(CHAN)
+    ident = (st.st_dev, st.st_ino)
+    chunks = []
+    while True:
+        chunk = _read(CHAN, 1 << 16)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        if chunk.endswith(b"\n"):
+            break
+    job = json.loads(b"".join(chunks))
+    del chunks, chunk
+    nonce = job.pop("nonce").encode("ascii")
+
+    def limit(kind, value):
+        soft, hard = resource.getrlimit(kind)
+        if hard != resource.RLIM_INFINITY and hard < value:
+            value = hard
+        resource.setrlimit(kind, (value, value))
+    mem, cpu, fsize, nofile, nproc = (int(a) for a in sys.argv[1:6])
+    limit(resource.RLIMIT_AS, mem)
+    limit(resource.RLIMIT_CPU, cpu)
+    limit(resource.RLIMIT_FSIZE, fsize)
+    limit(resource.RLIMIT_CORE, 0)
+    limit(resource.RLIMIT_NOFILE, nofile)
+    if nproc > 0:
+        limit(resource.RLIMIT_NPROC, nproc)
+
+    def describe(e):
+        try:
+            name = _type(e).__name__
+            text = _str(e)
+        except _BaseException:
+            name, text = "exception", "(unprintable)"
+        return name + ": " + text if text else name
+
+    try:
+        code = _compile(job["solution"], "solution.py", "exec")
+        test = _compile(job["test"], "test.py", "exec") if job["kind"] == "assert" else None
+    except _BaseException as e:
+        finish(b"error " + describe(e).encode("utf-8", "replace")[:1000] + b"\n")
+    del job
+
+    blocked_events = frozenset([
+        "sys._getframe", "sys._current_frames", "sys._current_exceptions", "sys.settrace", "sys.setprofile",
+        "sys.addaudithook", "sys.remote_exec", "sys.monitoring.register_callback", "gc.get_objects",
+        "gc.get_referrers", "gc.get_referents", "os.exec", "os.posix_spawn", "os.spawn", "os.system",
+        "os.startfile", "subprocess.Popen", "_posixsubprocess.fork_exec",
+    ])
+    frame_attrs = frozenset(["tb_frame", "gi_frame", "cr_frame", "ag_frame", "f_back", "f_locals", "f_globals"])
+    blocked_modules = frozenset([
+        "ctypes", "_ctypes", "signal", "_signal", "subprocess", "_posixsubprocess", "_testcapi",
+        "_testinternalcapi", "_testmultiphase", "_xxsubinterpreters", "_interpreters", "_xxinterpchannels",
+    ])
+    path_events = frozenset(["open", "os.symlink", "os.link", "os.chdir", "os.rename"])
+
+    def mentions_proc(value):
+        # a path (or symlink target) with a component named proc: /proc/self/mem, ../proc, a symlink to /proc
+        if _isinstance(value, _str):
+            return "proc" in _split_str(value, "/")
+        if _isinstance(value, _bytes):
+            return b"proc" in _split_bytes(value, b"/")
+        if _isinstance(value, _int) or value is None:
+            return False
+        try:
+            return mentions_proc(_fspath(value))
+        except _BaseException:
+            return False
+
+    def hook(event, args):
+        if event in blocked_events:
+            if event == "sys._getframe":
+                raise _ValueError("the call stack is not available in the aha sandbox")
+            raise _RuntimeError(event + " is not allowed in the aha sandbox")
+        if event == "object.__getattr__":
+            if args[1] in frame_attrs:
+                raise _AttributeError("frames are not available in the aha sandbox")
+        elif event == "import":
+            if _isinstance(args[0], _str) and _partition(args[0], ".")[0] in blocked_modules:
+                raise _RuntimeError("module " + _str.__str__(args[0]) + " is not allowed in the aha sandbox")
+        elif _find_str(event, "ctypes.") == 0:
+            raise _RuntimeError("ctypes is not allowed in the aha sandbox")
+        elif event in path_events:
+            for value in args[:2]:
+                if mentions_proc(value):
+                    raise _RuntimeError("/proc is not available in the aha sandbox")
+
+    # builtins as they were before the solution ran, for the test
+    pristine = _dict(builtins.__dict__)
+    main = _type(sys)("__main__")
+    scope = main.__dict__
+    scope["__builtins__"] = builtins
+    sys.modules["__main__"] = main
+    for name in ("signal", "_signal"):
+        sys.modules.pop(name, None)
+    sys.argv = ["solution.py"]
+    stdout, stderr = sys.stdout, sys.stderr
+    keep = []  # exceptions stay alive until we exit, so no solution finalizer runs while the verdict is written
+    failure = None
+    sys.addaudithook(hook)
+
+    try:
+        _exec(code, scope)
+    except _SystemExit as e:
+        keep.append(e)
+        if test is not None:
+            failure = "the solution exited (SystemExit) before the test ran"
+        elif not (e.code is None or (_type(e.code) is _int and e.code == 0)):
+            failure = "SystemExit: " + describe(e)
+    except _BaseException as e:
+        keep.append(e)
+        failure = ("MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e))
+    if failure is None and test is not None:
+        scope["__builtins__"] = _dict(pristine)
+        try:
+            _exec(test, scope)
+        except _BaseException as e:
+            keep.append(e)
+            failure = ("MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e))
+
+    # Threads first (a solution may print from one, as the big-stack idiom does), then flush: flushing may run solution
+    # code (a replaced flush), which may start a thread, so go round until a flush leaves none.
+    _gc_disable()
+    while True:
+        while _count() > 0:
+            _sleep(0.002)
+        for stream in (stdout, stderr):
+            try:
+                _flush(stream)
+            except _BaseException:
+                pass
+        if _count() == 0:
+            break
+    if failure is None:
+        finish(nonce + b" pass\n")
+    finish(b"error " + failure.encode("utf-8", "replace")[:1000] + b"\n")
+
+_aha_main()
+`;
