@@ -36,6 +36,18 @@ const jsCases: [string, string, TestCase[], number, CodeOptions?][] = [
   ],
   ['an infinite loop is cut by the interrupt handler', answer('js', 'while (true) {}'), [sumTests[0]], 0],
   [
+    'unbounded recursion hits the stack cap, not the host stack',
+    answer('js', 'function f(n) { return f(n + 1) + 1; }\nf(0);'),
+    sumTests,
+    0,
+  ],
+  [
+    'an endless promise chain is stopped (time or heap limit)',
+    answer('js', 'const spin = () => Promise.resolve().then(spin);\nspin();'),
+    [sumTests[0]],
+    0,
+  ],
+  [
     'a memory bomb hits the heap cap',
     answer('js', 'const a = []; for (;;) a.push(new Float64Array(1e6));'),
     sumTests,
