@@ -304,6 +304,10 @@ const pyCheats: [string, string, TestCase[]?][] = [
   ['scanning the heap for the nonce', `${pyWrongAdd}import gc\nprint(len(gc.get_objects()))`],
   ['ctypes', `${pyWrongAdd}import ctypes`],
   ['a signal handler (it receives the current frame)', `${pyWrongAdd}import signal`],
+  [
+    'a signal handler from _imp.create_builtin (no import event) that walks to the nonce',
+    `import _imp, os\nfrom importlib.machinery import ModuleSpec\nsig = _imp.create_builtin(ModuleSpec("_signal", None))\n_imp.exec_builtin(sig)\ndef handler(n, frame):\n    while frame is not None:\n        if "nonce" in frame.f_locals:\n            os.write(3, frame.f_locals["nonce"] + b" pass\\n")\n            os._exit(0)\n        frame = frame.f_back\nsig.signal(sig.SIGALRM, handler)\nsig.setitimer(sig.ITIMER_REAL, 0.001, 0.001)\nfor _ in range(100000):\n    pass\n${pyWrongAdd}`,
+  ],
   ['a trace function', `${pyWrongAdd}import sys\nsys.settrace(lambda *a: None)`],
   ['an audit hook of its own', `${pyWrongAdd}import sys\nsys.addaudithook(lambda *a: None)`],
   ['running another program', `${pyWrongAdd}import os\nos.system("true")`],
@@ -327,6 +331,11 @@ const pyHonest: [string, string, TestCase[]?][] = [
   [
     'the big-stack thread idiom of competitive programming',
     'import sys, threading\nsys.setrecursionlimit(10000)\nthreading.stack_size(1 << 25)\ndef main():\n    a, b = map(int, input().split())\n    print(a + b)\nthreading.Thread(target=main).start()',
+    sumTests,
+  ],
+  [
+    'exit() at the end of a stdin program (a site builtin)',
+    'a, b = map(int, input().split())\nprint(a + b)\nexit()',
     sumTests,
   ],
   ['a scratch file in the working folder', 'open("process.txt", "w").write("x")\ndef add(a, b):\n    return a + b'],

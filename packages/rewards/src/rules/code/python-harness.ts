@@ -8,27 +8,33 @@
  * host for this one run. The design keeps the nonce out of the solution's reach:
  * 1. The host sends `{nonce, kind, solution, test}` as one JSON line on fd 3 (a socketpair) before anything runs; the
  *    harness reads it to the end before the solution starts, so reading fd 3 later yields nothing. The nonce is never
- *    in argv, the environment, a file or a module global: only in a local of `_aha_main`'s frame.
- * 2. Frames are the only way to a local, so before the solution runs the harness adds an audit hook (PEP 578) that
- *    refuses every Python-level way to a frame or to arbitrary objects: `sys._getframe`, `sys._current_frames`,
- *    `tb_frame` / `gi_frame` / `cr_frame` / `ag_frame`, `gc.get_objects` / `get_referrers` / `get_referents`, trace and
- *    profile hooks, further audit hooks, `ctypes`, signal handlers (`signal` / `_signal`, whose handlers receive the
- *    current frame), running other programs (`exec`, `posix_spawn`, `subprocess`, `os.system`: another program could
- *    read this process's memory) and any path with a component named `proc` (`/proc/self/mem`; the bwrap sandbox
- *    has no /proc at all). `sys._getframe` raises ValueError and frame attributes AttributeError, the exceptions the standard library
- *    already expects there (`namedtuple`, `enum`, `typing` keep working).
- * 3. The harness never calls anything the solution could have replaced once the solution ran: builtins and functions
+ *    in argv, the environment, a file or a module global: only in a local of `_aha_main`'s frame, on the main thread.
+ * 2. The solution and the test run in a worker thread, and no solution code ever runs on the main thread. CPython runs
+ *    signal handlers (which receive the current frame) only on the main thread and refuses to install one from any
+ *    other, so no handler can reach the nonce, however the solution gets hold of `_signal` (`_imp.create_builtin`
+ *    needs no import). Frames of the worker thread hold no nonce.
+ * 3. The worker's own frames hold its result, so before the solution runs the harness adds an audit hook (PEP 578)
+ *    that refuses every Python-level way to a frame or to arbitrary objects: `sys._getframe`, `sys._current_frames`,
+ *    `tb_frame` / `gi_frame` / `cr_frame` / `ag_frame`, `gc.get_objects` / `get_referrers` / `get_referents`, trace
+ *    and profile hooks, further audit hooks, `ctypes`, importing `signal` / `_signal`, running other programs (`exec`,
+ *    `posix_spawn`, `subprocess`, `os.system`: another program could read this process's memory) and any path with a
+ *    component named `proc` (`/proc/self/mem`; the bwrap sandbox has no /proc at all). `sys._getframe` raises
+ *    ValueError and frame attributes AttributeError, the exceptions the standard library already expects there
+ *    (`namedtuple`, `enum`, `typing` keep working). For the nonce this is a second layer, after the thread split.
+ * 4. The harness never calls anything the solution could have replaced once the solution ran: builtins and functions
  *    it uses are captured as locals first; the test runs with a copy of the builtins taken before the solution ran, so
  *    a patched `builtins.len` or `print` cannot change what the test sees.
- * 4. The verdict is written last, from code that runs no solution code: the harness disables the cyclic GC (no
- *    finalizers), waits until no other thread is alive (a thread could swap fd 3 between the check and the write) and
- *    stdout is flushed, again until a flush (which may run solution code: a replaced `flush`) leaves no thread; then it
- *    checks that fd 3 is still the socket it started with (same device and inode: not a pipe the solution dup2'ed
- *    there), writes the nonce with `os.write` and leaves with `os._exit` (no atexit handlers, no finalizers).
+ * 5. The verdict is written last, by the main thread, once no other thread is alive (one could swap fd 3 between the
+ *    check and the write): it waits for the worker and every thread the solution started, flushes stdout in another
+ *    thread (a replaced `flush` is solution code) and waits again, turns the cyclic GC off (no finalizers on the main
+ *    thread), checks that fd 3 is still the socket it started with (same device and inode: not a pipe the solution
+ *    dup2'ed there), writes the nonce with `os.write` and leaves with `os._exit` (no atexit handlers, no finalizers).
+ *    Messages from the worker are exact `str` objects (a subclass's `encode` would be solution code on this thread).
  * Failures need no proof (a solution that fakes a failure only hurts itself): they are written as `error <message>`.
  *
- * What it does not stop: a solution that escapes the audit hook through a CPython memory-safety bug (the hook is a
- * CPython mechanism, not a security boundary; the process sandbox is what contains such code), and values that lie
+ * What it does not stop: a solution that escapes the audit hook (a CPython memory-safety bug, or a way to a frame the
+ * hook does not know) could reach the worker's result list and mark itself passed: the hook is a CPython mechanism,
+ * not a security boundary (the process sandbox is what contains such code); and values that lie
  * about themselves: an object whose `__eq__` always answers True passes `assert f() == 5` (compare types in the test
  * where that matters: `assert type(r) is int and r == 5`). Modules other than builtins are not restored: a solution can
  * patch `math.isclose` for the tests that call it.
@@ -42,8 +48,9 @@ import sys
 def _aha_main():
     import os, builtins, _thread, json, gc, time, resource, io
     _write, _read, _fstat, _exit = os.write, os.read, os.fstat, os._exit
-    _count, _sleep, _gc_disable = _thread._count, time.sleep, gc.disable
-    _isinstance, _type, _dict, _exec, _compile, _str, _bytes, _int = isinstance, type, dict, exec, compile, str, bytes, int
+    _count, _start, _sleep, _gc_disable = _thread._count, _thread.start_new_thread, time.sleep, gc.disable
+    _isinstance, _type, _dict, _exec, _compile = isinstance, type, dict, exec, compile
+    _str, _bytes, _int, _len = str, bytes, int, len
     _fspath, _find_str, _split_str, _split_bytes, _partition = os.fspath, str.find, str.split, bytes.split, str.partition
     _BaseException, _SystemExit, _MemoryError = BaseException, SystemExit, MemoryError
     _RuntimeError, _ValueError, _AttributeError = RuntimeError, ValueError, AttributeError
@@ -90,9 +97,10 @@ def _aha_main():
         limit(resource.RLIMIT_NPROC, nproc)
 
     def describe(e):
+        # exact str objects (a str subclass would run solution code when the main thread encodes the message)
         try:
-            name = _type(e).__name__
-            text = _str(e)
+            name = _str.__str__(_type(e).__name__)
+            text = _str.__str__(_str(e))
         except _BaseException:
             name, text = "exception", "(unprintable)"
         return name + ": " + text if text else name
@@ -148,6 +156,10 @@ def _aha_main():
                 if mentions_proc(value):
                     raise _RuntimeError("/proc is not available in the aha sandbox")
 
+    # exit() and quit() come from site, which -S leaves out; competitive solutions end with them
+    def exit(code=None):
+        raise _SystemExit(code)
+    builtins.exit = builtins.quit = exit
     # builtins as they were before the solution ran, for the test
     pristine = _dict(builtins.__dict__)
     main = _type(sys)("__main__")
@@ -159,44 +171,74 @@ def _aha_main():
     sys.argv = ["solution.py"]
     stdout, stderr = sys.stdout, sys.stderr
     keep = []  # exceptions stay alive until we exit, so no solution finalizer runs while the verdict is written
-    failure = None
-    sys.addaudithook(hook)
+    result = []  # the worker's outcome: [None] when the solution and the test returned, [message] otherwise
 
-    try:
-        _exec(code, scope)
-    except _SystemExit as e:
-        keep.append(e)
-        if test is not None:
-            failure = "the solution exited (SystemExit) before the test ran"
-        elif not (e.code is None or (_type(e.code) is _int and e.code == 0)):
-            failure = "SystemExit: " + describe(e)
-    except _BaseException as e:
-        keep.append(e)
-        failure = ("MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e))
-    if failure is None and test is not None:
-        scope["__builtins__"] = _dict(pristine)
+    # The solution and the test run in a worker thread, never on this one: CPython runs signal handlers only on the
+    # main thread and refuses to install them from any other, so no handler can ever see this thread's frames (the
+    # nonce is a local here). Nothing the worker can reach holds the nonce.
+    def run():
+        failure = "the harness's worker failed"
         try:
-            _exec(test, scope)
+            failure = attempt()
+        finally:
+            result.append(failure)
+
+    def attempt():
+        failure = None
+        try:
+            _exec(code, scope)
+        except _SystemExit as e:
+            keep.append(e)
+            if test is not None:
+                failure = "the solution exited (SystemExit) before the test ran"
+            elif not (e.code is None or (_type(e.code) is _int and e.code == 0)):
+                failure = "SystemExit: " + describe(e)
         except _BaseException as e:
             keep.append(e)
-            failure = ("MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e))
-
-    # Threads first (a solution may print from one, as the big-stack idiom does), then flush: flushing may run solution
-    # code (a replaced flush), which may start a thread, so go round until a flush leaves none.
-    _gc_disable()
-    while True:
-        while _count() > 0:
-            _sleep(0.002)
-        for stream in (stdout, stderr):
+            failure = "MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e)
+        if failure is None and test is not None:
+            scope["__builtins__"] = _dict(pristine)
             try:
-                _flush(stream)
-            except _BaseException:
-                pass
-        if _count() == 0:
-            break
-    if failure is None:
-        finish(nonce + b" pass\n")
-    finish(b"error " + failure.encode("utf-8", "replace")[:1000] + b"\n")
+                _exec(test, scope)
+            except _BaseException as e:
+                keep.append(e)
+                failure = "MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e)
+        return failure
+
+    flushed = []
+
+    def flush():
+        try:
+            for stream in (stdout, stderr):
+                try:
+                    _flush(stream)
+                except _BaseException:
+                    pass
+        finally:
+            flushed.append(True)
+
+    sys.addaudithook(hook)
+    try:
+        _start(run, ())
+        # Wait for the worker and every other thread (a solution may print from one, as the big-stack idiom does; a
+        # new thread counts only once it runs, hence the result list too), then flush, also in a thread (a replaced
+        # flush is solution code), and wait again. The cyclic GC goes off once no solution thread is left to turn it
+        # back on, so no finalizer runs here: this thread runs no solution code at all.
+        while _len(result) == 0 or _count() > 0:
+            _sleep(0.002)
+        _gc_disable()
+        _start(flush, ())
+        while _len(flushed) == 0 or _count() > 0:
+            _sleep(0.002)
+        _gc_disable()
+        if _len(result) == 1 and result[0] is None:
+            finish(nonce + b" pass\n")
+        failure = result[0]
+        if _type(failure) is not _str:
+            _exit(3)
+        finish(b"error " + failure.encode("utf-8", "replace")[:1000] + b"\n")
+    except _BaseException:
+        _exit(3)  # e.g. a KeyboardInterrupt sent here: no verdict, and no excepthook (solution code) on this thread
 
 _aha_main()
 `;
