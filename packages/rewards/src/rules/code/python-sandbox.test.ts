@@ -31,17 +31,21 @@ try {
 } catch (err) {
   skipped = (err as Error).message;
 }
-const limits: SandboxLimits = { timeoutMs: 1500, memoryBytes: 256 * 1024 * 1024, maxOutputBytes: 4096 };
+// The memory limit is on every sandbox's command line: an odd value marks this file's sandboxes apart from those of
+// test files running beside it.
+const marker = 256 * 1024 * 1024 + 4096 * (1 + (process.pid % 4000));
+const limits: SandboxLimits = { timeoutMs: 1500, memoryBytes: marker, maxOutputBytes: 4096 };
 const hostDir = mkdtempSync(join(tmpdir(), 'aha-sandbox-test-'));
 afterAll(() => rmSync(hostDir, { recursive: true, force: true }));
 
-/** Host pids of sandboxed harness processes still alive (the harness's code is on their command line). */
+/** Host pids of this file's sandbox processes still alive (bwrap and the harness: its code is on their command line). */
 function harnessProcesses(): number[] {
   const pids: number[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('_aha_main')) pids.push(Number(entry));
+      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      if (args.some((a) => a.includes('_aha_main')) && args.includes(String(marker))) pids.push(Number(entry));
     } catch {
       // exited while we looked
     }
