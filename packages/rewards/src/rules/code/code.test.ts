@@ -4,7 +4,7 @@
  * must all score 0 while honest solutions score 1. The attacks on the Python sandbox itself (files, sockets, signals,
  * fork bombs, escaped children) are in python-sandbox.test.ts.
  *
- * Leaves out: the `__eq__`-always-true object (not defended; see docs/concepts/sandbox.md).
+ * Leaves out: values that lie through truthiness, ordering or arithmetic (not defended; docs/concepts/sandbox.md).
  */
 import { describe, expect, it } from 'vitest';
 import { createRewardContext, type Sample } from '../../reward.js';
@@ -313,6 +313,29 @@ const pyCheats: [string, string, TestCase[]?][] = [
   ['running another program', `${pyWrongAdd}import os\nos.system("true")`],
   ['reading /proc/self/mem', `${pyWrongAdd}open("/proc/self/mem", "rb")`],
   [
+    'an object whose __eq__ always answers True',
+    'class Eq:\n    def __eq__(self, other):\n        return True\n    def __ne__(self, other):\n        return False\ndef add(a, b):\n    return Eq()',
+  ],
+  [
+    'an int subclass whose __eq__ always answers True',
+    'class Int(int):\n    def __eq__(self, other):\n        return True\n    __hash__ = int.__hash__\ndef add(a, b):\n    return Int(0)',
+  ],
+  [
+    'an always-equal object inside a list',
+    'class Eq:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return [Eq()]',
+    [{ assert: 'assert add(2, 3) == [5]' }],
+  ],
+  [
+    'an always-equal object through a check(candidate) helper',
+    'class Eq:\n    def __eq__(self, other):\n        return True\ndef add(a, b):\n    return Eq()',
+    [{ assert: 'def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(1, 1) == 2\ncheck(add)' }],
+  ],
+  [
+    'an always-equal key in a dict',
+    'class Eq:\n    def __eq__(self, other):\n        return True\n    def __hash__(self):\n        return hash("a")\ndef f():\n    return {Eq(): 1}',
+    [{ assert: 'assert f() == {"a": 1}' }],
+  ],
+  [
     'a thread left running (it could swap fd 3 while the verdict is written)',
     'import threading, time\ndef add(a, b):\n    return a + b\nthreading.Thread(target=lambda: time.sleep(100), daemon=True).start()',
   ],
@@ -339,6 +362,21 @@ const pyHonest: [string, string, TestCase[]?][] = [
     sumTests,
   ],
   ['a scratch file in the working folder', 'open("process.txt", "w").write("x")\ndef add(a, b):\n    return a + b'],
+  [
+    'numbers of mixed types, sets against frozensets, != and objects the test builds',
+    'import dataclasses\n@dataclasses.dataclass(frozen=True)\nclass P:\n    x: int\ndef add(a, b):\n    return (a + b) / 1\ndef points():\n    return {P(1)}',
+    [
+      { assert: 'assert add(2, 3) == 5' },
+      { assert: 'assert add(2, 3) != 6' },
+      { assert: 'assert points() == {P(1)}' },
+      { assert: 'assert {1, 2} == frozenset([add(1, 0), 2])' },
+    ],
+  ],
+  [
+    'a test that needs the module level (a star import)',
+    'def add(a, b):\n    return a + b',
+    [{ assert: 'from math import *\nassert add(2, 3) == floor(5.5)' }],
+  ],
   ['output on stderr', 'import sys\nprint("debug", file=sys.stderr)\ndef add(a, b):\n    return a + b'],
 ];
 

@@ -25,19 +25,19 @@
  *    it uses are captured as locals first; the test runs with a copy of the builtins taken before the solution ran, so
  *    a patched `builtins.len` or `print` cannot change what the test sees.
  * 5. The verdict is written last, by the main thread, once no other thread is alive (one could swap fd 3 between the
- *    check and the write): it waits for the worker and every thread the solution started, flushes stdout in another
- *    thread (a replaced `flush` is solution code) and waits again, turns the cyclic GC off (no finalizers on the main
- *    thread), checks that fd 3 is still the socket it started with (same device and inode: not a pipe the solution
+ *    check and the write): the worker waits for the solution's threads and flushes stdout (a replaced `flush` is
+ *    solution code, so not on the main thread); the main thread waits for every thread to end, turns the cyclic GC
+ *    off (no finalizers on the main thread), checks that fd 3 is still the socket it started with (same device and inode: not a pipe the solution
  *    dup2'ed there), writes the nonce with `os.write` and leaves with `os._exit` (no atexit handlers, no finalizers).
  *    Messages from the worker are exact `str` objects (a subclass's `encode` would be solution code on this thread).
  * Failures need no proof (a solution that fakes a failure only hurts itself): they are written as `error <message>`.
  *
  * What it does not stop: a solution that escapes the audit hook (a CPython memory-safety bug, or a way to a frame the
  * hook does not know) could reach the worker's result list and mark itself passed: the hook is a CPython mechanism,
- * not a security boundary (the process sandbox is what contains such code); and values that lie
- * about themselves: an object whose `__eq__` always answers True passes `assert f() == 5` (compare types in the test
- * where that matters: `assert type(r) is int and r == 5`). Modules other than builtins are not restored: a solution can
- * patch `math.isclose` for the tests that call it.
+ * not a security boundary (the process sandbox is what contains such code); values that lie about themselves other
+ * than through `==` / `!=` in an assert (see strict_equal below): truthiness, ordering, arithmetic on a returned object;
+ * and modules other than builtins, which are not restored (a solution can patch `math.isclose` for the tests that call
+ * it).
  *
  * Needs Python 3.8 or later (audit hooks).
  */
@@ -105,9 +105,104 @@ def _aha_main():
             name, text = "exception", "(unprintable)"
         return name + ": " + text if text else name
 
+    # Equality in assert tests. 'assert f() == 5' calls the solution's __eq__ when f returns an object of its own, so an
+    # object whose __eq__ always answers True would pass every such test. The test's 'assert a == b' / 'a != b' are
+    # rewritten to strict_equal, which compares plain data (numbers, str, bytes, None, list, tuple, dict, set) by
+    # value and type, recursively, and never lets a non-plain object equal plain data. Two non-plain objects (a
+    # ListNode the test built) still compare with their own __eq__. strict_equal reaches the test as the parameter of
+    # a function wrapping the test's code: no name the solution could rebind on the way.
+    _list, _tuple, _range = list, tuple, range
+    numbers = frozenset([int, float, complex, bool])
+    plain_types = frozenset([int, float, complex, bool, str, bytes, _type(None), list, tuple, dict, set, frozenset])
+    set_types = frozenset([set, frozenset])
+
+    def plain_deep(x):
+        t = _type(x)
+        if t not in plain_types:
+            return False
+        if t is _list or t is _tuple or t in set_types:
+            for item in x:
+                if not plain_deep(item):
+                    return False
+        elif t is _dict:
+            for key, value in _dict.items(x):
+                if not (plain_deep(key) and plain_deep(value)):
+                    return False
+        return True
+
+    def paired(xs, ys):
+        # elements that are not plain data cannot be looked up by hash safely: match them one by one
+        left = _list(xs)
+        for y in ys:
+            for i in _range(_len(left)):
+                if strict_equal(left[i], y):
+                    _list.pop(left, i)
+                    break
+            else:
+                return False
+        return _len(left) == 0
+
+    def strict_equal(a, b):
+        ta, tb = _type(a), _type(b)
+        if ta not in plain_types and tb not in plain_types:
+            return a == b  # neither side is plain data: the objects' own equality
+        if ta not in plain_types or tb not in plain_types:
+            return False
+        if ta in numbers and tb in numbers:
+            return a == b
+        if ta in set_types and tb in set_types:
+            if plain_deep(a) and plain_deep(b):
+                return a == b
+            return _len(a) == _len(b) and paired(_list(a), _list(b))
+        if ta is not tb:
+            return False  # list vs tuple, str vs bytes: unequal in Python too
+        if ta is _list or ta is _tuple:
+            if _len(a) != _len(b):
+                return False
+            for i in _range(_len(a)):
+                if not strict_equal(a[i], b[i]):
+                    return False
+            return True
+        if ta is _dict:
+            if _len(a) != _len(b):
+                return False
+            if not (plain_deep(_list(_dict.keys(a))) and plain_deep(_list(_dict.keys(b)))):
+                return paired(_list(_dict.items(a)), _list(_dict.items(b)))
+            for key in _dict.keys(b):
+                if not (_dict.__contains__(a, key) and strict_equal(_dict.__getitem__(a, key), _dict.__getitem__(b, key))):
+                    return False
+            return True
+        return a == b  # str, bytes, None: exact types, built-in equality
+
+    def strict_test(source):
+        import ast
+        tree = ast.parse(source, "test.py")
+
+        class Strict(ast.NodeTransformer):
+            def visit_Assert(self, node):
+                self.generic_visit(node)
+                t = node.test
+                if _isinstance(t, ast.Compare) and _len(t.ops) == 1 and _isinstance(t.ops[0], (ast.Eq, ast.NotEq)):
+                    call = ast.Call(ast.Name("__aha_equal__", ast.Load()), [t.left, t.comparators[0]], [])
+                    node.test = call if _isinstance(t.ops[0], ast.Eq) else ast.UnaryOp(ast.Not(), call)
+                    ast.copy_location(node.test, t)
+                return node
+
+        wrapper = ast.parse("def __aha_test__(__aha_equal__):\n    pass\n", "test.py")
+        wrapper.body[0].body = Strict().visit(tree).body or [ast.Pass()]
+        try:
+            wrapped = _compile(ast.fix_missing_locations(wrapper), "test.py", "exec")
+            function_code = [c for c in wrapped.co_consts if _type(c) is _type(wrapped)][0]
+            if function_code.co_flags & 0x2A0:  # a generator or coroutine would return without running the test
+                raise SyntaxError("yield or await at the top level of the test")
+            return (wrapped, True)
+        except SyntaxError:
+            # code that cannot live in a function (a star import): run it as it is, with plain equality
+            return (_compile(source, "test.py", "exec"), False)
+
     try:
         code = _compile(job["solution"], "solution.py", "exec")
-        test = _compile(job["test"], "test.py", "exec") if job["kind"] == "assert" else None
+        test = strict_test(job["test"]) if job["kind"] == "assert" else None
     except _BaseException as e:
         finish(b"error " + describe(e).encode("utf-8", "replace")[:1000] + b"\n")
     del job
@@ -180,6 +275,11 @@ def _aha_main():
         failure = "the harness's worker failed"
         try:
             failure = attempt()
+            # the solution's own threads may still print (the big-stack idiom runs main in one): wait, then flush
+            # here, since a replaced flush is solution code (and a new thread might not start at the process limit)
+            while _count() > 1:
+                _sleep(0.002)
+            flush()
         finally:
             result.append(failure)
 
@@ -198,37 +298,30 @@ def _aha_main():
             failure = "MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e)
         if failure is None and test is not None:
             scope["__builtins__"] = _dict(pristine)
+            test_code, wrapped = test
             try:
-                _exec(test, scope)
+                _exec(test_code, scope)
+                if wrapped:
+                    scope.pop("__aha_test__")(strict_equal)
             except _BaseException as e:
                 keep.append(e)
                 failure = "MemoryError: memory limit" if _isinstance(e, _MemoryError) else describe(e)
         return failure
 
-    flushed = []
-
     def flush():
-        try:
-            for stream in (stdout, stderr):
-                try:
-                    _flush(stream)
-                except _BaseException:
-                    pass
-        finally:
-            flushed.append(True)
+        for stream in (stdout, stderr):
+            try:
+                _flush(stream)
+            except _BaseException:
+                pass
 
     sys.addaudithook(hook)
     try:
         _start(run, ())
-        # Wait for the worker and every other thread (a solution may print from one, as the big-stack idiom does; a
-        # new thread counts only once it runs, hence the result list too), then flush, also in a thread (a replaced
-        # flush is solution code), and wait again. The cyclic GC goes off once no solution thread is left to turn it
-        # back on, so no finalizer runs here: this thread runs no solution code at all.
+        # Wait for the worker's result and for every thread to end (a new thread counts only once it runs, hence the
+        # result list too). The cyclic GC goes off once no solution thread is left to turn it back on, so no finalizer
+        # runs here: this thread runs no solution code at all.
         while _len(result) == 0 or _count() > 0:
-            _sleep(0.002)
-        _gc_disable()
-        _start(flush, ())
-        while _len(flushed) == 0 or _count() > 0:
             _sleep(0.002)
         _gc_disable()
         if _len(result) == 1 and result[0] is None:
