@@ -5,6 +5,11 @@
  * and `assert(cond, message)`. Each test gets a fresh runtime with a heap cap (`setMemoryLimit`), a stack cap and an
  * interrupt handler that stops it at its deadline — so an infinite loop in the guest cannot block the host.
  *
+ * Verdicts: an output test is judged on the captured stdout; an assert test by the host, never by the guest. The test
+ * is compiled as a function that takes `assert` and the built-ins as parameters (so `globalThis.assert = () => {}` or
+ * a top-level `let JSON = …` in the solution changes nothing) and is called by the host after the built-ins were put
+ * back (GUARD); it passes when the call returns (or its promise fulfils) and the guard's `assert` reported nothing.
+ *
  * Fragile: QuickJS checks the interrupt handler between bytecodes, not inside one builtin call, so a single long native
  * call (e.g. a huge `Array.prototype.fill` thrashing the GC near the heap cap) can overrun the deadline by seconds.
  * The heap cap bounds how long that can last; for a hard wall-clock guarantee, run the reward in a worker
