@@ -356,6 +356,7 @@ const pyHonest: [string, string, TestCase[]?][] = [
     'import sys, threading\nsys.setrecursionlimit(10000)\nthreading.stack_size(1 << 25)\ndef main():\n    a, b = map(int, input().split())\n    print(a + b)\nthreading.Thread(target=main).start()',
     sumTests,
   ],
+  ['stdin read through open(0)', 'a, b = map(int, open(0).read().split())\nprint(a + b)', sumTests],
   [
     'exit() at the end of a stdin program (a site builtin)',
     'a, b = map(int, input().split())\nprint(a + b)\nexit()',
