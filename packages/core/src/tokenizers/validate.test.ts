@@ -85,6 +85,11 @@ const cases: [string, (j: Json) => void, string, unknown][] = [
     'post_processor.special_tokens["<｜begin▁of▁sentence｜>"].ids[0]',
     4000,
   ],
+  // found by tokenizer.fuzz.test.ts: each loaded, then dropped or garbled text at encode time
+  ['a WordPiece model without an unknown token', (j) => (j.model.type = 'WordPiece'), 'model.unk_token', null],
+  ['an end-of-word suffix the vocab lacks', (j) => (j.model.end_of_word_suffix = ' '), 'model.end_of_word_suffix', ' '],
+  ['merges in two formats', (j) => (j.model.merges[2] = ['Ġt', 'he']), 'model.merges[2]', ['Ġt', 'he']],
+  ['a suffix that is not a string', (j) => (j.model.end_of_word_suffix = 3), 'model.end_of_word_suffix', 3],
   ['a vocab that is not an object', (j) => (j.model.vocab = [['a', 0]]), 'model.vocab', [['a', 0]]],
   ['added_tokens that is not an array', (j) => (j.added_tokens = {}), 'added_tokens', {}],
 ];

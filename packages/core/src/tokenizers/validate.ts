@@ -8,8 +8,9 @@
  * Checked: `model.type` (BPE, WordPiece, Unigram); vocab ids (non-negative integers, one token per id, no gaps: the
  * highest id is below the number of tokens); `added_tokens` (non-negative integer ids, no id twice, non-empty
  * contents, agreeing with the vocab where they share a token or an id); BPE merges (two vocab tokens whose join is a
- * vocab token); `unk_token` / `unk_id`; a byte-level BPE (ByteLevel pre-tokenizer, no byte fallback) has all 256 byte
- * symbols; TemplateProcessing's special-token ids exist. Leaves out: normalizer, pre-tokenizer and decoder options
+ * vocab token, all merges in one format); `unk_token` / `unk_id` (required for WordPiece); a byte-level BPE (ByteLevel pre-tokenizer) has all
+ * 256 byte symbols, also with its end-of-word and continuing-subword suffixes; TemplateProcessing's special-token ids
+ * exist. Leaves out: normalizer, pre-tokenizer and decoder options
  * (the library checks what it builds), Unigram scores beyond being finite numbers.
  */
 import { AhaError } from '../errors.js';
@@ -138,13 +139,27 @@ export function validateTokenizerJson(json: unknown, file = 'tokenizer.json'): v
       fail(key, id, `is beyond the range [0, ${count}) of the ${count} tokens (ids must be 0..${count - 1}, no gaps)`);
   }
 
-  if (type !== 'Unigram' && typeof model.unk_token === 'string' && !idOf.has(model.unk_token))
-    fail('model.unk_token', model.unk_token, 'is not a token of the vocabulary');
+  // WordPiece emits its unknown token for any word it cannot split: without one in the vocab that id is undefined.
+  if (type === 'WordPiece' && (typeof model.unk_token !== 'string' || !vocabTokens.has(model.unk_token)))
+    fail('model.unk_token', model.unk_token, 'must be a token of model.vocab for a WordPiece model');
+  // The model looks its unknown token up in model.vocab only (added tokens are not seen there).
+  if (type !== 'Unigram' && typeof model.unk_token === 'string' && !vocabTokens.has(model.unk_token))
+    fail('model.unk_token', model.unk_token, 'is not a token of model.vocab');
 
   if (type === 'BPE') {
+    const affix = (key: string): string => {
+      const v = model[key];
+      if (v !== undefined && v !== null && typeof v !== 'string') fail(`model.${key}`, v, 'must be a string or null');
+      return (v as string | null | undefined) ?? '';
+    };
+    const prefix = affix('continuing_subword_prefix');
+    const endSuffix = affix('end_of_word_suffix'); // appended to a word's last character
+    const pieceSuffix = affix('continuing_subword_suffix'); // appended to every piece but a word's last
     const merges = model.merges ?? [];
     if (!Array.isArray(merges)) fail('model.merges', merges, 'must be an array');
-    const prefix = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '';
+    // The library picks one format from the first merge and would never apply merges written in the other.
+    const pairs = Array.isArray((merges as unknown[])[0]);
+    const joinedTokens: string[] = [];
     (merges as unknown[]).forEach((m, i) => {
       const key = `model.merges[${i}]`;
       const pair = typeof m === 'string' ? m.split(' ') : m;
@@ -157,20 +172,35 @@ export function validateTokenizerJson(json: unknown, file = 'tokenizer.json'): v
         pair[1] === ''
       )
         fail(key, m, 'must be "left right" or ["left", "right"]');
+      if (Array.isArray(m) !== pairs)
+        fail(key, m, `is in the other format than model.merges[0] (${pairs ? '["left", "right"]' : '"left right"'})`);
       const [left, right] = pair as [string, string];
       for (const part of [left, right])
         if (!vocabTokens.has(part)) fail(key, m, `refers to ${JSON.stringify(part)}, which is not in model.vocab`);
       const joined = left + (prefix && right.startsWith(prefix) ? right.slice(prefix.length) : right);
       if (!vocabTokens.has(joined)) fail(key, m, `makes ${JSON.stringify(joined)}, which is not in model.vocab`);
+      joinedTokens.push(joined);
     });
-    if (hasByteLevel(json.pre_tokenizer) && model.byte_fallback !== true) {
+    if (pieceSuffix) {
+      // A merged piece that is not a word's end is looked up with the suffix added.
+      for (const t of joinedTokens)
+        if (!(endSuffix && t.endsWith(endSuffix)) && !vocabTokens.has(t + pieceSuffix))
+          fail(
+            'model.continuing_subword_suffix',
+            pieceSuffix,
+            `makes ${JSON.stringify(t + pieceSuffix)}, which is not in model.vocab`,
+          );
+    }
+    if (hasByteLevel(json.pre_tokenizer)) {
+      // Every byte must be encodable at a word's end and before other pieces, or text would be dropped silently.
+      const forms = (symbol: string) => [symbol, symbol + endSuffix, symbol + pieceSuffix];
       const missing = byteToUnicode()
         .map((symbol, byte) => ({ symbol, byte }))
-        .filter(({ symbol }) => !vocabTokens.has(symbol));
+        .filter(({ symbol }) => forms(symbol).some((f) => !vocabTokens.has(f)));
       if (missing.length > 0)
         fail(
-          'model.vocab',
-          missing.map((m) => m.symbol).slice(0, 8),
+          endSuffix ? 'model.end_of_word_suffix' : pieceSuffix ? 'model.continuing_subword_suffix' : 'model.vocab',
+          endSuffix || pieceSuffix || missing.map((m) => m.symbol).slice(0, 8),
           `lacks the byte-level symbols of ${missing.length} byte(s) (${missing
             .slice(0, 8)
             .map((m) => `0x${m.byte.toString(16).padStart(2, '0')}`)
