@@ -25,6 +25,7 @@ import { SafetyError } from '../errors.js';
 import { AhoCorasick } from '../text/aho-corasick.js';
 import {
   isUnspaced,
+  isWordChar,
   type NormalizedText,
   NormalizeOptionsSchema,
   normalizeForMatching,
@@ -155,7 +156,7 @@ function compact(n: NormalizedText): { text: string; origin: number[] } {
   const origin: number[] = [];
   let i = 0;
   for (const ch of n.text) {
-    if (WORD_CHAR.test(ch)) {
+    if (isWordChar(ch)) {
       kept.push(ch);
       for (let u = 0; u < ch.length; u++) origin.push(i + u);
     }
@@ -300,8 +301,8 @@ export class KeywordFilter {
       if (!e.wholeWord) return true;
       const before = n.text[s - 1];
       const after = n.text[end];
-      const okLeft = before === undefined || !WORD_CHAR.test(before) || isUnspaced(before) || isUnspaced(n.text[s]);
-      const okRight = after === undefined || !WORD_CHAR.test(after) || isUnspaced(after) || isUnspaced(n.text[end - 1]);
+      const okLeft = before === undefined || !isWordChar(before) || isUnspaced(before) || isUnspaced(n.text[s]);
+      const okRight = after === undefined || !isWordChar(after) || isUnspaced(after) || isUnspaced(n.text[end - 1]);
       return okLeft && okRight;
     };
     // Candidates in the order the passes find them (normalised first), so the first of duplicates wins as before.
@@ -368,7 +369,7 @@ function spelledApart(text: string, start: number, end: number): boolean {
       spaced = true;
       short &&= letters <= 2;
       letters = 0;
-    } else if (WORD_CHAR.test(text.slice(i, i + width))) letters++;
+    } else if (isWordChar(text.slice(i, i + width))) letters++;
     i += width;
   }
   return !spaced || (short && letters <= 2);

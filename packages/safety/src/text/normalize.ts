@@ -90,19 +90,19 @@ const LETTER = /^\p{L}$/u;
  * Folded form of each code point seen, per set of options (bit mask), so each distinct code point pays for NFKC/NFD
  * and the regular expressions once. Capped so a text of many distinct code points cannot grow it without bound.
  */
-const foldCache = new Map<number, Map<number, string>>();
+const foldCache = new Map<number, Map<number, readonly string[]>>();
 const FOLD_CACHE_LIMIT = 1 << 16;
 
-/** One code point folded by the per-character steps; whitespace becomes ' ' (runs collapse later). */
-function foldCodePoint(cp: string, o: z.output<typeof NormalizeOptionsSchema>): string {
-  if (INVISIBLE.test(cp)) return '';
+/** One code point folded by the per-character steps, as code points; whitespace becomes ' ' (runs collapse later). */
+function foldCodePoint(cp: string, o: z.output<typeof NormalizeOptionsSchema>): string[] {
+  if (INVISIBLE.test(cp)) return [];
   let s = cp.normalize('NFKC');
   if (o.stripMarks) s = s.normalize('NFD').replace(DIACRITIC, '').normalize('NFC');
   if (o.caseFold) s = s.toLowerCase().replace(/ß/g, 'ss').replace(/ς/g, 'σ');
-  let out = '';
+  const out: string[] = [];
   for (const c of s) {
     const folded = o.lookalikes ? (LOOKALIKE[c] ?? c) : c;
-    out += /^\s$/u.test(folded) ? ' ' : folded;
+    out.push(/^\s$/u.test(folded) ? ' ' : folded);
   }
   return out;
 }
@@ -114,7 +114,7 @@ function foldCodePoint(cp: string, o: z.output<typeof NormalizeOptionsSchema>): 
 export function normalizeForMatching(source: string, options: NormalizeOptions = {}): NormalizedText {
   const o = NormalizeOptionsSchema.parse(options);
   const bits = (o.caseFold ? 1 : 0) | (o.stripMarks ? 2 : 0) | (o.lookalikes ? 4 : 0);
-  const cache = foldCache.get(bits) ?? new Map<number, string>();
+  const cache = foldCache.get(bits) ?? new Map<number, readonly string[]>();
   foldCache.set(bits, cache);
   const chars: string[] = []; // one code point each
   const origin: number[] = [];
@@ -126,7 +126,8 @@ export function normalizeForMatching(source: string, options: NormalizeOptions =
       s = foldCodePoint(source.slice(i, i + width), o);
       if (cache.size < FOLD_CACHE_LIMIT) cache.set(code, s);
     }
-    for (const c of s) {
+    for (let k = 0; k < s.length; k++) {
+      const c = s[k];
       if (c === ' ' && chars.length > 0 && chars[chars.length - 1] === ' ') continue; // whitespace run → one space
       chars.push(c);
       origin.push(i);
@@ -161,6 +162,13 @@ export function normalizeForMatching(source: string, options: NormalizeOptions =
 
 /** A letter or digit (the characters a "compact" view keeps). */
 export const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/** `WORD_CHAR.test(ch)` for one code point, without the regular expression for ASCII (most text). */
+export function isWordChar(ch: string): boolean {
+  const c = ch.charCodeAt(0);
+  if (c < 0x80) return (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39);
+  return WORD_CHAR.test(ch);
+}
 
 /** Scripts written without spaces between words: word-boundary checks do not apply to their characters. */
 const UNSPACED =
