@@ -164,6 +164,7 @@ export {
   loadTokenizer,
   type Tokenizer,
 } from './tokenizers/tokenizer.js';
+export { SUPPORTED_TOKENIZER_MODELS, TokenizerFileError, validateTokenizerJson } from './tokenizers/validate.js';
 // The one training loop and its checkpoints.
 export {
   type CheckpointContents,
