@@ -128,6 +128,7 @@ export {
   type ScheduleOptions,
   ScheduleOptionsSchema,
 } from './optim/schedule.js';
+export { type OptimizerConfig, optimizerFrom, scheduleFrom } from './optim/factory.js';
 export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { createRng, Mulberry32, mixSeed, mulberry32, permutation, type Rng } from './random.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
@@ -159,16 +160,34 @@ export {
   listCheckpoints,
   loadCheckpoint,
   pruneCheckpoints,
+  removeStaleTemporaries,
   saveCheckpoint,
 } from './train/checkpoint.js';
+export {
+  closestKey,
+  editDistance,
+  formatKeyPath,
+  type LrScheduleName,
+  LrScheduleSchema,
+  parseTrainConfig,
+  type TrainConfigBase,
+  type TrainConfigBaseInput,
+  TrainConfigBaseSchema,
+  unknownKeyHint,
+  withDefaults,
+} from './train/config.js';
+export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './train/data.js';
 export {
   type MicroStepResult,
   type StepContext,
   type StepReport,
   TrainingDivergedError,
+  type TrainEvent,
   type TrainLoopConfig,
   TrainLoopConfigSchema,
+  type TrainLoopOptions,
   type TrainTask,
   trainLoop,
 } from './train/loop.js';
+export { appendMetrics, METRICS_FILE, type StepFacts, stepRecord, truncateMetrics } from './train/metrics.js';
 export { abortableSleep, bodySnippet, parseRetryAfter } from './util/http.js';
