@@ -137,7 +137,7 @@ describe('SftTrainer', () => {
       model,
       tokenizer,
       dataset: additionRows(16),
-      config: { lr: 3e-3, maxSteps: 40, batchSize: 8, warmupSteps: 2 },
+      config: { learningRate: 3e-3, maxSteps: 40, batchSize: 8, warmupSteps: 2 },
     });
     const losses: number[] = [];
     for await (const r of trainer.train()) losses.push(r.loss);
@@ -163,7 +163,7 @@ describe('SftTrainer', () => {
 
   it.each([false, true])('resumes exactly after an interruption (packing %s)', async (packing) => {
     const config = {
-      lr: 2e-3,
+      learningRate: 2e-3,
       maxSteps: 8,
       batchSize: 3,
       gradAccumulation: 2,
@@ -219,9 +219,20 @@ describe('SftTrainer', () => {
           dataset: [],
           config: { batchSize: 0 },
         }),
-    ).toThrow(ValueError);
+    ).toThrow(/SftTrainer: invalid config\n {2}batchSize: /);
     expect(
-      () => new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { lr: -1 } }),
-    ).toThrow(/lr/);
+      () => new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { learningRate: -1 } }),
+    ).toThrow(/learningRate/);
+  });
+
+  it.each([
+    ['lr', 'learningRate'],
+    ['schedule', 'lrSchedule'],
+    ['betas', 'adamBetas'],
+    ['maxStep', 'maxSteps'],
+  ])('an unknown key %s is an error naming the key to use (%s), not a silent default', (key, near) => {
+    const make = () =>
+      new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { [key]: 1 } as never });
+    expect(make).toThrow(`${key}: unknown key (did you mean "${near}"?)`);
   });
 });

@@ -7,14 +7,20 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
-import { type HfTokenizer, loadModel, loadTokenizer, type Model, type StepReport, type Tokenizer } from '@aha/core';
+import {
+  type HfTokenizer,
+  loadModel,
+  loadTokenizer,
+  type Model,
+  type StepReport,
+  stepRecord,
+  type Tokenizer,
+} from '@aha/core';
 import { readJsonl } from '@aha/distill';
 import { z } from 'zod';
 import type { CommandContext } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
-import { formatZodIssues } from '../config/format-issues.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { MetricsWriter } from '../metrics/jsonl.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
 import { heldOutProblems, type TaskOptions } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../recipes/base-model/save.js';
@@ -47,34 +53,8 @@ export async function loadModelAndTokenizer(
   return { model, tokenizer };
 }
 
-/**
- * Validates one section of a config (`grpo`, `sft`, ...) with `schema`; every problem becomes a line naming the
- * key inside the section. Keys that belong at the top level of the file are named as such.
- */
-export function parseSection<S extends z.ZodType>(
-  loaded: LoadedConfig,
-  key: string,
-  schema: S,
-  topLevelKeys: readonly string[] = ['seed', 'outputDir', 'model'],
-): z.output<S> {
-  const raw = (loaded.config as Record<string, unknown>)[key] ?? {};
-  const problems: string[] = [];
-  if (typeof raw === 'object' && raw !== null) {
-    for (const k of topLevelKeys) {
-      if (k in raw) problems.push(`${key}.${k}: set the top-level "${k}" instead`);
-    }
-  }
-  const value =
-    typeof raw === 'object' && raw !== null
-      ? Object.fromEntries(Object.entries(raw).filter(([k]) => !topLevelKeys.includes(k)))
-      : raw;
-  const parsed = schema.safeParse(value, { reportInput: true });
-  if (!parsed.success) {
-    problems.push(...formatZodIssues(parsed.error.issues.map((issue) => ({ ...issue, path: [key, ...issue.path] }))));
-  }
-  if (problems.length) throw new ConfigError(loaded.source, problems);
-  return (parsed as { data: z.output<S> }).data;
-}
+// Section checking lives with the config (recipes use it too); re-exported for the commands.
+export { parseSection } from '../config/section.js';
 
 /** A path from a config section, relative to the config file's folder. */
 export const configPath = (loaded: LoadedConfig, path: string) => resolve(loaded.baseDir, path);
@@ -107,41 +87,15 @@ export function taskTrainRows(task: TaskOptions, count: number, seed: number): A
 /** Held-out problems of a task (the same set the r1-zero recipe measures). */
 export const taskHeldOutRows = (task: TaskOptions): AdditionProblem[] => heldOutProblems(task);
 
-/**
- * Runs `fn` with an AbortSignal that the first Ctrl-C aborts (the trainer finishes its step and checkpoints); a
- * second Ctrl-C exits at once with 130.
- */
-export async function withCtrlC<T>(ctx: CommandContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
-  const controller = new AbortController();
-  const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
-    ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
-    controller.abort();
-  };
-  process.on('SIGINT', onSigint);
-  try {
-    return await fn(controller.signal);
-  } finally {
-    process.off('SIGINT', onSigint);
-  }
-}
+// Ctrl-C as an AbortSignal, shared with the recipes (which must not import the CLI's modules).
+export { withCtrlC } from '../recipes/context.js';
 
-/** A `metrics.jsonl` record from one step report of the core training loop (SFT, reward models). */
+/** The metrics record of a step report: the one the core loop wrote to metrics.jsonl, else the same vocabulary. */
 export function recordOfStep(report: StepReport): StepMetricsRecord {
-  const tokensPerS = report.tokensPerSecond;
-  return {
-    ...report.metrics,
-    step: report.step,
-    time: Date.now(),
-    loss: report.loss,
-    grad_norm: report.gradNorm,
-    lr: report.lr,
-    ...(tokensPerS === undefined ? {} : { tokens_per_s: { train: tokensPerS } }),
-  } as StepMetricsRecord;
+  return (report.record ?? stepRecord(report)) as StepMetricsRecord;
 }
 
-/** Share as a percentage with one decimal, for messages. */
-export const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+export { pct } from '../recipes/context.js';
 
 /** What a training command returns when Ctrl-C stopped it (re-running resumes from the run folder). */
 export type InterruptedRun = { runDir: string; interrupted: true; step?: number; seconds: number };
@@ -178,19 +132,18 @@ export interface StepProgress {
 }
 
 /**
- * Follows a trainer's step reports (SFT, reward model: the core loop's `StepReport`s): starts `progress` at the first
- * report (its `totalSteps` counts a resumed run's earlier steps too), writes one metrics.jsonl record per step,
- * stops the display at the end, and returns the last report (undefined when no step ran).
+ * Follows a trainer's step reports (SFT, reward model: the core loop's `StepReport`s; the loop itself writes
+ * metrics.jsonl): starts `progress` at the first report (its `totalSteps` counts a resumed run's earlier steps too),
+ * shows each step's record, stops the display at the end, and returns the last report (undefined when no step ran).
  */
 export async function followSteps(
   reports: AsyncIterable<StepReport>,
-  opts: { metrics: MetricsWriter; progress?: StepProgress; label: string },
+  opts: { progress?: StepProgress; label: string },
 ): Promise<StepReport | undefined> {
   let last: StepReport | undefined;
   for await (const report of reports) {
     if (!last) opts.progress?.start(report.totalSteps, opts.label);
     const record = recordOfStep(report);
-    opts.metrics.write(record);
     opts.progress?.update(report.step, record);
     last = report;
   }
