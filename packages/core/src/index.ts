@@ -117,6 +117,7 @@ export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze 
 export { maskedFill, where } from './ops/where.js';
 export { AdamW, type AdamWOptions, AdamWOptionsSchema } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip.js';
+export { type OptimizerConfig, optimizerFrom, scheduleFrom } from './optim/factory.js';
 export type { Optimizer, OptimizerState, ZeroGradOptions } from './optim/optimizer.js';
 export {
   constantLr,
@@ -128,7 +129,6 @@ export {
   type ScheduleOptions,
   ScheduleOptionsSchema,
 } from './optim/schedule.js';
-export { type OptimizerConfig, optimizerFrom, scheduleFrom } from './optim/factory.js';
 export { SGD, type SGDOptions, SGDOptionsSchema } from './optim/sgd.js';
 export { createRng, Mulberry32, mixSeed, mulberry32, permutation, type Rng } from './random.js';
 export { full, ones, scalar, Tensor, tensor, zeros } from './tensor.js';
@@ -181,8 +181,8 @@ export {
   type MicroStepResult,
   type StepContext,
   type StepReport,
-  TrainingDivergedError,
   type TrainEvent,
+  TrainingDivergedError,
   type TrainLoopConfig,
   TrainLoopConfigSchema,
   type TrainLoopOptions,

@@ -111,7 +111,10 @@ export const GrpoConfigSchema = TrainConfigBaseSchema.omit({ epochs: true })
       .positive()
       .default(32_768)
       .describe('Max new tokens per completion. [R1] 32,768 (R1-Zero raises it to 65,536 after step 8.2k). [TRL] 256.'),
-    stop: z.array(z.string().min(1, 'stop strings must be non-empty')).default([]).describe("Stop strings (e.g. '</answer>'). Paper silent; [TRL] none."),
+    stop: z
+      .array(z.string().min(1, 'stop strings must be non-empty'))
+      .default([])
+      .describe("Stop strings (e.g. '</answer>'). Paper silent; [TRL] none."),
     rollout: z
       .discriminatedUnion('backend', [LocalRolloutSchema, RemoteRolloutSchema])
       .default({ backend: 'local' })
@@ -225,7 +228,10 @@ export const GrpoConfigSchema = TrainConfigBaseSchema.omit({ epochs: true })
       .unwrap()
       .default([0.9, 0.999])
       .describe('AdamW (β1, β2). Paper silent; [TRL] (0.9, 0.999).'),
-    adamEpsilon: TrainConfigBaseSchema.shape.adamEpsilon.unwrap().default(1e-8).describe('AdamW ε. Paper silent; [TRL] 1e-8.'),
+    adamEpsilon: TrainConfigBaseSchema.shape.adamEpsilon
+      .unwrap()
+      .default(1e-8)
+      .describe('AdamW ε. Paper silent; [TRL] 1e-8.'),
     gradAccumulation: TrainConfigBaseSchema.shape.gradAccumulation
       .unwrap()
       .default(1)

@@ -34,9 +34,9 @@ describe('RewardModelTrainer', () => {
     expect(() => new RewardModelTrainer({ model, tokenizer, dataset, config: { totalSteps: 3 } as never })).toThrow(
       'totalSteps: unknown key (did you mean "maxSteps"?)',
     );
-    expect(() => new RewardModelTrainer({ model, tokenizer, dataset, config: { schedule: 'linear' } as never })).toThrow(
-      'schedule: unknown key (did you mean "lrSchedule"?)',
-    );
+    expect(
+      () => new RewardModelTrainer({ model, tokenizer, dataset, config: { schedule: 'linear' } as never }),
+    ).toThrow('schedule: unknown key (did you mean "lrSchedule"?)');
   });
 
   it('pairwise: learns to prefer completions without the banned word (held-out accuracy > 90%)', async () => {

@@ -161,7 +161,13 @@ export async function removeStaleTemporaries(root: string): Promise<string[]> {
     if (!m || processAlive(Number(m[2]))) continue;
     const dir = join(root, name);
     const final = join(root, m[1]);
-    if (m[3] && !(await stat(final).then(() => true, () => false))) {
+    if (
+      m[3] &&
+      !(await stat(final).then(
+        () => true,
+        () => false,
+      ))
+    ) {
       await rename(dir, final);
       done.push(`restored ${final} from ${name} (a re-save was killed before it finished)`);
       continue;
@@ -171,4 +177,3 @@ export async function removeStaleTemporaries(root: string): Promise<string[]> {
   }
   return done;
 }
-

@@ -213,7 +213,10 @@ describe('trainLoop', () => {
     expect(names).toContain(live);
     expect(names).toContain(checkpointDirName(1));
     expect(events.filter((e) => e.type === 'cleanup').map((e) => e.message)).toEqual(
-      expect.arrayContaining([expect.stringMatching(/removed .*999999999\.abcd\.tmp/), expect.stringMatching(/restored/)]),
+      expect.arrayContaining([
+        expect.stringMatching(/removed .*999999999\.abcd\.tmp/),
+        expect.stringMatching(/restored/),
+      ]),
     );
   });
 
@@ -241,7 +244,9 @@ describe('trainLoop', () => {
     for await (const r of loop) steps.push(r.step);
     expect(steps[0]).toBe(4);
     const skipped = events.find((e) => e.type === 'checkpoint-skipped');
-    expect(skipped?.message).toMatch(/skipping checkpoint .*checkpoint-000006: .*optimizer\.safetensors.*trying .*checkpoint-000003/);
+    expect(skipped?.message).toMatch(
+      /skipping checkpoint .*checkpoint-000006: .*optimizer\.safetensors.*trying .*checkpoint-000003/,
+    );
     expect(events).toContainEqual(expect.objectContaining({ type: 'resume', step: 3 }));
     const straight = makeTask();
     for await (const _ of trainLoop(straight.task, { totalSteps: 12 })) {
@@ -260,6 +265,8 @@ describe('trainLoop', () => {
         // never starts
       }
     };
-    await expect(run()).rejects.toThrow(/no intact checkpoint .*\n.*checkpoint-000002: .*trainer_state\.json[\s\S]*resume: false/);
+    await expect(run()).rejects.toThrow(
+      /no intact checkpoint .*\n.*checkpoint-000002: .*trainer_state\.json[\s\S]*resume: false/,
+    );
   });
 });

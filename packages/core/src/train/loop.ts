@@ -13,8 +13,8 @@ import type { Optimizer } from '../optim/optimizer.js';
 import type { LrScheduler } from '../optim/schedule.js';
 import { Tensor } from '../tensor.js';
 import {
-  listCheckpoints,
   type LoadedCheckpoint,
+  listCheckpoints,
   loadCheckpoint,
   pruneCheckpoints,
   removeStaleTemporaries,

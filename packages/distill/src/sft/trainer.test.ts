@@ -1,15 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createByteLevelTokenizer,
-  createModel,
-  listCheckpoints,
-  loadModel,
-  type Model,
-  noGrad,
-  ValueError,
-} from '@aha/core';
+import { createByteLevelTokenizer, createModel, listCheckpoints, loadModel, type Model, noGrad } from '@aha/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { additionRows, TINY_STUDENT, TINY_TEACHER } from '../__fixtures__/tiny.js';
 import { writeJsonl } from '../data/jsonl.js';

@@ -14,7 +14,7 @@ import {
   type Tokenizer,
   type TrainEvent,
 } from '@aha/core';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { readJsonl } from '../data/jsonl.js';
 import { type LmBatch, type TokenizedExample, tokenizeSftDataset } from '../data/sft-data.js';
 import { runLmTraining } from '../lm-task.js';

@@ -51,7 +51,9 @@ export function rejectUnusedSections(
   if (unused.length) {
     throw new ConfigError(
       loaded.source,
-      unused.map((k) => `${k}: the ${recipe} recipe does not use this section (it reads: ${used.join(', ') || 'none'})`),
+      unused.map(
+        (k) => `${k}: the ${recipe} recipe does not use this section (it reads: ${used.join(', ') || 'none'})`,
+      ),
     );
   }
 }

@@ -31,7 +31,10 @@ export interface RecipeResult {
  * Runs `fn` with an AbortSignal that the first Ctrl-C aborts (the trainer finishes its step and checkpoints); a
  * second Ctrl-C exits at once with 130.
  */
-export async function withCtrlC<T>(ctx: Pick<RecipeContext, 'log'>, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export async function withCtrlC<T>(
+  ctx: Pick<RecipeContext, 'log'>,
+  fn: (signal: AbortSignal) => Promise<T>,
+): Promise<T> {
   const controller = new AbortController();
   const onSigint = () => {
     if (controller.signal.aborted) process.exit(130);

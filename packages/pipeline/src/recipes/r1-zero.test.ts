@@ -101,7 +101,10 @@ describe('r1-zero recipe (micro setting)', () => {
 describe('r1-zero settings', () => {
   it('every GRPO option reaches the trainer; an unknown key is an error naming the closest one', async () => {
     const runDir = join(root, 'run-c');
-    await runR1Zero({ ...MICRO, grpo: { ...MICRO.grpo, maxSteps: 1, beta: 0.01, epsilonHigh: 0.28 } }, { baseModel, runDir });
+    await runR1Zero(
+      { ...MICRO, grpo: { ...MICRO.grpo, maxSteps: 1, beta: 0.01, epsilonHigh: 0.28 } },
+      { baseModel, runDir },
+    );
     const grpo = (await readStages(runDir)).grpo;
     expect(grpo.status).toBe('done');
     expect(metricSteps(runDir)).toEqual([1]);

@@ -17,13 +17,19 @@ import { accuracyReward, formatReward } from '@aha/rewards';
 import { z } from 'zod';
 import type { LoadedConfig } from '../config/load.js';
 import { parseSection, rejectUnusedSections } from '../config/section.js';
-import { pct, type RecipeContext, type RecipeResult, withCtrlC } from './context.js';
-import { type GrpoSection, type GrpoSectionInput, GrpoSectionSchema, grpoSection, resolveGrpoSection } from './grpo-section.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
 import { heldOutProblems, TaskOptionsSchema } from './base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from './base-model/save.js';
 import { additionProblems } from './base-model/task.js';
+import { pct, type RecipeContext, type RecipeResult, withCtrlC } from './context.js';
+import {
+  type GrpoSection,
+  type GrpoSectionInput,
+  GrpoSectionSchema,
+  grpoSection,
+  resolveGrpoSection,
+} from './grpo-section.js';
 import { defineStage, StageInterruptedError, stageRunner } from './stages.js';
 
 /**

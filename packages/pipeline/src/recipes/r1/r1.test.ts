@@ -18,17 +18,17 @@ import { RewardModelsSchema, rewardModelData, rewardModelsStage } from './stages
 // A micro setting on a random 2-layer model: checks the chaining, not learning (the example and docs show learning).
 const MICRO: R1Options = {
   task: { evalProblems: 4, maxNewTokens: 12 },
-  coldStart: { examples: 16, sft: { steps: 2, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
-  reasoning: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 10, checkpointEvery: 1 },
+  coldStart: { examples: 16, sft: { maxSteps: 2, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+  reasoning: { trainProblems: 10, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2, checkpointEvery: 1 } },
   rejection: {
     prompts: 4,
     n: 2,
     generalExamples: 4,
     minLanguageShare: 0,
-    sft: { steps: 1, batchSize: 4, warmupSteps: 0 },
+    sft: { maxSteps: 1, batchSize: 4, warmupSteps: 0 },
   },
   rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, steps: 1, batchSize: 4 },
-  alignment: { steps: 1, promptsPerStep: 2, groupSize: 2, trainProblems: 4 },
+  alignment: { trainProblems: 4, grpo: { maxSteps: 1, promptsPerStep: 2, groupSize: 2 } },
   eval: { generalPerTopic: 1 },
 };
 const STAGES = ['alignment-rl', 'cold-start', 'evaluate', 'reasoning-rl', 'rejection-sft', 'reward-models'];
@@ -114,7 +114,7 @@ describe('r1 recipe (micro setting)', () => {
     const runDir = join(root, 'run-b');
     const controller = new AbortController();
     const first = await runR1(
-      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      { ...MICRO, reasoning: { ...MICRO.reasoning, grpo: { ...MICRO.reasoning?.grpo, maxSteps: 3 } } },
       {
         baseModel,
         runDir,
@@ -127,7 +127,7 @@ describe('r1 recipe (micro setting)', () => {
     const logs: string[] = [];
     const starts: [string, number][] = [];
     const second = await runR1(
-      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      { ...MICRO, reasoning: { ...MICRO.reasoning, grpo: { ...MICRO.reasoning?.grpo, maxSteps: 3 } } },
       {
         baseModel,
         runDir,
@@ -144,7 +144,7 @@ describe('r1 recipe (micro setting)', () => {
     const runDir = join(root, 'run-c');
     const options = {
       ...MICRO,
-      rejection: { ...MICRO.rejection, sft: { steps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+      rejection: { ...MICRO.rejection, sft: { maxSteps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
     };
     const controller = new AbortController();
     const first = await runR1(options, {
