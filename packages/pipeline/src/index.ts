@@ -32,6 +32,14 @@ export {
   STAGE_KEYS,
   type StageKey,
 } from './config/schema.js';
+export {
+  type ConfigReferenceTable,
+  configReferenceTables,
+  fullConfigSchema,
+  RECIPE_CONFIG_RESOLVERS,
+  sectionSchemas,
+} from './config/full-schema.js';
+export { parseSection, rejectUnusedSections } from './config/section.js';
 export { CONFIG_SCHEMA_FILE, configSchemaText, writeConfigSchemaFile } from './config/schema-file.js';
 export {
   createMetricsWriter,
@@ -73,6 +81,7 @@ export {
   readableCompletion,
   readableTrace,
 } from './recipes/r1/data.js';
+export { GrpoSectionSchema, grpoSection, resolveGrpoSection } from './recipes/grpo-section.js';
 export {
   defaultR1Stages,
   type R1Options,

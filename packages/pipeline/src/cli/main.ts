@@ -250,7 +250,7 @@ Examples:
     `
 The "grpo" section holds the data ("dataset": a JSONL file with a prompt column, or "task": "addition") and any
 GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's, except
-that with a task maxCompletionLength is the task's maxNewTokens). The
+that with a task maxCompletionLength is the task's maxNewTokens; every key: docs/config.md). The
 top-level "rewards" lists built-in rewards by name and your own modules. Re-running resumes from the newest
 checkpoint in the output folder; Ctrl-C stops after the current step with a checkpoint.
 Example config:
@@ -263,9 +263,10 @@ Example config:
     'supervised fine-tuning (cold start, rejection-sampled data, distillation students)',
     `
 The "sft" section holds "dataset" (JSONL of {prompt, completion} or {messages} rows) and any SFT setting
-(lr, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, checkpointEvery, ...).
+(learningRate, lrSchedule, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, ...).
+Every key: docs/config.md.
 Example config:
-  { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "lr": 1e-4 } }`,
+  { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "learningRate": 1e-4 } }`,
   );
   stage(
     'rm',

@@ -184,7 +184,11 @@ describe('r1 recipe (micro setting)', () => {
         outputDir: dir,
         eval: { ...MICRO.task, generalPerTopic: 1 },
         sft: { coldStart: MICRO.coldStart },
-        grpo: { reasoning: MICRO.reasoning, alignment: MICRO.alignment },
+        grpo: { reasoning: MICRO.reasoning?.grpo, alignment: MICRO.alignment?.grpo },
+        r1: {
+          reasoning: { trainProblems: MICRO.reasoning?.trainProblems },
+          alignment: { trainProblems: MICRO.alignment?.trainProblems },
+        },
         rejection: MICRO.rejection,
         rm: MICRO.rewardModels,
       }),
