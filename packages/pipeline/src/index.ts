@@ -22,6 +22,13 @@ export {
 export { BUILTIN_REWARDS, type ResolvedReward, type RewardSetting, resolveRewards } from './commands/rewards.js';
 export { ConfigError } from './config/errors.js';
 export { describeValue, formatPath, formatZodIssues } from './config/format-issues.js';
+export {
+  type ConfigReferenceTable,
+  configReferenceTables,
+  fullConfigSchema,
+  RECIPE_CONFIG_RESOLVERS,
+  sectionSchemas,
+} from './config/full-schema.js';
 export { type LoadedConfig, loadConfig, parseConfig } from './config/load.js';
 export {
   AhaConfig,
@@ -32,15 +39,8 @@ export {
   STAGE_KEYS,
   type StageKey,
 } from './config/schema.js';
-export {
-  type ConfigReferenceTable,
-  configReferenceTables,
-  fullConfigSchema,
-  RECIPE_CONFIG_RESOLVERS,
-  sectionSchemas,
-} from './config/full-schema.js';
-export { parseSection, rejectUnusedSections } from './config/section.js';
 export { CONFIG_SCHEMA_FILE, configSchemaText, writeConfigSchemaFile } from './config/schema-file.js';
+export { parseSection, rejectUnusedSections } from './config/section.js';
 export {
   createMetricsWriter,
   type MetricsLog,
@@ -75,13 +75,13 @@ export {
   runDistill,
   studentConfig,
 } from './recipes/distill/distill.js';
+export { GrpoSectionSchema, grpoSection, resolveGrpoSection } from './recipes/grpo-section.js';
 export {
   coldStartRows,
   generalRows,
   readableCompletion,
   readableTrace,
 } from './recipes/r1/data.js';
-export { GrpoSectionSchema, grpoSection, resolveGrpoSection } from './recipes/grpo-section.js';
 export {
   defaultR1Stages,
   type R1Options,

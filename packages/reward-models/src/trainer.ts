@@ -21,7 +21,7 @@ import {
   type Tensor,
   type Tokenizer,
   TrainConfigBaseSchema,
-  type TrainEvent,
+  type TrainLoopOptions,
   type TrainTask,
   trainLoop,
   ValueError,
@@ -201,10 +201,11 @@ export class RewardModelTrainer {
   }
 
   /**
-   * Runs training (a fresh AdamW and LR schedule per call; resume state comes from checkpoints in `outputDir`).
-   * Aborting `signal` finishes the running step, writes a checkpoint when `outputDir` is set, and ends the iteration.
+   * Runs training (a fresh AdamW and LR schedule per call; resume state comes from checkpoints in `outputDir`, and
+   * `<outputDir>/metrics.jsonl` is written by the loop, its records shaped by `options.record`). Aborting
+   * `options.signal` finishes the running step, writes a checkpoint when `outputDir` is set, and ends the iteration.
    */
-  train(options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {}): AsyncGenerator<StepReport> {
+  train(options: TrainLoopOptions = {}): AsyncGenerator<StepReport> {
     const cfg = this.config;
     const model = this.model;
     const params = cfg.trainBackbone ? model.parameters() : [model.score];

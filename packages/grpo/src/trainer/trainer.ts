@@ -255,10 +255,27 @@ export class GrpoTrainer {
       {
         signal: this.#opts.signal,
         onEvent: this.#opts.onEvent,
-        record: (report) => ({ ...this.#metrics(report) }),
+        record: (report) => {
+          const m = this.#metrics(report);
+          // StepMetrics plus the loop's names for the quantities every trainer logs (one vocabulary in metrics.jsonl).
+          return {
+            ...m,
+            time: Date.now(),
+            grad_norm: m.gradNorm,
+            step_seconds: m.stepSeconds,
+            tokens_per_s: { rollout: m.throughput.rolloutTokensPerSec, train: m.throughput.trainTokensPerSec },
+          };
+        },
       },
     );
-    for await (const report of loop) yield (report.record as StepMetrics | undefined) ?? this.#metrics(report);
+    for await (const report of loop) {
+      if (!report.record) {
+        yield this.#metrics(report);
+        continue;
+      }
+      const { time: _t, grad_norm: _g, step_seconds: _s, tokens_per_s: _p, ...m } = report.record;
+      yield m as unknown as StepMetrics;
+    }
   }
 
   #task(optimizer: Optimizer, scheduler: LrScheduler): TrainTask<MicroBatch> {

@@ -12,8 +12,8 @@ import { z } from 'zod';
 import { TrainGrpoSchema } from '../commands/train-grpo.js';
 import { TrainRmSchema } from '../commands/train-rm.js';
 import { TrainSftSchema } from '../commands/train-sft.js';
-import { GrpoSectionSchema } from '../recipes/grpo-section.js';
 import { DistillSchema, resolveDistillConfig } from '../recipes/distill/distill.js';
+import { GrpoSectionSchema } from '../recipes/grpo-section.js';
 import { R1TaskSchema, resolveR1Config } from '../recipes/r1/recipe.js';
 import {
   AlignmentGrpoSchema,
@@ -124,7 +124,8 @@ export function configReferenceTables(): ConfigReferenceTable[] {
     },
     {
       title: 'SFT and logit distillation',
-      where: '`sft` (`aha train sft`), r1 `sft.coldStart.sft` / `rejection.sft`, `distill.sft`, `SftTrainer` / `KdTrainer`',
+      where:
+        '`sft` (`aha train sft`), r1 `sft.coldStart.sft` / `rejection.sft`, `distill.sft`, `SftTrainer` / `KdTrainer`',
       keys: own(TrainConfigSchema, TrainConfigBaseSchema),
       columns: [{ name: 'default', schema: TrainConfigSchema }],
     },
@@ -181,7 +182,11 @@ export function configReferenceTables(): ConfigReferenceTable[] {
       keys: own(RejectionSftSchema, z.strictObject({ sft: z.unknown() })),
       columns: [{ name: 'default', schema: RejectionSftSchema }],
     },
-    { title: 'r1 recipe: reward models', where: '`rm` (r1)', columns: [{ name: 'default', schema: RewardModelsSchema }] },
+    {
+      title: 'r1 recipe: reward models',
+      where: '`rm` (r1)',
+      columns: [{ name: 'default', schema: RewardModelsSchema }],
+    },
     {
       title: 'r1 recipe: task and evaluation',
       where: '`eval` (r1)',

@@ -231,7 +231,14 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     const last = summary[summary.length - 1];
     const report = await writeReports(
       run.runDir,
-      ['cold-start', 'reasoning-rl', 'rejection-sft', 'reward-models', 'alignment-rl'],
+      [
+        'cold-start',
+        'reasoning-rl',
+        'rejection-sft',
+        'reward-models/helpfulness',
+        'reward-models/safety',
+        'alignment-rl',
+      ],
       `aha R1 in miniature: held-out accuracy ${pct(first.accuracy)} → ${pct(last.accuracy)}`,
     );
     return {

@@ -18,7 +18,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
+import { createByteLevelTokenizer, loadModel, loadTokenizer, type StepReport, stepRecord } from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
 import {
   bannedWordPairs,
@@ -30,8 +30,6 @@ import {
   tinyRewardModelConfig,
 } from '@aha/reward-models';
 import { z } from 'zod';
-import { createMetricsWriter } from '../../metrics/jsonl.js';
-import { METRICS_FILE } from '../../report/write.js';
 import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
 import { additionProblems } from '../base-model/task.js';
 import { GrpoSectionSchema } from '../grpo-section.js';
@@ -347,7 +345,6 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
     async run(_input: Record<string, never>, { rm, seed }, ctx) {
       const tokenizer = createByteLevelTokenizer();
       const data = rewardModelData(rm, seed);
-      const metrics = createMetricsWriter(join(ctx.workDir, METRICS_FILE));
       const out: Record<string, { dir: string; heldOutAccuracy: number; before: number }> = {};
       const kinds = [
         ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0']],
@@ -355,6 +352,7 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
       ] as const;
       for (const [k, [name, objective, train, heldOut, labels]] of kinds.entries()) {
         const model = createRewardModel(REWARD_MODEL_CONFIG, { seed: seed + 11 + k, labels: [...labels] });
+        const dir = join(ctx.workDir, name);
         const before = evaluateRewardModel(model, tokenizer, heldOut, { objective });
         const trainer = new RewardModelTrainer({
           model,
@@ -367,24 +365,20 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
             learningRate: rm.learningRate,
             seed,
             lrSchedule: 'constant',
+            // The loop writes <dir>/metrics.jsonl (and a resumable checkpoint at the end) beside the saved RM.
+            outputDir: dir,
           },
         });
         hooks.onStart?.(`rm-${name}`, rm.steps, 0);
-        for await (const r of trainer.train({ signal: ctx.signal })) {
-          const record = {
-            step: k * rm.steps + r.step,
-            time: Date.now(),
-            loss: r.loss,
-            grad_norm: r.gradNorm,
-            lr: r.lr,
-            stage: `rm-${name}`,
-            [`${name}_accuracy`]: r.metrics.accuracy,
-          };
-          metrics.write(record);
-          hooks.onStep?.(`rm-${name}`, r.step, record);
+        // Named per RM, so the run's combined report does not mix an RM's accuracy with the policy's.
+        const record = (r: StepReport) => {
+          const { accuracy, ...rest } = stepRecord(r);
+          return { ...rest, stage: `rm-${name}`, [`${name}_accuracy`]: accuracy };
+        };
+        for await (const r of trainer.train({ signal: ctx.signal, record, onEvent: (e) => ctx.log?.(e.message) })) {
+          hooks.onStep?.(`rm-${name}`, r.step, r.record ?? record(r));
         }
         const after = evaluateRewardModel(model, tokenizer, heldOut, { objective });
-        const dir = join(ctx.workDir, name);
         await model.save(dir, { dtype: 'F32' });
         out[name] = { dir, heldOutAccuracy: after.accuracy, before: before.accuracy };
         ctx.log?.(`${name} RM: held-out accuracy ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)}`);
