@@ -11,7 +11,7 @@ export const TINY: R1Options = {
   coldStart: { examples: 64, sft: { maxSteps: 4, batchSize: 8, warmupSteps: 0 } },
   reasoning: { trainProblems: 20, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2 } },
   rejection: { prompts: 8, n: 2, generalExamples: 8, sft: { maxSteps: 2, batchSize: 8, warmupSteps: 0 } },
-  rewardModels: { pairs: 16, safetySamples: 16, heldOut: 16, steps: 3, batchSize: 8 },
+  rewardModels: { pairs: 16, safetySamples: 16, heldOut: 16, maxSteps: 3, batchSize: 8 },
   alignment: { trainProblems: 8, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2 } },
   eval: { generalPerTopic: 1 },
 };

@@ -183,8 +183,9 @@ export function configReferenceTables(): ConfigReferenceTable[] {
       columns: [{ name: 'default', schema: RejectionSftSchema }],
     },
     {
-      title: 'r1 recipe: reward models',
-      where: '`rm` (r1)',
+      title: 'r1 recipe: reward-model data',
+      where: '`rm` (r1), beside the reward-model keys (r1 defaults: 60 steps, batch 16, lr 3e-3, constant)',
+      keys: ['pairs', 'safetySamples', 'heldOut'],
       columns: [{ name: 'default', schema: RewardModelsSchema }],
     },
     {

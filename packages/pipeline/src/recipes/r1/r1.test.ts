@@ -27,7 +27,7 @@ const MICRO: R1Options = {
     minLanguageShare: 0,
     sft: { maxSteps: 1, batchSize: 4, warmupSteps: 0 },
   },
-  rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, steps: 1, batchSize: 4 },
+  rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, maxSteps: 1, batchSize: 4 },
   alignment: { trainProblems: 4, grpo: { maxSteps: 1, promptsPerStep: 2, groupSize: 2 } },
   eval: { generalPerTopic: 1 },
 };
@@ -297,7 +297,7 @@ describe('stage-2 rewards: language consistency changes the GRPO reward', () => 
 describe('stage-4 reward models', () => {
   it('rank held-out preferred answers above rejected ones, and safe above unsafe, far more often than chance', async () => {
     const runDir = join(root, 'rm');
-    const rm = RewardModelsSchema.parse({ pairs: 160, safetySamples: 160, heldOut: 60, steps: 30, batchSize: 8 });
+    const rm = RewardModelsSchema.parse({ pairs: 160, safetySamples: 160, heldOut: 60, maxSteps: 30, batchSize: 8 });
     const { output } = await runStage(
       runDir,
       rewardModelsStage(),

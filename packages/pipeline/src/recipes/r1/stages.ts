@@ -18,7 +18,14 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, loadModel, loadTokenizer, type StepReport, stepRecord } from '@aha/core';
+import {
+  createByteLevelTokenizer,
+  loadModel,
+  loadTokenizer,
+  type StepReport,
+  stepRecord,
+  withDefaults,
+} from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
 import {
   bannedWordPairs,
@@ -27,6 +34,7 @@ import {
   hazardWordSamples,
   loadRewardModel,
   RewardModelTrainer,
+  RewardTrainerConfigSchema,
   tinyRewardModelConfig,
 } from '@aha/reward-models';
 import { z } from 'zod';
@@ -125,14 +133,17 @@ export const RejectionSftSchema = z.strictObject({
     .describe('SFT settings (@aha/distill TrainConfig; recipe defaults: 200 steps, lr 1e-3, cosine).'),
 });
 
-/** Reward-model settings (`rm`). */
-export const RewardModelsSchema = z.strictObject({
+/**
+ * Reward-model settings (`rm`): the RM trainer's keys (RewardTrainerConfig, for both RMs, with the recipe's defaults)
+ * beside the sizes of the synthetic data sets, as `aha train rm` has its `dataset` beside them.
+ */
+export const RewardModelsSchema = withDefaults(
+  RewardTrainerConfigSchema.omit({ objective: true, seed: true, outputDir: true }),
+  { maxSteps: 60, batchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' },
+).extend({
   pairs: z.number().int().positive().default(400).describe('Synthetic preference pairs for the helpfulness RM.'),
   safetySamples: z.number().int().positive().default(400).describe('Synthetic labelled samples for the safety RM.'),
   heldOut: z.number().int().positive().default(100).describe('Held-out pairs / samples for the RM accuracy.'),
-  steps: z.number().int().positive().default(60).describe('Optimizer steps per RM.'),
-  batchSize: z.number().int().positive().default(16).describe('Pairs (samples) per step.'),
-  learningRate: z.number().positive().default(3e-3).describe('AdamW learning rate.'),
 });
 
 /** Stage 4 GRPO settings (`grpo.alignment`): GrpoConfig with the stage's defaults. */
@@ -350,6 +361,7 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
         ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0']],
         ['safety', 'pointwise', data.safety, data.safetyHeldOut, ['safe']],
       ] as const;
+      const { pairs: _p, safetySamples: _s, heldOut: _h, ...trainerKeys } = rm;
       for (const [k, [name, objective, train, heldOut, labels]] of kinds.entries()) {
         const model = createRewardModel(REWARD_MODEL_CONFIG, { seed: seed + 11 + k, labels: [...labels] });
         const dir = join(ctx.workDir, name);
@@ -359,17 +371,14 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
           tokenizer,
           dataset: train,
           config: {
+            ...trainerKeys,
             objective,
-            maxSteps: rm.steps,
-            batchSize: rm.batchSize,
-            learningRate: rm.learningRate,
             seed,
-            lrSchedule: 'constant',
             // The loop writes <dir>/metrics.jsonl (and a resumable checkpoint at the end) beside the saved RM.
             outputDir: dir,
           },
         });
-        hooks.onStart?.(`rm-${name}`, rm.steps, 0);
+        hooks.onStart?.(`rm-${name}`, rm.maxSteps ?? 0, 0);
         // Named per RM, so the run's combined report does not mix an RM's accuracy with the policy's.
         const record = (r: StepReport) => {
           const { accuracy, ...rest } = stepRecord(r);
