@@ -106,6 +106,17 @@ describe('the same grpo section means the same thing everywhere', () => {
   });
 });
 
+describe('sections a recipe does not read', () => {
+  it('an empty one (as `aha init` scaffolds) is accepted; one with keys is an error', async () => {
+    write('empty.json', { recipe: 'distill', grpo: {} });
+    expect((await runCliCaptured(['run', 'empty.json', '--print-config', '--json'], { cwd: dir })).code).toBe(0);
+    write('unused.json', { recipe: 'distill', grpo: { maxSteps: 3 } });
+    const r = await runCliCaptured(['run', 'unused.json', '--print-config'], { cwd: dir });
+    expect(r.stderr).toContain('grpo: the distill recipe does not use this section (it reads: distill)');
+    expect(r.code).toBe(2);
+  });
+});
+
 describe('an unknown key fails at every entry point, naming it and the closest valid key (exit 2)', () => {
   it.each([
     [

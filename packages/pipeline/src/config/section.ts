@@ -38,8 +38,8 @@ export function parseSection<S extends z.ZodType>(
 }
 
 /**
- * Throws a `ConfigError` naming every section of the file that `recipe` does not read (an unused setting is an
- * error, not a no-op).
+ * Throws a `ConfigError` naming every non-empty section of the file that `recipe` does not read (an unused setting
+ * is an error, not a no-op).
  */
 export function rejectUnusedSections(
   loaded: Pick<LoadedConfig, 'config' | 'source'>,
@@ -47,7 +47,10 @@ export function rejectUnusedSections(
   used: readonly string[],
 ): void {
   const config = loaded.config as Record<string, unknown>;
-  const unused = SECTION_KEYS.filter((k) => config[k] !== undefined && !used.includes(k));
+  // An empty section sets nothing (a scaffolded `"grpo": {}`), so only one with keys is an error.
+  const isEmpty = (v: unknown) =>
+    typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).length === 0;
+  const unused = SECTION_KEYS.filter((k) => config[k] !== undefined && !isEmpty(config[k]) && !used.includes(k));
   if (unused.length) {
     throw new ConfigError(
       loaded.source,
