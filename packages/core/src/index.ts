@@ -131,6 +131,7 @@ export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze 
 export { maskedFill, where } from './ops/where.js';
 export { AdamW, type AdamWOptions, AdamWOptionsSchema } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip.js';
+export { type OptimizerConfig, optimizerFrom, scheduleFrom } from './optim/factory.js';
 export type { Optimizer, OptimizerState, ZeroGradOptions } from './optim/optimizer.js';
 export {
   constantLr,
@@ -174,16 +175,34 @@ export {
   listCheckpoints,
   loadCheckpoint,
   pruneCheckpoints,
+  removeStaleTemporaries,
   saveCheckpoint,
 } from './train/checkpoint.js';
+export {
+  closestKey,
+  editDistance,
+  formatKeyPath,
+  type LrScheduleName,
+  LrScheduleSchema,
+  parseTrainConfig,
+  type TrainConfigBase,
+  type TrainConfigBaseInput,
+  TrainConfigBaseSchema,
+  unknownKeyHint,
+  withDefaults,
+} from './train/config.js';
+export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './train/data.js';
 export {
   type MicroStepResult,
   type StepContext,
   type StepReport,
+  type TrainEvent,
   TrainingDivergedError,
   type TrainLoopConfig,
   TrainLoopConfigSchema,
+  type TrainLoopOptions,
   type TrainTask,
   trainLoop,
 } from './train/loop.js';
+export { appendMetrics, METRICS_FILE, type StepFacts, stepRecord, truncateMetrics } from './train/metrics.js';
 export { abortableSleep, bodySnippet, parseRetryAfter } from './util/http.js';

@@ -237,7 +237,10 @@ describe('aha train grpo', () => {
     const r = await aha(['train', 'grpo', '--config', 'bad.json', '--json']);
     expect(r.code).toBe(2);
     expect(json(r).error.problems).toEqual(
-      expect.arrayContaining(['bad.json: grpo.groupSize: must be >= 2, got 1', 'bad.json: grpo.lr: unknown key']),
+      expect.arrayContaining([
+        'bad.json: grpo.groupSize: must be >= 2, got 1',
+        'bad.json: grpo.lr: unknown key (did you mean "learningRate"?)',
+      ]),
     );
     write('bad2.json', { ...grpoConfig(), rewards: [{ name: 'acuracy' }, { module: PLUGIN, export: 'notAReward' }] });
     const r2 = await aha(['train', 'grpo', '--config', 'bad2.json']);
@@ -261,7 +264,7 @@ describe('aha train sft / rm', () => {
     write('sft.json', {
       model: './micro',
       outputDir: 'runs/sft',
-      sft: { dataset: 'sft.jsonl', maxSteps: 2, batchSize: 4, lr: 1e-3 },
+      sft: { dataset: 'sft.jsonl', maxSteps: 2, batchSize: 4, learningRate: 1e-3 },
     });
     const r = await aha(['train', 'sft', '-c', 'sft.json', '--json']);
     expect(r.code, r.stdout).toBe(0);
@@ -299,7 +302,7 @@ describe('aha train sft / rm', () => {
     write('rm.json', {
       model: './micro',
       outputDir: 'runs/rm',
-      rm: { dataset: 'pairs.jsonl', totalSteps: 2, batchSize: 2 },
+      rm: { dataset: 'pairs.jsonl', maxSteps: 2, batchSize: 2 },
     });
     const r = await aha(['train', 'rm', 'rm.json', '--json']);
     expect(r.code, r.stdout).toBe(0);
@@ -313,7 +316,7 @@ describe('aha train sft / rm', () => {
       { prompt: 'q', response: 'fine', label: 'safe' },
       { prompt: 'q', response: 'bad', label: 'unsafe' },
     ]);
-    write('rm2.json', { model: './micro', outputDir: 'runs/rm2', rm: { dataset: 'labels.jsonl', totalSteps: 1 } });
+    write('rm2.json', { model: './micro', outputDir: 'runs/rm2', rm: { dataset: 'labels.jsonl', maxSteps: 1 } });
     const p = await aha(['train', 'rm', 'rm2.json', '--json']);
     expect(p.code, p.stdout).toBe(0);
     expect(json(p).objective).toBe('pointwise');
