@@ -58,6 +58,15 @@ export {
   renderExplicitLabel,
 } from './labelling/explicit.js';
 export {
+  AHA_PRODUCER,
+  type GeneratedLabelOptions,
+  labelGenerated,
+  readLabelSidecar,
+  SIDECAR_SUFFIX,
+  sidecarPath,
+  writeLabelSidecar,
+} from './labelling/files.js';
+export {
   type AigcMetadata,
   AigcMetadataSchema,
   contentIdFor,
