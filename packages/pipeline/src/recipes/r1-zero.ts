@@ -186,10 +186,15 @@ const reportStage = defineStage({
   name: 'report',
   description: 'HTML report of the GRPO metrics.',
   config: z.object({ title: z.string() }),
-  async run(_input: { before: number; after: number; grpoSteps: number }, config, ctx) {
-    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder.
+  async run(input: { before: number; after: number; grpoSteps: number }, config, ctx) {
+    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder, with the held-out
+    // greedy accuracy before and after training as its own chart (the metrics' accuracy is of sampled rollouts).
     const r = writeReport(join(ctx.runDir, 'grpo', METRICS_FILE), join(ctx.runDir, REPORT_FILE), {
       title: config.title,
+      heldOut: [
+        { step: 0, accuracy: input.before },
+        { step: input.grpoSteps, accuracy: input.after },
+      ],
     });
     return { file: r.file, steps: r.steps };
   },
@@ -239,7 +244,7 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     const report = await stage(
       reportStage,
       { before: before.accuracy, after: after.accuracy, grpoSteps: grpo.steps },
-      { title: `aha R1-Zero in miniature: ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
+      { title: `aha R1-Zero in miniature: held-out greedy accuracy ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
     );
     return {
       runDir: run.runDir,

@@ -132,6 +132,12 @@ describe.skipIf(!available)('report in a real browser', () => {
 
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect(await page.locator('[data-sample]').count()).toBeGreaterThan(0);
+    // Every sample carries the explicit AI-generated label, and the open step shows it.
+    expect(await page.locator('[data-sample] [data-aigc="explicit"]').count()).toBe(
+      await page.locator('[data-sample]').count(),
+    );
+    expect(await page.locator('details[open] [data-aigc="explicit"]').first().isVisible()).toBe(true);
+    expect(await page.locator('details[open] [data-aigc="explicit"]').first().textContent()).toContain('AI-generated');
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
 

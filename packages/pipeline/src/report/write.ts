@@ -56,7 +56,7 @@ export function writeReport(input: string, outFile?: string, options: ReportOpti
   });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, html);
-  const charts = buildCharts(log.records)
+  const charts = buildCharts(log.records, { heldOut: options.heldOut })
     .filter((c) => c.series.length > 0)
     .map((c) => c.id);
   return { file, metricsFile, steps: log.records.length, charts, skipped: log.skipped.length };
