@@ -34,6 +34,21 @@ export interface ReportOptions {
   heldOut?: readonly HeldOutPoint[];
   /** The model that generated the samples, for their implicit AI-generated label. */
   model?: string;
+  /** What risk control did to the run's data (a "Risk control" table; nothing when absent). */
+  riskControl?: readonly RiskControlRow[];
+}
+
+/** One data set risk control filtered: its counts (`mode` 'off': it was not filtered). */
+export interface RiskControlRow {
+  /** Stage that filtered it. */
+  stage: string;
+  /** Which data (e.g. "sampled", "general", "prompts"). */
+  data: string;
+  mode: 'drop' | 'flag' | 'off';
+  checked: number;
+  blocked: number;
+  dropped: number;
+  flagged: number;
 }
 
 const fmt = (v: number | null | undefined): string => {
@@ -126,6 +141,23 @@ function samplesSection(records: readonly StepMetricsRecord[], options: ReportOp
   return `<section class="samples" data-samples><h2>Sample completions</h2>${steps.join('')}</section>`;
 }
 
+function riskControlSection(rows: readonly RiskControlRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const cell = (v: string | number) => `<td>${escapeHtml(String(v))}</td>`;
+  const body = rows
+    .map(
+      (r) =>
+        `<tr data-risk-row="${escapeHtml(`${r.stage}/${r.data}`)}">${[r.stage, r.data, r.mode, r.checked, r.blocked, r.dropped, r.flagged].map(cell).join('')}</tr>`,
+    )
+    .join('');
+  return (
+    '<section class="risk" data-risk-control><h2>Risk control</h2>' +
+    '<p class="note">Samples the risk control (keyword filter → model review) blocked: dropped from the data, or kept and flagged.</p>' +
+    '<table><thead><tr><th>stage</th><th>data</th><th>mode</th><th>checked</th><th>blocked</th><th>dropped</th><th>flagged</th></tr></thead>' +
+    `<tbody>${body}</tbody></table></section>`
+  );
+}
+
 /** The text of every sample the page shows, for the content id of its implicit label. */
 function shownSamplesText(records: readonly StepMetricsRecord[]): string {
   return records.flatMap((r) => (r.samples ?? []).map((s) => s.completion)).join('\n');
@@ -186,6 +218,8 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
 .chart .note { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
 .aigc-label { display: inline-block; margin: 0 0 4px; padding: 1px 6px; border: 1px solid var(--line);
   border-radius: 4px; font-size: 11px; color: var(--muted); background: var(--bg2); }
+.risk table { border-collapse: collapse; } .risk td, .risk th { border: 1px solid var(--line); padding: 4px 10px; }
+.risk td:nth-child(n+4) { text-align: right; }
 .chart .empty { color: var(--muted); height: 240px; display: flex; align-items: center; justify-content: center; }
 .samples details { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 6px 10px; }
 .samples summary { cursor: pointer; font-weight: 600; }
@@ -237,6 +271,7 @@ ${summary(records, heldOutChart)}
 <section class="charts">
 ${charts.map(chartElement).join('\n')}
 </section>
+${riskControlSection(options.riskControl)}
 ${samples}
 <script type="application/json" id="aha-data">${jsonForScript(data)}</script>
 <script>${inlineScript(lib.js)}</script>

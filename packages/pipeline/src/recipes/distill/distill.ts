@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokenizer } from '@aha/core';
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
+import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../cli/registry.js';
 import {
@@ -230,6 +231,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         file,
         samples.map((s) => ({ prompt: s.prompt, completion: s.completion, solution: s.solution })),
       );
+      await writeLabelSidecar(file, { model: input.teacherDir }); // generated text: its implicit AI label
       return { file, kept: samples.length, generated: stats.generated, rejected: stats.rejected, madeAt: stamp() };
     },
   });

@@ -29,6 +29,7 @@ import {
   RewardModelTrainer,
   tinyRewardModelConfig,
 } from '@aha/reward-models';
+import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import { saveFinalModel } from '../../commands/common.js';
 import { createMetricsWriter } from '../../metrics/jsonl.js';
@@ -38,6 +39,7 @@ import { additionProblems } from '../base-model/task.js';
 import { defineStage, hashConfig } from '../stages.js';
 import { BANNED_WORD, coldStartRows, GENERAL_TOPICS, generalPrompt, generalRows, HAZARD_WORDS } from './data.js';
 import { alignmentRewards, type ReasoningRewardsFn, reasoningRewards } from './rewards.js';
+import { filterRows, RiskFilterSchema, riskControlOf, riskSampleFilter } from './risk.js';
 import {
   evaluateGeneral,
   evaluateReasoning,
@@ -123,6 +125,9 @@ export const RejectionSftSchema = z.object({
     .default('reasoning-rl')
     .describe("SFT starts from the stage-2 model, or from the base model as R1 §2.3.3 does ('base')."),
   sft: sft(200, 1e-3).default(sft(200, 1e-3).parse({})).describe('SFT settings.'),
+  risk: RiskFilterSchema.default(RiskFilterSchema.parse({})).describe(
+    'Risk control on the sampled and the general SFT data: drop or flag what it blocks.',
+  ),
 });
 
 /** Reward-model settings (`rm`). */
@@ -147,6 +152,9 @@ export const AlignmentRlSchema = grpo(30, 3e-4).extend({
     })
     .default({ helpfulness: 1, safety: 1 })
     .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+  risk: RiskFilterSchema.default(RiskFilterSchema.parse({})).describe(
+    'Risk control on the prompt set: drop or flag what it blocks.',
+  ),
 });
 
 /** Evaluation settings (`eval`, besides the task keys). */
@@ -248,6 +256,8 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
       // A resumed stage reuses its samples (written whole, with their stats, before SFT starts).
       const samplesFile = join(ctx.workDir, 'rejection-samples.jsonl');
       const statsFile = join(ctx.workDir, 'rejection-stats.json');
+      const risk = await riskControlOf(rejection.risk);
+      const reviewed = { reviewed: 0 };
       const sample = () =>
         rejectionSample({
           model: sampler,
@@ -267,6 +277,8 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
             language: { language, minShare: rejection.minLanguageShare },
             maxPerPrompt: 1,
           },
+          filter: risk ? riskSampleFilter(risk, reviewed) : undefined,
+          filterMode: rejection.risk.mode,
           output: samplesFile,
           signal: ctx.signal,
         });
@@ -278,14 +290,22 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         };
       } else {
         kept = await sample();
-        await writeFile(statsFile, `${JSON.stringify(kept.stats)}\n`);
+        // The sampled data set is generated text: its implicit AI-generated label goes beside it.
+        await writeLabelSidecar(samplesFile, { model: input.modelDir });
+        await writeFile(statsFile, `${JSON.stringify({ ...kept.stats, reviewed: reviewed.reviewed })}\n`);
       }
-      const general = generalRows({
-        count: rejection.generalExamples,
-        seed: seed + 7,
-        bannedRate: rejection.bannedRate,
-        hazardRate: rejection.hazardRate,
-      });
+      const filteredGeneral = await filterRows(
+        generalRows({
+          count: rejection.generalExamples,
+          seed: seed + 7,
+          bannedRate: rejection.bannedRate,
+          hazardRate: rejection.hazardRate,
+        }),
+        risk,
+        rejection.risk.mode,
+        ctx.signal,
+      );
+      const general = filteredGeneral.rows;
       const rows = [
         ...kept.samples.map((s) => ({ prompt: s.prompt as string, completion: s.completion as string })),
         ...general,
@@ -312,6 +332,10 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         generalExamples: general.length,
         rejected: kept.stats.rejected,
         generated: kept.stats.generated,
+        riskControl: {
+          sampled: { ...kept.stats.filter, reviewed: (kept.stats as { reviewed?: number }).reviewed ?? 0 },
+          general: filteredGeneral.counts,
+        },
       };
     },
   });
@@ -415,7 +439,13 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
           prompt: generalPrompt(GENERAL_TOPICS[i % GENERAL_TOPICS.length]),
         }),
       );
-      const dataset = [...(alignment.generalShare >= 1 ? [] : reasoning), ...general];
+      const filtered = await filterRows(
+        [...(alignment.generalShare >= 1 ? [] : reasoning), ...general],
+        await riskControlOf(alignment.risk),
+        alignment.risk.mode,
+        ctx.signal,
+      );
+      const dataset = filtered.rows;
       const rms = {
         helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
         safety: await loadRewardModel(input.rms.safetyDir),
@@ -436,7 +466,12 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         hooks,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
-      return { modelDir, id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }), steps: r.steps };
+      return {
+        modelDir,
+        id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }),
+        steps: r.steps,
+        riskControl: { prompts: filtered.counts },
+      };
     },
   });
 
