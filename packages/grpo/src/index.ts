@@ -52,6 +52,14 @@ export {
   type StepMetrics,
 } from './metrics.js';
 export {
+  localRolloutEngine,
+  type PreparedPrompt,
+  type RolloutEngine,
+  remoteRolloutEngine,
+  type SampledCompletion,
+  type SamplingSettings,
+} from './rollout/engine.js';
+export {
   createRemoteRollout,
   type RemoteCompletion,
   RemoteRolloutClient,
