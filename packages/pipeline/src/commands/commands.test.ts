@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createByteLevelTokenizer, loadModel } from '@aha/core';
+import { additionCompletion, additionProblems } from '@aha/grpo';
 import { loadRewardModel } from '@aha/reward-models';
 import { formatReward, scoreRewards } from '@aha/rewards';
 import { contentIdFor, isLabelled, readLabelSidecar } from '@aha/safety';
@@ -15,7 +16,6 @@ import { evaluateGreedy } from '../recipes/base-model/evaluate.js';
 import { saveMicroBaseModel } from '../recipes/base-model/micro.js';
 import { heldOutProblems, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../recipes/base-model/save.js';
-import { additionCompletion, additionProblems } from '../recipes/base-model/task.js';
 import { BUILTIN_REWARDS } from './rewards.js';
 
 const PLUGIN = fileURLToPath(new URL('./__fixtures__/short-reward.ts', import.meta.url));

@@ -9,6 +9,7 @@ import { rm } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 import { type HfTokenizer, loadModel, loadTokenizer, type Model, type StepReport, type Tokenizer } from '@aha/core';
 import { readJsonl } from '@aha/distill';
+import { type AdditionProblem, additionProblems } from '@aha/grpo';
 import { z } from 'zod';
 import type { CommandContext } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
@@ -18,7 +19,6 @@ import type { MetricsWriter } from '../metrics/jsonl.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
 import { heldOutProblems, type TaskOptions } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../recipes/base-model/save.js';
-import { type AdditionProblem, additionProblems } from '../recipes/base-model/task.js';
 
 /** Model presets a config may name instead of a folder. */
 export const MODEL_PRESETS = { tiny: SHIPPED_BASE_MODEL_DIR } as const;

@@ -10,7 +10,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestCheckpoint, loadModel, loadTokenizer } from '@aha/core';
-import { GrpoTrainer, scoreAddition } from '@aha/grpo';
+import { additionProblems, GrpoTrainer, verifyAddition } from '@aha/grpo';
 import { accuracyReward, formatReward } from '@aha/rewards';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../cli/registry.js';
@@ -20,7 +20,6 @@ import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
 import { heldOutProblems, TaskOptionsSchema } from './base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from './base-model/save.js';
-import { additionProblems } from './base-model/task.js';
 import { defineStage, StageInterruptedError, stageRunner } from './stages.js';
 
 /** Settings of the GRPO stage (`grpo` section of a config file). */
@@ -102,13 +101,11 @@ export interface GrpoHooks {
   onStep?(step: number, record: Record<string, unknown>): void;
 }
 
-/** The task's own check (`scoreAddition`: the last `<answer>` holds the integer sum) in the `verifyMath` shape; it gets the whole completion (`answerOnly: false`) so it applies the same rule as the evaluation. */
-const verifyInteger = async (gold: string, completion: string) => ({
-  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
-});
-
-/** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
-export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger, answerOnly: false }), formatReward()];
+/**
+ * The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. Accuracy is
+ * the task's own check (@aha/grpo `verifyAddition`) on the whole completion, the same rule as the evaluation.
+ */
+export const r1ZeroRewards = () => [accuracyReward({ verify: verifyAddition, answerOnly: false }), formatReward()];
 
 const grpoStage = (hooks: GrpoHooks) =>
   defineStage({

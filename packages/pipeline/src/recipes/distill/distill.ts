@@ -14,6 +14,7 @@
 import { join } from 'node:path';
 import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokenizer } from '@aha/core';
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
+import { additionProblems } from '@aha/grpo';
 import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../cli/registry.js';
@@ -33,7 +34,6 @@ import { createMetricsWriter } from '../../metrics/jsonl.js';
 import { METRICS_FILE } from '../../report/write.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
 import { heldOutProblems, type TaskOptions, TaskOptionsSchema } from '../base-model/pretrain.js';
-import { additionProblems } from '../base-model/task.js';
 import { R1ZeroGrpoSchema, runR1Zero } from '../r1-zero.js';
 import { defineStage, StageInterruptedError, stageRunner } from '../stages.js';
 

@@ -20,6 +20,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
+import { additionProblems } from '@aha/grpo';
 import {
   bannedWordPairs,
   createRewardModel,
@@ -35,7 +36,6 @@ import { saveFinalModel } from '../../commands/common.js';
 import { createMetricsWriter } from '../../metrics/jsonl.js';
 import { METRICS_FILE } from '../../report/write.js';
 import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
-import { additionProblems } from '../base-model/task.js';
 import { defineStage, hashConfig } from '../stages.js';
 import { BANNED_WORD, coldStartRows, GENERAL_TOPICS, generalPrompt, generalRows, HAZARD_WORDS } from './data.js';
 import { alignmentRewards, type ReasoningRewardsFn, reasoningRewards } from './rewards.js';

@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, latestCheckpoint, type Model, type Tokenizer } from '@aha/core';
 import { SftTrainer } from '@aha/distill';
+import type { AdditionProblem } from '@aha/grpo';
 import { type DatasetRow, GrpoTrainer, type StepMetrics } from '@aha/grpo';
 import { type RewardModel, scoreCompletions } from '@aha/reward-models';
 import { languageCounts, thinkPart, type WeightedReward } from '@aha/rewards';
@@ -17,7 +18,6 @@ import { z } from 'zod';
 import { createMetricsWriter } from '../../metrics/jsonl.js';
 import { METRICS_FILE } from '../../report/write.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
-import type { AdditionProblem } from '../base-model/task.js';
 import { GENERAL_TOPICS, generalPrompt, generalWordRates } from './data.js';
 import { forTrainer } from './rewards.js';
 
