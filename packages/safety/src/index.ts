@@ -65,6 +65,7 @@ export {
   SIDECAR_SUFFIX,
   sidecarPath,
   writeLabelSidecar,
+  writeLabelSidecarSync,
 } from './labelling/files.js';
 export {
   type AigcMetadata,

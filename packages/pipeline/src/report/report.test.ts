@@ -1,9 +1,9 @@
 // The HTML report without a browser: charts and data, self-containment, escaping of model output, sparse/bad logs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AhaError } from '@aha/core';
-import { isLabelled, readHtmlMeta } from '@aha/safety';
+import { contentIdFor, isLabelled, readHtmlMeta, readLabelSidecar } from '@aha/safety';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOSTILE_COMPLETION, syntheticRun, toJsonl } from './__fixtures__/synthetic-run.js';
 import { buildCharts, FRACTION, HELD_OUT_CHART_ID, REQUIRED_CHART_IDS, yRangeOf } from './charts.js';
@@ -203,5 +203,18 @@ describe('report: accuracy kinds, units, scales, labels', () => {
     expect(label?.model).toBe('runs/x/final');
     // A report without samples shows no generated text and carries no label.
     expect(readHtmlMeta(renderReport([{ step: 1, kl: 0.1 }]))).toBeNull();
+  });
+
+  it('labels a metrics log that holds sample completions (sidecar), and only such a log', async () => {
+    writeFileSync(join(dir, 'metrics.jsonl'), toJsonl(syntheticRun(5)));
+    const r = writeReport(dir);
+    expect(r.label).toBe(join(dir, 'metrics.jsonl.aigc.json'));
+    const label = await readLabelSidecar(join(dir, 'metrics.jsonl'));
+    expect(label?.AIGC.ProduceID).toBe(contentIdFor(readFileSync(join(dir, 'metrics.jsonl'))));
+    const plain = join(dir, 'plain');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'metrics.jsonl'), toJsonl([{ step: 1, kl: 0.1 }]));
+    expect(writeReport(plain).label).toBeUndefined();
+    expect(existsSync(join(plain, 'metrics.jsonl.aigc.json'))).toBe(false);
   });
 });

@@ -6,6 +6,7 @@
  *
  * Leaves out: embedding into formats that have one (safetensors and HTML have writers in implicit.ts), signing.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { SafetyError } from '../errors.js';
 import { createImplicitLabel, type ImplicitLabel, readSidecarJson, toSidecarJson } from './implicit.js';
@@ -60,6 +61,29 @@ export async function writeLabelSidecar(file: string, options: GeneratedLabelOpt
   });
   const path = sidecarPath(file);
   await writeFile(path, toSidecarJson(label));
+  return path;
+}
+
+/** {@link writeLabelSidecar} for synchronous writers (e.g. a report written with writeFileSync). */
+export function writeLabelSidecarSync(file: string, options: GeneratedLabelOptions = {}): string {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new SafetyError('invalid', `writeLabelSidecar: cannot read ${file} (${(err as Error).message})`);
+  }
+  const path = sidecarPath(file);
+  writeFileSync(
+    path,
+    toSidecarJson(
+      createImplicitLabel({
+        producer: options.producer ?? AHA_PRODUCER,
+        content: bytes,
+        timestamp: options.timestamp,
+        model: options.model,
+      }),
+    ),
+  );
   return path;
 }
 

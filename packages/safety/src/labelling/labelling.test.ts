@@ -5,7 +5,14 @@ import { SafetensorsFile, writeSafetensors } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import { SafetyError } from '../errors.js';
 import { addExplicitLabel, findExplicitLabels, isLabelled, renderExplicitLabel } from './explicit.js';
-import { AHA_PRODUCER, labelGenerated, readLabelSidecar, SIDECAR_SUFFIX, writeLabelSidecar } from './files.js';
+import {
+  AHA_PRODUCER,
+  labelGenerated,
+  readLabelSidecar,
+  SIDECAR_SUFFIX,
+  writeLabelSidecar,
+  writeLabelSidecarSync,
+} from './files.js';
 import {
   contentIdFor,
   createImplicitLabel,
@@ -188,6 +195,9 @@ describe('labels aha writes by default', () => {
       expect(l?.AIGC.ProduceID).toBe(contentIdFor('{"completion":"x"}\n'));
       expect(l?.model).toBe('tiny');
       await expect(writeLabelSidecar(join(dir, 'missing.jsonl'))).rejects.toThrow(/cannot read .*missing\.jsonl/);
+      // The synchronous writer writes the same label.
+      writeLabelSidecarSync(file, { model: 'tiny', timestamp: l!.timestamp });
+      expect(await readLabelSidecar(file)).toEqual(l);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
