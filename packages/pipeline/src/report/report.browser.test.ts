@@ -71,7 +71,18 @@ describe.skipIf(!available)('report in a real browser', () => {
     const run = join(work, 'run');
     mkdirSync(run);
     writeFileSync(join(run, 'metrics.jsonl'), toJsonl(syntheticRun(60)));
-    const report = writeReport(run);
+    // Held-out greedy accuracy before, during and after training, and a risk-control table, as the recipes pass them.
+    const report = writeReport(run, undefined, {
+      heldOut: [
+        { step: 0, accuracy: 0.05 },
+        { step: 30, accuracy: 0.35 },
+        { step: 60, accuracy: 0.6 },
+      ],
+      riskControl: [
+        { stage: 'rejection-sft', data: 'general', mode: 'flag', checked: 300, blocked: 88, dropped: 0, flagged: 88 },
+      ],
+    });
+    expect(report.charts).toContain('heldout-accuracy');
 
     const requests: string[] = [];
     await context.route('**/*', (route) => {
