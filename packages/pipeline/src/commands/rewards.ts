@@ -2,8 +2,8 @@
  * Rewards by name for the commands: the built-in rule rewards of @aha/rewards (DeepSeek-R1 §2.2.2 accuracy and
  * format, plus the usual extras) and plugins — a module exporting a reward made with `defineReward`, as `aha init`
  * scaffolds (`{ "module": "./rewards/concise.ts" }` in a config's `rewards`). On the built-in addition task,
- * `accuracy` checks the integer sum with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe does; elsewhere
- * it is `verifyMath` on the `solution` column. Leaves out: reward options in the config (a plugin can set any).
+ * `accuracy` checks the integer sum with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe
+ * does; elsewhere it is `verifyMath` on the `solution` column. Leaves out: reward options in the config (a plugin can set any).
  */
 import { pathToFileURL } from 'node:url';
 import { verifyAddition } from '@aha/grpo';
