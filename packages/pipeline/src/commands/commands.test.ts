@@ -153,7 +153,9 @@ describe('aha eval', () => {
     expect(out.rewards.format.mean).toBeCloseTo(meanFormat, 12);
     expect(out.rewardMean).toBeCloseTo(direct.accuracy + meanFormat, 12);
     const human = await aha(['eval', '-m', 'tiny', '--task', 'addition', '--limit', '12', '-r', 'accuracy']);
-    expect(human.stdout).toContain(`accuracy: ${(direct.accuracy * 100).toFixed(1)}%`);
+    expect(human.stdout).toContain(
+      `accuracy (greedy, held-out addition problems): ${(direct.accuracy * 100).toFixed(1)}%`,
+    );
   });
 
   it('--dataset JSONL with -n samples reports pass@n; an unknown reward names the entry', async () => {
