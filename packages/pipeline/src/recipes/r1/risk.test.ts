@@ -9,7 +9,10 @@ import { defineReward } from '@aha/rewards';
 import { KeywordFilter, RiskControl } from '@aha/safety';
 import { describe, expect, it } from 'vitest';
 import { renderReport } from '../../report/html.js';
+import { saveMicroBaseModel } from '../base-model/micro.js';
+import { TaskOptionsSchema } from '../base-model/pretrain.js';
 import { filterRows, RiskFilterSchema, riskControlOf, riskSampleFilter } from './risk.js';
+import { alignmentRlStage } from './stages.js';
 
 const PLANTED = 'plantedbadword';
 const risk = new RiskControl({
@@ -115,5 +118,32 @@ describe('the recipe setting', () => {
       /data-risk-row="rejection-sft\/general"><td>rejection-sft<\/td><td>general<\/td><td>drop<\/td><td>4<\/td><td>2<\/td><td>2<\/td><td>0<\/td>/,
     );
     expect(renderReport([{ step: 1, kl: 0.1 }])).not.toContain('data-risk-control');
+  });
+});
+
+describe('the alignment stage', () => {
+  it("says so when 'drop' leaves no prompt to train on", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'aha-risk-stage-'));
+    try {
+      const modelDir = join(dir, 'micro');
+      await saveMicroBaseModel(modelDir);
+      const list = join(dir, 'list.json');
+      writeFileSync(list, JSON.stringify({ categories: [{ id: 'all', action: 'block', terms: ['tell me about'] }] }));
+      const stage = alignmentRlStage();
+      const config = stage.config.parse({
+        alignment: { generalShare: 1, trainProblems: 4, risk: { mode: 'drop', keywords: list } },
+        reasoningWeights: { accuracy: 1, format: 1, language: 1 },
+        task: TaskOptionsSchema.parse({}),
+        language: 'en',
+        seed: 0,
+      });
+      const ctx = { workDir: join(dir, 'work'), runDir: dir, signal: new AbortController().signal };
+      const rms = { id: 'rms', helpfulnessDir: join(dir, 'none'), safetyDir: join(dir, 'none') };
+      await expect(stage.run({ modelDir, id: 'm', rms }, config, ctx)).rejects.toThrow(
+        /alignment-rl: risk control \(mode drop\) dropped all 4 prompts/,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -18,7 +18,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
+import { createByteLevelTokenizer, loadModel, loadTokenizer, ValueError } from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
 import { additionProblems } from '@aha/grpo';
 import {
@@ -446,6 +446,10 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         ctx.signal,
       );
       const dataset = filtered.rows;
+      if (dataset.length === 0)
+        throw new ValueError(
+          `alignment-rl: risk control (mode ${alignment.risk.mode}) dropped all ${filtered.counts.checked} prompts; use mode 'flag' or another keyword list`,
+        );
       const rms = {
         helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
         safety: await loadRewardModel(input.rms.safetyDir),
