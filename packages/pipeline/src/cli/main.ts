@@ -296,7 +296,11 @@ Example config:
       .option('--top-p <p>', 'nucleus sampling p (1 = off)', float('--top-p'))
       .option('--top-k <k>', 'top-k sampling (0 = off)', int('--top-k'))
       .option('-n, --n <n>', 'completions per prompt', int('--n'))
-      .option('-o, --output <file>', 'write one JSONL row per completion here instead of printing'),
+      .option('-o, --output <file>', 'write one JSONL row per completion here instead of printing')
+      .option(
+        '--no-label',
+        'do not print the explicit "AI-generated" label line (on by default; the implicit label in --json/--output stays)',
+      ),
   ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
     done(
       await runCommand(

@@ -2,11 +2,11 @@
  * Rewards by name for the commands: the built-in rule rewards of @aha/rewards (DeepSeek-R1 §2.2.2 accuracy and
  * format, plus the usual extras) and plugins — a module exporting a reward made with `defineReward`, as `aha init`
  * scaffolds (`{ "module": "./rewards/concise.ts" }` in a config's `rewards`). On the built-in addition task,
- * `accuracy` checks the integer sum with the task's own rule (`scoreAddition`), as the r1-zero recipe does; elsewhere
- * it is `verifyMath` on the `solution` column. Leaves out: reward options in the config (a plugin can set any).
+ * `accuracy` checks the integer sum with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe
+ * does; elsewhere it is `verifyMath` on the `solution` column. Leaves out: reward options in the config (a plugin can set any).
  */
 import { pathToFileURL } from 'node:url';
-import { scoreAddition } from '@aha/grpo';
+import { verifyAddition } from '@aha/grpo';
 import {
   accuracyReward,
   formatReward,
@@ -28,15 +28,10 @@ export interface RewardSetting {
   maxNewTokens: number;
 }
 
-/** The addition task's check in the `verifyMath` shape (the last `<answer>` holds the integer sum). */
-const verifyInteger = async (gold: string, completion: string) => ({
-  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
-});
-
 /** Built-in rewards by name. */
 export const BUILTIN_REWARDS: Record<string, (setting: RewardSetting) => Reward> = {
   accuracy: (s) =>
-    s.task === 'addition' ? accuracyReward({ verify: verifyInteger, answerOnly: false }) : accuracyReward(),
+    s.task === 'addition' ? accuracyReward({ verify: verifyAddition, answerOnly: false }) : accuracyReward(),
   format: () => formatReward(),
   language: () => languageConsistencyReward({ language: 'en', name: 'language' }),
   tag_count: () => tagCountReward(),
