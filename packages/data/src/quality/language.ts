@@ -1,0 +1,70 @@
+/**
+ * Language identification with franc-min (wooorm/franc: trigram profiles of 82 languages bundled in the package, so
+ * it runs offline, is pure JavaScript, small, and maintained; ISO 639-3 codes). Chosen over eld (more accurate on
+ * short text, but a larger data file loaded at run time) because the cleaning pipeline needs a dependency that
+ * installs anywhere with no download step; franc's weakness on very short texts is handled by `minLength` (shorter
+ * → `und`). Only the first `sampleChars` characters are classified, which bounds the cost per record.
+ * The step sets `record.lang`; it drops records outside `keep` and the output can be routed per language.
+ */
+import { z } from 'zod';
+import { type DataRecord, drop, KEEP, type Step, type StepOutcome } from '../record.js';
+
+export const LanguageStepSchema = z
+  .strictObject({
+    type: z.literal('language'),
+    name: z.string().default('language').describe('Step name in the stats.'),
+    keep: z
+      .array(z.string().regex(/^([a-z]{3}|und)$/, 'ISO 639-3 code such as "eng", or "und"'))
+      .optional()
+      .describe('Keep only these languages (ISO 639-3: eng, cmn, fra, ...; "und" = undetermined); default: all.'),
+    only: z
+      .array(z.string().regex(/^[a-z]{3}$/))
+      .optional()
+      .describe('Restrict the detector to these candidate languages (more accurate when the corpus is known).'),
+    minLength: z.number().int().min(1).default(20).describe('Shorter texts are "und" (franc default 10).'),
+    sampleChars: z.number().int().min(100).default(2000).describe('Classify only this many leading characters.'),
+  })
+  .describe('Language identification (franc-min) and filtering; the output can be routed per language.');
+export type LanguageStepConfig = z.input<typeof LanguageStepSchema>;
+
+type Franc = (value: string, options?: { only?: string[]; minLength?: number }) => string;
+let francFn: Franc | undefined;
+
+/** franc-min is ESM-only: imported on first use so the CommonJS build of this package loads too. */
+export async function loadLanguageDetector(): Promise<
+  (text: string, options?: { only?: string[]; minLength?: number }) => string
+> {
+  if (!francFn) francFn = (await import('franc-min')).franc as Franc;
+  return francFn;
+}
+
+/** The language step (async: loads the detector). */
+export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}): Promise<Step> {
+  const c = LanguageStepSchema.parse({ ...config, type: 'language' });
+  const franc = await loadLanguageDetector();
+  let counts: Record<string, number> = {};
+  let delta: Record<string, number> = {};
+  return {
+    name: c.name,
+    process(record: DataRecord): StepOutcome {
+      const lang = franc(record.text.slice(0, c.sampleChars), { only: c.only, minLength: c.minLength });
+      counts[lang] = (counts[lang] ?? 0) + 1;
+      delta[lang] = (delta[lang] ?? 0) + 1;
+      // the language is metadata, not an edit of the text: a kept record counts as kept
+      record.lang = lang;
+      if (c.keep && !c.keep.includes(lang)) return drop(`language:${lang}`);
+      return KEEP;
+    },
+    report: () => ({ detected: counts }),
+    checkpoint() {
+      const d = delta;
+      delta = {};
+      return d;
+    },
+    restore(deltas) {
+      counts = {};
+      for (const d of deltas as Record<string, number>[])
+        for (const [k, n] of Object.entries(d)) counts[k] = (counts[k] ?? 0) + n;
+    },
+  };
+}
