@@ -24,8 +24,15 @@ function rng(seed: number) {
 describe('exact dedup', () => {
   it('drops copies up to case and whitespace, reports groups', () => {
     const step = exactDedupStep();
-    const outs = ['Hello  World', 'hello world', 'HELLO\nWORLD ', 'hello, world'].map((t, i) => step.process(rec(`r${i}`, t)));
-    expect(outs.map((o) => ('reason' in o ? o.reason : o.action))).toEqual(['keep', 'exact-duplicate', 'exact-duplicate', 'keep']);
+    const outs = ['Hello  World', 'hello world', 'HELLO\nWORLD ', 'hello, world'].map((t, i) =>
+      step.process(rec(`r${i}`, t)),
+    );
+    expect(outs.map((o) => ('reason' in o ? o.reason : o.action))).toEqual([
+      'keep',
+      'exact-duplicate',
+      'exact-duplicate',
+      'keep',
+    ]);
     expect(step.report?.()).toEqual({ distinct: 2, groups: 1, duplicates: 2, clusters: [{ first: 'r0', size: 3 }] });
     expect(normalizeForDedup('Ａ  b')).toBe('a b');
   });
@@ -150,7 +157,12 @@ describe('MinHash', () => {
     const delta = JSON.parse(JSON.stringify(step.checkpoint?.()));
     expect(step.process(rec('b', near))).toEqual({ action: 'drop', reason: 'near-duplicate' });
     expect(step.process(rec('c', far))).toEqual({ action: 'keep' });
-    expect(step.report?.()).toMatchObject({ indexed: 2, clusters: 1, duplicates: 1, examples: [{ representative: 'a', size: 2, members: ['b'] }] });
+    expect(step.report?.()).toMatchObject({
+      indexed: 2,
+      clusters: 1,
+      duplicates: 1,
+      examples: [{ representative: 'a', size: 2, members: ['b'] }],
+    });
     const resumed = nearDedupStep();
     resumed.restore?.([delta]);
     expect(resumed.process(rec('b', near))).toEqual({ action: 'drop', reason: 'near-duplicate' });

@@ -109,11 +109,11 @@ describe('checksums', () => {
       false,
       false,
     ]);
-    expect([chinaIdValid('11010519491231002X'), chinaIdValid('11010519491231002x'), chinaIdValid('110105194912310021')]).toEqual([
-      true,
-      true,
-      false,
-    ]);
+    expect([
+      chinaIdValid('11010519491231002X'),
+      chinaIdValid('11010519491231002x'),
+      chinaIdValid('110105194912310021'),
+    ]).toEqual([true, true, false]);
     expect(chinaIdValid('110105209912310029', new Date('2026-01-01'))).toBe(false); // born in the future
     expect([ibanValid('FR1420041010050500013M02606'), ibanValid('FR1420041010050500013M02607')]).toEqual([true, false]);
     expect([ipv4Valid('10.0.0.1'), ipv4Valid('10.0.0.01'), ipv4Valid('10.0.0')]).toEqual([true, false, false]);
@@ -137,7 +137,13 @@ describe('redaction', () => {
 });
 
 describe('piiStep', () => {
-  const rec = (text: string, fields: Record<string, unknown> = {}) => ({ id: 'r', source: { file: 'f' }, text, fields, tags: [] });
+  const rec = (text: string, fields: Record<string, unknown> = {}) => ({
+    id: 'r',
+    source: { file: 'f' },
+    text,
+    fields,
+    tags: [],
+  });
   it('edits, drops per category, cleans extra fields and reports counts only', () => {
     const step = piiStep({ categories: { secret: 'drop', phone: 'redact', ip_address: 'off' }, fields: ['title'] });
     const a = rec('Call 13812345678 or mail a@x.com from 10.0.0.1', { title: 'by a@x.com' });

@@ -16,7 +16,14 @@ const GOOD = [
   'It is a place that rewards patience with small surprises, and the people who live there know that well.',
 ].join('\n');
 
-const rec = (text: string, lang?: string): DataRecord => ({ id: 'r', source: { file: 'f' }, text, fields: {}, tags: [], lang });
+const rec = (text: string, lang?: string): DataRecord => ({
+  id: 'r',
+  source: { file: 'f' },
+  text,
+  fields: {},
+  tags: [],
+  lang,
+});
 
 describe('gopher', () => {
   it('passes a clean English text', () => {
@@ -27,17 +34,29 @@ describe('gopher', () => {
     ['too few words', 'The cat sat on the mat with the dog.', 'gopher:too-few-words'],
     ['mean word length', `${'a b c d e '.repeat(12)} the and`, 'gopher:mean-word-length'],
     ['symbols', `${GOOD} ${'# '.repeat(20)}`, 'gopher:symbol-word-ratio'],
-    ['bullets', Array.from({ length: 12 }, (_, i) => `- the item number ${i} of the list and more`).join('\n'), 'gopher:bullet-lines'],
-    ['ellipsis', Array.from({ length: 12 }, (_, i) => `the story number ${i} goes on and on with the rest...`).join('\n'), 'gopher:ellipsis-lines'],
-    ['no stop words', words(60, 'token'), 'gopher:stop-words'],
-    ['alpha words', `${Array.from({ length: 40 }, (_, i) => String(1000 + i)).join(' ')} the and of ${words(15)}`, 'gopher:alpha-words'],
-    ['duplicate lines', `${GOOD}\n${'Buy now and save with the best deals of the year.\n'.repeat(6)}`, 'gopher:duplicate-lines'],
-    ['top 2-gram', `${'the cat and '.repeat(40)}${words(30)}`, 'gopher:top-2gram'],
     [
-      'duplicate 5-grams',
-      `${GOOD} ${GOOD.split('\n').slice(0, 3).join(' ')}`,
-      'gopher:duplicate-5grams',
+      'bullets',
+      Array.from({ length: 12 }, (_, i) => `- the item number ${i} of the list and more`).join('\n'),
+      'gopher:bullet-lines',
     ],
+    [
+      'ellipsis',
+      Array.from({ length: 12 }, (_, i) => `the story number ${i} goes on and on with the rest...`).join('\n'),
+      'gopher:ellipsis-lines',
+    ],
+    ['no stop words', words(60, 'token'), 'gopher:stop-words'],
+    [
+      'alpha words',
+      `${Array.from({ length: 40 }, (_, i) => String(1000 + i)).join(' ')} the and of ${words(15)}`,
+      'gopher:alpha-words',
+    ],
+    [
+      'duplicate lines',
+      `${GOOD}\n${'Buy now and save with the best deals of the year.\n'.repeat(6)}`,
+      'gopher:duplicate-lines',
+    ],
+    ['top 2-gram', `${'the cat and '.repeat(40)}${words(30)}`, 'gopher:top-2gram'],
+    ['duplicate 5-grams', `${GOOD} ${GOOD.split('\n').slice(0, 3).join(' ')}`, 'gopher:duplicate-5grams'],
   ])('%s', (_name, text, reason) => {
     expect(gopherCheck(text)).toBe(reason);
   });
@@ -82,8 +101,14 @@ describe('language step', () => {
     const cases: [string, string | null][] = [
       [GOOD, null],
       ['北京是中华人民共和国的首都，也是全国的政治中心和文化中心，有着三千多年的建城史。', null],
-      ['La rivière traverse la vieille ville et passe devant le marché, où les paysans vendent du pain.', 'language:fra'],
-      ['Der Fluss fließt durch die Altstadt und am Markt vorbei, wo die Bauern jeden Morgen Brot verkaufen.', 'language:deu'],
+      [
+        'La rivière traverse la vieille ville et passe devant le marché, où les paysans vendent du pain.',
+        'language:fra',
+      ],
+      [
+        'Der Fluss fließt durch die Altstadt und am Markt vorbei, wo die Bauern jeden Morgen Brot verkaufen.',
+        'language:deu',
+      ],
       ['ok', 'language:und'],
     ];
     const langs: string[] = [];

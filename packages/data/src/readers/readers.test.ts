@@ -48,7 +48,10 @@ describe('JSONL', () => {
   });
   it('reads another text column', async () => {
     const f = write('c.jsonl', '{"content":"x","text":"not this"}\n');
-    expect((await collect([f], { textColumn: 'content' }))[0]).toMatchObject({ text: 'x', fields: { text: 'not this' } });
+    expect((await collect([f], { textColumn: 'content' }))[0]).toMatchObject({
+      text: 'x',
+      fields: { text: 'not this' },
+    });
   });
 });
 
