@@ -9,7 +9,7 @@ import { createHmac } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DataConfigError } from './errors.js';
-import { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from './record.js';
+import { type DataRecord, drop, EDIT, KEEP, type StepOutcome, type SyncStep } from './record.js';
 
 export const ConsentStepSchema = z
   .strictObject({
@@ -64,7 +64,7 @@ export async function readOptOutFile(path: string): Promise<string[]> {
 export function consentStep(
   config: Omit<ConsentStepConfig, 'type' | 'optOutFile'>,
   env: Record<string, string | undefined> = process.env,
-): Step {
+): SyncStep {
   const c = ConsentStepSchema.omit({ optOutFile: true }).parse({ ...config, type: 'consent' });
   const optOut = new Set(c.optOut.map((s) => s.trim()));
   let secret: string | undefined;

@@ -101,4 +101,4 @@ export {
 export { readJsonl, rowToRecord } from './readers/jsonl.js';
 export { readParquet } from './readers/parquet.js';
 export { readText, type TextSplit } from './readers/text.js';
-export { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from './record.js';
+export { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome, type SyncStep } from './record.js';

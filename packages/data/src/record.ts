@@ -42,3 +42,8 @@ export interface Step {
   /** Replays checkpoint deltas, oldest first, into a fresh step (and its report counters). */
   restore?(deltas: readonly unknown[]): void;
 }
+
+/** A step that decides synchronously (all built-in steps except the content step, whose classifier may be remote). */
+export interface SyncStep extends Step {
+  process(record: DataRecord): StepOutcome;
+}

@@ -5,7 +5,7 @@
  * tolerated. Leaves out: deciding whether a licence actually permits training — that is the operator's call.
  */
 import { z } from 'zod';
-import { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, EDIT, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 
 export const DEFAULT_LICENCE_MARKERS = [
   'all rights reserved',
@@ -39,7 +39,7 @@ export const LicenceStepSchema = z
 export type LicenceStepConfig = z.input<typeof LicenceStepSchema>;
 
 /** The licence-marker step. */
-export function licenceStep(config: Omit<LicenceStepConfig, 'type'> = {}): Step {
+export function licenceStep(config: Omit<LicenceStepConfig, 'type'> = {}): SyncStep {
   const c = LicenceStepSchema.parse({ ...config, type: 'licence' });
   const phrases = c.phrases.map((p) => p.toLowerCase().replace(/\s+/g, ' '));
   return {

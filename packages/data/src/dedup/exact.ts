@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
-import { type DataRecord, drop, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 
 /** The text normal form both dedup steps compare. */
 export function normalizeForDedup(text: string): string {
@@ -28,7 +28,7 @@ export const ExactDedupStepSchema = z
 export type ExactDedupStepConfig = z.input<typeof ExactDedupStepSchema>;
 
 /** The exact-dedup step. */
-export function exactDedupStep(config: Omit<ExactDedupStepConfig, 'type'> = {}): Step {
+export function exactDedupStep(config: Omit<ExactDedupStepConfig, 'type'> = {}): SyncStep {
   const c = ExactDedupStepSchema.parse({ ...config, type: 'exact-dedup' });
   const first = new Map<string, string>(); // hash → id of the first record
   const clusters = new Map<string, number>(); // first id → copies dropped

@@ -11,7 +11,7 @@
  */
 import { z } from 'zod';
 import { DataConfigError } from '../errors.js';
-import { type DataRecord, drop, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 import { normalizeForDedup } from './exact.js';
 
 export const MinHashSchema = z
@@ -261,7 +261,7 @@ interface NearDelta {
 }
 
 /** The near-dedup step: drops a record whose signature matches a kept record's. */
-export function nearDedupStep(config: Omit<NearDedupStepConfig, 'type'> = {}): Step {
+export function nearDedupStep(config: Omit<NearDedupStepConfig, 'type'> = {}): SyncStep {
   const c = NearDedupStepSchema.parse({ ...config, type: 'near-dedup' });
   const { type: _t, name: _n, maxClustersReported: _c, maxMembersReported: _m, ...mh } = c;
   const index = new MinHashIndex(mh);

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import { DataConfigError } from '../errors.js';
-import { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, EDIT, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 import { detectPii, PII_CATEGORIES, PII_LABELS, type PiiCategory, type PiiFinding } from './detect.js';
 
 export type PiiAction = 'pseudonymise' | 'redact' | 'drop' | 'off';
@@ -81,7 +81,7 @@ export interface PiiReport {
 }
 
 /** The PII cleaning step. */
-export function piiStep(config: Omit<PiiStepConfig, 'type'> = {}): Step {
+export function piiStep(config: Omit<PiiStepConfig, 'type'> = {}): SyncStep {
   const c = PiiStepSchema.parse({ ...config, type: 'pii' });
   const action = (cat: PiiCategory): PiiAction => c.categories[cat] ?? c.default;
   const active = PII_CATEGORIES.filter((cat) => action(cat) !== 'off');

@@ -7,7 +7,7 @@
  * The step sets `record.lang`; it drops records outside `keep` and the output can be routed per language.
  */
 import { z } from 'zod';
-import { type DataRecord, drop, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 
 export const LanguageStepSchema = z
   .strictObject({
@@ -39,7 +39,7 @@ export async function loadLanguageDetector(): Promise<
 }
 
 /** The language step (async: loads the detector). */
-export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}): Promise<Step> {
+export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}): Promise<SyncStep> {
   const c = LanguageStepSchema.parse({ ...config, type: 'language' });
   const franc = await loadLanguageDetector();
   let counts: Record<string, number> = {};

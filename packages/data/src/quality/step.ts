@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { DataConfigError } from '../errors.js';
-import { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from '../record.js';
+import { type DataRecord, drop, EDIT, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 import { C4Schema, c4Clean } from './c4.js';
 import { GopherSchema, gopherCheckParsed } from './gopher.js';
 
@@ -30,7 +30,7 @@ export const QualityStepSchema = z
 export type QualityStepConfig = z.input<typeof QualityStepSchema>;
 
 /** The quality step. */
-export function qualityStep(config: Omit<QualityStepConfig, 'type'> = {}): Step {
+export function qualityStep(config: Omit<QualityStepConfig, 'type'> = {}): SyncStep {
   const c = QualityStepSchema.parse({ ...config, type: 'quality' });
   if (c.gopher === false && c.c4 === false) throw new DataConfigError(`${c.name}: gopher and c4 are both false`);
   const { gopher, c4 } = c;
