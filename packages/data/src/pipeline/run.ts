@@ -219,13 +219,14 @@ export async function cleanDataset(
       committed = m.committedShards;
       inputRecords = m.inputRecords;
       resumedFrom = inputRecords;
-      counts = m.stats.steps.map(({ name, seen, kept, edited, dropped, reasons }) => ({
+      counts = m.stats.steps.map(({ name, seen, kept, edited, dropped, reasons, ms }) => ({
         name,
         seen,
         kept,
         edited,
         dropped,
         reasons,
+        ms,
       }));
       examples = m.stats.examples;
       textBytes = m.stats.input.textBytes;

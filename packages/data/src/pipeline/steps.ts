@@ -100,6 +100,8 @@ export interface StepCounts {
   edited: number;
   dropped: number;
   reasons: Record<string, number>;
+  /** Time spent in the step, milliseconds. */
+  ms: number;
 }
 
 /** What happened to one record: the step and reason that dropped it, if any. */
@@ -116,7 +118,9 @@ export async function processRecord(
   for (let i = 0; i < steps.length; i++) {
     const c = counts[i];
     c.seen++;
+    const t0 = performance.now();
     const outcome: StepOutcome = await steps[i].process(record);
+    c.ms += performance.now() - t0;
     if (outcome.action === 'drop') {
       c.dropped++;
       c.reasons[outcome.reason] = (c.reasons[outcome.reason] ?? 0) + 1;
@@ -129,7 +133,7 @@ export async function processRecord(
 }
 
 export const emptyCounts = (steps: readonly Step[]): StepCounts[] =>
-  steps.map((s) => ({ name: s.name, seen: 0, kept: 0, edited: 0, dropped: 0, reasons: {} }));
+  steps.map((s) => ({ name: s.name, seen: 0, kept: 0, edited: 0, dropped: 0, reasons: {}, ms: 0 }));
 
 /** Streams records through steps, yielding the survivors; `counts` (when given) receives the per-step counts. */
 export async function* runSteps(

@@ -62,32 +62,48 @@ function duplicateShare(units: readonly string[]): { count: number; chars: numbe
   return { count: units.length ? dupCount / units.length : 0, chars: chars ? dupChars / chars : 0 };
 }
 
+/**
+ * Numeric key of the n-gram of word ids starting at `i`: two 32-bit polynomial hashes packed into 53 bits, so
+ * n-gram counting needs no string per position (collisions at this width are negligible within one document).
+ */
+function ngramKey(ids: Int32Array, i: number, n: number): number {
+  let h1 = 0x811c9dc5;
+  let h2 = 0x1b873593;
+  for (let k = i; k < i + n; k++) {
+    h1 = Math.imul(h1 ^ ids[k], 0x01000193);
+    h2 = Math.imul(h2 + ids[k], 0x5bd1e995) ^ (h2 >>> 15);
+  }
+  return (h1 >>> 0) * 2097152 + ((h2 >>> 0) >>> 11);
+}
+
 /** Share of word characters in the most frequent n-gram (each occurrence counted). */
-function topNgramShare(words: readonly string[], n: number, totalChars: number): number {
-  if (words.length < n || totalChars === 0) return 0;
-  const counts = new Map<string, number>();
+function topNgramShare(ids: Int32Array, lens: Int32Array, n: number, totalChars: number): number {
+  if (ids.length < n || totalChars === 0) return 0;
+  const counts = new Map<number, number>();
   let best = 0;
-  let bestKey = '';
-  for (let i = 0; i + n <= words.length; i++) {
-    const key = words.slice(i, i + n).join(' ');
+  let bestAt = 0;
+  for (let i = 0; i + n <= ids.length; i++) {
+    const key = ngramKey(ids, i, n);
     const c = (counts.get(key) ?? 0) + 1;
     counts.set(key, c);
     if (c > best) {
       best = c;
-      bestKey = key;
+      bestAt = i;
     }
   }
   if (best < 2) return 0;
-  return (best * bestKey.replace(/ /g, '').length) / totalChars;
+  let chars = 0;
+  for (let k = bestAt; k < bestAt + n; k++) chars += lens[k];
+  return (best * chars) / totalChars;
 }
 
 /** Share of word characters inside n-grams that occur more than once (each word counted once). */
-function duplicateNgramShare(words: readonly string[], n: number, totalChars: number): number {
-  if (words.length < n || totalChars === 0) return 0;
-  const first = new Map<string, number>();
-  const covered = new Uint8Array(words.length);
-  for (let i = 0; i + n <= words.length; i++) {
-    const key = words.slice(i, i + n).join(' ');
+function duplicateNgramShare(ids: Int32Array, lens: Int32Array, n: number, totalChars: number): number {
+  if (ids.length < n || totalChars === 0) return 0;
+  const first = new Map<number, number>();
+  const covered = new Uint8Array(ids.length);
+  for (let i = 0; i + n <= ids.length; i++) {
+    const key = ngramKey(ids, i, n);
     const j = first.get(key);
     if (j === undefined) first.set(key, i);
     else {
@@ -99,7 +115,7 @@ function duplicateNgramShare(words: readonly string[], n: number, totalChars: nu
     }
   }
   let chars = 0;
-  for (let i = 0; i < words.length; i++) if (covered[i]) chars += words[i].length;
+  for (let i = 0; i < ids.length; i++) if (covered[i]) chars += lens[i];
   return chars / totalChars;
 }
 
@@ -116,15 +132,17 @@ export function gopherCheckParsed(text: string, o: z.output<typeof GopherSchema>
   if (n > o.maxWords) return 'gopher:too-many-words';
   let chars = 0;
   let alpha = 0;
-  let symbols = 0;
   const stops = new Set<string>();
   for (const w of words) {
     chars += w.length;
-    if (/\p{L}/u.test(w)) alpha++;
-    symbols += (w.match(/#/g)?.length ?? 0) + (w.match(/\.\.\.|…/g)?.length ?? 0);
-    const lw = w.toLowerCase().replace(/[^\p{L}]/gu, '');
-    if (STOP_WORDS.has(lw)) stops.add(lw);
+    if (/[A-Za-z]/.test(w) || /\p{L}/u.test(w)) alpha++;
+    // only as many stop words as the rule needs; trailing punctuation ("the," "with.") stripped
+    if (stops.size < o.minStopWords && w.length <= 6) {
+      const lw = w.toLowerCase().replace(/[^a-z]+$/, '');
+      if (STOP_WORDS.has(lw)) stops.add(lw);
+    }
   }
+  const symbols = (text.match(/#/g)?.length ?? 0) + (text.match(/\.\.\.|…/g)?.length ?? 0);
   const mean = n ? chars / n : 0;
   if (mean < o.minMeanWordLength || mean > o.maxMeanWordLength) return 'gopher:mean-word-length';
   if (n && symbols / n > o.maxSymbolWordRatio) return 'gopher:symbol-word-ratio';
@@ -146,12 +164,27 @@ export function gopherCheckParsed(text: string, o: z.output<typeof GopherSchema>
   const dp = duplicateShare(paragraphs);
   if (dp.count > o.maxDuplicateParagraphs) return 'gopher:duplicate-paragraphs';
   if (dp.chars > o.maxDuplicateParagraphChars) return 'gopher:duplicate-paragraph-chars';
-  const lower = words.map((w) => w.toLowerCase());
+  const dict = new Map<string, number>();
+  const ids = new Int32Array(n);
+  const lens = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const lw = words[i].toLowerCase();
+    let id = dict.get(lw);
+    if (id === undefined) {
+      id = dict.size;
+      dict.set(lw, id);
+    }
+    ids[i] = id;
+    lens[i] = words[i].length;
+  }
   for (let k = 0; k < 3; k++) {
-    if (topNgramShare(lower, k + 2, chars) > o.maxTopNgramChars[k]) return `gopher:top-${k + 2}gram`;
+    if (topNgramShare(ids, lens, k + 2, chars) > o.maxTopNgramChars[k]) return `gopher:top-${k + 2}gram`;
   }
   for (let k = 0; k < 6; k++) {
-    if (duplicateNgramShare(lower, k + 5, chars) > o.maxDuplicateNgramChars[k]) return `gopher:duplicate-${k + 5}grams`;
+    const share = duplicateNgramShare(ids, lens, k + 5, chars);
+    // a repeated (n+1)-gram contains a repeated n-gram: none at n means none above
+    if (share === 0) break;
+    if (share > o.maxDuplicateNgramChars[k]) return `gopher:duplicate-${k + 5}grams`;
   }
   return null;
 }
