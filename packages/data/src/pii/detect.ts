@@ -176,11 +176,25 @@ const DETECTORS: Record<PiiCategory, Detector> = {
 export function detectPii(text: string, categories: readonly PiiCategory[] = PII_CATEGORIES): PiiFinding[] {
   const raw: PiiFinding[] = [];
   for (const c of PII_CATEGORIES) if (categories.includes(c)) DETECTORS[c](text, raw);
+  // Overlaps only matter inside runs of transitively overlapping findings: sweep by start, resolve each run by
+  // priority, so a log with thousands of addresses costs n log n, not n².
   const rank = (f: PiiFinding) => PII_CATEGORIES.indexOf(f.category);
-  raw.sort((a, b) => rank(a) - rank(b) || b.end - b.start - (a.end - a.start) || a.start - b.start);
+  raw.sort((a, b) => a.start - b.start);
   const kept: PiiFinding[] = [];
-  for (const f of raw) {
-    if (!kept.some((k) => f.start < k.end && k.start < f.end)) kept.push(f);
+  for (let i = 0; i < raw.length; ) {
+    let end = raw[i].end;
+    let j = i + 1;
+    while (j < raw.length && raw[j].start < end) end = Math.max(end, raw[j++].end);
+    if (j === i + 1) kept.push(raw[i]);
+    else {
+      const run = raw
+        .slice(i, j)
+        .sort((a, b) => rank(a) - rank(b) || b.end - b.start - (a.end - a.start) || a.start - b.start);
+      const chosen: PiiFinding[] = [];
+      for (const f of run) if (!chosen.some((k) => f.start < k.end && k.start < f.end)) chosen.push(f);
+      kept.push(...chosen.sort((a, b) => a.start - b.start));
+    }
+    i = j;
   }
-  return kept.sort((a, b) => a.start - b.start);
+  return kept;
 }

@@ -60,6 +60,7 @@ figure{margin:.5em 0}figcaption{color:#555;font-size:12px}</style></head><body>
   )
     .map(([col, c]) => counts(col, c))
     .join('')}
+<h2>Balance of the input</h2>${counts('language (unknown: dropped before the language step)', stats.balance.input.language)}${counts('source', stats.balance.input.source)}
 <h2>Dropped examples (PII masked)</h2>${examples || '<p>none</p>'}
 </body></html>
 `;

@@ -158,8 +158,8 @@ describe('cleanDataset', () => {
     expect(stats.resumedFrom).toBe(20);
     expect(readOut('crash')).toEqual(reference);
     const full = JSON.parse(readFileSync(join(dir, 'clean', 'stats.json'), 'utf8'));
-    expect(stats.steps.map(({ report: _r, ...s }) => s)).toEqual(
-      full.steps.map(({ report: _r, ...s }: { report: unknown }) => s),
+    expect(stats.steps.map(({ report: _r, ms: _m, ...s }) => s)).toEqual(
+      full.steps.map(({ report: _r, ms: _m, ...s }: { report: unknown; ms: number }) => s),
     );
     expect(stats.steps.find((s) => s.name === 'near-dedup')?.report).toEqual(
       full.steps.find((s: { name: string }) => s.name === 'near-dedup').report,

@@ -315,8 +315,10 @@ export async function cleanDataset(
       inputRecords++;
       pending++;
       textBytes += Buffer.byteLength(record.text);
-      balanceIn.add(record);
       const fate = await processRecord(record, steps, counts);
+      // counted after the steps so the language is known for records that reached the language step
+      // (`unknown` for those dropped before it); source and columns are as read
+      balanceIn.add(record);
       if (fate.kept) {
         kept++;
         balanceOut.add(record);
