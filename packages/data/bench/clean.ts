@@ -4,7 +4,8 @@
  *   1. the clean pipeline: PII + keywords + quality + exact dedup (cleanDataset, shards on disk), and
  *   2. MinHash near-dedup alone (nearDedupStep over the same records in memory),
  * printing MB/s of text per core (one thread each; the run is single-threaded) and the peak RSS of the process.
- * Run: npx tsx --conditions=source packages/data/bench/clean.ts [MB=5]
+ * With a second argument W > 1 the clean pipeline also runs on W worker threads (MB/s per core = total / W).
+ * Run: npx tsx --conditions=source packages/data/bench/clean.ts [MB=5] [W=1]
  * Not part of the tests; the machine is shared, so keep MB modest.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { cleanDataset, nearDedupStep, readRecords } from '@aha/data';
 
 const mb = Number(process.argv[2] ?? 5);
 if (!(mb > 0)) throw new Error(`size must be a positive number of MB, got ${process.argv[2]}`);
+const workers = Number(process.argv[3] ?? 1);
 
 const WORDS = `river market bridge garden harbour tower teacher farmer sailor painter doctor student lantern window
 letter story song winter summer morning evening village mountain forest valley island ship captain storm kitchen table
@@ -72,6 +74,24 @@ const stats = await cleanDataset(
 );
 const cleanS = (performance.now() - t0) / 1000;
 const textMb = stats.input.textBytes / 1e6;
+let pooled = '';
+if (workers > 1) {
+  const t = performance.now();
+  await cleanDataset(
+    {
+      steps: [
+        { type: 'pii' },
+        { type: 'content', lists: ['lists.json'] },
+        { type: 'quality' },
+        { type: 'exact-dedup' },
+      ],
+      output: { shardRecords: 5000 },
+    },
+    { in: input, out: join(dir, 'clean-pooled'), baseDir: dir, workers },
+  );
+  const s = (performance.now() - t) / 1000;
+  pooled = `clean on ${workers} worker threads: ${(textMb / s).toFixed(2)} MB/s total, ${(textMb / s / workers).toFixed(2)} MB/s per worker, ${s.toFixed(1)} s`;
+}
 
 const step = nearDedupStep();
 let nearDropped = 0;
@@ -87,6 +107,7 @@ process.stdout.write(
     `corpus: ${stats.input.records} records, ${textMb.toFixed(1)} MB of text (${cpu}, Node ${process.version})`,
     `clean (pii + keywords + quality + exact dedup): ${(textMb / cleanS).toFixed(2)} MB/s per core, ${cleanS.toFixed(1)} s, ${stats.output.records} kept`,
     `  per step: ${stats.steps.map((s) => `${s.name} ${(stats.input.textBytes / 1e3 / s.ms).toFixed(1)} MB/s`).join(', ')}`,
+    ...(pooled ? [pooled] : []),
     `minhash near-dedup (128 perm, 32×4, 5-word shingles): ${(textMb / nearS).toFixed(2)} MB/s per core, ${nearS.toFixed(1)} s, ${nearDropped} dropped`,
     `peak RSS: ${(peak / 2 ** 20).toFixed(0)} MiB`,
     '',

@@ -41,6 +41,11 @@ export interface Step {
   checkpoint?(): unknown;
   /** Replays checkpoint deltas, oldest first, into a fresh step (and its report counters). */
   restore?(deltas: readonly unknown[]): void;
+  /**
+   * Adds a delta that another instance of this step produced (a worker thread) to this one's report and to its
+   * next checkpoint. Only steps whose state is a report of counts have it; they may run in the worker pool.
+   */
+  absorb?(delta: unknown): void;
 }
 
 /** A step that decides synchronously (all built-in steps except the content step, whose classifier may be remote). */

@@ -142,6 +142,12 @@ export function contentStep(
       delta = {};
       return d;
     },
+    absorb(d) {
+      for (const [k, n] of Object.entries(d as Record<string, number>)) {
+        hits[k] = (hits[k] ?? 0) + n;
+        delta[k] = (delta[k] ?? 0) + n;
+      }
+    },
     restore(deltas) {
       hits = {};
       for (const d of deltas as Record<string, number>[])

@@ -130,6 +130,16 @@ export function piiStep(config: Omit<PiiStepConfig, 'type'> = {}): SyncStep {
       delta = { findings: {}, records: {} };
       return d;
     },
+    absorb(d) {
+      const add = (into: PiiReport) => {
+        for (const [cat, n] of Object.entries((d as PiiReport).findings))
+          into.findings[cat as PiiCategory] = (into.findings[cat as PiiCategory] ?? 0) + (n ?? 0);
+        for (const [cat, n] of Object.entries((d as PiiReport).records))
+          into.records[cat as PiiCategory] = (into.records[cat as PiiCategory] ?? 0) + (n ?? 0);
+      };
+      add(report);
+      add(delta);
+    },
     restore(deltas) {
       report = { findings: {}, records: {} };
       for (const d of deltas as PiiReport[]) {

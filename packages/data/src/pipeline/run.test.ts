@@ -180,6 +180,33 @@ describe('cleanDataset', () => {
     expect(readOut('abort')).toEqual(readOut('clean'));
   });
 
+  it('worker threads give the same output, counts and reports, and resume the same way', async () => {
+    const strip = (st: { steps: { ms: number }[] }) => st.steps.map(({ ms: _m, ...rest }) => rest);
+    const single = JSON.parse(readFileSync(join(dir, 'clean', 'stats.json'), 'utf8'));
+    const pooled = await run('pooled', { workers: 2, batchRecords: 3 });
+    expect(readOut('pooled')).toEqual(readOut('clean'));
+    expect(strip(pooled)).toEqual(strip(single));
+    let thrown = false;
+    const crash = run('pooled-crash', {
+      workers: 2,
+      batchRecords: 4,
+      progressEvery: 1,
+      onProgress: (p) => {
+        if (p.records === 33 && !thrown) {
+          thrown = true;
+          throw new Error('simulated crash');
+        }
+      },
+    });
+    await expect(crash).rejects.toThrow('simulated crash');
+    const resumed = await run('pooled-crash', { workers: 2, batchRecords: 4 });
+    expect(resumed.resumedFrom).toBe(30);
+    expect(readOut('pooled-crash')).toEqual(readOut('clean'));
+    expect(strip(resumed)).toEqual(strip(single));
+    const dedupFirst = { steps: [{ type: 'exact-dedup' }, { type: 'pii' }] };
+    await expect(run('x', { workers: 2 }, dedupFirst)).rejects.toThrow(/first step \('exact-dedup'/);
+  });
+
   it('routes per language and refuses a changed config on the same output', async () => {
     const config = { ...CONFIG, steps: [{ type: 'language' }, ...CONFIG.steps], output: { routeBy: 'language' } };
     await run('routed', {}, config);

@@ -17,12 +17,20 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BalanceCounter, type BalanceReport } from '../balance.js';
-import { DataStateError } from '../errors.js';
+import { DataConfigError, DataStateError } from '../errors.js';
 import { redactPii } from '../pii/redact.js';
 import { listInputFiles, readRecords } from '../readers/index.js';
-import type { DataRecord } from '../record.js';
+import type { DataRecord, Step } from '../record.js';
 import { type CleanConfig, type CleanConfigInput, parseCleanConfig } from './config.js';
-import { type ClassifierFactory, createSteps, emptyCounts, processRecord, type StepCounts } from './steps.js';
+import { StepPool } from './pool.js';
+import {
+  type ClassifierFactory,
+  createSteps,
+  emptyCounts,
+  processRecord,
+  type RecordFate,
+  type StepCounts,
+} from './steps.js';
 
 export const MANIFEST_FILE = 'manifest.json';
 export const STATS_FILE = 'stats.json';
@@ -81,6 +89,14 @@ export interface CleanOptions {
   env?: Record<string, string | undefined>;
   /** Stops after the current record; the committed shards stay and a rerun resumes. */
   signal?: AbortSignal;
+  /**
+   * Worker threads for the leading steps that need no order (consent, pii, licence, language, quality, and content
+   * with the built-in classifier); the steps from the first dedup step (or a content step with a `classifier`
+   * function) on run on the calling thread in input order. 1 (default) = everything on the calling thread.
+   */
+  workers?: number;
+  /** Records per batch sent to a worker (default 64). */
+  batchRecords?: number;
 }
 
 interface Manifest {
@@ -174,6 +190,98 @@ function outputRow(record: DataRecord, config: CleanConfig): Record<string, unkn
   return row;
 }
 
+const ORDER_FREE = new Set(['consent', 'pii', 'licence', 'language', 'quality', 'content']);
+
+/** How many leading steps may run in worker threads (order-free, state only mergeable counts). */
+function parallelPrefix(config: CleanConfig, steps: readonly Step[], customClassifier: boolean): number {
+  let k = 0;
+  while (k < steps.length) {
+    const type = config.steps[k].type;
+    if (!ORDER_FREE.has(type) || (type === 'content' && customClassifier)) break;
+    if (steps[k].checkpoint && !steps[k].absorb) break;
+    k++;
+  }
+  return k;
+}
+
+interface Processed {
+  fate: RecordFate;
+  /** UTF-8 bytes of the text as read. */
+  bytes: number;
+}
+
+async function* localFates(
+  records: AsyncIterable<DataRecord>,
+  steps: readonly Step[],
+  counts: StepCounts[],
+): AsyncGenerator<Processed> {
+  for await (const r of records) {
+    const bytes = Buffer.byteLength(r.text);
+    yield { fate: await processRecord(r, steps, counts), bytes };
+  }
+}
+
+/**
+ * Records through the pool (the first `prefix` steps), then the remaining steps here, yielded in input order.
+ * Batches end at shard boundaries, so the report deltas absorbed before a commit cover exactly the committed records.
+ */
+async function* pooledFates(
+  records: AsyncIterable<DataRecord>,
+  pool: StepPool,
+  o: {
+    steps: readonly Step[];
+    counts: StepCounts[];
+    prefix: number;
+    shardRecords: number;
+    skip: number;
+    batchRecords: number;
+  },
+): AsyncGenerator<Processed> {
+  const rest = o.steps.slice(o.prefix);
+  const restCounts = o.counts.slice(o.prefix);
+  const queue: { result: ReturnType<StepPool['run']>; bytes: number[] }[] = [];
+  const maxInFlight = 4;
+  let batch: DataRecord[] = [];
+  let position = o.skip;
+  const flush = () => {
+    if (!batch.length) return;
+    const result = pool.run(batch);
+    result.catch(() => undefined); // awaited in order below; this only keeps a queued failure from being "unhandled"
+    queue.push({ result, bytes: batch.map((r) => Buffer.byteLength(r.text)) });
+    batch = [];
+  };
+  async function* drain(keep: number): AsyncGenerator<Processed> {
+    while (queue.length > keep) {
+      const head = queue.shift();
+      if (!head) return;
+      const res = await head.result;
+      for (let k = 0; k < o.prefix; k++) {
+        const c = o.counts[k];
+        const d = res.counts[k];
+        c.seen += d.seen;
+        c.kept += d.kept;
+        c.edited += d.edited;
+        c.dropped += d.dropped;
+        c.ms += d.ms;
+        for (const [r, n] of Object.entries(d.reasons)) c.reasons[r] = (c.reasons[r] ?? 0) + n;
+        if (res.deltas[k] !== undefined) o.steps[k].absorb?.(res.deltas[k]);
+      }
+      for (let i = 0; i < res.fates.length; i++) {
+        const fate = res.fates[i];
+        yield { fate: fate.kept ? await processRecord(fate.record, rest, restCounts) : fate, bytes: head.bytes[i] };
+      }
+    }
+  }
+  for await (const r of records) {
+    batch.push(r);
+    position++;
+    if (batch.length >= o.batchRecords || position % o.shardRecords === 0) flush();
+    yield* drain(maxInFlight);
+  }
+  flush();
+  yield* drain(0);
+}
+
 /**
  * Cleans a corpus: `in` (file or folder of .jsonl/.parquet/.txt/.md) → `out/data/part-*.jsonl` (per language with
  * `routeBy: 'language'`), `out/manifest.json`, `out/stats.json`. Resumes an interrupted run in the same `out`.
@@ -190,6 +298,14 @@ export async function cleanDataset(
     classifier: options.classifier,
     env: options.env,
   });
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1)
+    throw new DataConfigError(`cleanDataset: workers must be a positive integer, got ${workers}`);
+  const prefix = parallelPrefix(config, steps, options.classifier !== undefined);
+  if (workers > 1 && prefix === 0)
+    throw new DataConfigError(
+      `cleanDataset: workers is ${workers} but the first step ('${config.steps[0].name}', ${config.steps[0].type}) must run on the calling thread; put the order-free steps (consent, pii, licence, language, quality) first`,
+    );
   const out = resolve(options.out);
   const dry = options.dryRun === true;
   const S = config.output.shardRecords;
@@ -306,16 +422,35 @@ export async function cleanDataset(
     });
 
   const skip = inputRecords;
-  let index = 0;
-  let pending = 0;
-  try {
+  /** The input after the committed records, stopping at an abort. */
+  async function* inputs(): AsyncGenerator<DataRecord> {
+    let index = 0;
     for await (const record of readRecords(files, config.input)) {
       if (index++ < skip) continue;
-      if (options.signal?.aborted) break;
+      if (options.signal?.aborted) return;
+      yield record;
+    }
+  }
+  let pending = 0;
+  let pool: StepPool | undefined;
+  try {
+    if (workers > 1)
+      pool = await StepPool.start(workers, { config, prefix, baseDir: options.baseDir, env: options.env });
+    const fates = pool
+      ? pooledFates(inputs(), pool, {
+          steps,
+          counts,
+          prefix,
+          shardRecords: S,
+          skip,
+          batchRecords: options.batchRecords ?? 64,
+        })
+      : localFates(inputs(), steps, counts);
+    for await (const { fate, bytes } of fates) {
+      const record = fate.record;
       inputRecords++;
       pending++;
-      textBytes += Buffer.byteLength(record.text);
-      const fate = await processRecord(record, steps, counts);
+      textBytes += bytes;
       // counted after the steps so the language is known for records that reached the language step
       // (`unknown` for those dropped before it); source and columns are as read
       balanceIn.add(record);
@@ -345,6 +480,8 @@ export async function cleanDataset(
   } catch (err) {
     await writer?.abandon();
     throw err;
+  } finally {
+    await pool?.close();
   }
   const aborted = options.signal?.aborted === true;
   if (aborted) {

@@ -61,6 +61,12 @@ export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}
       delta = {};
       return d;
     },
+    absorb(d) {
+      for (const [k, n] of Object.entries(d as Record<string, number>)) {
+        counts[k] = (counts[k] ?? 0) + n;
+        delta[k] = (delta[k] ?? 0) + n;
+      }
+    },
     restore(deltas) {
       counts = {};
       for (const d of deltas as Record<string, number>[])

@@ -19,7 +19,7 @@ import {
   renderCleanSummary,
 } from '@aha/data';
 import { KeywordFilter } from '@aha/safety';
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { type CommandContext, type CommandResult, HUMAN_TEXT } from '../cli/registry.js';
 import { withCtrlC } from './common.js';
 
@@ -40,6 +40,7 @@ export interface DataCleanFlags {
   in: string;
   out: string;
   dryRun?: boolean;
+  workers?: number;
 }
 
 function table(stats: CleanStats): string {
@@ -88,6 +89,7 @@ export async function dataCleanCommand(
       classifier: safetyKeywordClassifier,
       env: ctx.env,
       signal,
+      workers: flags.workers,
       progressEvery: 10_000,
       onProgress: (p) => {
         if (p.elapsedMs - lastLog < 2000 && p.records % 10_000 !== 0) return;
@@ -143,6 +145,16 @@ export function addDataCommands(program: Command, host: DataCommandHost): void {
     .requiredOption('-i, --in <path>', 'input file or folder (.jsonl, .parquet, .txt, .md)')
     .requiredOption('-o, --out <dir>', 'output folder (rerun the same command to resume)')
     .option('--dry-run', 'report what would be dropped; write nothing')
+    .option(
+      '--workers <n>',
+      'worker threads for the leading order-free steps (consent, pii, licence, language, quality; the content step runs on the main thread)',
+      (v: string) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 1)
+          throw new InvalidArgumentError(`--workers must be a positive integer, got "${v}"`);
+        return n;
+      },
+    )
     .addHelpText(
       'after',
       `
