@@ -88,7 +88,14 @@ export {
 } from './pipeline/steps.js';
 export { type C4Options, C4Schema, c4Clean } from './quality/c4.js';
 export { type GopherOptions, GopherSchema, gopherCheck } from './quality/gopher.js';
-export { type LanguageStepConfig, LanguageStepSchema, languageStep, loadLanguageDetector } from './quality/language.js';
+export {
+  checkLanguageCodes,
+  type LanguageStepConfig,
+  LanguageStepSchema,
+  languageStep,
+  loadLanguageDetector,
+  supportedLanguages,
+} from './quality/language.js';
 export { type QualityStepConfig, QualityStepSchema, qualityStep } from './quality/step.js';
 export {
   formatOf,

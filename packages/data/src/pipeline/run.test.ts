@@ -227,6 +227,11 @@ describe('cleanDataset', () => {
     );
   });
 
+  it('a quality step restricted to a language the detector never returns is refused', async () => {
+    const config = { steps: [{ type: 'language' }, { type: 'quality', languages: ['qqq'] }] };
+    await expect(run('x', {}, config)).rejects.toThrow(/quality\.languages: 'qqq' is not a language/);
+  });
+
   it('the HTML summary escapes everything', async () => {
     const stats = await run('dry2', { dryRun: true });
     stats.examples.x = { '<script>': [{ id: '<b>id</b>', text: '<img src=x onerror=alert(1)>' }] };

@@ -16,7 +16,7 @@ import { exactDedupStep } from '../dedup/exact.js';
 import { nearDedupStep } from '../dedup/minhash.js';
 import { DataConfigError } from '../errors.js';
 import { piiStep } from '../pii/redact.js';
-import { languageStep } from '../quality/language.js';
+import { checkLanguageCodes, languageStep } from '../quality/language.js';
 import { qualityStep } from '../quality/step.js';
 import type { DataRecord, Step, StepOutcome } from '../record.js';
 import type { CleanConfig } from './config.js';
@@ -79,6 +79,7 @@ export async function createSteps(config: CleanConfig, options: CreateStepsOptio
         steps.push(await languageStep(rest as Extract<typeof s, { type: 'language' }>));
         break;
       case 'quality':
+        await checkLanguageCodes((rest as Extract<typeof s, { type: 'quality' }>).languages, `${s.name}.languages`);
         steps.push(qualityStep(rest as Extract<typeof s, { type: 'quality' }>));
         break;
       case 'exact-dedup':

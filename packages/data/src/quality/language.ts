@@ -7,6 +7,7 @@
  * The step sets `record.lang`; it drops records outside `keep` and the output can be routed per language.
  */
 import { z } from 'zod';
+import { DataConfigError } from '../errors.js';
 import { type DataRecord, drop, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 
 export const LanguageStepSchema = z
@@ -38,9 +39,36 @@ export async function loadLanguageDetector(): Promise<
   return francFn;
 }
 
+let supported: Set<string> | undefined;
+
+/** The ISO 639-3 codes franc-min can return (its trigram profiles plus the languages it tells by script), and `und`. */
+export async function supportedLanguages(): Promise<ReadonlySet<string>> {
+  if (!supported) {
+    const { data } = (await import('franc-min/data.js')) as { data: Record<string, Record<string, string>> };
+    const { expressions } = (await import('franc-min/expressions.js')) as { expressions: Record<string, RegExp> };
+    supported = new Set(['und']);
+    for (const script of Object.values(data)) for (const code of Object.keys(script)) supported.add(code);
+    for (const key of Object.keys(expressions)) if (/^[a-z]{3}$/.test(key)) supported.add(key);
+  }
+  return supported;
+}
+
+/** Throws when `codes` names a language the detector cannot return (it would never match). */
+export async function checkLanguageCodes(codes: readonly string[] | undefined, key: string): Promise<void> {
+  if (!codes) return;
+  const known = await supportedLanguages();
+  const unknown = codes.filter((c) => !known.has(c));
+  if (unknown.length)
+    throw new DataConfigError(
+      `${key}: ${unknown.map((c) => `'${c}'`).join(', ')} ${unknown.length > 1 ? 'are' : 'is'} not a language franc-min detects (ISO 639-3, e.g. eng, cmn, fra, deu, spa, rus, jpn, kor, arb)`,
+    );
+}
+
 /** The language step (async: loads the detector). */
 export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}): Promise<SyncStep> {
   const c = LanguageStepSchema.parse({ ...config, type: 'language' });
+  await checkLanguageCodes(c.keep, `${c.name}.keep`);
+  await checkLanguageCodes(c.only, `${c.name}.only`);
   const franc = await loadLanguageDetector();
   let counts: Record<string, number> = {};
   let delta: Record<string, number> = {};

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import type { DataRecord } from '../record.js';
 import { C4Schema, c4Clean } from './c4.js';
 import { gopherCheck } from './gopher.js';
-import { languageStep } from './language.js';
+import { languageStep, supportedLanguages } from './language.js';
 import { qualityStep } from './step.js';
 
 const GOOD = [
@@ -120,5 +120,12 @@ describe('language step', () => {
     }
     expect(langs).toEqual(['eng', 'cmn', 'fra', 'deu', 'und']);
     expect(step.report?.()).toEqual({ detected: { eng: 1, cmn: 1, fra: 1, deu: 1, und: 1 } });
+  });
+  it('refuses language codes the detector never returns', async () => {
+    await expect(languageStep({ keep: ['eng', 'xxx'] })).rejects.toThrow(
+      /language\.keep: 'xxx' is not a language franc-min detects/,
+    );
+    await expect(languageStep({ only: ['zho'] })).rejects.toThrow(/language\.only: 'zho'/);
+    expect((await supportedLanguages()).has('cmn')).toBe(true);
   });
 });
