@@ -232,6 +232,14 @@ describe('cleanDataset', () => {
     await expect(run('x', {}, config)).rejects.toThrow(/quality\.languages: 'qqq' is not a language/);
   });
 
+  it('a row that already has the metadata column is an error naming it', async () => {
+    const own = join(dir, 'own.jsonl');
+    writeFileSync(own, `${JSON.stringify({ text: 'x', _aha: 1 })}\n`);
+    await expect(cleanDataset({ steps: [{ type: 'pii' }] }, { in: own, out: join(dir, 'own') })).rejects.toThrow(
+      /own\.jsonl, line 1, column '_aha': the row already has the metadata column/,
+    );
+  });
+
   it('the HTML summary escapes everything', async () => {
     const stats = await run('dry2', { dryRun: true });
     stats.examples.x = { '<script>': [{ id: '<b>id</b>', text: '<img src=x onerror=alert(1)>' }] };

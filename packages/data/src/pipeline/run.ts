@@ -17,7 +17,7 @@ import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
 import { BalanceCounter, type BalanceReport } from '../balance.js';
-import { DataConfigError, DataStateError } from '../errors.js';
+import { DataConfigError, DataInputError, DataStateError } from '../errors.js';
 import { redactPii } from '../pii/redact.js';
 import { listInputFiles, readRecords } from '../readers/index.js';
 import type { DataRecord, Step } from '../record.js';
@@ -182,6 +182,11 @@ async function listData(dir: string): Promise<string[]> {
 function outputRow(record: DataRecord, config: CleanConfig): Record<string, unknown> {
   const row: Record<string, unknown> = { ...record.fields, [config.input.textColumn]: record.text };
   if (config.output.metadataColumn !== false) {
+    if (config.output.metadataColumn in record.fields)
+      throw new DataInputError(
+        { ...record.source, column: config.output.metadataColumn },
+        'the row already has the metadata column; set output.metadataColumn to another name or false',
+      );
     const meta: Record<string, unknown> = { id: record.id };
     if (record.lang !== undefined) meta.lang = record.lang;
     if (record.tags.length) meta.tags = record.tags;
