@@ -9,6 +9,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AhaError } from '@aha/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { addDataCommands } from '../commands/data-clean.js';
 import { ConfigError } from '../config/errors.js';
 import { fullConfigSchema, RECIPE_CONFIG_RESOLVERS } from '../config/full-schema.js';
 import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
@@ -334,6 +335,8 @@ Example config:
       ),
     ),
   );
+
+  addDataCommands(program, { context, done, env: io.env });
 
   program
     .command('report')
