@@ -1,17 +1,66 @@
-// Table tests for the equivalence rules (rounding, overflow, percent, multisets, probing, relations) and parser bounds.
+// Table tests for the equivalence rules (rounding at `precision` places, exact polynomial decisions, overflow, percent,
+// multisets, probing, relations, labels, ratios, matrices) and parser bounds. Leaves out extraction (extract.test.ts).
 import { describe, expect, it } from 'vitest';
-import { equalNodes } from './equivalence.js';
+import { compareAnswers, equalNodes } from './equivalence.js';
 import { MAX_DEPTH, MathParseError, parseAnswer } from './parse.js';
 
 const eq = (a: string, b: string): boolean => equalNodes(parseAnswer(a), parseAnswer(b));
 
 describe('equivalence rules', () => {
   const table: [gold: string, answer: string, expected: boolean, reason: string][] = [
-    ['\\frac{1}{3}', '0.3333333333', true, 'rounded decimal of a non-terminating value'],
-    ['\\frac{1}{3}', '0.3333', true, '4 significant digits'],
-    ['\\frac{1}{4}', '0.2500001', false, 'a terminating value needs the exact decimal'],
-    ['0.333', '\\frac{1}{3}', true, 'rounded gold against the exact value'],
-    ['0.3', '\\frac{1}{3}', false, 'a 1-digit gold is exact, not rounded'],
+    ['\\frac{1}{3}', '0.3333333333', true, 'agrees with 1/3 at 6 decimal places'],
+    ['\\frac{1}{3}', '0.333333', true, 'exactly 6 places, rounded'],
+    ['\\frac{1}{3}', '0.3333', false, 'differs from 1/3 at 6 places'],
+    ['\\frac{1}{3}', '0.333', false, '0.333 is not 1/3 under the default precision'],
+    ['\\frac{2}{3}', '0.666667', true, 'rounded half up at the 6th place'],
+    ['\\frac{2}{3}', '0.666666', false, 'truncated at the 6th place'],
+    ['\\frac{1}{4}', '0.2500001', true, 'differs only past the 6th place'],
+    ['\\frac{1}{4}', '0.250001', false, 'differs at the 6th place'],
+    ['0.333', '\\frac{1}{3}', false, 'a rounded gold is not the exact value'],
+    ['\\pi', '3.14', false, 'pi needs 6 places'],
+    ['\\pi', '3.1415927', true, 'pi at 6 places'],
+    ['x', 'x + 10^{-9}', false, 'a tiny term is decided exactly (polynomial)'],
+    ['\\pi', '\\pi + 10^{-10}', false, 'a tiny constant next to pi is decided exactly'],
+    ['x', 'x + \\lfloor x^2/10000 \\rfloor', false, 'probing reaches magnitudes where the floor is nonzero'],
+    ['y = 2x + 1', 'y - 2x - 1 = 10^{-12}', false, 'equations compared exactly when polynomial'],
+    ['y = 2x + 1', '4x - 2y + 2 = 0', true, 'proportional equations'],
+    ['(x+1)^3', 'x^3 + 3x^2 + 3x + 1', true, 'polynomial identity'],
+    ['\\frac{x^2-1}{x-1}', 'x + 1', true, 'rational function identity'],
+    ['2\\sin x \\cos x', '\\sin 2x', true, 'trig identity by probing (opaque atoms)'],
+    ['\\sqrt{12}', '2\\sqrt{3}', true, 'radicals: numeric fallback'],
+    ['x < 1', '-x > -1', true, 'inequality multiplied by -1'],
+    ['[-2, 7]', '-2 \\le x \\le 7', true, 'chained inequality as an interval'],
+    ['(0, 1)', '0 < f(x) < 1', true, 'range of a function'],
+    [
+      '[-\\frac{3}{2}, -1] \\cup [1, \\frac{3}{2}]',
+      '1 \\le |z| \\le \\frac{3}{2}',
+      true,
+      'absolute value between bounds',
+    ],
+    ['(3, 2)', '(p, q) = (3, 2)', true, 'tuple label'],
+    ['5', 'x + 1 = 5', false, 'a sum is not a label'],
+    ['11:21', '22:42', true, 'ratios with the same quotient'],
+    ['12:00', '24:00', false, 'times (zero second terms) compared term by term'],
+    ['204_5', '204_{5}', true, 'base subscript'],
+    ['204_5', '54', false, 'a numeral in base 5 is not its decimal value here'],
+    ['\\frac{22}{7}', '\\frac{22}{7} \\approx 3.14', true, 'the exact value before \\approx'],
+    ['3.14', 'x \\approx 3.14', true, 'only a label before \\approx'],
+    [
+      '\\begin{pmatrix} 2 & 2 \\\\ 0 & 2 \\end{pmatrix}',
+      '\\begin{pmatrix} 2 & 0 \\\\ 0 & 2 \\end{pmatrix}\\begin{pmatrix} 1 & 1 \\\\ 0 & 1 \\end{pmatrix}',
+      true,
+      'matrix product',
+    ],
+    [
+      '\\begin{pmatrix} 6 \\\\ -3 \\end{pmatrix}',
+      '3\\begin{pmatrix} 2 \\\\ -1 \\end{pmatrix}',
+      true,
+      'scalar multiple',
+    ],
+    ['e^2', '\\mathrm{e}^2', true, 'upright e'],
+    ['28\\%', '28 \\text{ percent}', true, 'percent word'],
+    ['11111100', '11,\\! 111,\\! 100', true, 'thousands with LaTeX negative space'],
+    ['32349', '32{,}349', true, 'thousands with {,}'],
     ['10^{10^{10}}', '10^{10^{10}}', true, 'identical huge powers'],
     ['10^{10^{10}}', '10^{10^{10}} + 1', false, 'two overflowing values never compare equal'],
     ['2^{4096}', '2^{4096}+1', false, 'exact big integers up to the cap'],
@@ -47,6 +96,24 @@ describe('equivalence rules', () => {
       expect(eq(gold, answer)).toBe(expected);
     });
   }
+});
+
+describe('compare options', () => {
+  const cmp = (a: string, b: string, precision: number, strict = true) =>
+    compareAnswers(parseAnswer(a), parseAnswer(b), { precision, strict });
+  it('precision sets the rounding places (both sides of the rule)', () => {
+    expect(cmp('\\frac{1}{3}', '0.333', 3)).toBe(true);
+    expect(cmp('\\frac{1}{3}', '0.333', 4)).toBe(false);
+    expect(cmp('\\pi', '3.14', 2)).toBe(true);
+    expect(cmp('\\pi', '3.14', 6)).toBe(false);
+  });
+  it('strict keeps labels and variables apart; not strict compares stated values', () => {
+    expect(cmp('x = 3', 'y = 3', 6, true)).toBe(true); // single-letter labels name the same value
+    expect(cmp('5', 'x + 1 = 5', 6, true)).toBe(false);
+    expect(cmp('5', 'x + 1 = 5', 6, false)).toBe(true);
+    expect(cmp('x < 1', 'y < 1', 6, true)).toBe(false);
+    expect(cmp('x < 1', 'y < 1', 6, false)).toBe(true);
+  });
 });
 
 describe('parser bounds', () => {

@@ -5,8 +5,8 @@
  * Verdicts: a gold answer we cannot read is `unparseable` (the sample should be skipped); a completion with no readable
  * answer is `not_equal` (never "skip": a policy must not earn a neutral score by writing garbage).
  */
-import { equalNodes } from './equivalence.js';
-import { extractAnswer, extractGold } from './extract.js';
+import { type CompareOptions, compareAnswers, DEFAULT_COMPARE } from './equivalence.js';
+import { EXTRACTION_TARGETS, type ExtractionTarget, extractAnswer, extractGold } from './extract.js';
 import { MathParseError, type Node, parseAnswer } from './parse.js';
 
 export type MathVerdict = 'equal' | 'not_equal' | 'unparseable' | 'timeout';
@@ -59,11 +59,34 @@ function tryParse(s: string): Node | undefined {
   }
 }
 
+/** Settings of one verification (validated by verify.ts's zod schema before they reach a worker). */
+export interface VerifyCoreOptions extends CompareOptions {
+  /** Extraction targets tried on the completion, in priority order (Math-Verify's extraction configs). */
+  targets: readonly ExtractionTarget[];
+}
+export const DEFAULT_VERIFY: VerifyCoreOptions = { ...DEFAULT_COMPARE, targets: EXTRACTION_TARGETS };
+
+const SCALAR_KINDS = new Set(['num', 'sym', 'add', 'mul', 'neg', 'div', 'pow', 'fn', 'pct']);
+
+/**
+ * A European decimal comma: "1,22" or "3,5" is 1.22 / 3.5 when the gold is one number and the group after the comma
+ * cannot be a thousands group (not exactly three digits); otherwise the answer stays a list.
+ */
+function decimalComma(answer: string, gold: Node): string | undefined {
+  if (!SCALAR_KINDS.has(gold.t)) return undefined;
+  const m = /^(\$?)(-?\d+),(\d{1,2}|\d{4,})(\$?)$/.exec(answer.trim());
+  return m ? `${m[2]}.${m[3]}` : undefined;
+}
+
 /** Verifies a completion against a gold answer, synchronously. See `verifyMath` for the bounded, async version. */
-export function verifyMathSync(gold: string, completion: string): MathVerification {
+export function verifyMathSync(
+  gold: string,
+  completion: string,
+  options: VerifyCoreOptions = DEFAULT_VERIFY,
+): MathVerification {
   const goldAnswer = gold.length > MAX_GOLD_CHARS ? undefined : extractGold(gold);
   if (goldAnswer === undefined) return { verdict: 'unparseable' };
-  const answer = extractAnswer(completion);
+  const answer = extractAnswer(completion, options.targets);
   const choice = goldChoice(goldAnswer);
   if (choice !== undefined) {
     if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
@@ -75,10 +98,10 @@ export function verifyMathSync(gold: string, completion: string): MathVerificati
   const g = tryParse(choice?.value ?? goldAnswer);
   if (g === undefined) return { verdict: 'unparseable', gold: goldAnswer };
   if (answer === undefined) return { verdict: 'not_equal', gold: goldAnswer };
-  const p = tryParse(answer);
+  const p = tryParse(decimalComma(answer, g) ?? answer);
   let same = false;
   try {
-    same = p !== undefined && equalNodes(g, p);
+    same = p !== undefined && compareAnswers(g, p, options);
   } catch {
     same = false; // an unexpected failure while comparing is never a match
   }
