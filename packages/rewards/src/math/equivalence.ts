@@ -561,11 +561,40 @@ export function compareAnswers(g: Node, p: Node, options: CompareOptions = DEFAU
   }
 }
 
+/** A ± inside an expression, (-1 ± √5)/2, as the list of its two values; else undefined. */
+function expandPm(n: Node): Node | undefined {
+  if (!['add', 'mul', 'neg', 'div', 'pow', 'fn'].includes(n.t) || !key(n).includes('(±')) return undefined;
+  const plus = (x: Node): Node => replacePm(x, false);
+  const minus = (x: Node): Node => replacePm(x, true);
+  return { t: 'list', xs: [plus(n), minus(n)] };
+}
+
+function replacePm(n: Node, negative: boolean, depth = 0): Node {
+  if (depth > 32) return n;
+  const r = (x: Node): Node => replacePm(x, negative, depth + 1);
+  switch (n.t) {
+    case 'pm':
+      return { t: 'add', xs: [r(n.a), negative ? { t: 'neg', x: r(n.b) } : r(n.b)] };
+    case 'add':
+    case 'mul':
+      return { t: n.t, xs: n.xs.map(r) };
+    case 'neg':
+      return { t: 'neg', x: r(n.x) };
+    case 'div':
+    case 'pow':
+      return { t: n.t, a: r(n.a), b: r(n.b) };
+    case 'fn':
+      return { t: 'fn', name: n.name, args: n.args.map(r) };
+    default:
+      return n;
+  }
+}
+
 /** Are two parsed answers the same answer? */
 export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if (depth > 16) return false;
-  const g = evalMatrix(gIn);
-  const p = evalMatrix(pIn);
+  const g = expandPm(evalMatrix(gIn)) ?? evalMatrix(gIn);
+  const p = expandPm(evalMatrix(pIn)) ?? evalMatrix(pIn);
   if (g.t === 'rel' && p.t === 'rel' && relationEqual(g, p, depth)) return true;
   if (g.t === 'rel') {
     if (p.t === 'rel') {

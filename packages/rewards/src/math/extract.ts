@@ -156,11 +156,19 @@ export function mathSegments(text: string, limit = 10_000): Segment[] {
 function cleanPhrase(s: string): string {
   const t = s.replace(/^[\s:*]+/, '');
   const firstLine = t.split('\n')[0] ?? '';
-  const segs = mathSegments(t.slice(0, MAX_ANSWER_CHARS + 200), 4);
+  const window = t.slice(0, MAX_ANSWER_CHARS + 200);
+  const segs = mathSegments(window, 16);
   const seg = segs[0];
-  // a math segment that starts the phrase (possibly on the next line, as in "**Final Answer**\n\[ … \]")
+  // a math segment that starts the phrase (possibly on the next line, as in "**Final Answer**\n\[ … \]"),
+  // with the segments joined to it by "or" / "and" / "," (several answers, or a hedge: both count)
   if (seg !== undefined && /^[\s*]*(?:(?:is|=|of)\s+)?$/i.test(t.slice(0, seg.start)) && seg.content.trim()) {
-    return seg.content.trim();
+    const parts = [seg.content.trim()];
+    for (let j = 1; j < segs.length; j++) {
+      const next = segs[j] as Segment;
+      if (!LIST_SEPARATOR.test(window.slice((segs[j - 1] as Segment).end, next.start)) || !next.content.trim()) break;
+      parts.push(next.content.trim());
+    }
+    return parts.join(', ');
   }
   let line = firstLine.trim();
   const inLine = mathSegments(line, 4)[0];
@@ -199,6 +207,9 @@ function closingDisplay(segs: Segment[], text: string): string | undefined {
   return undefined;
 }
 
+/** What may join two answers in one sentence. */
+const LIST_SEPARATOR = /^\s*(?:,|;|and|or|,\s*and)?\s*$/i;
+
 /** A number standing alone (not glued to letters): 1,234.5, -3/4, 25%. */
 const STANDALONE_NUMBER = /(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\/\d+)?%?(?![\w])/g;
 
@@ -214,9 +225,27 @@ function lastSentence(text: string, segs: Segment[]): string | undefined {
   for (let k = segs.length - 1; k >= 0; k--) {
     const s = segs[k] as Segment;
     if (s.end <= sentenceStart) break;
-    if (s.content.trim()) return s.content.trim();
+    if (!s.content.trim()) continue;
+    // several answers in one sentence: "$x = 3$ or $x = -1$", "$k = 45$, $n = 2$"
+    const parts = [s.content.trim()];
+    for (let j = k - 1; j >= 0 && parts.length < 16; j--) {
+      const prev = segs[j] as Segment;
+      if (prev.end <= sentenceStart || !LIST_SEPARATOR.test(trimmed.slice(prev.end, segs[j + 1]?.start))) break;
+      parts.unshift(prev.content.trim());
+    }
+    return parts.join(', ');
   }
   const sentence = trimmed.slice(sentenceStart);
+  // the math after the sentence's last word: "Solving, x = 3 or x = -1", "They meet at 12:00"
+  const words = [...sentence.matchAll(/(?<![\\a-zA-Z])[A-Za-z]?[a-z]+(?![a-zA-Z])/g)]
+    .filter((w) => w[0].length >= 2)
+    .filter((w) => !/^(?:and|or)$/i.test(w[0]));
+  const lastWord = words[words.length - 1];
+  const after = sentence
+    .slice(lastWord === undefined ? 0 : (lastWord.index ?? 0) + lastWord[0].length)
+    .replace(/^[\s,:;]+/, '')
+    .replace(/[.\s]+$/, '');
+  if (after && /\d/.test(after) && /[=:<>]|\b(?:or|and)\b/.test(after) && after.length <= 200) return after;
   if (sentence.length <= 200 && !/[a-zA-Z]{3,}/.test(sentence.replace(/\\[a-zA-Z]+/g, ''))) {
     const pure = sentence.replace(/^=\s*/, '').replace(/[.\s]+$/, '');
     if (pure) return pure; // a line of pure math: "x = 2", "\frac{3}{4}"

@@ -73,6 +73,11 @@ export function normalizeAnswer(raw: string): string {
     .replace(/\\[dt]binom/g, '\\binom')
     .replace(/\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{/g, '\\text{')
     .replace(/\{,\}/g, '')
+    // degrees inside a trig function are an angle: \sin 60^\circ = sin(60π/180); elsewhere the degree sign is a unit
+    .replace(
+      /\\(sin|cos|tan|sec|csc|cot)\s*(\(?)\s*(\d+(?:\.\d+)?)\s*\^\s*\{?\s*\\circ\s*\}?/g,
+      (_m, f: string, paren: string, deg: string) => `\\${f}${paren}(${deg}\\pi/180)`,
+    )
     .replace(/\^\s*\{?\s*\\circ\s*\}?/g, '')
     .replace(/\\(?:\$|dollar)/g, '')
     .replace(/\$/g, '')

@@ -73,7 +73,8 @@ export function statedValue(r: Node & { t: 'rel' }, strict: boolean): Node | und
   if (!ops.every((o) => o === '=' || o === 'in' || o === '~=')) return undefined;
   if (ops.includes('in') && ops.length > 1) return undefined;
   const left = xs[0] as Node;
-  if (strict && !isLabel(left)) return undefined;
+  // a label names the value (x, f(x)); a constant left side is a computation whose result is stated (5! = 120)
+  if (strict && !isLabel(left) && hasVariables(left)) return undefined;
   return xs[xs.length - 1];
 }
 
