@@ -713,11 +713,17 @@ function checkNoTextInArithmetic(n: Node, inArithmetic: boolean): void {
   for (const k of kids) checkNoTextInArithmetic(k, arithmetic);
 }
 
-/** Parses a normalized answer string; throws MathParseError when it cannot. */
+/** Parses a normalized answer string; throws MathParseError (and nothing else) when it cannot. */
 export function parseAnswer(raw: string): Node {
-  const s = normalizeAnswer(raw);
-  if (s.length === 0) throw new MathParseError('empty answer');
-  const node = new Parser(tokenize(s)).parseTop();
-  checkNoTextInArithmetic(node, false);
-  return node;
+  try {
+    const s = normalizeAnswer(raw);
+    if (s.length === 0) throw new MathParseError('empty answer');
+    const node = new Parser(tokenize(s)).parseTop();
+    checkNoTextInArithmetic(node, false);
+    return node;
+  } catch (err) {
+    // a BigInt or stack limit hit while reading is still "cannot read this answer"
+    if (err instanceof RangeError) throw new MathParseError(`answer too large to read: ${err.message}`);
+    throw err;
+  }
 }
