@@ -593,8 +593,10 @@ function replacePm(n: Node, negative: boolean, depth = 0): Node {
 /** Are two parsed answers the same answer? */
 export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if (depth > 16) return false;
-  const g = expandPm(evalMatrix(gIn)) ?? evalMatrix(gIn);
-  const p = expandPm(evalMatrix(pIn)) ?? evalMatrix(pIn);
+  const gm = evalMatrix(gIn);
+  const pm = evalMatrix(pIn);
+  const g = expandPm(gm) ?? gm;
+  const p = expandPm(pm) ?? pm;
   if (g.t === 'rel' && p.t === 'rel' && relationEqual(g, p, depth)) return true;
   if (g.t === 'rel') {
     if (p.t === 'rel') {
