@@ -69,6 +69,8 @@ export function normalizeAnswer(raw: string): string {
     .replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1,')
     .replace(/(?<!\\)\\(?:[,;:! ]|quad|qquad)/g, ' ')
     .replace(/~/g, ' ')
+    .replace(/\\langle(?![a-zA-Z])/g, '(')
+    .replace(/\\rangle(?![a-zA-Z])/g, ')')
     .replace(/\\[dtc]frac/g, '\\frac')
     .replace(/\\[dt]binom/g, '\\binom')
     .replace(/\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{/g, '\\text{')
@@ -89,6 +91,10 @@ export function normalizeAnswer(raw: string): string {
     .replace(/(\d)\s*(?:\\text\{\s*(?:percent|pct)\.?\s*\}|(?:percent|pct)\b\.?)/gi, '$1%')
     // currency codes next to a number
     .replace(/\b(?:USD|EUR|GBP)\s*(?=\d)|(?<=\d)\s*\b(?:USD|EUR|GBP)\b/g, '');
+  // a number with its unit inside one \text{}: \text{12 apples}
+  s = s.replace(/\\text\{\s*(-?\d[\d,]*(?:\.\d+)?)\s+([a-zA-Z][a-zA-Z .]*)\}/g, (whole, n: string, words: string) =>
+    /^[a-zA-Z]+(?:[.\s]+[a-zA-Z]+)*\.?$/.test(words.trim()) && !LOGIC_WORDS.test(words) ? n : whole,
+  );
   // units and words in \text{…} next to other content; " or "/" and " separate list items
   s = s.replace(/\\text\{([^{}]*)\}(?:\^\{?[23]\}?)?/g, (whole, inner: string) => {
     const t = inner.trim();

@@ -19,11 +19,13 @@ const ZERO: Node = { t: 'num', n: 0n, d: 1n };
 function hasNumberOrSum(n: Node, depth = 0): boolean {
   if (depth > 16) return true;
   switch (n.t) {
+    case 'pow':
+      // f^{-1}(x) names an inverse function
+      return !(n.a.t === 'sym' && n.b.t === 'neg' && n.b.x.t === 'num' && n.b.x.n === 1n && n.b.x.d === 1n);
     case 'num':
     case 'add':
     case 'neg':
     case 'div':
-    case 'pow':
     case 'pct':
     case 'pm':
     case 'text':
