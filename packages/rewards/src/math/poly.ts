@@ -81,7 +81,8 @@ function pscale(a: Poly, c: Q): Poly {
   return out;
 }
 function pmul(a: Poly, b: Poly): Poly {
-  let out: Poly = new Map();
+  if (a.size * b.size > MAX_TERMS * MAX_TERMS) throw new RangeError('product too large');
+  const out: Poly = new Map();
   for (const [ma, ca] of a) {
     const fa = factors(ma);
     for (const [mb, cb] of b) {
@@ -91,11 +92,17 @@ function pmul(a: Poly, b: Poly): Poly {
         if (e > MAX_DEGREE) throw new RangeError('degree too high');
         f.set(atom, e);
       }
-      out = padd(out, new Map([[monoKey(f), qmul(ca, cb)]]));
+      const m = monoKey(f);
+      const c = qmul(ca, cb);
+      const s = out.has(m) ? qadd(out.get(m) as Q, c) : c;
+      if (s.n === 0n) out.delete(m);
+      else out.set(m, s);
     }
+    if (out.size > MAX_TERMS * 4) throw new RangeError('too many terms');
   }
-  return out;
+  return check(out);
 }
+
 function ppow(a: Poly, e: number): Poly {
   let out = constPoly({ n: 1n, d: 1n });
   for (let k = 0; k < e; k++) out = pmul(out, a);
