@@ -39,6 +39,8 @@ describe('equivalence rules', () => {
     ],
     ['(3, 2)', '(p, q) = (3, 2)', true, 'tuple label'],
     ['5', 'x + 1 = 5', false, 'a sum is not a label'],
+    ['120', '5! = 120', true, 'a true constant computation states its result'],
+    ['5', '2 + 2 = 5', false, 'a false computation states nothing'],
     ['11:21', '22:42', true, 'ratios with the same quotient'],
     ['12:00', '24:00', false, 'times (zero second terms) compared term by term'],
     ['204_5', '204_{5}', true, 'base subscript'],

@@ -590,6 +590,9 @@ function replacePm(n: Node, negative: boolean, depth = 0): Node {
   }
 }
 
+/** Two constant scalars with the same value (the sides of a stated computation). */
+const sameValue = (a: Node, b: Node): boolean => isScalar(a) && isScalar(b) && valueEqual(a, b);
+
 /** Are two parsed answers the same answer? */
 export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if (depth > 16) return false;
@@ -601,20 +604,20 @@ export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if (g.t === 'rel') {
     if (p.t === 'rel') {
       // gold "x = 2", answer "x = 1 + 1 = 2": the same label stating the same value (any labels when not strict)
-      const gv = statedValue(g, settings.strict);
-      const pv = statedValue(p, settings.strict);
+      const gv = statedValue(g, settings.strict, sameValue);
+      const pv = statedValue(p, settings.strict, sameValue);
       const sameLabel = !settings.strict || key(g.xs[0] as Node) === key(p.xs[0] as Node);
       return gv !== undefined && pv !== undefined && sameLabel && equalNodes(gv, pv, depth + 1);
     }
     // gold "x = 3" vs answer "3"
-    const value = statedValue(g, true);
+    const value = statedValue(g, true, sameValue);
     if (value !== undefined) return equalNodes(value, p, depth + 1);
     const range = relationToSet(g);
     return range !== undefined && equalNodes(range, p, depth + 1);
   }
   if (p.t === 'rel') {
     // answer "x = 3" (or "x = 1 + 2 = 3", "x \in [1, 2]", "22/7 \approx 3.14"): the value it states
-    const value = statedValue(p, settings.strict);
+    const value = statedValue(p, settings.strict, sameValue);
     if (value !== undefined) return equalNodes(g, value, depth + 1);
     const range = relationToSet(p);
     return range !== undefined && equalNodes(g, range, depth + 1);

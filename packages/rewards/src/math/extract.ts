@@ -227,9 +227,11 @@ function lastSentence(text: string, segs: Segment[]): string | undefined {
     if (s.end <= sentenceStart) break;
     if (!s.content.trim()) continue;
     // a number after the last math segment is the later, stated value: "the value of $k$ is 7."
-    let laterNumber: string | undefined;
-    for (const m of trimmed.slice(s.end, s.end + 4000).matchAll(STANDALONE_NUMBER)) laterNumber = m[0];
-    if (laterNumber !== undefined) return laterNumber.replace(/,$/, '');
+    const tail = trimmed.slice(s.end, s.end + 4000);
+    const later = [...tail.matchAll(STANDALONE_NUMBER)].map((m) => m[0].replace(/,$/, ''));
+    // "$k$ is 7 or 8" is a hedge: both numbers, as a list
+    if (later.length > 1 && /\b(?:or|and)\b/i.test(tail)) return later.join(', ');
+    if (later.length > 0) return later[later.length - 1];
     // several answers in one sentence: "$x = 3$ or $x = -1$", "$k = 45$, $n = 2$"
     const parts = [s.content.trim()];
     for (let j = k - 1; j >= 0 && parts.length < 16; j--) {

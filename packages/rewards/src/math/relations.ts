@@ -54,9 +54,14 @@ export function isLabel(n: Node): boolean {
 /**
  * The value an answer relation states, or undefined when it is a genuine relation: `x = 3` → 3, `z = 1 + 5 = 6` → 6,
  * `x = \sqrt 2 \approx 1.41` → √2, `22/7 \approx 3.14` → 22/7, `x \approx 3.14` → 3.14, `x \in [1, 2]` → [1, 2].
- * Non-strict: any equation chain answers with its last side (`x + 1 = 5` → 5).
+ * Non-strict: any equation chain answers with its last side (`x + 1 = 5` → 5). `same` checks that a constant left
+ * side equals the stated value (`5! = 120` states 120, `2 + 2 = 5` states nothing).
  */
-export function statedValue(r: Node & { t: 'rel' }, strict: boolean): Node | undefined {
+export function statedValue(
+  r: Node & { t: 'rel' },
+  strict: boolean,
+  same: (a: Node, b: Node) => boolean = () => true,
+): Node | undefined {
   let xs = r.xs;
   let ops = r.ops;
   const approx = ops.indexOf('~=');
@@ -75,8 +80,10 @@ export function statedValue(r: Node & { t: 'rel' }, strict: boolean): Node | und
   if (!ops.every((o) => o === '=' || o === 'in' || o === '~=')) return undefined;
   if (ops.includes('in') && ops.length > 1) return undefined;
   const left = xs[0] as Node;
-  // a label names the value (x, f(x)); a constant left side is a computation whose result is stated (5! = 120)
+  // a label names the value (x, f(x)); a constant left side is a computation whose result is stated (5! = 120),
+  // but only a true one: "2 + 2 = 5" states nothing
   if (strict && !isLabel(left) && hasVariables(left)) return undefined;
+  if (!isLabel(left) && !hasVariables(left) && !same(left, xs[xs.length - 1] as Node)) return undefined;
   return xs[xs.length - 1];
 }
 
