@@ -78,13 +78,26 @@ function decimalComma(answer: string, gold: Node): string | undefined {
   return m ? `${m[2]}.${m[3]}` : undefined;
 }
 
+/**
+ * The gold answer: its last box, `####` tail, or the whole string; a worked solution without a box (NuminaMath-style
+ * "… so the answer is $5$.") goes through the completion's extraction (phrase, closing block, last sentence) instead.
+ */
+function readGold(gold: string): string | undefined {
+  const direct = extractGold(gold);
+  if (direct === undefined || goldChoice(direct) !== undefined) return direct;
+  // prose: three or more words outside commands (a product of words would parse, but it is a sentence)
+  const words = direct.replace(/\\[a-zA-Z]+(?:\s*\{[^{}]*\})?/g, ' ').match(/(?<![a-zA-Z])[a-zA-Z]{3,}(?![a-zA-Z])/g);
+  if ((words?.length ?? 0) < 3) return direct;
+  return extractAnswer(gold) ?? direct;
+}
+
 /** Verifies a completion against a gold answer, synchronously. See `verifyMath` for the bounded, async version. */
 export function verifyMathSync(
   gold: string,
   completion: string,
   options: VerifyCoreOptions = DEFAULT_VERIFY,
 ): MathVerification {
-  const goldAnswer = gold.length > MAX_GOLD_CHARS ? undefined : extractGold(gold);
+  const goldAnswer = gold.length > MAX_GOLD_CHARS ? undefined : readGold(gold);
   if (goldAnswer === undefined) return { verdict: 'unparseable' };
   const answer = extractAnswer(completion, options.targets);
   const choice = goldChoice(goldAnswer);
