@@ -590,8 +590,8 @@ function replacePm(n: Node, negative: boolean, depth = 0): Node {
   }
 }
 
-/** Two constant scalars with the same value (the sides of a stated computation). */
-const sameValue = (a: Node, b: Node): boolean => isScalar(a) && isScalar(b) && valueEqual(a, b);
+/** The two sides of a stated computation agree (5! = 120, a matrix product = its result). */
+const sameValue = (a: Node, b: Node): boolean => equalNodes(a, b, 8);
 
 /** Are two parsed answers the same answer? */
 export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {

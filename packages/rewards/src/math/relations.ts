@@ -82,7 +82,8 @@ export function statedValue(
   const left = xs[0] as Node;
   // a label names the value (x, f(x)); a constant left side is a computation whose result is stated (5! = 120),
   // but only a true one: "2 + 2 = 5" states nothing
-  if (strict && !isLabel(left) && hasVariables(left)) return undefined;
+  // a chain of three or more sides is a computation carried through to its value (A + B = M_1 + M_2 = M)
+  if (strict && !isLabel(left) && hasVariables(left) && xs.length < 3) return undefined;
   if (!isLabel(left) && !hasVariables(left) && !same(left, xs[xs.length - 1] as Node)) return undefined;
   return xs[xs.length - 1];
 }
