@@ -241,7 +241,7 @@ const rows = [];
 P.forEach(([category, gold, answer, expected, reason, kind], i) => {
   const styles = kind === 'num' ? [...LATEX_STYLES, 'last-sentence'] : LATEX_STYLES;
   const chosen = new Set();
-  while (chosen.size < 4) chosen.add(styles[(i * 3 + chosen.size * 5 + Math.floor(rand() * styles.length)) % styles.length]);
+  while (chosen.size < 5) chosen.add(styles[(i * 3 + chosen.size * 5 + Math.floor(rand() * styles.length)) % styles.length]);
   [...chosen].forEach((style, k) => {
     const long = (i + k) % 2 === 0;
     rows.push({
@@ -254,7 +254,7 @@ P.forEach(([category, gold, answer, expected, reason, kind], i) => {
   });
 });
 RAW.forEach(([category, gold, raw, expected, reason], i) => {
-  for (let k = 0; k < 3; k++) {
+  for (let k = 0; k < 4; k++) {
     const long = k !== 1;
     const lead = k === 2 ? '<think>\nLet me solve it.\n</think>\n' : '';
     rows.push({
