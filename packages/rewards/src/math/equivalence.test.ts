@@ -38,6 +38,8 @@ describe('equivalence rules', () => {
       'absolute value between bounds',
     ],
     ['(3, 2)', '(p, q) = (3, 2)', true, 'tuple label'],
+    ['(-\\infty, 0) \\cup (0, \\infty)', 'x \\neq 0', true, 'x ≠ a is every real but a'],
+    ['(-\\infty, \\infty)', '\\mathbb{R}', true, 'the real line'],
     ['5', 'x + 1 = 5', false, 'a sum is not a label'],
     ['120', '5! = 120', true, 'a true constant computation states its result'],
     ['5', '2 + 2 = 5', false, 'a false computation states nothing'],

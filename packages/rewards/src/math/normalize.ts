@@ -69,6 +69,7 @@ export function normalizeAnswer(raw: string): string {
     .replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1,')
     .replace(/(?<!\\)\\(?:[,;:! ]|quad|qquad)/g, ' ')
     .replace(/~/g, ' ')
+    .replace(/\\mathbb\s*\{?\s*R\s*\}?/g, '(-\\infty, \\infty)')
     .replace(/\\langle(?![a-zA-Z])/g, '(')
     .replace(/\\rangle(?![a-zA-Z])/g, ')')
     .replace(/\\[dtc]frac/g, '\\frac')

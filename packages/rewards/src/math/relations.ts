@@ -170,6 +170,14 @@ function absRange(lo: Bound | undefined, hi: Bound | undefined): Node | undefine
  */
 export function relationToSet(r: Node & { t: 'rel' }): Node | undefined {
   if (r.xs.length === 2 && r.ops[0] === 'in' && hasVariables(r.xs[0] as Node)) return r.xs[1];
+  if (r.xs.length === 2 && r.ops[0] === '!=') {
+    // x \ne a: every real but a
+    const [a, b] = r.xs as [Node, Node];
+    if (hasVariables(a) === hasVariables(b)) return undefined;
+    const s = hasVariables(a) ? solve(a, '<', b) : solve(b, '<', a);
+    const open = (value: Node): Bound => ({ value, closed: false });
+    return { t: 'union', xs: [interval(open(NINF), open(s.bound)), interval(open(s.bound), open(INF))] };
+  }
   if (!r.ops.every((o) => o in FLIP)) return undefined;
   let lo: Bound | undefined;
   let hi: Bound | undefined;
