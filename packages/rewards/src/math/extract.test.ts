@@ -36,6 +36,7 @@ describe('extractAnswer', () => {
     ['Solving, x = 3 or x = -1', 'x = 3 or x = -1', 'plain math after the last word'],
     ['They meet at 12:00.', '12:00', 'a time after the last word'],
     ['The code is XY2Z.', undefined, 'a digit glued to letters is not a number'],
+    ['So there are 42 ways.\n\nI hope this helps!', '42', 'closing chatter without digits or math is skipped'],
     ['It costs $\\$5$ in total.', '\\$5', 'an escaped dollar is not a math delimiter'],
   ];
   for (const [completion, expected, reason] of table) {

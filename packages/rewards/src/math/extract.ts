@@ -213,9 +213,28 @@ const LIST_SEPARATOR = /^\s*(?:,|;|and|or|,\s*and)?\s*$/i;
 /** A number standing alone (not glued to letters): 1,234.5, -3/4, 25%. */
 const STANDALONE_NUMBER = /(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\/\d+)?%?(?![\w])/g;
 
+/** Start of the last sentence of `t` (after the last ". " of its last line). */
+function sentenceStartOf(t: string): number {
+  const lastLineStart = t.lastIndexOf('\n') + 1;
+  let cut = 0;
+  for (const m of t.slice(lastLineStart).matchAll(/[.!?]\s+(?=\S)/g)) cut = (m.index ?? 0) + m[0].length;
+  return lastLineStart + cut;
+}
+
+/** Drops up to four closing sentences without a digit or math ("I hope this helps!", "✓", "---"). */
+function dropChatter(text: string, segs: Segment[]): string {
+  let t = text.trimEnd();
+  for (let k = 0; k < 4 && t.length > 0; k++) {
+    const start = sentenceStartOf(t);
+    if (/\d/.test(t.slice(start)) || segs.some((s) => s.end > start && s.start < t.length)) return t;
+    t = t.slice(0, start).trimEnd();
+  }
+  return t;
+}
+
 /** The last sentence's last math segment, else its last stand-alone number. */
 function lastSentence(text: string, segs: Segment[]): string | undefined {
-  const trimmed = text.trimEnd();
+  const trimmed = dropChatter(text, segs);
   const lastLineStart = trimmed.lastIndexOf('\n') + 1;
   // the last sentence: after the last ". " of the last line (a decimal point is followed by a digit, not a space)
   const line = trimmed.slice(lastLineStart);
