@@ -38,6 +38,9 @@ describe('equivalence rules', () => {
       'absolute value between bounds',
     ],
     ['(3, 2)', '(p, q) = (3, 2)', true, 'tuple label'],
+    ['(3, 2)', '3, 2', true, 'a bare pair in order answers the pair'],
+    ['(3, 2)', '2, 3', false, 'a bare pair in the other order does not'],
+    ['(1, 2, 3)', '1, 2, 3', false, 'longer bare lists do not answer a tuple'],
     ['(-\\infty, 0) \\cup (0, \\infty)', 'x \\neq 0', true, 'x ≠ a is every real but a'],
     ['(-\\infty, \\infty)', '\\mathbb{R}', true, 'the real line'],
     ['5', 'x + 1 = 5', false, 'a sum is not a label'],
@@ -117,6 +120,9 @@ describe('compare options', () => {
     expect(cmp('5', 'x + 1 = 5', 6, false)).toBe(true);
     expect(cmp('x < 1', 'y < 1', 6, true)).toBe(false);
     expect(cmp('x < 1', 'y < 1', 6, false)).toBe(true);
+    expect(cmp('x^2 + 1', 'y^2 + 1', 6, true)).toBe(false);
+    expect(cmp('x^2 + 1', 'y^2 + 1', 6, false)).toBe(true);
+    expect(cmp('x^2 + 1', 'y^2 + 2', 6, false)).toBe(false);
   });
 });
 

@@ -377,11 +377,41 @@ function roundedEqual(g: Node, p: Node): boolean {
   return ra === rb || Math.abs(ra - rb) <= Math.max(Math.abs(ra), Math.abs(rb)) * 1e-15;
 }
 
+/** `n` with variable `from` renamed `to`. */
+function rename(n: Node, from: string, to: string, depth = 0): Node {
+  if (depth > 64) return n;
+  const r = (x: Node): Node => rename(x, from, to, depth + 1);
+  switch (n.t) {
+    case 'sym':
+      return n.name === from ? { t: 'sym', name: to } : n;
+    case 'add':
+    case 'mul':
+      return { t: n.t, xs: n.xs.map(r) };
+    case 'neg':
+    case 'pct':
+      return { t: n.t, x: r(n.x) };
+    case 'div':
+    case 'pow':
+      return { t: n.t, a: r(n.a), b: r(n.b) };
+    case 'fn':
+      return { t: 'fn', name: n.name, args: n.args.map(r) };
+    default:
+      return n;
+  }
+}
+
 /** Two scalar expressions (no collections, no relations). */
 function valueEqual(g: Node, p: Node): boolean {
   if (key(g) === key(p)) return true;
   const vars = variables(p, variables(g));
   if (vars.size === 0 && (hasDecimal(g) || hasDecimal(p))) return roundedEqual(g, p);
+  // not strict (Math-Verify): one variable each, named differently, is the same variable (f(x) = f(y))
+  if (!settings.strict) {
+    const gv = [...variables(g)];
+    const pv = [...variables(p)];
+    if (gv.length === 1 && pv.length === 1 && gv[0] !== pv[0])
+      return valueEqual(g, rename(p, pv[0] as string, gv[0] as string));
+  }
   const exact = exactCompare(g, p);
   if (exact !== undefined) return exact === 'equal';
   // variables of both sides: "2x" vs "2y" differ at random points, sin²x + cos²x = 1 agrees everywhere
@@ -646,9 +676,15 @@ export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if ((g.t === 'set' || g.t === 'list') && (p.t === 'set' || p.t === 'list')) return unorderedEqual(g.xs, p.xs, depth);
   if (g.t === 'seq') {
     if (p.t === 'seq') return g.open === p.open && g.close === p.close && orderedEqual(g.xs, p.xs, depth);
-    // "x = 1, y = 2" answers the point (1, 2); a bare "1, 2" does not (it could be an interval's ends)
+    // "x = 1, y = 2" answers the point (1, 2); so does a bare "1, 2" in the same order (Math-Verify reads both as the
+    // pair's ends); longer bare lists do not answer a tuple
     if (p.t === 'list')
-      return g.open === '(' && g.close === ')' && p.xs.every((x) => x.t === 'rel') && orderedEqual(g.xs, p.xs, depth);
+      return (
+        g.open === '(' &&
+        g.close === ')' &&
+        (p.xs.every((x) => x.t === 'rel') || p.xs.length === 2) &&
+        orderedEqual(g.xs, p.xs, depth)
+      );
     if (p.t === 'matrix') return equalNodes(p, g, depth + 1);
     if (p.t === 'union') return p.xs.length === 1 && equalNodes(g, p.xs[0] as Node, depth + 1);
     return false;
