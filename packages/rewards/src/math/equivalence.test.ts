@@ -43,7 +43,8 @@ describe('equivalence rules', () => {
     ['(1, 2, 3)', '1, 2, 3', false, 'longer bare lists do not answer a tuple'],
     ['(-\\infty, 0) \\cup (0, \\infty)', 'x \\neq 0', true, 'x ≠ a is every real but a'],
     ['(-\\infty, \\infty)', '\\mathbb{R}', true, 'the real line'],
-    ['5', 'x + 1 = 5', false, 'a sum is not a label'],
+    ['5', 'x + 1 = 5', true, 'an answer equation states its right side (Math-Verify)'],
+    ['x + y = 5', '5', false, 'a gold relation is not a labelled value'],
     ['120', '5! = 120', true, 'a true constant computation states its result'],
     ['5', '2 + 2 = 5', false, 'a false computation states nothing'],
     ['11:21', '22:42', true, 'ratios with the same quotient'],
@@ -114,10 +115,10 @@ describe('compare options', () => {
     expect(cmp('\\pi', '3.14', 2)).toBe(true);
     expect(cmp('\\pi', '3.14', 6)).toBe(false);
   });
-  it('strict keeps labels and variables apart; not strict compares stated values', () => {
+  it('strict keeps variables and gold relations apart; not strict compares stated values', () => {
     expect(cmp('x = 3', 'y = 3', 6, true)).toBe(true); // single-letter labels name the same value
-    expect(cmp('5', 'x + 1 = 5', 6, true)).toBe(false);
-    expect(cmp('5', 'x + 1 = 5', 6, false)).toBe(true);
+    expect(cmp('x + y = 5', '5', 6, true)).toBe(false);
+    expect(cmp('x + y = 5', '5', 6, false)).toBe(true);
     expect(cmp('x < 1', 'y < 1', 6, true)).toBe(false);
     expect(cmp('x < 1', 'y < 1', 6, false)).toBe(true);
     expect(cmp('x^2 + 1', 'y^2 + 1', 6, true)).toBe(false);

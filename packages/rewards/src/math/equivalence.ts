@@ -22,7 +22,10 @@ import { evalMatrix, isLabel, relationToSet, relationVariables, statedValue } fr
 export interface CompareOptions {
   /** Decimal places both values are rounded to when either side is a decimal (Math-Verify float_rounding). */
   precision: number;
-  /** Labels must look like labels, relations must be about the same variables (Math-Verify strict). */
+  /**
+   * Math-Verify strict: variables keep their names (x² + 1 ≠ y² + 1), relations must be about the same variables,
+   * and a gold equation answers with its right side only when its left side is a label.
+   */
   strict: boolean;
 }
 export const DEFAULT_COMPARE: CompareOptions = { precision: 6, strict: true };
@@ -639,15 +642,15 @@ export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
       const sameLabel = !settings.strict || key(g.xs[0] as Node) === key(p.xs[0] as Node);
       return gv !== undefined && pv !== undefined && sameLabel && equalNodes(gv, pv, depth + 1);
     }
-    // gold "x = 3" vs answer "3"
-    const value = statedValue(g, true, sameValue);
+    // gold "x = 3" vs answer "3" (a gold relation such as x + y = 5 stays a relation when strict)
+    const value = statedValue(g, settings.strict, sameValue);
     if (value !== undefined) return equalNodes(value, p, depth + 1);
     const range = relationToSet(g);
     return range !== undefined && equalNodes(range, p, depth + 1);
   }
   if (p.t === 'rel') {
     // answer "x = 3" (or "x = 1 + 2 = 3", "x \in [1, 2]", "22/7 \approx 3.14"): the value it states
-    const value = statedValue(p, settings.strict, sameValue);
+    const value = statedValue(p, false, sameValue);
     if (value !== undefined) return equalNodes(g, value, depth + 1);
     const range = relationToSet(p);
     return range !== undefined && equalNodes(g, range, depth + 1);

@@ -2,7 +2,8 @@
  * Relations as answers (Math-Verify's "equation and inequality parsing, with symbol assignment resolution" and
  * "relation evaluation with flip support"), and matrix arithmetic:
  * - labels: `x = 3`, `f(x) = 1`, `(p, q) = (3, 2)`, `V_1 : V_2 = 11 : 21`, `AB = 4`, `z = 1 + 5 = 6` answer with their
- *   last side; a left side is a label when it holds no number and no sum (so `x + 1 = 5` is not "5");
+ *   last side; an answer equation always does (Math-Verify), a gold equation only when its left side is a label
+ *   (no number, no sum: `x + y = 5` stays a relation);
  *   an `\approx` tail is dropped (`22/7 \approx 3.14` is 22/7) unless only a label precedes it;
  * - ranges: one-variable inequalities become intervals (`-x > -1` → (-∞, 1), `-2 \le x \le 7` → [-2, 7],
  *   `0 < f(x) < 1` → (0, 1), `1 \le |z| \le 3/2` → [-3/2, -1] ∪ [1, 3/2]); a list of them joined by "or" is a union;
@@ -54,12 +55,13 @@ export function isLabel(n: Node): boolean {
 /**
  * The value an answer relation states, or undefined when it is a genuine relation: `x = 3` → 3, `z = 1 + 5 = 6` → 6,
  * `x = \sqrt 2 \approx 1.41` → √2, `22/7 \approx 3.14` → 22/7, `x \approx 3.14` → 3.14, `x \in [1, 2]` → [1, 2].
- * Non-strict: any equation chain answers with its last side (`x + 1 = 5` → 5). `same` checks that a constant left
- * side equals the stated value (`5! = 120` states 120, `2 + 2 = 5` states nothing).
+ * With `requireLabel` (how a gold equation is read) the left side must name the value (`x + y = 5` is a relation,
+ * not 5); an answer equation states its last side whatever its left (Math-Verify: `k = x + 1 + z` → x + 1 + z).
+ * `same` checks that a constant left side equals the stated value (`5! = 120` states 120, `2 + 2 = 5` nothing).
  */
 export function statedValue(
   r: Node & { t: 'rel' },
-  strict: boolean,
+  requireLabel: boolean,
   same: (a: Node, b: Node) => boolean = () => true,
 ): Node | undefined {
   let xs = r.xs;
@@ -83,7 +85,7 @@ export function statedValue(
   // a label names the value (x, f(x)); a constant left side is a computation whose result is stated (5! = 120),
   // but only a true one: "2 + 2 = 5" states nothing
   // a chain of three or more sides is a computation carried through to its value (A + B = M_1 + M_2 = M)
-  if (strict && !isLabel(left) && hasVariables(left) && xs.length < 3) return undefined;
+  if (requireLabel && !isLabel(left) && hasVariables(left) && xs.length < 3) return undefined;
   if (!isLabel(left) && !hasVariables(left) && !same(left, xs[xs.length - 1] as Node)) return undefined;
   return xs[xs.length - 1];
 }

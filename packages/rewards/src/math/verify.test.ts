@@ -104,8 +104,8 @@ describe('verifyMath adversarial probes', () => {
   it('takes Math-Verify-like options: precision, strict, extraction targets', async () => {
     expect((await verifyMath('\\frac{1}{3}', '\\boxed{0.333}')).verdict).toBe('not_equal');
     expect((await verifyMath('\\frac{1}{3}', '\\boxed{0.333}', { precision: 3 })).verdict).toBe('equal');
-    expect((await verifyMath('5', '\\boxed{x + 1 = 5}')).verdict).toBe('not_equal');
-    expect((await verifyMath('5', '\\boxed{x + 1 = 5}', { strict: false })).verdict).toBe('equal');
+    expect((await verifyMath('x^2 + 1', '\\boxed{y^2 + 1}')).verdict).toBe('not_equal');
+    expect((await verifyMath('x^2 + 1', '\\boxed{y^2 + 1}', { strict: false })).verdict).toBe('equal');
     expect((await verifyMath('7', 'So the answer is 7.', { targets: ['boxed'] })).verdict).toBe('not_equal');
     expect((await verifyMath('7', 'So the answer is 7.', { targets: ['phrase', 'boxed'] })).verdict).toBe('equal');
     const own = createMathVerifier({ workers: 1, precision: 2 });

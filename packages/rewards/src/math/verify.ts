@@ -26,8 +26,9 @@ const comparison = {
     .boolean()
     .default(true)
     .describe(
-      'Math-Verify strict: a label must name (x = 3, f(x) = 1), not compute (x + 1 = 5 is not 5), and relations must ' +
-        'be about the same variables. false: any equation answers with its last side, variable names are ignored.',
+      'Math-Verify strict: variables keep their names (x^2 + 1 is not y^2 + 1), relations must be about the same ' +
+        'variables, a gold equation gives its right side only after a label (x = 3, not x + y = 5). ' +
+        'false: one variable named differently is the same, gold equations give their right side.',
     ),
   targets: z
     .array(z.enum(EXTRACTION_TARGETS))
