@@ -15,7 +15,6 @@ import { constantOf, toFrac } from './poly.js';
 
 const INF: Node = { t: 'sym', name: 'inf' };
 const NINF: Node = { t: 'neg', x: INF };
-const ZERO: Node = { t: 'num', n: 0n, d: 1n };
 
 function hasNumberOrSum(n: Node, depth = 0): boolean {
   if (depth > 16) return true;
@@ -295,5 +294,3 @@ export function evalMatrix(n: Node): Node {
   const m = cells(n, 0);
   return m === undefined ? n : { t: 'matrix', rows: m };
 }
-
-export { ZERO };
