@@ -37,6 +37,8 @@ describe('extractAnswer', () => {
     ['They meet at 12:00.', '12:00', 'a time after the last word'],
     ['The code is XY2Z.', undefined, 'a digit glued to letters is not a number'],
     ['So there are 42 ways.\n\nI hope this helps!', '42', 'closing chatter without digits or math is skipped'],
+    ['so the number is 10 which is 1,000.99m²', '1,000.99', 'a unit glued after a number'],
+    ['Answer $ \n 9 \n $', '9', 'inline $ does not span lines: the plain 9 is the last sentence'],
     ['It costs $\\$5$ in total.', '\\$5', 'an escaped dollar is not a math delimiter'],
   ];
   for (const [completion, expected, reason] of table) {
@@ -52,6 +54,8 @@ describe('extractAnswer', () => {
     // without the box target a line of pure math is taken whole (the parser still reads \boxed as grouping)
     expect(extractAnswer('\\boxed{3}', ['phrase', 'expr'])).toBe('\\boxed{3}');
     expect(extractAnswer('\\boxed{3} and so on', ['phrase'])).toBeUndefined();
+    expect(extractAnswer('Answer $ \n 9 \n $', ['latex'])).toBeUndefined();
+    expect(extractAnswer('Answer \\[ \n 9 \n \\]', ['latex'])).toBe('9');
   });
 
   it('stays linear on a 1 MB completion without markers', () => {

@@ -125,7 +125,13 @@ export function mathSegments(text: string, limit = 10_000): Segment[] {
         const closer = n === '[' ? '\\]' : '\\)';
         const end = text.indexOf(closer, i + 2);
         if (end < 0) return out;
-        out.push({ content: text.slice(i + 2, end), start: i, end: end + 2, display: n === '[' });
+        const content = text.slice(i + 2, end);
+        // inline math stays on one line (Math-Verify); display math may span lines
+        if (n === '(' && content.includes('\n')) {
+          i += 2;
+          continue;
+        }
+        out.push({ content, start: i, end: end + 2, display: n === '[' });
         i = end + 2;
         continue;
       }
@@ -138,10 +144,14 @@ export function mathSegments(text: string, limit = 10_000): Segment[] {
       let j = i + open;
       while (j < text.length) {
         if (text[j] === '\\') j += 2;
-        else if (text[j] === '$') break;
+        else if (text[j] === '$' || (!display && text[j] === '\n')) break;
         else j++;
       }
       if (j >= text.length) return out;
+      if (text[j] === '\n') {
+        i += 1; // an inline $ whose line ends first is a stray dollar, not a delimiter
+        continue;
+      }
       if (display && text[j + 1] !== '$') return out;
       out.push({ content: text.slice(i + open, j), start: i, end: j + open, display });
       i = j + open;
@@ -210,8 +220,8 @@ function closingDisplay(segs: Segment[], text: string): string | undefined {
 /** What may join two answers in one sentence. */
 const LIST_SEPARATOR = /^\s*(?:,|;|and|or|,\s*and)?\s*$/i;
 
-/** A number standing alone (not glued to letters): 1,234.5, -3/4, 25%. */
-const STANDALONE_NUMBER = /(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\/\d+)?%?(?![\w])/g;
+/** A number not glued to a word before it: 1,234.5, -3/4, 25%, 1,000.99m² (a unit may follow; XY2Z has no number). */
+const STANDALONE_NUMBER = /(?<![\w.])-?\d[\d,]*(?:\.\d+)?(?:\/\d+)?%?(?!\d)/g;
 
 /** Start of the last sentence of `t` (after the last ". " of its last line). */
 function sentenceStartOf(t: string): number {
