@@ -39,6 +39,7 @@ describe('extractAnswer', () => {
     ['So there are 42 ways.\n\nI hope this helps!', '42', 'closing chatter without digits or math is skipped'],
     ['so the number is 10 which is 1,000.99m²', '1,000.99', 'a unit glued after a number'],
     ['Answer $ \n 9 \n $', '9', 'inline $ does not span lines: the plain 9 is the last sentence'],
+    ['Final Answer: The volume of $ABCD$ is 120. I hope it is correct.', '120', "a number after the phrase's math"],
     ['It costs $\\$5$ in total.', '\\$5', 'an escaped dollar is not a math delimiter'],
   ];
   for (const [completion, expected, reason] of table) {

@@ -180,12 +180,18 @@ function cleanPhrase(s: string): string {
     }
     return parts.join(', ');
   }
+  // the first clause of the line: up to a sentence end ("5. Next", "5 because"), keeping decimals like 2.5
   let line = firstLine.trim();
-  const inLine = mathSegments(line, 4)[0];
-  if (inLine?.content.trim()) return inLine.content.trim();
-  // cut at a sentence end ("5. Next" / "5 because"), keeping decimals like 2.5
   const end = /\.(\s|$)|,\s+(so|which|because|since)\b/i.exec(line);
   if (end) line = line.slice(0, end.index);
+  const inLine = mathSegments(line, 16).filter((x) => x.content.trim());
+  const last = inLine[inLine.length - 1];
+  if (last !== undefined) {
+    // "The volume of $ABCD$ is 120": a number after the last math segment is the stated value
+    const later = [...line.slice(last.end).matchAll(STANDALONE_NUMBER)].map((m) => m[0].replace(/,$/, ''));
+    if (later.length > 0) return later.join(', ');
+    return (inLine[0] as Segment).content.trim();
+  }
   return line.replace(/\*\*/g, '').trim();
 }
 

@@ -64,6 +64,11 @@ export function normalizeAnswer(raw: string): string {
     s = (m[1] ?? '').trim();
   }
   s = s
+    // a doubled backslash before a command name is an escaping slip (\\left, \\frac), not a line break
+    .replace(
+      /\\\\(?=(?:left|right|frac|dfrac|tfrac|sqrt|pi|cdot|times|infty|text|mathrm|le|ge|neq|pm)(?![a-zA-Z]))/g,
+      '\\',
+    )
     .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|displaystyle|textstyle|limits)(?![a-zA-Z])/g, '')
     // thousands groups written with LaTeX spacing after the comma: 11,\! 111,\! 100
     .replace(/(\d),\s*\\[!,]\s*(?=\d{3}(?!\d))/g, '$1,')
