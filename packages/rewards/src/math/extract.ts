@@ -192,7 +192,15 @@ function cleanPhrase(s: string): string {
     if (later.length > 0) return later.join(', ');
     return (inLine[0] as Segment).content.trim();
   }
-  return line.replace(/\*\*/g, '').trim();
+  const clause = line.replace(/\*\*/g, '').trim();
+  // prose ("Jane started 3 hours ago"): its numbers; a word answer ("Tuesday") or pure math stays whole
+  const prose = [...clause.matchAll(/(?<![\\a-zA-Z])[a-zA-Z]{3,}/g)].some((w) => !/^(?:and|or)$/i.test(w[0]));
+  if (prose) {
+    const numbers = [...clause.matchAll(STANDALONE_NUMBER)].map((m) => m[0].replace(/,$/, ''));
+    if (numbers.length > 1 && /\b(?:or|and)\b/i.test(clause)) return numbers.join(', ');
+    if (numbers.length > 0) return numbers[numbers.length - 1] as string;
+  }
+  return clause;
 }
 
 const PHRASES = ['final answer is', 'final answer:', 'answer is', 'answer:', '####'];
