@@ -69,6 +69,8 @@ describe('equivalence rules', () => {
     ['28\\%', '28 \\text{ percent}', true, 'percent word'],
     ['11111100', '11,\\! 111,\\! 100', true, 'thousands with LaTeX negative space'],
     ['32349', '32{,}349', true, 'thousands with {,}'],
+    ['(2, 12) \\cup (12, 102)', '(2,12) \\cup (12,102)', true, 'a bracketed pair is not a thousands number'],
+    ['12102', '12,102', true, 'an unbracketed group of three is thousands'],
     ['10^{10^{10}}', '10^{10^{10}}', true, 'identical huge powers'],
     ['10^{10^{10}}', '10^{10^{10}} + 1', false, 'two overflowing values never compare equal'],
     ['2^{4096}', '2^{4096}+1', false, 'exact big integers up to the cap'],

@@ -40,8 +40,18 @@ describe('extractAnswer', () => {
     ['so the number is 10 which is 1,000.99m²', '1,000.99', 'a unit glued after a number'],
     ['Answer $ \n 9 \n $', '9', 'inline $ does not span lines: the plain 9 is the last sentence'],
     ['Final Answer: The volume of $ABCD$ is 120. I hope it is correct.', '120', "a number after the phrase's math"],
-    ['Final Answer: Jane started 3 hours ago. I hope it is correct.', '3', 'the number in a prose clause after the phrase'],
+    [
+      'Final Answer: Jane started 3 hours ago. I hope it is correct.',
+      '3',
+      'the number in a prose clause after the phrase',
+    ],
     ['The answer is Tuesday.', 'Tuesday', 'a word answer after the phrase stays whole'],
+    [
+      'so $\\boxed{200}$ then $\\boxed{255}$. Final Answer: The final answer is $10,455$.',
+      '10,455',
+      'a final-answer phrase after the last box wins',
+    ],
+    ['The final answer is $4$. Checking again, $\\boxed{5}$.', '5', 'a box after the phrase wins'],
     ['It costs $\\$5$ in total.', '\\$5', 'an escaped dollar is not a math delimiter'],
   ];
   for (const [completion, expected, reason] of table) {

@@ -3,6 +3,7 @@
  * Math-Verify's documented parser: regexes in priority order, the last match of the best kind wins).
  * The answer part is the text after the last `</think>` (inside the last `<answer>…</answer>` when present); in it:
  *   1. the last `\boxed{}` / `\fbox{}` — several boxes joined by `,` / `and` / `or` / `\text{ and }` are one set;
+ *      a "final answer is" / "Final Answer:" phrase after the last box ranks with it, and the later one wins;
  *   2. the text after the last "final answer is" / "Final Answer:" / "the answer is" / "answer:" / GSM8K `####`
  *      (its first math segment, else its first clause);
  *   3. the last display block `\[…\]` / `$$…$$` when it closes the text (nothing but a short digit-free tail after it);
@@ -313,6 +314,12 @@ export function extractAnswer(
   if (text.trim().length === 0) return undefined;
   const on = new Set(targets);
   let found = on.has('boxed') ? lastBoxes(text) : undefined;
+  if (found !== undefined && on.has('phrase')) {
+    // "final answer is" / "Final Answer:" rank with the box (Math-Verify): the later of the two wins
+    const lower = text.toLowerCase();
+    const phraseAt = Math.max(lower.lastIndexOf('final answer is'), lower.lastIndexOf('final answer:'));
+    if (phraseAt > lastBoxStart(text, text.length)) found = afterPhrase(text) ?? found;
+  }
   if (found === undefined && on.has('phrase')) found = afterPhrase(text);
   if (found === undefined && (on.has('latex') || on.has('expr'))) {
     // only the tail can hold a closing block or the last sentence: keeps the scan bounded on huge texts

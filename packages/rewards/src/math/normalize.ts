@@ -124,6 +124,8 @@ export function normalizeAnswer(raw: string): string {
     const num = BigInt(int || '0') * den + BigInt(fixed || '0') * (ten(rep.length) - 1n) + BigInt(rep);
     return `(${num}/${den})`;
   });
+  // a bracketed pair is two numbers, not one with a thousands separator: (12,102), [1,500)
+  s = s.replace(/([([]\s*-?\d{1,3}),(\d{3}\s*[)\]])/g, '$1, $2');
   // thousands separators: 1,000,000 and 1\,000 (already a space): only full groups of three digits
   s = s.replace(
     /(^|[^\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]*\d)(?=(?:\.\d+)?(?:$|[^\d,]))/g,
