@@ -535,7 +535,7 @@ function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: nu
       isLabel(gl) &&
       isLabel(pl) &&
       variables(gr).size === 0 &&
-      (!settings.strict || key(gl) === key(pl) || gl.t === 'sym')
+      (!settings.strict || key(gl).toLowerCase() === key(pl).toLowerCase() || gl.t === 'sym')
     )
       if (equalNodes(gr, pr, depth + 1)) return true;
     return equationsEqual(g, p);
@@ -639,7 +639,7 @@ export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
       // gold "x = 2", answer "x = 1 + 1 = 2": the same label stating the same value (any labels when not strict)
       const gv = statedValue(g, settings.strict, sameValue);
       const pv = statedValue(p, settings.strict, sameValue);
-      const sameLabel = !settings.strict || key(g.xs[0] as Node) === key(p.xs[0] as Node);
+      const sameLabel = !settings.strict || key(g.xs[0] as Node).toLowerCase() === key(p.xs[0] as Node).toLowerCase();
       return gv !== undefined && pv !== undefined && sameLabel && equalNodes(gv, pv, depth + 1);
     }
     // gold "x = 3" vs answer "3" (a gold relation such as x + y = 5 stays a relation when strict)

@@ -54,6 +54,25 @@ function unicodeToAscii(s: string): string {
     .replace(/±/g, '\\pm ');
 }
 
+/**
+ * Several solutions, each a list of assignments, separated by ";" or "and": `p=5,q=2;p=7,q=2` and
+ * `p = 5, q = 2 \quad \text{and} \quad p = 7, q = 2` are the set of points (5, 2), (7, 2). Anything else is left alone.
+ */
+function assignmentTuples(s: string): string {
+  if (!/;|\\text\s*\{\s*(?:and|or)\s*\}/.test(s)) return s;
+  const parts = s.split(/\s*;\s*|(?:\\q?quad\s*)?\\text\s*\{\s*(?:and|or)\s*\}(?:\s*\\q?quad)?/);
+  if (parts.length < 2) return s;
+  const tuples: string[] = [];
+  for (const part of parts) {
+    const items = part.replace(/\\[,;:! ]/g, ' ').split(',');
+    if (items.length < 2) return s;
+    const values = items.map((it) => /^\s*[a-zA-Z](?:_\{?\w+\}?)?\s*=\s*(\S.*?)\s*$/.exec(it)?.[1]);
+    if (!values.every((v) => v !== undefined)) return s;
+    tuples.push(`(${values.join(', ')})`);
+  }
+  return tuples.join(', ');
+}
+
 /** String-level clean-up before tokenizing: delimiters, spacing commands, units, thousands separators. */
 export function normalizeAnswer(raw: string): string {
   let s = unicodeToAscii(raw).replace(/[€£¥]/g, '').trim();
@@ -63,6 +82,9 @@ export function normalizeAnswer(raw: string): string {
     if (!m) break;
     s = (m[1] ?? '').trim();
   }
+  s = assignmentTuples(s)
+    // "or" / "and" glued between answers: (11,7)or(7,11)
+    .replace(/(?<=[)\]}\d])\s*(?:or|and)\s*(?=[([{\d-])/g, ', ');
   s = s
     // a doubled backslash before a command name is an escaping slip (\\left, \\frac), not a line break
     .replace(

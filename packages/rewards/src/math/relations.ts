@@ -22,10 +22,12 @@ function hasNumberOrSum(n: Node, depth = 0): boolean {
     case 'pow':
       // f^{-1}(x) names an inverse function
       return !(n.a.t === 'sym' && n.b.t === 'neg' && n.b.x.t === 'num' && n.b.x.n === 1n && n.b.x.d === 1n);
+    case 'div':
+      // NO/BO names a ratio of lengths
+      return hasNumberOrSum(n.a, depth + 1) || hasNumberOrSum(n.b, depth + 1);
     case 'num':
     case 'add':
     case 'neg':
-    case 'div':
     case 'pct':
     case 'pm':
     case 'text':
