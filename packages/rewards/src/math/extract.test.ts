@@ -52,6 +52,18 @@ describe('extractAnswer', () => {
       'a final-answer phrase after the last box wins',
     ],
     ['The final answer is $4$. Checking again, $\\boxed{5}$.', '5', 'a box after the phrase wins'],
+    [
+      '$$\\boxed{(5, 5)} \\text{ for part (a) and } \\boxed{(2, 2)}$$',
+      '\\{(5, 5), (2, 2)\\}',
+      'boxes joined by a short \\text ending in "and"',
+    ],
+    [
+      '$\\boxed{m = 12} \\quad \\text{and} \\quad \\boxed{t = 5}$',
+      '\\{m = 12, t = 5\\}',
+      '\\quad \\text{and} \\quad between boxes',
+    ],
+    ['$$\\boxed{31}$$ \\boxed{88}', '88', 'boxes with only delimiters between them are not joined'],
+    ['\\boxed{5} \\text{ is wrong, so } \\boxed{6}', '6', 'a sentence between boxes does not join them'],
     ['It costs $\\$5$ in total.', '\\$5', 'an escaped dollar is not a math delimiter'],
   ];
   for (const [completion, expected, reason] of table) {

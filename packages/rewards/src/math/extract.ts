@@ -82,8 +82,31 @@ export function lastBoxed(text: string): string | undefined {
 }
 
 /** What may sit between two boxes of one multi-answer: a separator word or comma, math delimiters, spaces. */
-const BOX_SEPARATOR =
-  /^[\s$]*(?:\\\)|\\\()?[\s$]*(?:,|;|and|or|&|\\text\s*\{\s*(?:,|and|or)\s*\}|\\(?:quad|qquad)|\\[,;]\s*)[\s$]*(?:\\\(|\\\))?[\s$]*$/i;
+const SEPARATOR_PART = /\s+|\$|\\[()]|\\q?quad|\\[,;]|,|;|&|\band\b|\bor\b|\\text\s*\{[^{}]{0,30}\}/giy;
+
+/**
+ * Whether the text between two boxes joins them into one answer: only delimiters, spacing and separators
+ * (`, `, `and`, `or`, `;`, `\quad \text{and} \quad`, `\text{ for part (a) and }`), with at least one separator.
+ */
+function joinsBoxes(between: string): boolean {
+  if (between.length > 60) return false;
+  SEPARATOR_PART.lastIndex = 0;
+  let at = 0;
+  let joined = false;
+  while (at < between.length) {
+    SEPARATOR_PART.lastIndex = at;
+    const m = SEPARATOR_PART.exec(between);
+    if (m === null || m[0].length === 0) return false;
+    const part = m[0];
+    if (part.startsWith('\\text')) {
+      // \text{ and }, \text{ for part (a) and }: a few words ending in the separator
+      if (!/^\\text\s*\{\s*(?:[a-z()]+\s+){0,3}(?:and|or|,)\s*\}$/i.test(part)) return false;
+      joined = true;
+    } else if (/^(?:,|;|&|and|or|\\q?quad)$/i.test(part)) joined = true;
+    at += part.length;
+  }
+  return joined;
+}
 
 /** The last box, merged with the boxes before it when they are joined by separators (`\boxed{2}, \boxed{3}`). */
 function lastBoxes(text: string): string | undefined {
@@ -99,7 +122,7 @@ function lastBoxes(text: string): string | undefined {
     const prev = boxAt(text, at);
     if (prev === undefined || prev.end > head.start) break;
     const between = text.slice(prev.end, head.start);
-    if (between.length > 40 || !BOX_SEPARATOR.test(between)) break;
+    if (!joinsBoxes(between)) break;
     boxes.unshift(prev);
   }
   if (boxes.length === 1) return last.content;
