@@ -23,7 +23,13 @@ describe('equivalence rules', () => {
     ['\\pi', '\\pi + 10^{-10}', false, 'a tiny constant next to pi is decided exactly'],
     ['x', 'x + \\lfloor x^2/10000 \\rfloor', false, 'probing reaches magnitudes where the floor is nonzero'],
     ['y = 2x + 1', 'y - 2x - 1 = 10^{-12}', false, 'equations compared exactly when polynomial'],
-    ['y = 2x + 1', '4x - 2y + 2 = 0', true, 'proportional equations'],
+    ['y = 2x + 1', '2x - y + 1 = 0', true, 'the same equation up to sign'],
+    [
+      'y = 2x + 1',
+      '4x - 2y + 2 = 0',
+      false,
+      'a scaled equation differs under strict (Math-Verify compares sides up to sign)',
+    ],
     ['(x+1)^3', 'x^3 + 3x^2 + 3x + 1', true, 'polynomial identity'],
     ['\\frac{x^2-1}{x-1}', 'x + 1', true, 'rational function identity'],
     ['2\\sin x \\cos x', '\\sin 2x', true, 'trig identity by probing (opaque atoms)'],
@@ -122,7 +128,9 @@ describe('compare options', () => {
     expect(cmp('\\pi', '3.14', 6)).toBe(false);
   });
   it('strict keeps variables and gold relations apart; not strict compares stated values', () => {
-    expect(cmp('x = 3', 'y = 3', 6, true)).toBe(true); // single-letter labels name the same value
+    expect(cmp('x = 3', 'y = 3', 6, true)).toBe(false);
+    expect(cmp('x = 3', 'y = 3', 6, false)).toBe(true);
+    expect(cmp('y = 2x + 1', '4x - 2y + 2 = 0', 6, false)).toBe(true);
     expect(cmp('x + y = 5', '5', 6, true)).toBe(false);
     expect(cmp('x + y = 5', '5', 6, false)).toBe(true);
     expect(cmp('x < 1', 'y < 1', 6, true)).toBe(false);

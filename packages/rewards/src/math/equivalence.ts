@@ -485,7 +485,10 @@ function orderedEqual(gs: Node[], ps: Node[], depth: number): boolean {
 
 const MIRROR: Record<string, string> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=', '~=': '~=' };
 
-/** y = 2x + 1 ⇔ 2x − y + 1 = 0: the two differences are proportional (exactly when both are polynomial). */
+/**
+ * y = 2x + 1 ⇔ 2x − y + 1 = 0: the differences of the two sides agree up to sign (strict, as in Math-Verify) or up to
+ * any nonzero factor (not strict: 2y = 4x + 2 too); decided exactly when both are polynomial.
+ */
 function equationsEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean {
   const [gl, gr] = g.xs as [Node, Node];
   const [pl, pr] = p.xs as [Node, Node];
@@ -498,7 +501,9 @@ function equationsEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean
   const fp = toFrac(pd);
   if (fg && fp && constantOf(fg.den) && constantOf(fp.den)) {
     try {
-      if (proportional(fg.num, fp.num)) return true;
+      const c = proportional(fg.num, fp.num);
+      // strict (Math-Verify): the sides' differences agree up to sign; otherwise any nonzero multiple
+      if (c !== undefined) return !settings.strict || (c.d === 1n && (c.n === 1n || c.n === -1n));
       if (onlyPlainAtoms(fg.num) && onlyPlainAtoms(fp.num)) return false; // polynomials: decided exactly
     } catch (err) {
       if (!(err instanceof RangeError)) throw err;
@@ -517,7 +522,8 @@ function equationsEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean
     else if (!close(r, c, 1e-10)) return false;
     valid++;
   }
-  return valid >= MIN_VALID_PROBES && c !== undefined && c !== 0;
+  if (valid < MIN_VALID_PROBES || c === undefined || c === 0) return false;
+  return !settings.strict || close(Math.abs(c), 1, 1e-10);
 }
 
 /** Relations: same sides (or mirrored), proportional equations, or the same set of values. */
@@ -535,7 +541,7 @@ function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: nu
       isLabel(gl) &&
       isLabel(pl) &&
       variables(gr).size === 0 &&
-      (!settings.strict || key(gl).toLowerCase() === key(pl).toLowerCase() || gl.t === 'sym')
+      (!settings.strict || key(gl).toLowerCase() === key(pl).toLowerCase())
     )
       if (equalNodes(gr, pr, depth + 1)) return true;
     return equationsEqual(g, p);

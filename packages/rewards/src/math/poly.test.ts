@@ -34,9 +34,10 @@ describe('proportional', () => {
     if (!f) throw new Error(`no exact form for ${s}`);
     return f.num;
   };
-  it('finds a constant factor between two polynomials, or none', () => {
-    expect(proportional(num('y - 2x - 1'), num('4x - 2y + 2'))).toBe(true);
-    expect(proportional(num('y - 2x - 1'), num('y - 2x - 1 - 10^{-12}'))).toBe(false);
-    expect(proportional(num('y - 2x'), num('y - 3x'))).toBe(false);
+  it('finds the constant factor between two polynomials, or none', () => {
+    expect(proportional(num('y - 2x - 1'), num('4x - 2y + 2'))).toEqual({ n: -1n, d: 2n });
+    expect(proportional(num('y - 2x - 1'), num('2x - y + 1'))).toEqual({ n: -1n, d: 1n });
+    expect(proportional(num('y - 2x - 1'), num('y - 2x - 1 - 10^{-12}'))).toBeUndefined();
+    expect(proportional(num('y - 2x'), num('y - 3x'))).toBeUndefined();
   });
 });

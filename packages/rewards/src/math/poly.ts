@@ -231,19 +231,18 @@ export function exactCompare(a: Node, b: Node): 'equal' | 'different' | undefine
   return onlyPlainAtoms(d) ? 'different' : undefined;
 }
 
-/** Exact proportionality of two polynomials (p = c·q with a nonzero constant c), when both have exact forms. */
-export function proportional(p: Poly, q: Poly): boolean | undefined {
-  if (p.size !== q.size) return false;
-  if (p.size === 0) return true;
+/** The constant c with p = c·q (exact, nonzero), or undefined when the two polynomials are not proportional. */
+export function proportional(p: Poly, q: Poly): Q | undefined {
+  if (p.size !== q.size || p.size === 0) return undefined;
   const [m, cp] = p.entries().next().value as [string, Q];
   const cq = q.get(m);
-  if (cq === undefined) return false;
+  if (cq === undefined) return undefined;
   const ratio = qn(cp.n * cq.d, cp.d * cq.n);
   for (const [mono, c] of q) {
     const other = p.get(mono);
-    if (other === undefined) return false;
+    if (other === undefined) return undefined;
     const scaled = qmul(c, ratio);
-    if (scaled.n !== other.n || scaled.d !== other.d) return false;
+    if (scaled.n !== other.n || scaled.d !== other.d) return undefined;
   }
-  return true;
+  return ratio;
 }
