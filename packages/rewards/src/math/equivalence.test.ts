@@ -35,6 +35,8 @@ describe('equivalence rules', () => {
     ['2\\sin x \\cos x', '\\sin 2x', true, 'trig identity by probing (opaque atoms)'],
     ['\\sqrt{12}', '2\\sqrt{3}', true, 'radicals: numeric fallback'],
     ['x < 1', '-x > -1', true, 'inequality multiplied by -1'],
+    ['x < 1', '2x < 2', false, 'a scaled inequality differs under strict (Math-Verify compares sides up to sign)'],
+    ['x < 1', '1 > x', true, 'mirrored inequality'],
     ['[-2, 7]', '-2 \\le x \\le 7', true, 'chained inequality as an interval'],
     ['(0, 1)', '0 < f(x) < 1', true, 'range of a function'],
     [
@@ -131,6 +133,7 @@ describe('compare options', () => {
     expect(cmp('x = 3', 'y = 3', 6, true)).toBe(false);
     expect(cmp('x = 3', 'y = 3', 6, false)).toBe(true);
     expect(cmp('y = 2x + 1', '4x - 2y + 2 = 0', 6, false)).toBe(true);
+    expect(cmp('x < 1', '2x < 2', 6, false)).toBe(true);
     expect(cmp('x + y = 5', '5', 6, true)).toBe(false);
     expect(cmp('x + y = 5', '5', 6, false)).toBe(true);
     expect(cmp('x < 1', 'y < 1', 6, true)).toBe(false);

@@ -546,11 +546,33 @@ function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: nu
       if (equalNodes(gr, pr, depth + 1)) return true;
     return equationsEqual(g, p);
   }
+  const decided = settings.strict ? inequalitiesUpToSign(g, p) : undefined;
+  if (decided !== undefined) return decided;
   const gs = relationToSet(g);
   const ps = relationToSet(p);
   if (gs === undefined || ps === undefined) return false;
   if (settings.strict && !sameSet(relationVariables(g), relationVariables(p))) return false;
   return equalNodes(gs, ps, depth + 1);
+}
+
+const INEQUALITY = new Set(['<', '>', '<=', '>=']);
+
+/**
+ * Strict (Math-Verify): two one-sided inequalities are the same when their sides' differences agree, with the sign
+ * flipped for a mirrored relation (x < 1 ⇔ -x > -1 ⇔ 1 > x; 2x < 2 is not x < 1). Undefined when not polynomial.
+ */
+function inequalitiesUpToSign(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean | undefined {
+  if (g.xs.length !== 2 || p.xs.length !== 2) return undefined;
+  const [gop, pop] = [g.ops[0] as string, p.ops[0] as string];
+  if (!INEQUALITY.has(gop) || !INEQUALITY.has(pop)) return undefined;
+  const sign = gop === pop ? 1n : MIRROR[gop] === pop ? -1n : 0n;
+  if (sign === 0n) return false;
+  const fg = toFrac({ t: 'add', xs: [g.xs[0] as Node, { t: 'neg', x: g.xs[1] as Node }] });
+  const fp = toFrac({ t: 'add', xs: [p.xs[0] as Node, { t: 'neg', x: p.xs[1] as Node }] });
+  if (!fg || !fp || !constantOf(fg.den) || !constantOf(fp.den)) return undefined;
+  if (!onlyPlainAtoms(fg.num) || !onlyPlainAtoms(fp.num)) return undefined;
+  const c = proportional(fg.num, fp.num);
+  return c !== undefined && c.d === 1n && c.n === sign;
 }
 
 const textOf = (n: Node): string | undefined =>
