@@ -67,6 +67,34 @@ function isqrt(x: bigint): bigint | null {
   return r * r === x ? r : null;
 }
 
+/** max, min, gcd, lcm take a parenthesised list: \max(a, b) parses as max of the pair (a, b). */
+const MULTI = new Set(['max', 'min', 'gcd', 'lcm']);
+const multiArgs = (args: Node[]): Node[] => {
+  const a = args[0];
+  return args.length === 1 && a?.t === 'seq' && a.open === '(' ? a.xs : args;
+};
+
+/** Exact max/min of rationals, gcd/lcm of integers; null when an argument is not one. */
+function multiQ(name: string, args: Node[]): Q | null {
+  const qs = multiArgs(args).map(evalQ);
+  if (qs.length === 0 || qs.some((x) => x === null)) return null;
+  const vals = qs as Q[];
+  if (name === 'max' || name === 'min') {
+    return vals.reduce((a, b) => {
+      const aGreater = a.n * b.d > b.n * a.d;
+      return (name === 'max') === aGreater ? a : b;
+    });
+  }
+  if (vals.some((v) => v.d !== 1n || bits(v.n) > 256)) return null;
+  const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+  let acc = abs((vals[0] as Q).n);
+  for (const v of vals.slice(1)) {
+    const b = abs(v.n);
+    acc = name === 'gcd' ? gcd(acc, b) : acc === 0n || b === 0n ? 0n : (acc / gcd(acc, b)) * b;
+  }
+  return { n: acc, d: 1n };
+}
+
 /** Exact value of a constant expression, or null when it is not a (small enough) rational. */
 export function evalQ(node: Node): Q | null {
   switch (node.t) {
@@ -121,6 +149,7 @@ export function evalQ(node: Node): Q | null {
       return q(a.n ** e, a.d ** e);
     }
     case 'fn': {
+      if (MULTI.has(node.name)) return multiQ(node.name, node.args);
       const args = node.args.map(evalQ);
       const x = args[0];
       if (!x) return null;
@@ -225,6 +254,13 @@ export function evalF(node: Node, env: Map<string, number>): number {
       return fin(a ** b);
     }
     case 'fn': {
+      if (MULTI.has(node.name)) {
+        const xs = multiArgs(node.args).map((a) => finite(evalF(a, env)));
+        if (node.name === 'max') return fin(Math.max(...xs));
+        if (node.name === 'min') return fin(Math.min(...xs));
+        const q = multiQ(node.name, node.args);
+        return q ? Number(q.n) / Number(q.d) : Number.NaN;
+      }
       const args = node.args.map((x) => finite(evalF(x, env)));
       const x = args[0] ?? Number.NaN;
       if (node.name === 'root') {

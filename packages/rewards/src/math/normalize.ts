@@ -101,6 +101,7 @@ export function normalizeAnswer(raw: string): string {
     .replace(/\\rangle(?![a-zA-Z])/g, ')')
     .replace(/\\[dtc]frac/g, '\\frac')
     .replace(/\\[dt]binom/g, '\\binom')
+    .replace(/\\operatorname\s*\{\s*(lcm|gcd|max|min|sin|cos|tan|log|ln|exp)\s*\}/g, '\\$1')
     .replace(/\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{/g, '\\text{')
     .replace(/\{,\}/g, '')
     // degrees inside a trig function are an angle: \sin 60^\circ = sin(60π/180); elsewhere the degree sign is a unit

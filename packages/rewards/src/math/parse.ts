@@ -57,6 +57,10 @@ const FUNCS = new Set([
   'lg',
   'exp',
   'sqrt',
+  'max',
+  'min',
+  'gcd',
+  'lcm',
 ]);
 const GREEK = new Set(
   'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega'.split(
@@ -257,7 +261,7 @@ class Parser {
       } else if (this.isOp('-')) {
         this.i++;
         left = add(left, { t: 'neg', x: this.parseUnary() });
-      } else if (this.isCmd('pm')) {
+      } else if (this.isCmd('pm') || this.isCmd('mp')) {
         this.i++;
         left = { t: 'pm', a: left, b: this.parseUnary() };
       } else break;
@@ -275,7 +279,7 @@ class Parser {
     } else if (this.isOp('+')) {
       this.i++;
       node = this.parseUnary();
-    } else if (this.isCmd('pm')) {
+    } else if (this.isCmd('pm') || this.isCmd('mp')) {
       this.i++;
       node = { t: 'pm', a: { t: 'num', n: 0n, d: 1n }, b: this.parseUnary() };
     } else node = this.parseMul();
@@ -358,6 +362,10 @@ class Parser {
       if (this.isOp('!')) {
         this.i++;
         n = { t: 'fn', name: 'fact', args: [n] };
+      } else if (this.isOp("'") && n.t === 'sym') {
+        // f'(x): a primed name
+        this.i++;
+        n = { t: 'sym', name: `${n.name}'` };
       } else if (this.isOp('%')) {
         this.i++;
         n = { t: 'pct', x: n };
@@ -524,6 +532,16 @@ class Parser {
       }
       case 'pi':
         return { t: 'sym', name: 'pi' };
+      case 'overline': {
+        // \overline{AB}: a segment's name, as written (repeating decimals were rewritten in normalize)
+        const start = this.i;
+        this.parseArg();
+        const raw = this.toks
+          .slice(start, this.i)
+          .map((t) => t.s)
+          .join('');
+        return { t: 'sym', name: `overline:${raw}` };
+      }
       case 'infty':
       case 'infin':
         return { t: 'sym', name: 'inf' };

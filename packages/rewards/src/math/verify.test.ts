@@ -98,6 +98,11 @@ describe('verifyMath adversarial probes', () => {
 
   it('reports an unreadable gold as unparseable and a missing answer as not_equal', async () => {
     expect((await verifyMath('\\frac{1}{', '\\boxed{1}')).verdict).toBe('unparseable');
+    // the same unreadable text is still the same answer (Math-Verify compares strings when it cannot parse)
+    expect((await verifyMath('\\angle ABC = 30^\\circ', '\\boxed{\\angle ABC = 30^\\circ}')).verdict).toBe('equal');
+    expect((await verifyMath('\\angle ABC = 30^\\circ', '\\boxed{\\angle ABD = 30^\\circ}')).verdict).toBe(
+      'unparseable',
+    );
     expect(await verifyMath('2', 'I do not know')).toEqual({ verdict: 'not_equal', gold: '2' });
   });
 
