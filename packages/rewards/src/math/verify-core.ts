@@ -2,8 +2,10 @@
  * The synchronous verifier that runs inside a worker thread: extract both answers, read multiple-choice letters, parse,
  * compare. Pure and bounded (answer length, token count, nesting depth, exponent size are all capped), but it is still
  * run off the main thread by `verifyMath` so a pathological input can be cut off by a timeout.
- * Verdicts: a gold answer we cannot read is `unparseable` (the sample should be skipped); a completion with no readable
- * answer is `not_equal` (never "skip": a policy must not earn a neutral score by writing garbage).
+ * Verdicts: a gold answer we cannot read is `unparseable` (the sample should be skipped) unless the answer is the very
+ * same text; a completion with no readable answer is `not_equal` (never "skip": a policy must not earn a neutral score
+ * by writing garbage). A gold that is a worked solution without a box is read like a completion; a European decimal
+ * comma ("1,22") is read as a decimal only against a one-number gold.
  */
 import { type CompareOptions, compareAnswers, DEFAULT_COMPARE } from './equivalence.js';
 import { EXTRACTION_TARGETS, type ExtractionTarget, extractAnswer, extractGold } from './extract.js';
