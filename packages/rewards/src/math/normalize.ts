@@ -7,7 +7,7 @@
  * Leaves out: unit conversion (5 cm is not 50 mm here).
  */
 const UNIT_WORDS =
-  /^(?:units?|sq|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|inches|inch|in|feet|foot|ft|yards?|miles?|mph|kg|g|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|degrees?|deg|dollars?|cents?|euros?|people|students|apples|times|ways|points?|hats?|marbles|books|pages|cookies|cups?|eggs|boxes|bags|cars|miles per hour|km\/h|m\/s|sq\.? ?(?:ft|m|cm|units)|square (?:units|feet|meters|inches|cm|centimeters)|cubic (?:units|feet|meters|inches|cm|centimeters))$/i;
+  /^(?:units?|sq|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|inches|inch|in|feet|foot|ft|yards?|miles?|mph|kg|g|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|am|pm|a\.m\.|p\.m\.|degrees?|deg|dollars?|cents?|euros?|people|students|apples|times|ways|points?|hats?|marbles|books|pages|cookies|cups?|eggs|boxes|bags|cars|miles per hour|km\/h|m\/s|sq\.? ?(?:ft|m|cm|units)|square (?:units|feet|meters|inches|cm|centimeters)|cubic (?:units|feet|meters|inches|cm|centimeters))$/i;
 
 /** Words that change a value's meaning ("not 5", "at least 5"): such \text{} is never dropped as a unit. */
 const LOGIC_WORDS =
@@ -51,7 +51,11 @@ function unicodeToAscii(s: string): string {
     .replace(/≠/g, '\\ne ')
     .replace(/°/g, '^\\circ ')
     .replace(/∪/g, '\\cup ')
-    .replace(/±/g, '\\pm ');
+    .replace(/±/g, '\\pm ')
+    .replace(/∓/g, '\\mp ')
+    .replace(/≈/g, '\\approx ')
+    .replace(/∈/g, '\\in ')
+    .replace(/∩/g, '\\cap ');
 }
 
 /**
