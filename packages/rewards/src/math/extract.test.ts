@@ -39,6 +39,11 @@ describe('extractAnswer', () => {
     ['So there are 42 ways.\n\nI hope this helps!', '42', 'closing chatter without digits or math is skipped'],
     ['so the number is 10 which is 1,000.99m²', '1,000.99', 'a unit glued after a number'],
     ['Answer $ \n 9 \n $', '9', 'inline $ does not span lines: the plain 9 is the last sentence'],
+    [
+      'We compute:\n\\begin{align*}\nx &= 6 \\cdot 7 \\\\\n&= 42\n\\end{align*}',
+      '42',
+      'the last line of a closing align block',
+    ],
     ['Final Answer: The volume of $ABCD$ is 120. I hope it is correct.', '120', "a number after the phrase's math"],
     [
       'Final Answer: Jane started 3 hours ago. I hope it is correct.',

@@ -316,11 +316,16 @@ function lastSentence(text: string, segs: Segment[]): string | undefined {
   const lastWord = words[words.length - 1];
   const after = sentence
     .slice(lastWord === undefined ? 0 : (lastWord.index ?? 0) + lastWord[0].length)
-    .replace(/^[\s,:;]+/, '')
+    .replace(/^[\s,:;&]+(?:=\s*)?/, '')
+    .replace(/\\\\\s*$/, '')
     .replace(/[.\s]+$/, '');
   if (after && /\d/.test(after) && /[=:<>]|\b(?:or|and)\b/.test(after) && after.length <= 200) return after;
   if (sentence.length <= 200 && !/[a-zA-Z]{3,}/.test(sentence.replace(/\\[a-zA-Z]+/g, ''))) {
-    const pure = sentence.replace(/^=\s*/, '').replace(/[.\s]+$/, '');
+    // a line of an align block: "&= 42 \\" is 42
+    const pure = sentence
+      .replace(/^[\s&]*=?\s*/, '')
+      .replace(/\\\\\s*$/, '')
+      .replace(/[.\s]+$/, '');
     if (pure) return pure; // a line of pure math: "x = 2", "\frac{3}{4}"
   }
   let last: string | undefined;
