@@ -367,7 +367,8 @@ export function extractAnswer(
     }
   }
   if (found === undefined) return undefined;
-  const answer = found.trim();
+  // markdown emphasis or code around the whole answer: **18**, `18`
+  const answer = found.trim().replace(/^(\*\*|\*|`|__)(?=\S)([\s\S]*?\S)\1$/, '$2');
   return answer.length === 0 || answer.length > MAX_ANSWER_CHARS ? undefined : answer;
 }
 
