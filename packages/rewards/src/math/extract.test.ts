@@ -44,6 +44,8 @@ describe('extractAnswer', () => {
       '42',
       'the last line of a closing align block',
     ],
+    ['<think>x</think>\n\n**18**', '18', 'markdown bold around the whole answer'],
+    ['Answer: `18`', '18', 'code ticks around the whole answer'],
     ['Final Answer: The volume of $ABCD$ is 120. I hope it is correct.', '120', "a number after the phrase's math"],
     [
       'Final Answer: Jane started 3 hours ago. I hope it is correct.',
