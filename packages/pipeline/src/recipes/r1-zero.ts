@@ -11,10 +11,11 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestCheckpoint, loadModel, loadTokenizer } from '@aha/core';
 import { GrpoTrainer, scoreAddition } from '@aha/grpo';
-import { accuracyReward, formatReward } from '@aha/rewards';
+import { accuracyReward, formatReward, type WeightedReward } from '@aha/rewards';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../cli/registry.js';
 import { pct, withCtrlC } from '../commands/common.js';
+import { configRewards } from '../commands/rewards.js';
 import type { LoadedConfig } from '../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
@@ -110,7 +111,10 @@ const verifyInteger = async (gold: string, completion: string) => ({
 /** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
 export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger, answerOnly: false }), formatReward()];
 
-const grpoStage = (hooks: GrpoHooks) =>
+const grpoStage = (
+  hooks: GrpoHooks,
+  rewards: readonly WeightedReward[] = r1ZeroRewards().map((reward) => ({ reward, weight: 1 })),
+) =>
   defineStage({
     name: 'grpo',
     description: 'GRPO (GrpoTrainer) on accuracy + format rewards, from the base model.',
@@ -134,8 +138,8 @@ const grpoStage = (hooks: GrpoHooks) =>
         model,
         tokenizer,
         dataset,
-        rewards: r1ZeroRewards(),
-        rewardWeights: { accuracy: 1, format: 1 },
+        rewards: rewards.map((r) => r.reward),
+        rewardWeights: Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight ?? 1])),
         groupSize: grpo.groupSize,
         promptsPerStep: grpo.promptsPerStep,
         stepsPerRollout: 1,
@@ -214,6 +218,8 @@ export interface RunR1ZeroOptions {
   signal?: AbortSignal;
   log?: (message: string) => void;
   hooks?: GrpoHooks;
+  /** The GRPO rewards for the run's task (default: accuracy + format, weight 1 each); called before any stage runs. */
+  rewards?: (task: Task) => Promise<readonly WeightedReward[] | undefined>;
 }
 
 /**
@@ -229,12 +235,13 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
   const record = await readBaseModelRecord(baseDir);
   const task = taskWithOverrides(record.task, o.task);
   const seed = run.seed ?? 0;
+  const rewards = await run.rewards?.(task);
   const stage = stageRunner(run.runDir, { signal, log });
   try {
     log(`base model ${baseDir} (recorded held-out accuracy ${pct(record.heldOutAccuracy)})`);
     const before = await stage(evaluateStage('evaluate-base'), { modelDir: baseDir }, task);
     log(`held-out greedy accuracy before GRPO: ${pct(before.accuracy)} (${before.correct}/${before.total})`);
-    const grpo = await stage(grpoStage(run.hooks ?? {}), { modelDir: baseDir }, { grpo: o.grpo, task, seed });
+    const grpo = await stage(grpoStage(run.hooks ?? {}, rewards), { modelDir: baseDir }, { grpo: o.grpo, task, seed });
     const after = await stage(evaluateStage('evaluate-final'), { modelDir: grpo.modelDir }, task);
     const report = await stage(
       reportStage,
@@ -272,6 +279,7 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Pr
       seed: config.seed,
       signal,
       log: ctx.log,
+      rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
       hooks: {
         onStart: (total, first) => {
           ctx.progress.start(total, 'grpo');

@@ -18,11 +18,13 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { CommandContext, CommandResult } from '../../cli/registry.js';
 import { withCtrlC } from '../../commands/common.js';
+import { configRewards } from '../../commands/rewards.js';
+import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../base-model/save.js';
 import { type Stage, StageInterruptedError, stageRunner } from '../stages.js';
-import type { ReasoningRewardsFn } from './rewards.js';
+import { type ReasoningRewardsFn, reasoningOnly } from './rewards.js';
 import {
   AlignmentRlSchema,
   alignmentRlStage,
@@ -158,6 +160,9 @@ async function writeReports(runDir: string, stages: readonly string[], title: st
   return writeReport(runDir, join(runDir, REPORT_FILE), { title }).file;
 }
 
+/** Longest completion of the recipe's task unless the config's `eval.maxNewTokens` says otherwise. */
+const R1_MAX_NEW_TOKENS = 80;
+
 /** Runs the four stages and the evaluation in `runDir`; `interrupted: true` when `signal` stopped a stage. */
 export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Result> {
   const t0 = performance.now();
@@ -166,7 +171,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
-  const task = taskWithOverrides({ ...record.task, maxNewTokens: 80 }, o.task);
+  const task = taskWithOverrides({ ...record.task, maxNewTokens: R1_MAX_NEW_TOKENS }, o.task);
   const seed = run.seed ?? 0;
   const s = { ...defaultR1Stages(run.hooks, run.reasoningRewards), ...run.stages };
   const common = { task, language: o.language, seed };
@@ -261,12 +266,32 @@ export function r1OptionsFromConfig(config: LoadedConfig['config']): R1Options {
   });
 }
 
+/**
+ * The config's `rewards` as the recipe's reasoning rewards (stages 2–4; each null on general prompts, as the default
+ * ones), or undefined when the config lists none. Their weights are the entries' own, so setting
+ * `grpo.reasoning.weights` as well is an error.
+ */
+async function r1ConfigRewards(input: LoadedConfig, options: R1Options): Promise<ReasoningRewardsFn | undefined> {
+  const grpo = input.config.grpo as { reasoning?: { weights?: unknown } } | undefined;
+  if (input.config.rewards.length > 0 && grpo?.reasoning?.weights !== undefined)
+    throw new ConfigError(input.source, [
+      'grpo.reasoning.weights: not used when `rewards` is set; give each reward its `weight` there instead',
+    ]);
+  const resolved = await configRewards(input, {
+    task: 'addition',
+    maxNewTokens: (options.task as { maxNewTokens?: number } | undefined)?.maxNewTokens ?? R1_MAX_NEW_TOKENS,
+  });
+  return resolved && (() => resolved.map((r) => ({ reward: reasoningOnly(r.reward), weight: r.weight })));
+}
+
 /** The CLI handler: `aha run r1`. Ctrl-C stops after the current step; running again resumes. */
 export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promise<R1Result> {
   const { config } = input;
   const options = r1OptionsFromConfig(config);
+  const reasoningRewards = await r1ConfigRewards(input, options);
   return withCtrlC(ctx, async (signal) => {
     const result = await runR1(options, {
+      reasoningRewards,
       baseModel: config.model === 'tiny' ? undefined : config.model,
       runDir: config.outputDir,
       seed: config.seed,
