@@ -275,6 +275,23 @@ export const GrpoConfigSchema = z
       .default(2)
       .describe('Sample completions (prompt, completion, reward) kept in each StepMetrics record.'),
     logEvery: z.number().int().min(1).default(1).describe('Write StepMetrics every this many steps. [TRL] 10.'),
+
+    // ---- reward failures (trainer/reward-failures.ts) ----
+    rewardFailureLimit: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'Stop the run (RewardFailureError, naming the reward and its first error) when one reward fails or times out ' +
+          'on more than this share of a rollout’s samples for `rewardFailurePatience` rollouts in a row; 1 = never.',
+      ),
+    rewardFailurePatience: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Rollouts (steps) in a row over `rewardFailureLimit` before the run stops.'),
   })
   .superRefine((c, ctx) => {
     if (c.stop.some((s) => s.length === 0)) {

@@ -139,8 +139,8 @@ describe('scoreRewards', () => {
     const boom = defineReward({ name: 'boom', score: async () => Promise.reject(new Error('kaput')) });
     await scoreRewards(boom, samples('a', 'b'), { logger });
     expect(warnings).toEqual([
-      ["reward 'boom': sample 0 error: kaput", { reward: 'boom', sample: 0, status: 'error' }],
-      ["reward 'boom': sample 1 error: kaput", { reward: 'boom', sample: 1, status: 'error' }],
+      ["reward 'boom': sample 0 error: kaput", { reward: 'boom', sample: 0, status: 'error', message: 'kaput' }],
+      ["reward 'boom': sample 1 error: kaput", { reward: 'boom', sample: 1, status: 'error', message: 'kaput' }],
     ]);
   });
 

@@ -7,7 +7,7 @@
  * sample at a time (concurrently, each with `timeoutMs`) so that one bad sample does not sink its neighbours. An
  * answer of the wrong length is an error of the whole chunk, not retried: a reward that miscounts would otherwise pass
  * one sample at a time and hide the bug. Each failed sample is reported to `logger.warn` as soon as it is known (with
- * `{ reward, sample, status }`), not after the batch. A main-thread
+ * `{ reward, sample, status, message }`), not after the batch. A main-thread
  * timeout aborts `ctx.signal` and stops waiting, but it cannot stop synchronous code that never yields — such code
  * blocks the event loop. Rewards that run untrusted or unbounded synchronous work declare `worker: {...}` and are cut by
  * terminating their thread (see worker.ts).
@@ -85,6 +85,7 @@ export async function runReward(
         reward: reward.name,
         sample: index,
         status: d.status,
+        message: d.message,
       });
   };
   let details: SampleOutcome[];

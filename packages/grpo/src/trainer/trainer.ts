@@ -35,7 +35,7 @@ import {
   ValueError,
   writeFileAtomic,
 } from '@aha/core';
-import type { Reward } from '@aha/rewards';
+import type { Reward, RewardLogger } from '@aha/rewards';
 import { type GrpoConfig, type GrpoConfigInput, GrpoConfigSchema, parseGrpoConfig } from '../config.js';
 import { renderPrompt } from '../data/chat.js';
 import { DataIterator, type DataPosition } from '../data/iterator.js';
@@ -44,6 +44,7 @@ import type { ChatTemplate, DatasetRow } from '../data/types.js';
 import { grpoLossWithStats } from '../loss.js';
 import { MetricsWriter, readMetricsJsonl, reflectionStats, type StepMetrics } from '../metrics.js';
 import { createRemoteRollout, type RemoteRolloutClient } from '../rollout/remote.js';
+import { addFailures, RewardFailureWatch } from './reward-failures.js';
 import {
   advantagesWithNulls,
   type PreparedPrompt,
@@ -77,6 +78,8 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
   resume?: boolean;
   /** When aborted: the step in progress is finished, a checkpoint is written and `train()` returns. */
   signal?: AbortSignal;
+  /** Told of each failed or timed-out reward sample as it happens (`warn`, with `{ reward, sample, status }`). */
+  rewardLogger?: RewardLogger;
   /** fetch for the remote rollout client (tests). */
   fetch?: typeof fetch;
 }
@@ -145,6 +148,8 @@ export class GrpoTrainer {
   readonly #rows: readonly DatasetRow[];
   readonly #prompts: (PreparedPrompt | null)[];
   readonly #rewards: readonly Reward[];
+  readonly #rewardLogger: RewardLogger | undefined;
+  readonly #failureWatch: RewardFailureWatch;
   readonly #opts: GrpoTrainerOptions;
   readonly #remote: RemoteRolloutClient | null;
   readonly #padId: number;
@@ -178,6 +183,8 @@ export class GrpoTrainer {
     this.tokenizer = options.tokenizer;
     this.#rows = options.dataset;
     this.#rewards = options.rewards;
+    this.#rewardLogger = options.rewardLogger;
+    this.#failureWatch = new RewardFailureWatch(this.config.rewardFailureLimit, this.config.rewardFailurePatience);
     const pad = this.model.config.pad_token_id;
     this.#padId = typeof pad === 'number' ? pad : 0;
     let skipped = 0;
@@ -375,13 +382,15 @@ export class GrpoTrainer {
       }));
       // No stop signal here: a stop request (Ctrl-C) means "finish this step, checkpoint, return" (trainLoop), so
       // scoring the completions already sampled must not be cancelled by it.
-      const scored = await scoreCompletions(this.#rewards, c.rewardWeights, samples, c.rewardTimeoutMs);
-      for (const [name, f] of Object.entries(scored.failures)) {
-        const t = failures[name] ?? { error: 0, timeout: 0 };
-        t.error += f.error;
-        t.timeout += f.timeout;
-        failures[name] = t;
-      }
+      const scored = await scoreCompletions(
+        this.#rewards,
+        c.rewardWeights,
+        samples,
+        c.rewardTimeoutMs,
+        undefined,
+        this.#rewardLogger,
+      );
+      addFailures(failures, scored.failures);
       const { advantages, zeroVariance } = advantagesWithNulls(scored.totals, c.groupSize, {
         scale: c.advantageScale,
         epsilon: c.advantageEpsilon,
@@ -406,6 +415,8 @@ export class GrpoTrainer {
         else kept.push(group);
       }
     }
+    // A reward that keeps failing stops the run here, before it trains on masked samples (reward-failures.ts).
+    this.#failureWatch.observe(failures);
     // Dynamic sampling ran out of rounds: keep zero-variance groups (advantage 0, only the KL term acts) to fill.
     while (kept.length < want && flat.length > 0) kept.push(flat.shift() as RolloutSample[]);
     const samples = kept.flatMap((group, g) => group.map((s) => ({ ...s, group: g })));

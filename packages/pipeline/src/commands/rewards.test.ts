@@ -98,7 +98,7 @@ describe('every entry point honours the config rewards', () => {
     ['aha run (r1-zero)', ['run'], { recipe: 'r1-zero' }],
     ['aha run (r1)', ['run'], { recipe: 'r1' }],
     ['aha run (distill)', ['run'], { recipe: 'distill' }],
-    ['aha train grpo', ['train', 'grpo'], {}],
+    ['aha train grpo', ['train', 'grpo'], { recipe: undefined }],
   ])('%s: an unknown name and a missing module are config errors (exit 2) before training', async (_n, cmd, extra) => {
     const file = config(`bad-${cmd.join('-')}-${String(extra.recipe)}.json`, { ...extra, rewards: bad });
     const r = await aha(...cmd, file);
@@ -134,4 +134,44 @@ describe('every entry point honours the config rewards', () => {
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toContain('grpo.reasoning.weights: not used when `rewards` is set');
   });
+});
+
+describe('a failing reward is loud', () => {
+  it.each([
+    ['throws', 'the verifier is not configured'],
+    ['nan', 'returned NaN, not a finite number or null'],
+    ['text', 'returned string, not a finite number or null'],
+    [
+      'short',
+      'score returned 3 values for a batch of 4 samples (one per sample expected): the whole batch fails',
+      'short_batch',
+    ],
+  ])(
+    'aha train grpo with a reward export %s: its message once, counts per step, then a stop (exit 1)',
+    async (exp, message, name = exp) => {
+      const file = config(`fail-${exp}.json`, {
+        rewards: [{ name: 'format' }, { module: FIXTURE, export: exp }],
+        grpo: {
+          task: 'addition',
+          trainProblems: 10,
+          maxSteps: 5,
+          groupSize: 2,
+          promptsPerStep: 2,
+          stepsPerRollout: 1,
+          maxCompletionLength: 4,
+          beta: 0,
+          rewardFailurePatience: 2,
+        },
+      });
+      const r = await aha('train', 'grpo', file);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stderr.split(`reward '${name}' failed: ${message}\n`)).toHaveLength(2); // printed once
+      expect(r.stderr).toContain(`grpo step 1/5 `);
+      expect(r.stderr).toContain(`| reward failures: ${name} 4/4\n`);
+      expect(r.stderr).toContain(
+        `reward '${name}' failed on 4 of 4 samples (100%) in each of the last 2 rollout(s), over rewardFailureLimit 0.5: first error: ${message}`,
+      );
+      expect(r.stderr).not.toContain('grpo step 2/5');
+    },
+  );
 });

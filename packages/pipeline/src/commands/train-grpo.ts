@@ -119,6 +119,7 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
       seed: config.seed,
       outputDir: runDir,
       signal,
+      rewardLogger: ctx.progress.rewardLogger?.(),
     });
     ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
     let started = false;
