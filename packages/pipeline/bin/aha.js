@@ -2,7 +2,7 @@
 // Launcher of the `aha` CLI. Runs the build (dist/cli/bin.js) when there is one and it loads; otherwise (inside the
 // repo, where workspace packages may be unbuilt) runs the TypeScript source through tsx with the "source" export
 // condition, so every @aha/* package loads from src/. AHA_CLI_SOURCE=1 forces the source path (no stale builds).
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -26,12 +26,14 @@ if (!ran) {
     process.exit(1);
   }
   const source = fileURLToPath(new URL('../src/cli/bin.ts', import.meta.url));
-  const child = spawnSync(
-    process.execPath,
-    ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)],
-    {
-      stdio: 'inherit',
-    },
-  );
-  process.exit(child.status ?? 1);
+  // Not spawnSync: this process must stay able to pass Ctrl-C / SIGTERM on (a blocked parent would die on SIGINT and
+  // leave the run orphaned). The CLI counts a forwarded copy of a terminal's SIGINT once.
+  const child = spawn(process.execPath, ['--conditions=source', '--import', tsx, source, ...process.argv.slice(2)], {
+    stdio: 'inherit',
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  process.on('exit', () => child.kill('SIGKILL'));
+  child.on('exit', (code, signal) => {
+    process.exitCode = code ?? (signal === 'SIGINT' ? 130 : 1);
+  });
 }

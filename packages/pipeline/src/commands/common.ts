@@ -109,12 +109,21 @@ export const taskHeldOutRows = (task: TaskOptions): AdditionProblem[] => heldOut
 
 /**
  * Runs `fn` with an AbortSignal that the first Ctrl-C aborts (the trainer finishes its step and checkpoints); a
- * second Ctrl-C exits at once with 130.
+ * second Ctrl-C exits at once with 130, saying which step's checkpoint it abandons. (Under the `aha` binary the
+ * signals come from its supervisor, cli/supervise.ts, which also kills a run too blocked to get here.)
  */
 export async function withCtrlC<T>(ctx: CommandContext, fn: (signal: AbortSignal) => Promise<T>): Promise<T> {
   const controller = new AbortController();
   const onSigint = () => {
-    if (controller.signal.aborted) process.exit(130);
+    if (controller.signal.aborted) {
+      const at = ctx.progress.position?.();
+      const step = at ? `${at.label} step ${Math.min(at.step + 1, at.total)}` : 'the step in progress';
+      process.stderr.write(
+        `second Ctrl-C: exiting without the checkpoint of ${step} (the last checkpoint written is kept; ` +
+          'run the same command again to resume from it)\n',
+      );
+      process.exit(130);
+    }
     ctx.log('Ctrl-C: stopping after this step and saving a checkpoint (Ctrl-C again to quit now)');
     controller.abort();
   };

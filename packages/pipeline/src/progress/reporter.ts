@@ -24,6 +24,8 @@ export interface ProgressReporter {
   stop(): void;
   /** A logger for the reward runner that prints failures as they happen (once per distinct message). */
   rewardLogger?(): RewardLogger;
+  /** The stage shown and the last step reported (what a second Ctrl-C abandons is the step after it). */
+  position?(): { label: string; step: number; total: number } | undefined;
 }
 
 /** How to show progress: `auto` = bar on a TTY outside CI, otherwise lines. */
@@ -105,10 +107,17 @@ class LineReporter implements ProgressReporter {
     this.total = total;
     this.label = label;
     this.startedAt = this.now();
+    this.step = 0;
     this.stream.write(`${label}: ${total} steps\n`);
   }
 
+  private step = 0;
+  position() {
+    return this.label ? { label: this.label, step: this.step, total: this.total } : undefined;
+  }
+
   update(step: number, metrics?: Partial<StepMetricsRecord>): void {
+    this.step = step;
     const elapsed = (this.now() - this.startedAt) / 1000;
     const eta = step > 0 ? (elapsed / step) * Math.max(0, this.total - step) : undefined;
     const pct = this.total > 0 ? Math.floor((100 * step) / this.total) : 0;
@@ -156,11 +165,18 @@ class BarReporter implements ProgressReporter {
       Presets.shades_classic,
     );
     this.bar = this.multi.create(total, 0, { label, ...barFields() });
+    this.at = { label, step: 0, total };
   }
 
   update(step: number, metrics?: Partial<StepMetricsRecord>): void {
     this.failures.fromStep(metrics);
+    this.at = this.at && { ...this.at, step };
     this.bar?.update(step, barFields(metrics));
+  }
+
+  private at: { label: string; step: number; total: number } | undefined;
+  position() {
+    return this.at;
   }
 
   private readonly failures = new RewardFailurePrinter((m) => this.log(m));
