@@ -76,7 +76,14 @@ same command.
   the file. Errors name the file, the key and the value.
 - **Output.** Progress goes to stderr (a live bar on a terminal, plain lines in CI); results go to stdout. With
   \`--json\`, stdout is exactly one JSON object: \`{"ok": true, ...}\` or \`{"ok": false, "error": {"code", "message"}}\`.
-- **Exit codes.** 0 ok, 1 the command failed while running, 2 usage or config error.
+- **Exit codes**, the same for every command (also at the end of \`aha --help\`): 0 ok (also a run that one Ctrl-C
+  stopped after its step, with a checkpoint); 1 the command failed while running (e.g. a reward kept failing); 2 usage
+  or config error — a bad flag, an unknown or misspelt key, a bad value, an unknown reward or module — reported as
+  \`file: key: problem\` lines before anything runs; 130 a second Ctrl-C (exited without the checkpoint of the step
+  in progress); 137 a run that did not answer Ctrl-C (its event loop blocked) was killed.
+- **Ctrl-C.** \`run\`, \`train\`, \`generate\` and \`eval\` run in a child process of the command you started, which
+  passes Ctrl-C on, reports a run whose event loop stays blocked (a reward stuck in synchronous code), and ends the
+  whole process tree on a second Ctrl-C: nothing keeps running after \`aha\` exits.
 - **Recipes registered in this build:** ${registered}.
 - **Run folder.** \`--output\` (\`outputDir\`) receives checkpoints, \`metrics.jsonl\` and, at the end of \`aha run\`,
   \`report.html\` (also written from a partial \`metrics.jsonl\` when a run fails).

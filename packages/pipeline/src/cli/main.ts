@@ -9,7 +9,9 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AhaError } from '@aha/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
+import { formatPath, formatZodIssues } from '../config/format-issues.js';
 import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
 import { configJsonSchema, createConfigSchema } from '../config/schema.js';
 import { createProgressReporter } from '../progress/reporter.js';
@@ -32,10 +34,33 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: Record<string, string | undefined>;
+  /** The config file of the command, once known: named in messages about its keys. */
+  configSource?: string;
 }
 
-/** Exit codes of the `aha` command. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes of the `aha` command, the same for every command (docs/cli.md "Exit codes"; `aha --help`). A first
+ * Ctrl-C stops a training run after its step with a checkpoint and exits 0 (`interrupted: true`).
+ */
+export const EXIT = {
+  ok: 0,
+  /** The command failed while running (a failing reward stopped the run, a missing file, a crash). */
+  failure: 1,
+  /** Usage or config error: a bad flag, an unknown or misspelt key, a bad value, an unknown reward; nothing ran. */
+  usage: 2,
+  /** A second Ctrl-C: exited at once without the checkpoint of the step in progress. */
+  interrupted: 130,
+  /** A run that did not answer Ctrl-C (its event loop blocked) was killed by the CLI's supervisor. */
+  killed: 137,
+} as const;
+
+/** The exit-code table as printed by `aha --help` and written in docs/cli.md. */
+export const EXIT_CODES_HELP = `Exit codes (every command):
+  0    ok (also a run stopped by one Ctrl-C after its step, with a checkpoint: rerun to resume)
+  1    the command failed while running (e.g. a reward kept failing, a file is missing)
+  2    usage or config error: bad flag, unknown/misspelt key, bad value, unknown reward or module; nothing ran
+  130  a second Ctrl-C: exited without the checkpoint of the step in progress
+  137  the run did not answer Ctrl-C (blocked) and was killed`;
 
 /** A command that exists but has no handler registered in this build. */
 class NotAvailableError extends AhaError {
@@ -89,7 +114,10 @@ function configFrom(
 ): LoadedConfig {
   const outputDir = options.outputIsRunDir === false ? undefined : flags.output;
   const overrides = { recipe, model: flags.model, outputDir, seed: flags.seed };
-  if (file) return loadConfig(file, { cwd: io.cwd, overrides });
+  if (file) {
+    io.configSource = resolve(io.cwd, file);
+    return loadConfig(file, { cwd: io.cwd, overrides });
+  }
   const value = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig(value, recipe ? `recipe ${recipe}` : 'command line', io.cwd);
 }
@@ -159,7 +187,7 @@ function buildProgram(io: CliIo, done: (result: CommandResult & { command: strin
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 the command failed while running, 2 usage or config error.
+${EXIT_CODES_HELP}
 Examples:
   aha init my-r1 && cd my-r1 && npm install
   aha run aha.config.json
@@ -406,6 +434,16 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   return EXIT.ok;
 }
 
+/** Issue lines; an issue parsed without `reportInput` has no value to show, so its own message is used. */
+const zodProblems = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.flatMap((issue) =>
+    'input' in issue ? formatZodIssues([issue]) : [`${formatPath(issue.path)}: ${issue.message}`],
+  );
+
+const isZodError = (err: unknown): err is z.ZodError =>
+  err instanceof z.ZodError ||
+  (err instanceof Error && err.name === 'ZodError' && Array.isArray((err as z.ZodError).issues));
+
 function reportError(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof CommanderError) {
     // Asked-for help and version are commander's way to stop after printing. Help shown because a subcommand is
@@ -416,6 +454,8 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
     if (json) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''));
     return EXIT.usage;
   }
+  // A schema checked later (a recipe's or trainer's own) still names the file and the key, never a raw zod dump.
+  if (isZodError(err)) err = new ConfigError(io.configSource ?? 'config', zodProblems(err.issues));
   const code = err instanceof ConfigError || AhaError.is(err, 'config') ? EXIT.usage : EXIT.failure;
   const message = err instanceof Error ? err.message : String(err);
   if (json) {
