@@ -17,7 +17,7 @@ import { configJsonSchema, createConfigSchema } from '../config/schema.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { METRICS_FILE, writeReport } from '../report/write.js';
 import { registerBuiltins } from './builtins.js';
-import { initProject } from './init.js';
+import { ahaCheckout, initProject, SWITCH_TO_NPM } from './init.js';
 import {
   type CommandContext,
   type CommandName,
@@ -358,10 +358,13 @@ Example config:
     .option('--force', 'write into a non-empty folder')
     .option('--name <name>', 'package name (default: the folder name)')
     .option('--recipe <name>', 'recipe the config runs', 'r1-zero')
-    .action(async (dir: string, flags: { force?: boolean; name?: string; recipe: string }) => {
+    .option('--no-link', 'depend on the published @aha packages instead of linking the aha checkout this CLI runs from')
+    .action(async (dir: string, flags: { force?: boolean; name?: string; recipe: string; link: boolean }) => {
       const root = resolve(io.cwd, dir);
-      const files = initProject(root, { ...flags, version: packageVersion() });
-      done({ command: 'init', dir: root, files });
+      const { link, ...rest } = flags;
+      const checkout = link ? ahaCheckout() : undefined;
+      const files = initProject(root, { ...rest, version: packageVersion(), checkout: checkout ?? null });
+      done({ command: 'init', dir: root, files, linkedTo: checkout });
     });
 
   return program;
@@ -391,6 +394,11 @@ function printHuman(result: CommandResult & { command: string }, io: CliIo): voi
   }
   if (command === 'init') {
     io.stdout.write(`created ${rest.dir}:\n${(rest.files as string[]).map((f) => `  ${f}`).join('\n')}\n`);
+    if (rest.linkedTo)
+      io.stdout.write(
+        `@aha/pipeline and @aha/rewards are linked to the checkout ${rest.linkedTo} (file: dependencies); once ` +
+          `they are published, switch with: ${SWITCH_TO_NPM(packageVersion())}\n`,
+      );
     io.stdout.write(`next: cd ${rest.dir} && npm install && npm run train\n`);
     return;
   }
