@@ -4,11 +4,11 @@
  * Generated from the zod schema by `npm run schema -w @aha/pipeline`; a test fails when the file is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { configJsonSchema } from './schema.js';
 
 /** Absolute path of the committed schema file. */
-export const CONFIG_SCHEMA_FILE = fileURLToPath(new URL('../../schema/aha-config.schema.json', import.meta.url));
+export const CONFIG_SCHEMA_FILE = packagePath('schema', 'aha-config.schema.json'); // src/ and dist/ alike
 
 /** The file's expected contents: the JSON Schema, 2-space indented, trailing newline. */
 export function configSchemaText(): string {
