@@ -59,6 +59,24 @@ describe('resolveRewards', () => {
     expect(three).toBe(0);
   });
 
+  it('the example plugin (examples/reward-plugin, a factory) works through a config entry with options', async () => {
+    const module = fileURLToPath(new URL('../../../../examples/reward-plugin/src/index.ts', import.meta.url));
+    const [r] = await resolveRewards(
+      [spec({ module, export: 'unitReward', options: { name: 'unit_m' }, weight: 0.5 })],
+      setting,
+      'cfg',
+    );
+    expect([r.reward.name, r.weight]).toEqual(['unit_m', 0.5]);
+    const values = await r.reward.score(
+      [
+        { prompt: 'How long?', completion: '<answer>7 m</answer>', unit: 'm' },
+        { prompt: 'How long?', completion: '<answer>7</answer>', unit: 'm' },
+      ],
+      { signal: new AbortController().signal } as never,
+    );
+    expect(values).toEqual([1, 0]);
+  });
+
   it.each([
     [
       'unknown name',
