@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 const BIN = join(ROOT, 'packages/pipeline/dist/cli/bin.js');
 const PLUGIN = fileURLToPath(new URL('../commands/__fixtures__/factory-reward.ts', import.meta.url));
+const WORKER_PLUGIN = fileURLToPath(new URL('../commands/__fixtures__/worker-reward.ts', import.meta.url));
 
 let dir: string;
 beforeAll(() => {
@@ -56,17 +57,19 @@ describe('the built CLI (dist/cli/bin.js under plain node)', () => {
     expect(Object.keys(firstRecord('runs/zero/grpo/metrics.jsonl').rewards).sort()).toEqual(['accuracy', 'at_most']);
   });
 
-  it('aha train grpo: one step on the addition task with the same plugin', () => {
+  it('aha train grpo: one step on the addition task with the same plugin and a TypeScript worker reward', () => {
     const file = config('grpo.json', {
       model: 'tiny',
       outputDir: 'runs/grpo',
-      rewards: [{ name: 'format' }, plugin],
+      rewards: [{ name: 'format' }, plugin, { module: WORKER_PLUGIN }],
       grpo: { task: 'addition', trainProblems: 10, maxSteps: 1, groupSize: 2, promptsPerStep: 1, stepsPerRollout: 1 },
     });
     const r = aha('train', 'grpo', file, '--json');
     expect(r.status, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ ok: true, command: 'train grpo', lastStep: 1 });
-    expect(Object.keys(firstRecord('runs/grpo/metrics.jsonl').rewards).sort()).toEqual(['at_most', 'format']);
+    const record = firstRecord('runs/grpo/metrics.jsonl');
+    expect(Object.keys(record.rewards).sort()).toEqual(['at_most', 'format', 'worker_len']);
+    expect(record.rewardFailures.worker_len).toMatchObject({ error: 0, timeout: 0 }); // loaded and scored in its thread
   });
 });
 

@@ -15,6 +15,7 @@ import { resolveRewards } from './rewards.js';
 
 const FIXTURE = fileURLToPath(new URL('./__fixtures__/factory-reward.ts', import.meta.url));
 const SCAFFOLDED = fileURLToPath(new URL('./__fixtures__/short-reward.ts', import.meta.url));
+const WORKER = fileURLToPath(new URL('./__fixtures__/worker-reward.ts', import.meta.url));
 const setting = { task: 'addition', maxNewTokens: 8 };
 
 let dir: string;
@@ -126,7 +127,7 @@ describe('every entry point honours the config rewards', () => {
     expect(r.stderr).not.toMatch(/grpo step/);
   });
 
-  it('aha run r1-zero trains on the config rewards: a factory with options and a built-in, named in the metrics', async () => {
+  it('aha run r1-zero trains on the config rewards (a factory with options, a built-in, a .ts worker reward)', async () => {
     const file = config('zero.json', {
       recipe: 'r1-zero',
       eval: { evalProblems: 2, maxNewTokens: 6 },
@@ -134,12 +135,14 @@ describe('every entry point honours the config rewards', () => {
       rewards: [
         { module: FIXTURE, export: 'atMost', options: { max: 3, name: 'tiny_len' } },
         { name: 'format', weight: 0.5 },
+        { module: WORKER },
       ],
     });
     const r = await aha('run', file, '--no-report');
     expect(r.code, r.stderr).toBe(0);
     const record = JSON.parse(readFileSync(join(dir, 'runs/zero.json/grpo/metrics.jsonl'), 'utf8').split('\n')[0]);
-    expect(Object.keys(record.rewards).sort()).toEqual(['format', 'tiny_len']);
+    expect(Object.keys(record.rewards).sort()).toEqual(['format', 'tiny_len', 'worker_len']);
+    expect(record.rewardFailures.worker_len).toMatchObject({ error: 0, timeout: 0 });
   });
 
   it('aha run r1: config rewards with grpo.reasoning.weights as well is a config error (the weights would be unused)', async () => {
