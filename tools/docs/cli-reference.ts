@@ -65,10 +65,11 @@ export async function cliReference(): Promise<string> {
 
 # The \`aha\` command line
 
-\`aha\` is the command of \`@aha/pipeline\`. Inside this repository run it with \`npx aha …\` (after \`npm install\`):
-\`packages/pipeline/bin/aha.js\` runs the built \`dist/\` when there is one and otherwise the TypeScript source through
-tsx (\`AHA_CLI_SOURCE=1\` forces the source). A project made by \`aha init\` depends on \`@aha/pipeline\` and gets the
-same command.
+\`aha\` is the command of \`@aha/pipeline\`. Inside this repository run it with \`npx aha …\` (after \`npm install\`,
+which also builds every package's \`dist/\`): \`packages/pipeline/bin/aha.js\` runs the TypeScript source through tsx
+inside a checkout (edits need no rebuild) and the built \`dist/\` when installed from npm (\`AHA_CLI_DIST=1\` /
+\`AHA_CLI_SOURCE=1\` force one). A project made by \`aha init\` links the checkout it was made from (\`file:\`
+dependencies, until the packages are on npm) and gets the same command.
 
 - **Configs.** Commands that run a model take an optional JSON config file (\`aha.config.json\`, JSON Schema:
   \`@aha/pipeline/schema/aha-config.schema.json\`). Values come from the defaults, then the file, then the flags
