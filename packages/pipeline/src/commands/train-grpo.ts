@@ -9,6 +9,7 @@
  * starting policy.
  */
 import { join } from 'node:path';
+import { latestCheckpoint } from '@aha/core';
 import { type DatasetRow, GrpoConfigSchema, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
 import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
@@ -122,6 +123,8 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
       rewardLogger: ctx.progress.rewardLogger?.(),
     });
     ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
+    const resumeFrom = await latestCheckpoint(join(runDir, 'checkpoints'));
+    if (resumeFrom) ctx.log(`grpo: resuming from step ${/(\d+)$/.exec(resumeFrom)?.[1] ?? '?'} (${resumeFrom})`);
     let started = false;
     let last: { step: number; accuracy?: number; reward: { mean: number } } | undefined;
     for await (const m of trainer.train()) {

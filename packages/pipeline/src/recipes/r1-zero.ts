@@ -283,6 +283,7 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: CommandContext): Pr
       hooks: {
         onStart: (total, first) => {
           ctx.progress.start(total, 'grpo');
+          if (first > 0) ctx.log(`grpo: resuming from step ${first}`);
           if (first > 0) ctx.progress.update(first);
         },
         onStep: (step, record) => ctx.progress.update(step, record),

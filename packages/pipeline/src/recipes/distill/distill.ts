@@ -182,6 +182,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
           hooks: {
             onStart: (total, first) => {
               run.progress?.start(total, 'teacher grpo');
+              if (first > 0) log(`teacher grpo: resuming from step ${first}`);
               if (first > 0) run.progress?.update(first);
             },
             onStep: (step, record) => run.progress?.update(step, record),

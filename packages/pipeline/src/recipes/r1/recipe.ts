@@ -300,6 +300,7 @@ export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promis
       hooks: {
         onStart: (stage, total, first) => {
           ctx.progress.start(total, stage);
+          if (first > 0) ctx.log(`${stage}: resuming from step ${first}`);
           if (first > 0) ctx.progress.update(first);
         },
         onStep: (_stage, step, record) => ctx.progress.update(step, record),
