@@ -1,9 +1,9 @@
 // Ctrl-C and the process tree of the real `aha` binary (bin/aha.js from source: launcher → supervisor → run), spawned
 // as a user would: a reward stuck in a synchronous loop is reported as blocked, and two Ctrl-Cs end every process
 // (no orphan at full CPU); a responsive run's second Ctrl-C says which checkpoint it abandons. Leaves out: the built
-// form (built-cli.test.ts) and Windows.
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+// form (built-cli.test.ts) and Windows (process groups; /proc).
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,17 +21,28 @@ beforeAll(async () => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Every descendant pid of `pid` (from ps), alive now. */
+/** [pid, ppid, state] of every process, from /proc (no ps needed); state Z = a zombie, already dead. */
+function processes(): { pid: number; ppid: number; state: string }[] {
+  const out: { pid: number; ppid: number; state: string }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so read after the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const [state, ppid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.push({ pid: Number(name), ppid: Number(ppid), state });
+    } catch {} // exited while listing
+  }
+  return out;
+}
+
+/** Every live descendant pid of `pid`. */
 function descendants(pid: number): number[] {
-  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,stat='], { encoding: 'utf8' })
-    .trim()
-    .split('\n')
-    .map((l) => l.trim().split(/\s+/))
-    .map(([p, pp, stat]) => ({ pid: Number(p), ppid: Number(pp), stat }));
+  const rows = processes();
   const out: number[] = [];
   const walk = (parent: number) => {
     for (const r of rows) {
-      if (r.ppid !== parent || r.stat.startsWith('Z')) continue;
+      if (r.ppid !== parent || r.state === 'Z') continue;
       out.push(r.pid);
       walk(r.pid);
     }
@@ -39,14 +50,7 @@ function descendants(pid: number): number[] {
   walk(pid);
   return out;
 }
-const alive = (pid: number) => {
-  try {
-    const stat = execFileSync('ps', ['-o', 'stat=', '-p', String(pid)], { encoding: 'utf8' }).trim();
-    return stat !== '' && !stat.startsWith('Z');
-  } catch {
-    return false; // ps exits 1 when the pid is gone
-  }
-};
+const alive = (pid: number) => processes().some((p) => p.pid === pid && p.state !== 'Z');
 
 /** Spawns `aha train grpo` with one fixture reward; resolves helpers to wait on stderr and on the exit. */
 function start(
@@ -108,7 +112,7 @@ describe('aha process tree', () => {
     await sleep(2 * DUPLICATE_MS);
     run.child.kill('SIGINT');
     const code = await run.exited;
-    expect(code).not.toBe(0);
+    expect(code).toBe(137); // EXIT.killed
     expect(run.stderr()).toContain('second Ctrl-C: the run is not responding; killed it');
     await sleep(300);
     expect(tree.filter(alive)).toEqual([]);
