@@ -115,7 +115,7 @@ export async function runDistillStudent(outDir: string, preset: Preset = TINY, l
       model: teacher,
       tokenizer,
       dataset: prompts.map(worked),
-      config: { lr: 1e-2, maxSteps: preset.teacherSteps, batchSize: 25, warmupSteps: 5, seed: 1 },
+      config: { learningRate: 1e-2, maxSteps: preset.teacherSteps, batchSize: 25, warmupSteps: 5, seed: 1 },
     }).train(),
   );
   const teacherEval = await evaluate(teacher, tokenizer, prompts);
@@ -151,7 +151,7 @@ export async function runDistillStudent(outDir: string, preset: Preset = TINY, l
       model: sftStudent,
       tokenizer,
       dataset: rejectionPath,
-      config: { lr: 1e-2, maxSteps: preset.studentSteps, batchSize: 25, warmupSteps: 5, seed: 2 },
+      config: { learningRate: 1e-2, maxSteps: preset.studentSteps, batchSize: 25, warmupSteps: 5, seed: 2 },
     }).train(),
   );
   const sftEval = await evaluate(sftStudent, tokenizer, prompts);
@@ -166,7 +166,13 @@ export async function runDistillStudent(outDir: string, preset: Preset = TINY, l
       teacher,
       tokenizer,
       dataset: rejectionPath,
-      config: { divergence: 'forward_kl', lr: 1e-2, maxSteps: preset.studentSteps, batchSize: 25, warmupSteps: 5 },
+      config: {
+        divergence: 'forward_kl',
+        learningRate: 1e-2,
+        maxSteps: preset.studentSteps,
+        batchSize: 25,
+        warmupSteps: 5,
+      },
     }).train(),
   );
   const kdEval = await evaluate(kdStudent, tokenizer, prompts);

@@ -8,11 +8,11 @@ import { type R1Options, type R1Result, runR1 } from '@aha/pipeline';
 /** A few steps of every stage: CI only (no learning is expected at this size). */
 export const TINY: R1Options = {
   task: { evalProblems: 8 },
-  coldStart: { examples: 64, sft: { steps: 4, batchSize: 8, warmupSteps: 0 } },
-  reasoning: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 20 },
-  rejection: { prompts: 8, n: 2, generalExamples: 8, sft: { steps: 2, batchSize: 8, warmupSteps: 0 } },
-  rewardModels: { pairs: 16, safetySamples: 16, heldOut: 16, steps: 3, batchSize: 8 },
-  alignment: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 8 },
+  coldStart: { examples: 64, sft: { maxSteps: 4, batchSize: 8, warmupSteps: 0 } },
+  reasoning: { trainProblems: 20, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2 } },
+  rejection: { prompts: 8, n: 2, generalExamples: 8, sft: { maxSteps: 2, batchSize: 8, warmupSteps: 0 } },
+  rewardModels: { pairs: 16, safetySamples: 16, heldOut: 16, maxSteps: 3, batchSize: 8 },
+  alignment: { trainProblems: 8, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2 } },
   eval: { generalPerTopic: 1 },
 };
 

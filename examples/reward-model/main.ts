@@ -57,7 +57,7 @@ export async function runExample(
     model,
     tokenizer,
     dataset: train,
-    config: { totalSteps: options.steps ?? 40, batchSize: 8, learningRate: 3e-3 },
+    config: { maxSteps: options.steps ?? 40, batchSize: 8, learningRate: 3e-3 },
   });
   for await (const r of trainer.train()) {
     if (r.step % 10 === 0 || r.step === r.totalSteps)

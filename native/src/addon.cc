@@ -1,5 +1,17 @@
 // Module entry: exports every registered kernel plus a few runtime queries (threads, SIMD, CUDA availability).
+//
+// Every export goes through `invoke` instead of node-addon-api's own callback wrapper. That wrapper catches a
+// Napi::Error and rethrows it into JS; when the env is shutting down (a worker_threads Worker terminated while a kernel
+// runs) the rethrow fails, and node-addon-api answers the failure by throwing a new C++ exception out of its catch
+// block, through the C boundary: std::terminate, and the whole process dies with "terminate called after throwing an
+// instance of 'Napi::Error'". `invoke` catches everything (Napi::Error, std::bad_alloc, any std::exception) and hands
+// it to JS with napi_throw, ignoring the status: a throw that cannot happen means the env is going away and no JS will
+// see the result anyway, so there is nobody left to tell.
 #include <napi.h>
+
+#include <exception>
+#include <new>
+#include <stdexcept>
 
 #include "cpu.h"
 #include "parallel.h"
@@ -13,6 +25,49 @@ std::vector<Registration>& registry() {
 }
 
 namespace {
+
+// Throws `make()` into JS unless an exception is already pending or the env cannot run JS any more. Never throws.
+template <class Make>
+void throwQuietly(napi_env env, Make make) noexcept {
+  try {
+    bool pending = false;
+    if (napi_is_exception_pending(env, &pending) != napi_ok || pending) return;
+    napi_value error = make();
+    if (error != nullptr) napi_throw(env, error);  // status ignored on purpose: see the file comment
+  } catch (...) {
+    // Building the error itself failed (the env is terminating): nothing can be reported.
+  }
+}
+
+napi_value errorFromMessage(napi_env env, const char* message, bool range) {
+  napi_value text = nullptr, error = nullptr;
+  if (napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &text) != napi_ok) return nullptr;
+  const napi_status status =
+      range ? napi_create_range_error(env, nullptr, text, &error) : napi_create_error(env, nullptr, text, &error);
+  return status == napi_ok ? error : nullptr;
+}
+
+// The one C entry point of every export: runs the registered function and turns any C++ exception into a JS one.
+napi_value invoke(napi_env env, napi_callback_info cbinfo) noexcept {
+  try {
+    void* data = nullptr;
+    if (napi_get_cb_info(env, cbinfo, nullptr, nullptr, nullptr, &data) != napi_ok || data == nullptr) return nullptr;
+    const auto fn = static_cast<const Registration*>(data)->fn;
+    Napi::CallbackInfo info(env, cbinfo);
+    return fn(info);
+  } catch (const Napi::Error& e) {
+    throwQuietly(env, [&] { return static_cast<napi_value>(e.Value()); });
+  } catch (const std::overflow_error& e) {  // SizeOverflow (checked.h): a size, extent or offset beyond int64
+    throwQuietly(env, [&] { return errorFromMessage(env, e.what(), true); });
+  } catch (const std::bad_alloc&) {
+    throwQuietly(env, [&] { return errorFromMessage(env, "aha native: out of memory", true); });
+  } catch (const std::exception& e) {
+    throwQuietly(env, [&] { return errorFromMessage(env, e.what(), false); });
+  } catch (...) {
+    throwQuietly(env, [&] { return errorFromMessage(env, "aha native: unknown C++ exception", false); });
+  }
+  return nullptr;
+}
 
 Napi::Value NumThreads(const Napi::CallbackInfo& info) { return Napi::Number::New(info.Env(), num_threads()); }
 
@@ -30,11 +85,19 @@ Napi::Value SimdLevel(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), cpu_has_avx2_fma() ? "avx2+fma" : "portable");
 }
 
+AHA_EXPORT("numThreads", NumThreads);
+AHA_EXPORT("setNumThreads", SetNumThreads);
+AHA_EXPORT("simdLevel", SimdLevel);
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  exports.Set("numThreads", Napi::Function::New(env, NumThreads, "numThreads"));
-  exports.Set("setNumThreads", Napi::Function::New(env, SetNumThreads, "setNumThreads"));
-  exports.Set("simdLevel", Napi::Function::New(env, SimdLevel, "simdLevel"));
-  for (const auto& r : registry()) exports.Set(r.name, Napi::Function::New(env, r.fn, r.name));
+  // The table is complete (static initialisation ran) and never changes again, so pointers into it stay valid.
+  for (const auto& r : registry()) {
+    napi_value fn = nullptr;
+    const napi_status status =
+        napi_create_function(env, r.name, NAPI_AUTO_LENGTH, invoke, const_cast<Registration*>(&r), &fn);
+    NAPI_THROW_IF_FAILED(env, status, exports);
+    exports.Set(r.name, Napi::Value(env, fn));
+  }
   return exports;
 }
 

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "checked.h"
+
 namespace aha {
 
 inline Napi::Error argError(const Napi::Env& env, const char* op, size_t index, const std::string& what) {
@@ -83,12 +85,6 @@ inline std::vector<int64_t> intsArg(const Napi::CallbackInfo& info, size_t i, co
     out[k] = static_cast<int64_t>(d);
   }
   return out;
-}
-
-inline int64_t product(const std::vector<int64_t>& v) {
-  int64_t p = 1;
-  for (auto x : v) p *= x;
-  return p;
 }
 
 }  // namespace aha

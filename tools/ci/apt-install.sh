@@ -2,8 +2,8 @@
 # Installs one Debian package for a CI check when the file it provides is missing:
 #   tools/ci/apt-install.sh <path it provides> <package> <what is skipped without it>
 # Idempotent and quiet: does nothing when the path exists; prints one line otherwise. Needs root (CI containers run
-# as root) or passwordless sudo, and the Debian apt repositories; without them it warns and exits 0, and the check
-# that needs the package skips with a message instead of failing.
+# as root) or passwordless sudo, and the Debian apt repositories; without them it warns and exits 0. What the check
+# that needs the package does then is its own choice: most skip with a message, the bubblewrap sandbox tests fail.
 set -euo pipefail
 
 provides="$1"

@@ -74,7 +74,9 @@ dependencies, until the packages are on npm) and gets the same command.
 - **Configs.** Commands that run a model take an optional JSON config file (\`aha.config.json\`, JSON Schema:
   \`@aha/pipeline/schema/aha-config.schema.json\`). Values come from the defaults, then the file, then the flags
   (\`--model\`, \`--output\`, \`--seed\` override the file's top-level keys). Relative paths in a file are relative to
-  the file. Errors name the file, the key and the value.
+  the file. Errors name the file, the key and the value; an unknown key names the closest valid one. Every key, with
+  its default per trainer and recipe: [config.md](config.md). \`aha run <recipe|config> --print-config\` prints the
+  fully resolved settings.
 - **Output.** Progress goes to stderr (a live bar on a terminal, plain lines in CI); results go to stdout. With
   \`--json\`, stdout is exactly one JSON object: \`{"ok": true, ...}\` or \`{"ok": false, "error": {"code", "message"}}\`.
 - **Exit codes**, the same for every command (also at the end of \`aha --help\`): 0 ok (also a run that one Ctrl-C

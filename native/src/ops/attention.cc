@@ -208,10 +208,10 @@ Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
   const std::vector<int64_t> st = intsArg(info, 13, name);
   if (st.size() != 6) throw argError(info.Env(), name, 13, "must hold 6 strides");
   p.kb = st[0], p.kh = st[1], p.ldk = st[2], p.vb = st[3], p.vh = st[4], p.ldv = st[5];
-  const bool empty = p.B * p.Hk * p.S == 0;  // the last element each may touch, for the length check
-  const int64_t kEnd = empty ? 0 : (p.B - 1) * p.kb + (p.Hk - 1) * p.kh + (p.S - 1) * p.ldk + p.Dq;
-  const int64_t vEnd = empty ? 0 : (p.B - 1) * p.vb + (p.Hk - 1) * p.vh + (p.S - 1) * p.ldv + p.Dv;
-  p.q = f32Arg(info, 0, name, static_cast<size_t>(p.B * p.H * p.T * p.Dq));
+  // The end of the storage each may touch, for the length check (checked: crafted strides must not wrap).
+  const int64_t kEnd = viewReach({p.B, p.Hk, p.S, p.Dq}, {p.kb, p.kh, p.ldk, 1}, 0);
+  const int64_t vEnd = viewReach({p.B, p.Hk, p.S, p.Dv}, {p.vb, p.vh, p.ldv, 1}, 0);
+  p.q = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(p.B, p.H, p.T, p.Dq)));
   p.k = f32Arg(info, 1, name, static_cast<size_t>(kEnd));
   p.v = f32Arg(info, 2, name, static_cast<size_t>(vEnd));
   p.keyMask = nullptr;
@@ -235,9 +235,8 @@ void readSecondPart(const Napi::CallbackInfo& info, size_t i, const char* name, 
   const std::vector<int64_t> st = intsArg(info, i + 3, name);
   if (st.size() != 3) throw argError(info.Env(), name, i + 3, "must hold 3 strides");
   p.k2b = st[0], p.k2h = st[1], p.ldk2 = st[2];
-  const bool empty = p.B * p.Hk * p.S == 0;
-  const int64_t kEnd = empty ? 0 : (p.B - 1) * p.k2b + (p.Hk - 1) * p.k2h + (p.S - 1) * p.ldk2 + p.D2;
-  p.q2 = f32Arg(info, i, name, static_cast<size_t>(p.B * p.H * p.T * p.D2));
+  const int64_t kEnd = viewReach({p.B, p.Hk, p.S, p.D2}, {p.k2b, p.k2h, p.ldk2, 1}, 0);
+  p.q2 = f32Arg(info, i, name, static_cast<size_t>(sizeOf(p.B, p.H, p.T, p.D2)));
   p.k2 = f32Arg(info, i + 1, name, static_cast<size_t>(kEnd));
 }
 
@@ -318,8 +317,8 @@ void forwardRows(const Problem& p, const Kernels& K, int64_t b, int64_t g, int64
 Napi::Value AttentionForward(const Napi::CallbackInfo& info) {
   const char* name = "attentionForward";
   Problem p = readProblem(info, name);
-  float* out = f32Arg(info, 14, name, static_cast<size_t>(p.B * p.H * p.T * p.Dv));
-  float* lse = f32Arg(info, 15, name, static_cast<size_t>(p.B * p.H * p.T));
+  float* out = f32Arg(info, 14, name, static_cast<size_t>(sizeOf(p.B, p.H, p.T, p.Dv)));
+  float* lse = f32Arg(info, 15, name, static_cast<size_t>(sizeOf(p.B, p.H, p.T)));
   readSecondPart(info, 16, name, p);
   const Kernels K = pickKernels();
   const int64_t R = p.R(), tiles = (R + kRowTile - 1) / kRowTile;
@@ -401,19 +400,19 @@ void backwardHead(const Problem& p, const Kernels& K, const Grads& gr, int64_t b
 Napi::Value AttentionBackward(const Napi::CallbackInfo& info) {
   const char* name = "attentionBackward";
   Problem p = readProblem(info, name);
-  const size_t rows = static_cast<size_t>(p.B * p.H * p.T);
+  const int64_t rows = sizeOf(p.B, p.H, p.T);
   Grads gr{};
-  gr.out = f32Arg(info, 14, name, rows * p.Dv);
+  gr.out = f32Arg(info, 14, name, sizeOf(rows, p.Dv));
   gr.lse = f32Arg(info, 15, name, rows);
-  gr.dout = f32Arg(info, 16, name, rows * p.Dv);
-  gr.dq = f32Arg(info, 17, name, rows * p.Dq);
-  gr.dk = f32Arg(info, 18, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dq));
-  gr.dv = f32Arg(info, 19, name, static_cast<size_t>(p.B * p.Hk * p.S * p.Dv));
+  gr.dout = f32Arg(info, 16, name, sizeOf(rows, p.Dv));
+  gr.dq = f32Arg(info, 17, name, sizeOf(rows, p.Dq));
+  gr.dk = f32Arg(info, 18, name, static_cast<size_t>(sizeOf(p.B, p.Hk, p.S, p.Dq)));
+  gr.dv = f32Arg(info, 19, name, static_cast<size_t>(sizeOf(p.B, p.Hk, p.S, p.Dv)));
   readSecondPart(info, 20, name, p);
   gr.dq2 = gr.dk2 = nullptr;
   if (p.q2) {
-    gr.dq2 = f32Arg(info, 24, name, rows * p.D2);
-    gr.dk2 = f32Arg(info, 25, name, static_cast<size_t>(p.B * p.Hk * p.S * p.D2));
+    gr.dq2 = f32Arg(info, 24, name, sizeOf(rows, p.D2));
+    gr.dk2 = f32Arg(info, 25, name, static_cast<size_t>(sizeOf(p.B, p.Hk, p.S, p.D2)));
   }
   const Kernels K = pickKernels();
   const int64_t tasks = p.B * p.Hk;

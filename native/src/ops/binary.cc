@@ -38,12 +38,6 @@ struct Operands {
   const float *a, *b;
 };
 
-int64_t maxReach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t reach = offset;
-  for (size_t d = 0; d < shape.size(); ++d) reach += (shape[d] - 1) * strides[d];
-  return reach + 1;
-}
-
 Operands readOperands(const Napi::CallbackInfo& info, const char* name) {
   Operands o;
   o.op = static_cast<int>(intArg(info, 0, name, 0, 5));
@@ -56,8 +50,8 @@ Operands readOperands(const Napi::CallbackInfo& info, const char* name) {
   if (o.aStrides.size() != o.shape.size() || o.bStrides.size() != o.shape.size()) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + ": strides rank does not match the output rank");
   }
-  size_t aNeed = o.n ? static_cast<size_t>(maxReach(o.shape, o.aStrides, o.aOffset)) : 0;
-  size_t bNeed = o.n ? static_cast<size_t>(maxReach(o.shape, o.bStrides, o.bOffset)) : 0;
+  size_t aNeed = viewReach(o.shape, o.aStrides, o.aOffset);
+  size_t bNeed = viewReach(o.shape, o.bStrides, o.bOffset);
   o.a = f32Arg(info, 2, name, aNeed);
   o.b = f32Arg(info, 5, name, bNeed);
   return o;
@@ -263,10 +257,10 @@ Napi::Value BinaryBackward(const Napi::CallbackInfo& info) {
   if (gaStrides.size() != o.shape.size() || gbStrides.size() != o.shape.size()) {
     throw Napi::RangeError::New(info.Env(), "binaryBackward: gradient strides rank does not match the output rank");
   }
-  if (ga && f32Length(info, 9) < static_cast<size_t>(o.n ? maxReach(o.shape, gaStrides, 0) : 0)) {
+  if (ga && f32Length(info, 9) < static_cast<size_t>(viewReach(o.shape, gaStrides, 0))) {
     throw Napi::RangeError::New(info.Env(), "binaryBackward: gradA is too small");
   }
-  if (gb && f32Length(info, 11) < static_cast<size_t>(o.n ? maxReach(o.shape, gbStrides, 0) : 0)) {
+  if (gb && f32Length(info, 11) < static_cast<size_t>(viewReach(o.shape, gbStrides, 0))) {
     throw Napi::RangeError::New(info.Env(), "binaryBackward: gradB is too small");
   }
   // One pass per gradient. A gradient that is not broadcast owns one element per output element, so its pass runs

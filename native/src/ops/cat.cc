@@ -50,7 +50,7 @@ Layout readLayout(const Napi::CallbackInfo& info, const char* name) {
   l.total = 0;
   for (auto s : l.sizes) {
     l.starts.push_back(l.total);
-    l.total += s;
+    l.total = addChecked(l.total, s);
   }
   return l;
 }
@@ -61,11 +61,11 @@ Napi::Value CatForward(const Napi::CallbackInfo& info) {
   Layout l = readLayout(info, name);
   auto inputs = f32ArrayList(info, 3, name, l.sizes.size(), false);
   for (uint32_t k = 0; k < l.sizes.size(); ++k) {
-    if (lengthAt(info, 3, k) < static_cast<size_t>(l.outer * l.sizes[k] * l.inner)) {
+    if (lengthAt(info, 3, k) < static_cast<size_t>(sizeOf(l.outer, l.sizes[k], l.inner))) {
       throw Napi::RangeError::New(info.Env(), "catForward: input " + std::to_string(k) + " is too small");
     }
   }
-  float* out = f32Arg(info, 4, name, l.outer * l.total * l.inner);  // [O, ΣS, I]
+  float* out = f32Arg(info, 4, name, sizeOf(l.outer, l.total, l.inner));  // [O, ΣS, I]
   const int64_t parts = static_cast<int64_t>(l.sizes.size());
   const int64_t rowLen = l.total * l.inner;
   parallel_for(l.outer * parts, std::max<int64_t>(1, (INT64_C(1) << 15) / std::max<int64_t>(rowLen, 1)),
@@ -84,10 +84,10 @@ Napi::Value CatForward(const Napi::CallbackInfo& info) {
 Napi::Value CatBackward(const Napi::CallbackInfo& info) {
   const char* name = "catBackward";
   Layout l = readLayout(info, name);
-  const float* g = f32Arg(info, 3, name, l.outer * l.total * l.inner);  // [O, ΣS, I]
+  const float* g = f32Arg(info, 3, name, sizeOf(l.outer, l.total, l.inner));  // [O, ΣS, I]
   auto grads = f32ArrayList(info, 4, name, l.sizes.size(), true);
   for (uint32_t k = 0; k < l.sizes.size(); ++k) {
-    if (grads[k] && lengthAt(info, 4, k) < static_cast<size_t>(l.outer * l.sizes[k] * l.inner)) {
+    if (grads[k] && lengthAt(info, 4, k) < static_cast<size_t>(sizeOf(l.outer, l.sizes[k], l.inner))) {
       throw Napi::RangeError::New(info.Env(), "catBackward: gradient " + std::to_string(k) + " is too small");
     }
   }

@@ -11,12 +11,6 @@
 namespace aha {
 namespace {
 
-int64_t reach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t r = offset;
-  for (size_t d = 0; d < shape.size(); ++d) r += (shape[d] - 1) * strides[d];
-  return r + 1;
-}
-
 // A view split into rows along its last dim: the outer dims are walked with StridedIndex once per row, and each row
 // is a plain loop (stride 1 vectorises), instead of a multi-index step per element.
 struct Rows {
@@ -55,7 +49,7 @@ Napi::Value CopyStrided(const Napi::CallbackInfo& info) {
   int64_t offset = intArg(info, 3, name);
   if (strides.size() != shape.size()) throw Napi::RangeError::New(info.Env(), "copyStrided: strides rank mismatch");
   int64_t n = product(shape);
-  const float* src = f32Arg(info, 0, name, n ? reach(shape, strides, offset) : 0);
+  const float* src = f32Arg(info, 0, name, viewReach(shape, strides, offset));
   float* dst = f32Arg(info, 4, name, n);
   if (n == 0) return info.Env().Undefined();
   const Rows r = rowsOf(shape, strides);
@@ -104,7 +98,7 @@ Napi::Value ScatterStridedAdd(const Napi::CallbackInfo& info) {
   if (strides.size() != shape.size()) throw Napi::RangeError::New(info.Env(), "scatterStridedAdd: rank mismatch");
   int64_t n = product(shape);
   const float* g = f32Arg(info, 0, name, n);
-  float* dst = f32Arg(info, 4, name, n ? reach(shape, strides, offset) : 0);
+  float* dst = f32Arg(info, 4, name, viewReach(shape, strides, offset));
   const bool uninit = info.Length() > 5 && info[5].ToBoolean().Value();
   const int64_t len = static_cast<int64_t>(f32Length(info, 4));
   const bool oneToOne = injective(shape, strides);

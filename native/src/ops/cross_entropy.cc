@@ -32,7 +32,7 @@ RowArgs readRows(const Napi::CallbackInfo& info, const char* name, bool withTarg
   a.rows = intArg(info, 1, name);
   a.V = intArg(info, 2, name, 1);
   a.invT = static_cast<float>(numArg(info, 3, name));
-  a.logits = f32Arg(info, 0, name, static_cast<size_t>(a.rows * a.V));
+  a.logits = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(a.rows, a.V)));
   a.targets = nullptr;
   if (withTargets) {
     a.targets = i32Arg(info, 4, name, static_cast<size_t>(a.rows));
@@ -143,7 +143,7 @@ Napi::Value LogitsRowGrad(const Napi::CallbackInfo& info) {
   const RowArgs a = readRows(info, name, true);
   const float* lse = f32Arg(info, 5, name, static_cast<size_t>(a.rows));
   const float* scale = f32Arg(info, 6, name, static_cast<size_t>(a.rows));
-  float* grad = f32Arg(info, 7, name, static_cast<size_t>(a.rows * a.V));
+  float* grad = f32Arg(info, 7, name, static_cast<size_t>(sizeOf(a.rows, a.V)));
   parallel_for(a.rows, grain(a.V), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const float* x = a.logits + r * a.V;

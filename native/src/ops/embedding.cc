@@ -24,10 +24,10 @@ void checkIds(const Napi::Env& env, const char* op, const int32_t* ids, int64_t 
 Napi::Value EmbeddingForward(const Napi::CallbackInfo& info) {
   const char* name = "embeddingForward";
   const int64_t V = intArg(info, 1, name), D = intArg(info, 2, name);
-  const float* w = f32Arg(info, 0, name, static_cast<size_t>(V * D));
+  const float* w = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(V, D)));
   const int32_t* ids = i32Arg(info, 3, name);
   const int64_t n = static_cast<int64_t>(i32Length(info, 3));
-  float* out = f32Arg(info, 4, name, static_cast<size_t>(n * D));
+  float* out = f32Arg(info, 4, name, static_cast<size_t>(sizeOf(n, D)));
   checkIds(info.Env(), name, ids, n, V);
   parallel_for(n, std::max<int64_t>(1, 16384 / std::max<int64_t>(D, 1)), [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) std::copy(w + ids[t] * D, w + (ids[t] + 1) * D, out + t * D);  // [D]
@@ -41,8 +41,8 @@ Napi::Value EmbeddingBackward(const Napi::CallbackInfo& info) {
   const int64_t V = intArg(info, 1, name), D = intArg(info, 2, name);
   const int32_t* ids = i32Arg(info, 3, name);
   const int64_t n = static_cast<int64_t>(i32Length(info, 3));
-  const float* g = f32Arg(info, 0, name, static_cast<size_t>(n * D));
-  float* gw = f32Arg(info, 4, name, static_cast<size_t>(V * D));
+  const float* g = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(n, D)));
+  float* gw = f32Arg(info, 4, name, static_cast<size_t>(sizeOf(V, D)));
   checkIds(info.Env(), name, ids, n, V);
   constexpr int64_t block = 64;
   parallel_for((D + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {

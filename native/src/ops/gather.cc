@@ -20,15 +20,6 @@ struct GatherArgs {
   LineSpace lines;
 };
 
-int64_t reach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t r = offset;
-  for (size_t d = 0; d < shape.size(); ++d) {
-    if (shape[d] == 0) return 0;
-    r += (shape[d] - 1) * strides[d];
-  }
-  return r + 1;
-}
-
 // (_, xShape, xStrides, xOffset, dim, index, indexShape, _)
 GatherArgs readArgs(const Napi::CallbackInfo& info, const char* name) {
   GatherArgs a;
@@ -68,7 +59,7 @@ GatherArgs readArgs(const Napi::CallbackInfo& info, const char* name) {
 Napi::Value GatherForward(const Napi::CallbackInfo& info) {
   const char* name = "gatherForward";
   const GatherArgs a = readArgs(info, name);
-  const float* x = f32Arg(info, 0, name, static_cast<size_t>(reach(a.xShape, a.xStrides, a.xOffset)));
+  const float* x = f32Arg(info, 0, name, viewReach(a.xShape, a.xStrides, a.xOffset));
   float* out = f32Arg(info, 7, name, static_cast<size_t>(product(a.indexShape)));
   const LineSpace s = a.lines;
   const int64_t step = a.xStrides[a.dim];

@@ -39,8 +39,8 @@ Dims readDims(const Napi::CallbackInfo& info, const char* name) {
 Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
   const char* name = "indexSelectForward";
   const Dims d = readDims(info, name);
-  const float* x = f32Arg(info, 0, name, static_cast<size_t>(d.outer * d.size * d.inner));
-  float* out = f32Arg(info, 5, name, static_cast<size_t>(d.outer * d.n * d.inner));
+  const float* x = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(d.outer, d.size, d.inner)));
+  float* out = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(d.outer, d.n, d.inner)));
   parallel_for(d.outer * d.n, std::max<int64_t>(1, 16384 / std::max<int64_t>(d.inner, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t o = r / d.n, i = r % d.n;
@@ -55,8 +55,8 @@ Napi::Value IndexSelectForward(const Napi::CallbackInfo& info) {
 Napi::Value IndexSelectBackward(const Napi::CallbackInfo& info) {
   const char* name = "indexSelectBackward";
   const Dims d = readDims(info, name);
-  const float* g = f32Arg(info, 0, name, static_cast<size_t>(d.outer * d.n * d.inner));
-  float* gx = f32Arg(info, 5, name, static_cast<size_t>(d.outer * d.size * d.inner));
+  const float* g = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(d.outer, d.n, d.inner)));
+  float* gx = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(d.outer, d.size, d.inner)));
   const int64_t blocks = (d.inner + kBlock - 1) / kBlock;
   parallel_for(d.outer * blocks, 1, [&](int64_t t0, int64_t t1) {
     for (int64_t t = t0; t < t1; ++t) {

@@ -48,8 +48,8 @@ Problem readProblem(const Napi::CallbackInfo& info, const char* name) {
   if (!(p.invT > 0) || !std::isfinite(p.invT)) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + ": 1/temperature must be a finite number > 0");
   }
-  p.hidden = f32Arg(info, 0, name, static_cast<size_t>(p.N * p.D));
-  p.weight = f32Arg(info, 3, name, static_cast<size_t>(p.V * p.D));
+  p.hidden = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(p.N, p.D)));
+  p.weight = f32Arg(info, 3, name, static_cast<size_t>(sizeOf(p.V, p.D)));
   p.targets = i32Arg(info, 6, name, static_cast<size_t>(p.N));
   for (int64_t r = 0; r < p.N; ++r) {
     if (p.targets[r] >= p.V) {
@@ -211,11 +211,11 @@ Napi::Value LinearCeForward(const Napi::CallbackInfo& info) {
                        : nullptr;
   const int64_t cLast = lastChunkWidth(p);
   float* keep = info.Length() > 11 && !info[11].IsNull() && !info[11].IsUndefined()
-                    ? f32Arg(info, 11, name, static_cast<size_t>(p.N * cLast))
+                    ? f32Arg(info, 11, name, static_cast<size_t>(sizeOf(p.N, cLast)))
                     : nullptr;
   if (p.N == 0) return info.Env().Undefined();
   std::vector<RowState> state(static_cast<size_t>(p.N));
-  std::vector<float> scratch(keep && p.V == cLast ? 0 : static_cast<size_t>(p.N * p.C));  // [N, C]
+  std::vector<float> scratch(keep && p.V == cLast ? 0 : static_cast<size_t>(sizeOf(p.N, p.C)));  // [N, C]
   for (int64_t v0 = 0; v0 < p.V; v0 += p.C) {
     const int64_t c = std::min(p.C, p.V - v0);
     float* L = keep && v0 + c == p.V ? keep : scratch.data();  // [N, c]
@@ -262,7 +262,7 @@ Napi::Value LinearCeBackward(const Napi::CallbackInfo& info) {
   const int64_t cLast = lastChunkWidth(p);
   float* kept = optional(12, p.N * cLast);
   if (p.N == 0 || (!gH && !gW)) return info.Env().Undefined();
-  std::vector<float> scratch(kept && p.V == cLast ? 0 : static_cast<size_t>(p.N * p.C));  // [N, C]
+  std::vector<float> scratch(kept && p.V == cLast ? 0 : static_cast<size_t>(sizeOf(p.N, p.C)));  // [N, C]
   // Last chunk first: its logits may have come from the forward. The order is fixed, so dHidden's sum is too.
   for (int64_t v0 = p.V - cLast; v0 >= 0; v0 -= p.C) {
     const int64_t c = std::min(p.C, p.V - v0);

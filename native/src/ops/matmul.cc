@@ -14,7 +14,7 @@ namespace {
 
 // Elements a row-major matrix of `rows` x `cols` with leading dimension `ld` reaches from `offset` (exclusive end).
 int64_t matReach(int64_t offset, int64_t rows, int64_t cols, int64_t ld) {
-  return rows > 0 && cols > 0 ? offset + (rows - 1) * ld + cols : 0;
+  return rows > 0 && cols > 0 ? addChecked(addChecked(offset, mulChecked(rows - 1, ld)), cols) : 0;
 }
 
 // (transA, transB, M, N, K, alpha, A, lda, aOffsets, B, ldb, bOffsets, beta, C, ldc, cOffsets, path, serial)
@@ -53,7 +53,7 @@ Napi::Value BatchedGemm(const Napi::CallbackInfo& info) {
   auto one = [&](size_t b) {
     sgemm(transA, transB, M, N, K, alpha, A + aOff[b], lda, B + bOff[b], ldb, beta, C + cOff[b], ldc, path);
   };
-  const bool small = M * N * K <= 96 * 96 * 96;
+  const bool small = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) <= 96.0 * 96 * 96;
   if (!serial && batch > 1 && small) {
     // Inside parallel_for the nested sgemm runs single-threaded: one whole product per task.
     parallel_for(static_cast<int64_t>(batch), 1, [&](int64_t b0, int64_t b1) {
@@ -69,7 +69,7 @@ Napi::Value BatchedGemm(const Napi::CallbackInfo& info) {
 // gemm.
 Napi::Value FillRows(const Napi::CallbackInfo& info) {
   const int64_t rows = intArg(info, 1, "fillRows"), cols = intArg(info, 2, "fillRows");
-  float* C = f32Arg(info, 0, "fillRows", static_cast<size_t>(rows * cols));
+  float* C = f32Arg(info, 0, "fillRows", static_cast<size_t>(sizeOf(rows, cols)));
   const float* bias = f32Arg(info, 3, "fillRows", static_cast<size_t>(cols));
   parallel_for(rows, std::max<int64_t>(1, 65536 / std::max<int64_t>(cols, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) std::copy(bias, bias + cols, C + r * cols);
@@ -80,7 +80,7 @@ Napi::Value FillRows(const Napi::CallbackInfo& info) {
 // (g, rows, cols, out) -> out[j] = sum_r g[r, j]: the bias gradient. Threads own column blocks, so no races.
 Napi::Value SumRows(const Napi::CallbackInfo& info) {
   const int64_t rows = intArg(info, 1, "sumRows"), cols = intArg(info, 2, "sumRows");
-  const float* g = f32Arg(info, 0, "sumRows", static_cast<size_t>(rows * cols));
+  const float* g = f32Arg(info, 0, "sumRows", static_cast<size_t>(sizeOf(rows, cols)));
   float* out = f32Arg(info, 3, "sumRows", static_cast<size_t>(cols));
   constexpr int64_t block = 256;
   parallel_for((cols + block - 1) / block, 1, [&](int64_t b0, int64_t b1) {

@@ -121,15 +121,15 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
   const int64_t N = intArg(info, 3, name), K = intArg(info, 4, name), D = intArg(info, 5, name);
   const int64_t I = intArg(info, 6, name), E = intArg(info, 7, name, 1);
   const int64_t S = N * K;
-  const float* x = f32Arg(info, 0, name, static_cast<size_t>(N * D));
+  const float* x = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(N, D)));
   const int32_t* ids = i32Arg(info, 1, name, static_cast<size_t>(S));
   const float* w = f32Arg(info, 2, name, static_cast<size_t>(S));
-  const auto Wg = f32ListArg(info, 8, name, E, static_cast<size_t>(I * D), false);
-  const auto Wu = f32ListArg(info, 9, name, E, static_cast<size_t>(I * D), false);
-  const auto Wd = f32ListArg(info, 10, name, E, static_cast<size_t>(I * D), false);
-  float* y = f32Arg(info, 11, name, static_cast<size_t>(N * D));
-  float* hgSaved = info[12].IsNull() ? nullptr : f32Arg(info, 12, name, static_cast<size_t>(S * I));
-  float* huSaved = info[13].IsNull() ? nullptr : f32Arg(info, 13, name, static_cast<size_t>(S * I));
+  const auto Wg = f32ListArg(info, 8, name, E, static_cast<size_t>(sizeOf(I, D)), false);
+  const auto Wu = f32ListArg(info, 9, name, E, static_cast<size_t>(sizeOf(I, D)), false);
+  const auto Wd = f32ListArg(info, 10, name, E, static_cast<size_t>(sizeOf(I, D)), false);
+  float* y = f32Arg(info, 11, name, static_cast<size_t>(sizeOf(N, D)));
+  float* hgSaved = info[12].IsNull() ? nullptr : f32Arg(info, 12, name, static_cast<size_t>(sizeOf(S, I)));
+  float* huSaved = info[13].IsNull() ? nullptr : f32Arg(info, 13, name, static_cast<size_t>(sizeOf(S, I)));
   const auto path = static_cast<GemmPath>(intArg(info, 14, name, 0, 1));
   const bool simd = path == GemmPath::kAuto;
   const Routing r = route(info.Env(), name, ids, S, E);
@@ -141,14 +141,16 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
     for (int64_t t = t0; t < t1; ++t) {
       const Tile& tile = r.tiles[t];
       const int64_t rows = tile.r1 - tile.r0, e = tile.expert;
-      xp.resize(static_cast<size_t>(rows * D));  // [rows, D]
-      a.resize(static_cast<size_t>(rows * I));   // [rows, I]
+      xp.resize(static_cast<size_t>(sizeOf(rows, D)));  // [rows, D]
+      a.resize(static_cast<size_t>(sizeOf(rows, I)));   // [rows, I]
       for (int64_t i = 0; i < rows; ++i) {
         const float* src = x + (r.perm[tile.r0 + i] / K) * D;
         std::copy(src, src + D, xp.data() + i * D);
       }
-      float* Hg = hgSaved ? hgSaved + tile.r0 * I : (hg.resize(static_cast<size_t>(rows * I)), hg.data());  // [rows, I]
-      float* Hu = huSaved ? huSaved + tile.r0 * I : (hu.resize(static_cast<size_t>(rows * I)), hu.data());  // [rows, I]
+      float* Hg =
+          hgSaved ? hgSaved + tile.r0 * I : (hg.resize(static_cast<size_t>(sizeOf(rows, I))), hg.data());  // [rows, I]
+      float* Hu =
+          huSaved ? huSaved + tile.r0 * I : (hu.resize(static_cast<size_t>(sizeOf(rows, I))), hu.data());  // [rows, I]
       sgemm(false, true, rows, I, D, 1.0f, xp.data(), D, Wg[e], D, 0.0f, Hg, I, path);
       sgemm(false, true, rows, I, D, 1.0f, xp.data(), D, Wu[e], D, 0.0f, Hu, I, path);
       swigluRow(Hg, Hu, a.data(), rows * I, simd);
@@ -178,7 +180,8 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
   const int64_t N = intArg(info, 4, name), K = intArg(info, 5, name), D = intArg(info, 6, name);
   const int64_t I = intArg(info, 7, name), E = intArg(info, 8, name, 1);
   const int64_t S = N * K;
-  const size_t nd = static_cast<size_t>(N * D), si = static_cast<size_t>(S * I), id = static_cast<size_t>(I * D);
+  const size_t nd = static_cast<size_t>(sizeOf(N, D)), si = static_cast<size_t>(sizeOf(S, I)),
+               id = static_cast<size_t>(sizeOf(I, D));
   const float* dy = f32Arg(info, 0, name, nd);
   const float* x = f32Arg(info, 1, name, nd);
   const int32_t* ids = i32Arg(info, 2, name, static_cast<size_t>(S));
@@ -215,7 +218,8 @@ Napi::Value MoeExpertsBackward(const Napi::CallbackInfo& info) {
         std::copy(x + n * D, x + (n + 1) * D, xp + (p0 + i) * D);
         std::copy(dy + n * D, dy + (n + 1) * D, dyp + (p0 + i) * D);
       }
-      gu.resize(static_cast<size_t>(rows * I));  // [rows, I] = dy_p @ W_down: the gradient of A before the gate weight
+      gu.resize(
+          static_cast<size_t>(sizeOf(rows, I)));  // [rows, I] = dy_p @ W_down: the gradient of A before the gate weight
       sgemm(false, false, rows, I, D, 1.0f, dyp + p0 * D, D, Wd[e], I, 0.0f, gu.data(), I, path);
       float* A = aw + p0 * I;  // [rows, I]: A, then w·A in place
       swigluRow(hg + p0 * I, hu + p0 * I, A, rows * I, simd);

@@ -16,12 +16,6 @@
 namespace aha {
 namespace {
 
-int64_t maxReach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t reach = offset;
-  for (size_t d = 0; d < shape.size(); ++d) reach += (shape[d] - 1) * strides[d];
-  return reach + 1;
-}
-
 // Offset of flat index `flat` of a row-major walk over (shape, strides).
 int64_t offsetOf(int64_t flat, const std::vector<int64_t>& shape, const std::vector<int64_t>& strides) {
   int64_t off = 0;
@@ -39,8 +33,7 @@ Napi::Value SumForward(const Napi::CallbackInfo& info) {
   auto strides = intsArg(info, 1, name);
   const int64_t offset = intArg(info, 2, name);
   if (strides.size() != shape.size()) throw Napi::RangeError::New(info.Env(), "sumForward: strides rank mismatch");
-  const int64_t n = product(shape);
-  const float* x = f32Arg(info, 3, name, n ? static_cast<size_t>(maxReach(shape, strides, offset)) : 0);
+  const float* x = f32Arg(info, 3, name, viewReach(shape, strides, offset));
   const int64_t k = intArg(info, 4, name, 0, static_cast<int64_t>(shape.size()));
   const double scale = numArg(info, 5, name);
   const std::vector<int64_t> outerShape(shape.begin(), shape.begin() + k);
@@ -82,7 +75,7 @@ Napi::Value SumForward(const Napi::CallbackInfo& info) {
   const int64_t chunks = outer >= 4 * num_threads() ? 1 : std::max<int64_t>(1, (inner + chunkLen - 1) / chunkLen);
   const int64_t span = (inner + chunks - 1) / std::max<int64_t>(chunks, 1);
   const bool flatInner = innerStrides == contiguousStrides(innerShape);
-  std::vector<double> partial(static_cast<size_t>(outer * chunks), 0.0);
+  std::vector<double> partial(static_cast<size_t>(sizeOf(outer, chunks)), 0.0);
   parallel_for(outer * chunks, chunks > 1 ? 1 : std::max<int64_t>(1, (INT64_C(1) << 14) / std::max<int64_t>(inner, 1)),
                [&](int64_t begin, int64_t end) {
                  for (int64_t t = begin; t < end; ++t) {
@@ -119,8 +112,7 @@ Napi::Value MaxForward(const Napi::CallbackInfo& info) {
   if (shape.empty() || strides.size() != shape.size()) {
     throw Napi::RangeError::New(info.Env(), "maxForward: needs a view of rank >= 1 with matching strides");
   }
-  const int64_t n = product(shape);
-  const float* x = f32Arg(info, 3, name, n ? static_cast<size_t>(maxReach(shape, strides, offset)) : 0);
+  const float* x = f32Arg(info, 3, name, viewReach(shape, strides, offset));
   const std::vector<int64_t> outerShape(shape.begin(), shape.end() - 1);
   const std::vector<int64_t> outerStrides(strides.begin(), strides.end() - 1);
   const int64_t outer = product(outerShape), inner = shape.back(), step = strides.back();
@@ -161,8 +153,7 @@ Napi::Value MaxBackward(const Napi::CallbackInfo& info) {
   const int64_t outer = product(outerShape), inner = shape.back(), step = gxStrides.back();
   const float* g = f32Arg(info, 2, name, outer);
   const int32_t* arg = i32Arg(info, 3, name, outer);
-  const int64_t n = product(shape);
-  float* gx = f32Arg(info, 4, name, n ? static_cast<size_t>(maxReach(shape, gxStrides, 0)) : 0);
+  float* gx = f32Arg(info, 4, name, viewReach(shape, gxStrides, 0));
   for (int64_t o = 0; o < outer; ++o) {
     if (arg[o] < 0 || arg[o] >= inner) throw Napi::RangeError::New(info.Env(), "maxBackward: argmax out of range");
   }

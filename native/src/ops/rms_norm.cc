@@ -33,9 +33,9 @@ Napi::Value RmsNormForward(const Napi::CallbackInfo& info) {
   const char* name = "rmsNormForward";
   const int64_t rows = intArg(info, 2, name), D = intArg(info, 3, name);
   const double eps = numArg(info, 4, name);
-  const float* x = f32Arg(info, 0, name, static_cast<size_t>(rows * D));
+  const float* x = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(rows, D)));
   const float* w = f32Arg(info, 1, name, static_cast<size_t>(D));
-  float* out = f32Arg(info, 5, name, static_cast<size_t>(rows * D));
+  float* out = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(rows, D)));
   float* rstd = f32Arg(info, 6, name, static_cast<size_t>(rows));
   parallel_for(rows, std::max<int64_t>(1, 8192 / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {
     for (int64_t r = r0; r < r1; ++r) {
@@ -54,15 +54,15 @@ Napi::Value RmsNormForward(const Napi::CallbackInfo& info) {
 Napi::Value RmsNormBackward(const Napi::CallbackInfo& info) {
   const char* name = "rmsNormBackward";
   const int64_t rows = intArg(info, 4, name), D = intArg(info, 5, name);
-  const float* g = f32Arg(info, 0, name, static_cast<size_t>(rows * D));
-  const float* x = f32Arg(info, 1, name, static_cast<size_t>(rows * D));
+  const float* g = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(rows, D)));
+  const float* x = f32Arg(info, 1, name, static_cast<size_t>(sizeOf(rows, D)));
   const float* w = f32Arg(info, 2, name, static_cast<size_t>(D));
   const float* rstd = f32Arg(info, 3, name, static_cast<size_t>(rows));
-  float* gx = info[6].IsNull() ? nullptr : f32Arg(info, 6, name, static_cast<size_t>(rows * D));
+  float* gx = info[6].IsNull() ? nullptr : f32Arg(info, 6, name, static_cast<size_t>(sizeOf(rows, D)));
   float* gw = info[7].IsNull() ? nullptr : f32Arg(info, 7, name, static_cast<size_t>(D));
   constexpr int64_t kBlocks = 64;
   const int64_t blocks = std::min<int64_t>(kBlocks, rows);
-  std::vector<double> partial(gw ? static_cast<size_t>(blocks * D) : 0, 0.0);
+  std::vector<double> partial(gw ? static_cast<size_t>(sizeOf(blocks, D)) : 0, 0.0);
   parallel_for(blocks, 1, [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const int64_t r0 = rows * b / blocks, r1 = rows * (b + 1) / blocks;

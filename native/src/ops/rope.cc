@@ -28,12 +28,10 @@ Napi::Value RopeApply(const Napi::CallbackInfo& info) {
   if (tb != 1 && tb != B) throw Napi::RangeError::New(info.Env(), "ropeApply: table batch must be 1 or B");
   const bool interleaved = intArg(info, 7, name, 0, 1) != 0;
   const float sign = numArg(info, 8, name) < 0 ? -1.f : 1.f;
-  const int64_t n = B * H * T * D;
-  int64_t reach = offset + 1;
-  for (int d = 0; d < 4; ++d) reach += (shape[d] - 1) * st[d];
-  const float* x = f32Arg(info, 0, name, n ? static_cast<size_t>(reach) : 0);
-  const float* cs = f32Arg(info, 4, name, static_cast<size_t>(tb * T * half));
-  const float* sn = f32Arg(info, 5, name, static_cast<size_t>(tb * T * half));
+  const int64_t n = sizeOf(B, H, T, D);
+  const float* x = f32Arg(info, 0, name, static_cast<size_t>(viewReach(shape, st, offset)));
+  const float* cs = f32Arg(info, 4, name, static_cast<size_t>(sizeOf(tb, T, half)));
+  const float* sn = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(tb, T, half)));
   float* out = f32Arg(info, 9, name, static_cast<size_t>(n));
   const int64_t ia = interleaved ? 2 : 1, ib = interleaved ? 1 : half;  // pair i = (x[i·ia], x[i·ia + ib])
   parallel_for(B * H * T, std::max<int64_t>(1, 4096 / std::max<int64_t>(D, 1)), [&](int64_t r0, int64_t r1) {

@@ -21,8 +21,8 @@ inline float expShifted(float d) { return d < -104.f ? 0.f : std::exp(d); }
 Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
   const char* name = "softmaxForward";
   const int64_t rows = intArg(info, 0, name), cols = intArg(info, 1, name);
-  const float* x = f32Arg(info, 2, name, rows * cols);  // [R, C]
-  float* out = f32Arg(info, 3, name, rows * cols);      // [R, C]
+  const float* x = f32Arg(info, 2, name, sizeOf(rows, cols));  // [R, C]
+  float* out = f32Arg(info, 3, name, sizeOf(rows, cols));      // [R, C]
   const bool isLog = info.Length() > 4 && info[4].ToBoolean().Value();
   if (cols == 0) return info.Env().Undefined();
   parallel_for(rows, std::max<int64_t>(1, (INT64_C(1) << 13) / cols), [&](int64_t begin, int64_t end) {
@@ -53,9 +53,9 @@ Napi::Value SoftmaxForward(const Napi::CallbackInfo& info) {
 Napi::Value SoftmaxBackward(const Napi::CallbackInfo& info) {
   const char* name = "softmaxBackward";
   const int64_t rows = intArg(info, 0, name), cols = intArg(info, 1, name);
-  const float* y = f32Arg(info, 2, name, rows * cols);  // [R, C]
-  const float* g = f32Arg(info, 3, name, rows * cols);  // [R, C]
-  float* gx = f32Arg(info, 4, name, rows * cols);       // [R, C]
+  const float* y = f32Arg(info, 2, name, sizeOf(rows, cols));  // [R, C]
+  const float* g = f32Arg(info, 3, name, sizeOf(rows, cols));  // [R, C]
+  float* gx = f32Arg(info, 4, name, sizeOf(rows, cols));       // [R, C]
   const bool isLog = info.Length() > 5 && info[5].ToBoolean().Value();
   if (cols == 0) return info.Env().Undefined();
   parallel_for(rows, std::max<int64_t>(1, (INT64_C(1) << 13) / cols), [&](int64_t begin, int64_t end) {

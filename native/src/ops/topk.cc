@@ -19,9 +19,9 @@ Napi::Value TopkForward(const Napi::CallbackInfo& info) {
   const char* name = "topkForward";
   const int64_t outer = intArg(info, 1, name), n = intArg(info, 2, name), inner = intArg(info, 3, name);
   const int64_t k = intArg(info, 4, name, 0, n);
-  const float* x = f32Arg(info, 0, name, static_cast<size_t>(outer * n * inner));
-  float* values = f32Arg(info, 5, name, static_cast<size_t>(outer * k * inner));
-  int32_t* indices = i32Arg(info, 6, name, static_cast<size_t>(outer * k * inner));
+  const float* x = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(outer, n, inner)));
+  float* values = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(outer, k, inner)));
+  int32_t* indices = i32Arg(info, 6, name, static_cast<size_t>(sizeOf(outer, k, inner)));
   if (n > INT32_MAX) throw Napi::RangeError::New(info.Env(), "topkForward: dim too large for Int32 indices");
   parallel_for(outer * inner, std::max<int64_t>(1, 4096 / std::max<int64_t>(n, 1)), [&](int64_t l0, int64_t l1) {
     std::vector<int32_t> order(static_cast<size_t>(n));

@@ -123,12 +123,6 @@ struct View {
   float p0, p1;
 };
 
-int64_t maxReach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t reach = offset;
-  for (size_t d = 0; d < shape.size(); ++d) reach += (shape[d] - 1) * strides[d];
-  return reach + 1;
-}
-
 // (op, shape, x, xStrides, xOffset, p0, p1, ...)
 View readView(const Napi::CallbackInfo& info, const char* name) {
   View v;
@@ -140,7 +134,7 @@ View readView(const Napi::CallbackInfo& info, const char* name) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + ": strides rank does not match the shape rank");
   }
   v.n = product(v.shape);
-  v.x = f32Arg(info, 2, name, v.n ? static_cast<size_t>(maxReach(v.shape, v.strides, v.offset)) : 0);
+  v.x = f32Arg(info, 2, name, viewReach(v.shape, v.strides, v.offset));
   v.p0 = static_cast<float>(numArg(info, 5, name));
   v.p1 = static_cast<float>(numArg(info, 6, name));
   return v;

@@ -10,12 +10,6 @@
 namespace aha {
 namespace {
 
-int64_t maxReach(const std::vector<int64_t>& shape, const std::vector<int64_t>& strides, int64_t offset) {
-  int64_t reach = offset;
-  for (size_t d = 0; d < shape.size(); ++d) reach += (shape[d] - 1) * strides[d];
-  return reach + 1;
-}
-
 struct Operand {
   const float* data;
   std::vector<int64_t> strides;
@@ -30,8 +24,7 @@ Operand readOperand(const Napi::CallbackInfo& info, size_t i, const char* name, 
   if (o.strides.size() != shape.size()) {
     throw Napi::RangeError::New(info.Env(), std::string(name) + ": strides rank does not match the output rank");
   }
-  const int64_t n = product(shape);
-  o.data = f32Arg(info, i, name, n ? static_cast<size_t>(maxReach(shape, o.strides, o.offset)) : 0);
+  o.data = f32Arg(info, i, name, viewReach(shape, o.strides, o.offset));
   return o;
 }
 
@@ -70,10 +63,10 @@ Napi::Value WhereBackward(const Napi::CallbackInfo& info) {
   if (gaStrides.size() != shape.size() || gbStrides.size() != shape.size()) {
     throw Napi::RangeError::New(info.Env(), "whereBackward: gradient strides rank does not match the output rank");
   }
-  if (ga && f32Length(info, 5) < static_cast<size_t>(n ? maxReach(shape, gaStrides, 0) : 0)) {
+  if (ga && f32Length(info, 5) < static_cast<size_t>(viewReach(shape, gaStrides, 0))) {
     throw Napi::RangeError::New(info.Env(), "whereBackward: gradA is too small");
   }
-  if (gb && f32Length(info, 7) < static_cast<size_t>(n ? maxReach(shape, gbStrides, 0) : 0)) {
+  if (gb && f32Length(info, 7) < static_cast<size_t>(viewReach(shape, gbStrides, 0))) {
     throw Napi::RangeError::New(info.Env(), "whereBackward: gradB is too small");
   }
   auto broadcasts = [&](const std::vector<int64_t>& s) {

@@ -55,13 +55,27 @@ export {
   GenerateOptionsSchema,
   type Generation,
 } from './models/deepseek-v3/generate.js';
-export { deepseekV3HfParams, deepseekV3ParamCount, type HfInit, type HfParam } from './models/deepseek-v3/hf-names.js';
+export {
+  deepseekV3HfParams,
+  deepseekV3HfParamsOf,
+  deepseekV3ParamCount,
+  deepseekV3Size,
+  type HfInit,
+  type HfParam,
+} from './models/deepseek-v3/hf-names.js';
 export { LatentKvCache } from './models/deepseek-v3/kv-cache.js';
+export {
+  ARCHITECTURE_KEYS,
+  checkCheckpointAgainstConfig,
+  checkModelBudget,
+  defaultMaxBytes,
+} from './models/deepseek-v3/load-checks.js';
 export type { AttentionImpl } from './models/deepseek-v3/mla.js';
 export {
   createModel,
   DeepseekV3Model,
   type ForwardOptions,
+  type LoadModelOptions,
   type LossOptions,
   type LossOutput,
   loadModel,
@@ -117,6 +131,7 @@ export { expand, narrow, permute, reshape, slice, squeeze, transpose, unsqueeze 
 export { maskedFill, where } from './ops/where.js';
 export { AdamW, type AdamWOptions, AdamWOptionsSchema } from './optim/adamw.js';
 export { clipGradNorm } from './optim/clip.js';
+export { type OptimizerConfig, optimizerFrom, scheduleFrom } from './optim/factory.js';
 export type { Optimizer, OptimizerState, ZeroGradOptions } from './optim/optimizer.js';
 export {
   constantLr,
@@ -150,6 +165,7 @@ export {
   loadTokenizer,
   type Tokenizer,
 } from './tokenizers/tokenizer.js';
+export { SUPPORTED_TOKENIZER_MODELS, TokenizerFileError, validateTokenizerJson } from './tokenizers/validate.js';
 // The one training loop and its checkpoints.
 export {
   type CheckpointContents,
@@ -159,16 +175,34 @@ export {
   listCheckpoints,
   loadCheckpoint,
   pruneCheckpoints,
+  removeStaleTemporaries,
   saveCheckpoint,
 } from './train/checkpoint.js';
+export {
+  closestKey,
+  editDistance,
+  formatKeyPath,
+  type LrScheduleName,
+  LrScheduleSchema,
+  parseTrainConfig,
+  type TrainConfigBase,
+  type TrainConfigBaseInput,
+  TrainConfigBaseSchema,
+  unknownKeyHint,
+  withDefaults,
+} from './train/config.js';
+export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './train/data.js';
 export {
   type MicroStepResult,
   type StepContext,
   type StepReport,
+  type TrainEvent,
   TrainingDivergedError,
   type TrainLoopConfig,
   TrainLoopConfigSchema,
+  type TrainLoopOptions,
   type TrainTask,
   trainLoop,
 } from './train/loop.js';
+export { appendMetrics, METRICS_FILE, type StepFacts, stepRecord, truncateMetrics } from './train/metrics.js';
 export { abortableSleep, bodySnippet, parseRetryAfter } from './util/http.js';

@@ -23,11 +23,56 @@ export function numelOf(shape: readonly number[]): number {
   return n;
 }
 
+/**
+ * Checks a shape: an array of safe non-negative integers whose product (the element count) is at most 2^53 − 1, so
+ * every size, index and extent computed from it is exact in a JS number (and cannot wrap in the native int64 code).
+ */
 export function checkShape(shape: readonly number[], where: string): void {
   if (!Array.isArray(shape)) throw new ShapeError(`${where}: shape must be an array of integers, got ${typeof shape}`);
+  let n = 1;
   for (const s of shape) {
-    if (!Number.isInteger(s) || s < 0)
+    if (!Number.isSafeInteger(s) || s < 0)
       throw new ShapeError(`${where}: shape ${fmtShape(shape)} has an invalid size ${s}`);
+    n *= s;
+  }
+  if (n > Number.MAX_SAFE_INTEGER) {
+    throw new ShapeError(`${where}: shape ${fmtShape(shape)} has ${n} elements, more than 2^53 − 1`);
+  }
+}
+
+/**
+ * Checks a strided view over a storage of `length` values: strides (one per dim) and the offset are safe non-negative
+ * integers and the last element the view reaches, offset + Σ (size − 1) · stride, is inside the storage. Views of a
+ * real tensor always pass; a crafted one (hand-made strides, an expand to 2^64 elements) fails here with the numbers
+ * instead of reading out of bounds in a kernel.
+ */
+export function checkLayout(
+  shape: readonly number[],
+  strides: readonly number[],
+  offset: number,
+  length: number,
+  where: string,
+): void {
+  checkShape(shape, where);
+  if (!Array.isArray(strides) || strides.length !== shape.length) {
+    throw new ShapeError(`${where}: strides ${String(strides)} do not match shape ${fmtShape(shape)}`);
+  }
+  for (const st of strides) {
+    if (!Number.isSafeInteger(st) || st < 0) {
+      throw new ShapeError(`${where}: strides ${fmtShape(strides)} have an invalid stride ${st}`);
+    }
+  }
+  if (!Number.isSafeInteger(offset) || offset < 0) throw new ShapeError(`${where}: invalid offset ${offset}`);
+  if (numelOf(shape) === 0) return;
+  // Each term and the sum stay exact while below the storage length (< 2^53); past it, rounding cannot bring a
+  // value back under the length, so the comparison is right either way.
+  let last = offset;
+  for (let d = 0; d < shape.length; d++) last += (shape[d] - 1) * strides[d];
+  if (!(last < length)) {
+    throw new ShapeError(
+      `${where}: a view of shape ${fmtShape(shape)}, strides ${fmtShape(strides)} and offset ${offset} reaches element ` +
+        `${last}, past the storage's ${length} values`,
+    );
   }
 }
 
@@ -54,6 +99,7 @@ export class Tensor {
     this.shape = [...shape];
     this.strides = strides ? [...strides] : contiguousStrides(shape);
     this.offset = offset;
+    checkLayout(this.shape, this.strides, offset, storage?.length ?? 0, 'Tensor');
   }
 
   get ndim(): number {

@@ -3,8 +3,6 @@
 // Data: JSONL, SFT rows → tokens + labels → batches.
 export { readJsonl, writeJsonl } from './data/jsonl.js';
 export {
-  BatchStream,
-  type BatchStreamState,
   collate,
   type LmBatch,
   packExamples,

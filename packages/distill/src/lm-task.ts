@@ -1,32 +1,24 @@
 /**
  * The `TrainTask` shared by the SFT and distillation trainers: tokenized examples → seeded micro-batches → a loss from
- * the caller, on @aha/core's `trainLoop` (no loop of its own). Micro-batches of one step are weighted by their share
+ * the caller, on @aha/core's `trainLoop` (no loop of its own), with its optimizer (`optimizerFrom`) and data stream
+ * (`DataIterator`, epoch-bounded micro-batches). Micro-batches of one step are weighted by their share
  * of the step's target tokens, so the step's loss is the mean over all its tokens (as TRL/transformers ≥ 4.46 average
  * over the accumulated tokens, not over micro-batches). The data position is the task state, so resume is exact.
  * Leaves out: evaluation sets, dynamic batch sizes by token count.
  */
 import {
-  AdamW,
-  constantLr,
-  cosineWarmupDecay,
-  type LrSchedule,
-  LrScheduler,
-  linearWarmupDecay,
+  DataIterator,
+  type DataPosition,
   type Model,
+  optimizerFrom,
   type StepReport,
   type Tensor,
+  type TrainEvent,
   type TrainTask,
   trainLoop,
   ValueError,
 } from '@aha/core';
-import {
-  BatchStream,
-  type BatchStreamState,
-  collate,
-  type LmBatch,
-  packExamples,
-  type TokenizedExample,
-} from './data/sft-data.js';
+import { collate, type LmBatch, packExamples, type TokenizedExample } from './data/sft-data.js';
 import type { ParsedTrainConfig } from './train-config.js';
 
 /** What the caller's loss returns for one micro-batch. */
@@ -41,12 +33,6 @@ export function totalStepsOf(config: ParsedTrainConfig, batchesPerEpoch: number)
   return Math.max(1, Math.ceil((config.epochs * batchesPerEpoch) / config.gradAccumulation));
 }
 
-function scheduleOf(config: ParsedTrainConfig, totalSteps: number): LrSchedule {
-  const opts = { warmupSteps: Math.min(config.warmupSteps, totalSteps), totalSteps, minRatio: config.minLrRatio };
-  if (config.schedule === 'constant') return constantLr(opts);
-  return config.schedule === 'linear' ? linearWarmupDecay(opts) : cosineWarmupDecay(opts);
-}
-
 /** Builds the task and runs `trainLoop` over it. */
 export function runLmTraining(args: {
   model: Model;
@@ -59,18 +45,14 @@ export function runLmTraining(args: {
     ctx: { step: number; micro: number; items: readonly TokenizedExample[] },
   ) => LmLossResult | Promise<LmLossResult>;
   signal?: AbortSignal;
+  onEvent?: (event: TrainEvent) => void;
 }): { totalSteps: number; reports: AsyncGenerator<StepReport> } {
   const { model, config } = args;
   if (args.examples.length === 0) throw new ValueError('training: no example has a target token');
   const units = config.packing ? packExamples(args.examples, config.maxLength) : args.examples;
-  const stream = new BatchStream(units, config.batchSize, config.seed, config.shuffle);
-  const totalSteps = totalStepsOf(config, stream.batchesPerEpoch);
-  const optimizer = new AdamW(model.parameters(), {
-    lr: config.lr,
-    betas: config.betas,
-    weightDecay: config.weightDecay,
-  });
-  const scheduler = new LrScheduler(optimizer, scheduleOf(config, totalSteps));
+  let stream = new DataIterator(units, { seed: config.seed, shuffle: config.shuffle });
+  const totalSteps = totalStepsOf(config, Math.ceil(units.length / config.batchSize));
+  const { optimizer, scheduler } = optimizerFrom(config, model.parameters(), totalSteps);
   const hasMoe = model.moeLayers().length > 0;
   type Micro = { batch: LmBatch; items: TokenizedExample[]; weight: number; epoch: number };
   const task: TrainTask<Micro> = {
@@ -79,8 +61,12 @@ export function runLmTraining(args: {
     optimizer,
     scheduler,
     async nextBatches() {
-      const micros = Array.from({ length: config.gradAccumulation }, () => stream.next());
-      const batches = micros.map((m) => ({ ...m, batch: collate(m.items, args.padId, config.ignoreIndex) }));
+      const micros = Array.from({ length: config.gradAccumulation }, () => stream.batch(config.batchSize));
+      const batches = micros.map((m) => ({
+        items: m.rows,
+        epoch: m.epoch,
+        batch: collate(m.rows, args.padId, config.ignoreIndex),
+      }));
       const total = batches.reduce((s, b) => s + b.batch.count, 0);
       return batches.map((b) => ({ ...b, weight: b.batch.count / total }));
     },
@@ -96,8 +82,11 @@ export function runLmTraining(args: {
     afterStep() {
       if (hasMoe && config.routingBiasGamma > 0) model.updateRoutingBias(config.routingBiasGamma);
     },
-    stateDict: () => ({ stream: stream.state() }),
-    loadStateDict: (state) => stream.load((state as { stream: BatchStreamState }).stream),
+    stateDict: () => ({ data: stream.position }),
+    loadStateDict: (state) => {
+      const position = (state as { data: DataPosition }).data;
+      stream = new DataIterator(units, { seed: config.seed, shuffle: config.shuffle, position });
+    },
   };
   const reports = trainLoop(
     task,
@@ -109,8 +98,9 @@ export function runLmTraining(args: {
       keepCheckpoints: config.keepCheckpoints,
       outputDir: config.outputDir,
       resume: config.resume,
+      logEvery: config.logEvery,
     },
-    { signal: args.signal },
+    { signal: args.signal, onEvent: args.onEvent },
   );
   return { totalSteps, reports };
 }

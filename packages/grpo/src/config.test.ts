@@ -1,6 +1,7 @@
-import { AhaError } from '@aha/core';
+import { AhaError, TrainConfigBaseSchema } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import { GrpoConfigSchema, grpoConfigJsonSchema, parseGrpoConfig } from './config.js';
+import { GrpoTrainer } from './trainer/trainer.js';
 
 describe('GrpoConfig', () => {
   it('defaults come from the R1 paper where it gives them', () => {
@@ -52,13 +53,27 @@ describe('GrpoConfig', () => {
       expect(msg).toMatch(/groupSize:/);
       expect(msg).toMatch(/lossType:/);
       expect(msg).toMatch(/topP:/);
-      expect(msg).toMatch(/grupSize/); // typo caught by the strict object
+      expect(msg).toMatch(/grupSize: unknown key \(did you mean "groupSize"\?\)/); // typo caught, closest key named
       expect(msg).toMatch(/rollout\.baseUrl/);
     }
   });
 
+  it('new GrpoTrainer rejects a misspelt option (it used to be dropped silently) and names the closest key', () => {
+    expect(() => new GrpoTrainer({ maxStep: 30, beta: 0.001 } as never)).toThrow(
+      /GrpoTrainer: invalid options\n {2}maxStep: unknown key \(did you mean "maxSteps"\?\)/,
+    );
+    expect(() => new GrpoTrainer({ steps: 30 } as never)).toThrow(/steps: unknown key \(did you mean "maxSteps"\?\)/);
+  });
+
+  it('shares the base training config of @aha/core (one vocabulary), with GRPO defaults', () => {
+    for (const key of Object.keys(TrainConfigBaseSchema.shape).filter((k) => k !== 'epochs')) {
+      expect(GrpoConfigSchema.shape).toHaveProperty(key);
+    }
+    expect(parseGrpoConfig({}).resume).toBe(true);
+  });
+
   it('rejects empty stop strings', () => {
-    expect(() => parseGrpoConfig({ stop: [''] })).toThrow(/stop: stop strings must be non-empty/);
+    expect(() => parseGrpoConfig({ stop: [''] })).toThrow(/stop\[0\]: stop strings must be non-empty/);
   });
 
   it('every field has a description (the docs) — checked on the schema itself', () => {

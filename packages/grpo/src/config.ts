@@ -13,10 +13,13 @@
  * - [DAPO] Yu et al. 2025 (clip-higher ε_high, dynamic sampling, overlong filtering, token-level loss).
  * - [Dr.GRPO] Liu et al. 2025 (no std scaling, constant-normaliser loss).
  *
+ * The optimizer, schedule, loop, checkpoint, seed and logging fields are @aha/core's `TrainConfigBaseSchema` (one
+ * vocabulary for every trainer), with GRPO's defaults; `epochs` is left out (GRPO counts optimizer steps).
+ *
  * Left out: distributed/parallelism settings (aha runs on one machine; see DESIGN.md "Scale"), model config (that
  * is @aha/core's `DeepseekV3Config`), and eval schedules (owned by @aha/pipeline).
  */
-import { AhaError } from '@aha/core';
+import { parseTrainConfig, TrainConfigBaseSchema } from '@aha/core';
 import { z } from 'zod';
 
 /** How a batch's token losses are reduced to a scalar (see `grpoLoss`). */
@@ -58,8 +61,8 @@ const LocalRolloutSchema = z
   })
   .describe('Local rollout backend (default).');
 
-export const GrpoConfigSchema = z
-  .strictObject({
+export const GrpoConfigSchema = TrainConfigBaseSchema.omit({ epochs: true })
+  .extend({
     // ---- sampling (rollout) ----
     groupSize: z
       .number()
@@ -108,7 +111,10 @@ export const GrpoConfigSchema = z
       .positive()
       .default(32_768)
       .describe('Max new tokens per completion. [R1] 32,768 (R1-Zero raises it to 65,536 after step 8.2k). [TRL] 256.'),
-    stop: z.array(z.string()).default([]).describe("Stop strings (e.g. '</answer>'). Paper silent; [TRL] none."),
+    stop: z
+      .array(z.string().min(1, 'stop strings must be non-empty'))
+      .default([])
+      .describe("Stop strings (e.g. '</answer>'). Paper silent; [TRL] none."),
     rollout: z
       .discriminatedUnion('backend', [LocalRolloutSchema, RemoteRolloutSchema])
       .default({ backend: 'local' })
@@ -201,34 +207,37 @@ export const GrpoConfigSchema = z
           '(add languageConsistency for the R1 reasoning stage). [TRL] all 1.',
       ),
 
-    // ---- optimisation ----
-    learningRate: z.number().positive().default(3e-6).describe('Peak AdamW learning rate. [R1] 3e-6. [TRL] 1e-6.'),
-    lrSchedule: z
-      .enum(['constant', 'linear', 'cosine'])
+    // ---- optimisation (base fields, GRPO defaults) ----
+    learningRate: TrainConfigBaseSchema.shape.learningRate
+      .unwrap()
+      .default(3e-6)
+      .describe('η — peak AdamW learning rate. [R1] 3e-6. [TRL] 1e-6.'),
+    lrSchedule: TrainConfigBaseSchema.shape.lrSchedule
+      .unwrap()
       .default('linear')
       .describe('Learning-rate decay after warmup. Paper silent for RL; [TRL] linear (transformers default).'),
-    warmupSteps: z
-      .number()
-      .int()
-      .min(0)
+    warmupSteps: TrainConfigBaseSchema.shape.warmupSteps
+      .unwrap()
       .default(0)
       .describe('Linear warmup steps from 0 to learningRate. Paper silent; [TRL] 0.'),
-    weightDecay: z.number().min(0).default(0).describe('AdamW weight decay. Paper silent; [TRL] 0.'),
-    adamBetas: z
-      .tuple([z.number().min(0).lt(1), z.number().min(0).lt(1)])
+    weightDecay: TrainConfigBaseSchema.shape.weightDecay
+      .unwrap()
+      .default(0)
+      .describe('λ — AdamW weight decay. Paper silent; [TRL] 0.'),
+    adamBetas: TrainConfigBaseSchema.shape.adamBetas
+      .unwrap()
       .default([0.9, 0.999])
       .describe('AdamW (β1, β2). Paper silent; [TRL] (0.9, 0.999).'),
-    adamEpsilon: z.number().positive().default(1e-8).describe('AdamW ε. Paper silent; [TRL] 1e-8.'),
-    gradAccumulation: z
-      .number()
-      .int()
-      .min(1)
+    adamEpsilon: TrainConfigBaseSchema.shape.adamEpsilon
+      .unwrap()
+      .default(1e-8)
+      .describe('AdamW ε. Paper silent; [TRL] 1e-8.'),
+    gradAccumulation: TrainConfigBaseSchema.shape.gradAccumulation
+      .unwrap()
       .default(1)
       .describe('Micro-batches accumulated per optimizer step (memory knob; does not change the maths). [TRL] 1.'),
-    maxGradNorm: z
-      .number()
-      .positive()
-      .nullable()
+    maxGradNorm: TrainConfigBaseSchema.shape.maxGradNorm
+      .unwrap()
       .default(1)
       .describe('Clip the global gradient norm to this; null = no clipping. Paper silent; [TRL] 1.0.'),
     routingBiasGamma: z
@@ -250,7 +259,10 @@ export const GrpoConfigSchema = z
     shuffle: z.boolean().default(true).describe('Shuffle prompts each epoch with the seeded PRNG. [TRL] true.'),
 
     // ---- bookkeeping ----
-    seed: z.number().int().min(0).default(42).describe('Seed for data order, sampling and init. [TRL] 42.'),
+    seed: TrainConfigBaseSchema.shape.seed
+      .unwrap()
+      .default(42)
+      .describe('Seed for data order, sampling and init. [TRL] 42.'),
     outputDir: z
       .string()
       .min(1)
@@ -274,7 +286,10 @@ export const GrpoConfigSchema = z
       .min(0)
       .default(2)
       .describe('Sample completions (prompt, completion, reward) kept in each StepMetrics record.'),
-    logEvery: z.number().int().min(1).default(1).describe('Write StepMetrics every this many steps. [TRL] 10.'),
+    logEvery: TrainConfigBaseSchema.shape.logEvery
+      .unwrap()
+      .default(1)
+      .describe('Write a metrics.jsonl record every this many steps (the last step always). [TRL] 10.'),
 
     // ---- reward failures (trainer/reward-failures.ts) ----
     rewardFailureLimit: z
@@ -293,11 +308,6 @@ export const GrpoConfigSchema = z
       .default(3)
       .describe('Rollouts (steps) in a row over `rewardFailureLimit` before the run stops.'),
   })
-  .superRefine((c, ctx) => {
-    if (c.stop.some((s) => s.length === 0)) {
-      ctx.addIssue({ code: 'custom', path: ['stop'], message: 'stop strings must be non-empty' });
-    }
-  })
   .describe('GRPO training configuration (@aha/grpo).');
 
 /** A fully defaulted GRPO configuration. */
@@ -306,16 +316,12 @@ export type GrpoConfig = z.infer<typeof GrpoConfigSchema>;
 export type GrpoConfigInput = z.input<typeof GrpoConfigSchema>;
 
 /**
- * Validate and default a GRPO config. Throws AhaError('config') listing every bad field with its path.
+ * Validate and default a GRPO config. Throws AhaError('config') listing every bad field with its path; an unknown
+ * key is named with the closest valid one.
  * @example parseGrpoConfig({ groupSize: 8, beta: 0 }).learningRate // 3e-6
  */
 export function parseGrpoConfig(input: unknown): GrpoConfig {
-  const r = GrpoConfigSchema.safeParse(input ?? {});
-  if (!r.success) {
-    const lines = r.error.issues.map((i) => `  ${i.path.join('.') || '(root)'}: ${i.message}`);
-    throw new AhaError('config', `GrpoConfig: invalid configuration\n${lines.join('\n')}`, { cause: r.error });
-  }
-  return r.data;
+  return parseTrainConfig(GrpoConfigSchema, input, 'GrpoConfig');
 }
 
 /** JSON Schema (draft 2020-12) of what a user may write — for editors, config files and the CLI. */

@@ -22,6 +22,13 @@ export {
 export { BUILTIN_REWARDS, type ResolvedReward, type RewardSetting, resolveRewards } from './commands/rewards.js';
 export { ConfigError } from './config/errors.js';
 export { describeValue, formatPath, formatZodIssues } from './config/format-issues.js';
+export {
+  type ConfigReferenceTable,
+  configReferenceTables,
+  fullConfigSchema,
+  RECIPE_CONFIG_RESOLVERS,
+  sectionSchemas,
+} from './config/full-schema.js';
 export { type LoadedConfig, loadConfig, parseConfig } from './config/load.js';
 export {
   AhaConfig,
@@ -33,6 +40,7 @@ export {
   type StageKey,
 } from './config/schema.js';
 export { CONFIG_SCHEMA_FILE, configSchemaText, writeConfigSchemaFile } from './config/schema-file.js';
+export { parseSection, rejectUnusedSections } from './config/section.js';
 export {
   createMetricsWriter,
   type MetricsLog,
@@ -67,6 +75,7 @@ export {
   runDistill,
   studentConfig,
 } from './recipes/distill/distill.js';
+export { GrpoSectionSchema, grpoSection, resolveGrpoSection } from './recipes/grpo-section.js';
 export {
   coldStartRows,
   generalRows,

@@ -28,6 +28,17 @@ describe('RewardModelTrainer', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
+  it('an old or misspelt key is an error naming the key to use (totalSteps → maxSteps), not ignored', () => {
+    const model = createRewardModel(TINY_RM_CONFIG, { seed: 1 });
+    const dataset = bannedWordPairs({ n: 4, seed: 1 });
+    expect(() => new RewardModelTrainer({ model, tokenizer, dataset, config: { totalSteps: 3 } as never })).toThrow(
+      'totalSteps: unknown key (did you mean "maxSteps"?)',
+    );
+    expect(
+      () => new RewardModelTrainer({ model, tokenizer, dataset, config: { schedule: 'linear' } as never }),
+    ).toThrow('schedule: unknown key (did you mean "lrSchedule"?)');
+  });
+
   it('pairwise: learns to prefer completions without the banned word (held-out accuracy > 90%)', async () => {
     const model = createRewardModel(TINY_RM_CONFIG, { seed: 1 });
     const train = bannedWordPairs({ n: 200, seed: 1 });
@@ -37,7 +48,7 @@ describe('RewardModelTrainer', () => {
       model,
       tokenizer,
       dataset: train,
-      config: { totalSteps: 40, batchSize: 8, learningRate: 3e-3 },
+      config: { maxSteps: 40, batchSize: 8, learningRate: 3e-3 },
     });
     const reports = await drain(trainer.train());
     expect(reports).toHaveLength(40);
@@ -62,7 +73,7 @@ describe('RewardModelTrainer', () => {
       model,
       tokenizer,
       dataset: train,
-      config: { objective: 'pointwise', totalSteps: 60, batchSize: 16, learningRate: 3e-3, schedule: 'constant' },
+      config: { objective: 'pointwise', maxSteps: 60, batchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' },
     });
     const reports = await drain(trainer.train());
     expect(Object.keys(reports[0].metrics).sort()).toEqual(['accuracy', 'probability']);
@@ -81,7 +92,7 @@ describe('RewardModelTrainer', () => {
 
   it('resumes exactly: 2 + 2 steps through a checkpoint equal 4 straight steps, and the checkpoint loads as an RM', async () => {
     const data = bannedWordPairs({ n: 12, seed: 5 });
-    const config = { totalSteps: 4, batchSize: 4, gradAccumulation: 2, learningRate: 1e-3, seed: 7 };
+    const config = { maxSteps: 4, batchSize: 4, gradAccumulation: 2, learningRate: 1e-3, seed: 7 };
     const straight = createRewardModel(TINY_RM_CONFIG, { seed: 3 });
     await drain(new RewardModelTrainer({ model: straight, tokenizer, dataset: data, config }).train());
 
@@ -127,7 +138,7 @@ describe('RewardModelTrainer', () => {
         model,
         tokenizer,
         dataset: bannedWordPairs({ n: 8, seed: 1 }),
-        config: { totalSteps: 2, batchSize: 4, trainBackbone: false },
+        config: { maxSteps: 2, batchSize: 4, trainBackbone: false },
       }).train(),
     );
     expect(model.backbone.model.embed_tokens.weight.toFloat32Array()).toEqual(embed);
@@ -149,7 +160,7 @@ describe('RewardModelTrainer', () => {
         model,
         tokenizer,
         dataset,
-        config: { totalSteps: 1, batchSize: 1, useMargin: true, margin: 0.5 },
+        config: { maxSteps: 1, batchSize: 1, useMargin: true, margin: 0.5 },
       }).train(),
     );
     // Untrained rewards are ≈ 0, so the loss is ≈ −log σ(−1.5) = softplus(1.5) ≈ 1.70.

@@ -4,24 +4,24 @@
  * - objective 'pairwise': preference pairs, Bradley-Terry loss (+ margin, + reward centering), the helpfulness RM of
  *   DeepSeek-R1 §2.3.4;
  * - objective 'pointwise': labelled samples, binary cross-entropy on the value head's logit, the safety RM.
- * Chosen and rejected completions of a micro-batch run as one forward of 2N rows. Data order is a seeded shuffle per
- * epoch; its position is the task state, so a resumed run sees exactly the batches it would have seen.
+ * Chosen and rejected completions of a micro-batch run as one forward of 2N rows. Data order is @aha/core's one data
+ * stream (a seeded shuffle per epoch); its position is the task state, so a resumed run sees exactly the batches it
+ * would have seen. The optimizer is `optimizerFrom` (AdamW + schedule).
  * Leaves out: evaluation during training (call `evaluateRewardModel` between runs or on the reports), length grouping.
  */
 import {
-  AdamW,
-  AhaError,
-  constantLr,
-  cosineWarmupDecay,
-  LrScheduler,
-  linearWarmupDecay,
-  mulberry32,
+  DataIterator,
+  type DataPosition,
   narrow,
   noGrad,
+  optimizerFrom,
+  parseTrainConfig,
   reshape,
   type StepReport,
   type Tensor,
   type Tokenizer,
+  TrainConfigBaseSchema,
+  type TrainLoopOptions,
   type TrainTask,
   trainLoop,
   ValueError,
@@ -40,19 +40,18 @@ import {
 import { binaryCrossEntropyLoss, bradleyTerryLoss } from './losses.js';
 import type { RewardModel } from './model.js';
 
-export const RewardTrainerConfigSchema = z.object({
+/**
+ * The reward-model trainer's config: @aha/core's base training config (learningRate, lrSchedule, maxSteps, epochs,
+ * gradAccumulation, checkpointing, seed, logEvery — one vocabulary for every trainer) with RM defaults, plus the
+ * objective's own fields. `maxSteps: null` trains `epochs` passes over the data.
+ */
+export const RewardTrainerConfigSchema = TrainConfigBaseSchema.extend({
   objective: z
     .enum(['pairwise', 'pointwise'])
     .default('pairwise')
     .describe('pairwise: Bradley-Terry on {prompt, chosen, rejected}; pointwise: BCE on {prompt, response, label}.'),
-  totalSteps: z.number().int().positive().default(100).describe('Optimizer steps.'),
+  maxSteps: TrainConfigBaseSchema.shape.maxSteps.unwrap().default(100),
   batchSize: z.number().int().positive().default(8).describe('Pairs (or samples) per micro-batch.'),
-  gradAccumulation: z.number().int().positive().default(1).describe('Micro-batches per optimizer step.'),
-  learningRate: z.number().positive().default(1e-4).describe('Peak learning rate η of AdamW.'),
-  weightDecay: z.number().nonnegative().default(0).describe('Decoupled AdamW weight decay λ.'),
-  schedule: z.enum(['constant', 'linear', 'cosine']).default('linear').describe('LR decay after warmup.'),
-  warmupSteps: z.number().int().nonnegative().default(0).describe('Linear LR warmup steps.'),
-  maxGradNorm: z.number().positive().nullable().default(1).describe('Global gradient-norm clip; null: off.'),
   maxLength: z
     .number()
     .int()
@@ -79,10 +78,6 @@ export const RewardTrainerConfigSchema = z.object({
     .nonnegative()
     .default(0)
     .describe('γ of the auxiliary-loss-free MoE routing-bias update after each step (DeepSeek-V3 §2.1.2); 0: off.'),
-  seed: z.number().int().default(0).describe('Seed of the data shuffle.'),
-  outputDir: z.string().nullable().default(null).describe('Run folder for checkpoints; null: none.'),
-  checkpointEvery: z.number().int().nonnegative().default(0).describe('Checkpoint every N steps (0: only at the end).'),
-  resume: z.union([z.boolean(), z.string()]).default(true).describe('Resume from the newest checkpoint (or a path).'),
 });
 export type RewardTrainerConfig = z.input<typeof RewardTrainerConfigSchema>;
 type Config = z.output<typeof RewardTrainerConfigSchema>;
@@ -164,17 +159,6 @@ function batchLoss(
   };
 }
 
-/** A permutation of [0, n) from (seed, epoch): the data order, recomputed on resume from the saved position. */
-function shuffled(n: number, seed: number, epoch: number): number[] {
-  const rand = mulberry32(seed * 2654435761 + epoch * 40503 + 1);
-  const order = Array.from({ length: n }, (_, i) => i);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [order[i], order[j]] = [order[j], order[i]];
-  }
-  return order;
-}
-
 /** Options of `new RewardModelTrainer`. */
 export interface RewardModelTrainerOptions {
   model: RewardModel;
@@ -190,14 +174,10 @@ export class RewardModelTrainer {
   readonly model: RewardModel;
   readonly tokenizer: Tokenizer;
   private readonly rows: Encoded[];
-  private position = { epoch: 0, cursor: 0 };
-  private order: number[];
+  private data: DataIterator<Encoded>;
 
   constructor(options: RewardModelTrainerOptions) {
-    const parsed = RewardTrainerConfigSchema.safeParse(options.config ?? {});
-    if (!parsed.success)
-      throw new AhaError('config', `RewardModelTrainer: invalid config: ${z.prettifyError(parsed.error)}`);
-    this.config = parsed.data;
+    this.config = parseTrainConfig(RewardTrainerConfigSchema, options.config, 'RewardModelTrainer');
     this.model = options.model;
     this.tokenizer = options.tokenizer;
     if (this.config.objective === 'pointwise' && this.model.numLabels !== 1)
@@ -210,69 +190,64 @@ export class RewardModelTrainer {
       );
     if (options.dataset.length === 0) throw new ValueError('RewardModelTrainer: dataset is empty');
     this.rows = encodeRows(options.dataset, this.tokenizer, this.config);
-    this.order = shuffled(this.rows.length, this.config.seed, 0);
+    this.data = new DataIterator(this.rows, { seed: this.config.seed });
+  }
+
+  /** Optimizer steps of a run: maxSteps, or epochs × micro-batches per epoch / gradAccumulation (rounded up). */
+  get totalSteps(): number {
+    const c = this.config;
+    if (c.maxSteps !== null) return c.maxSteps;
+    return Math.max(1, Math.ceil((c.epochs * Math.ceil(this.rows.length / c.batchSize)) / c.gradAccumulation));
   }
 
   /**
-   * Runs training (a fresh AdamW and LR schedule per call; resume state comes from checkpoints in `outputDir`).
-   * Aborting `signal` finishes the running step, writes a checkpoint when `outputDir` is set, and ends the iteration.
+   * Runs training (a fresh AdamW and LR schedule per call; resume state comes from checkpoints in `outputDir`, and
+   * `<outputDir>/metrics.jsonl` is written by the loop, its records shaped by `options.record`). Aborting
+   * `options.signal` finishes the running step, writes a checkpoint when `outputDir` is set, and ends the iteration.
    */
-  train(options: { signal?: AbortSignal } = {}): AsyncGenerator<StepReport> {
+  train(options: TrainLoopOptions = {}): AsyncGenerator<StepReport> {
     const cfg = this.config;
     const model = this.model;
     const params = cfg.trainBackbone ? model.parameters() : [model.score];
-    const optimizer = new AdamW(params, { lr: cfg.learningRate, weightDecay: cfg.weightDecay });
-    const sched = { warmupSteps: cfg.warmupSteps, totalSteps: cfg.totalSteps };
-    const schedule =
-      cfg.schedule === 'constant'
-        ? constantLr(sched)
-        : cfg.schedule === 'linear'
-          ? linearWarmupDecay(sched)
-          : cosineWarmupDecay(sched);
+    const totalSteps = this.totalSteps;
+    const { optimizer, scheduler } = optimizerFrom(cfg, params, totalSteps);
     const padId = padIdOf(this.tokenizer);
     model.backbone.train();
     const task: TrainTask<Encoded[]> = {
       namedTensors: () => model.stateDict(),
       modelConfig: model.configJson(),
       optimizer,
-      scheduler: new LrScheduler(optimizer, schedule),
+      scheduler,
       nextBatches: async () => Array.from({ length: cfg.gradAccumulation }, () => this.take(cfg.batchSize)),
       loss: async (rows) => batchLoss(model, rows, padId, cfg),
       afterStep: () => {
         if (cfg.routingBiasGamma > 0) model.backbone.updateRoutingBias(cfg.routingBiasGamma);
       },
-      stateDict: () => ({ ...this.position }),
+      stateDict: () => ({ data: this.data.position }),
       loadStateDict: (state) => {
-        const s = state as { epoch: number; cursor: number };
-        this.position = { epoch: s.epoch, cursor: s.cursor };
-        this.order = shuffled(this.rows.length, cfg.seed, s.epoch);
+        const position = (state as { data: DataPosition }).data;
+        this.data = new DataIterator(this.rows, { seed: cfg.seed, position });
       },
     };
     return trainLoop(
       task,
       {
-        totalSteps: cfg.totalSteps,
+        totalSteps,
         gradAccumulation: cfg.gradAccumulation,
         maxGradNorm: cfg.maxGradNorm,
         outputDir: cfg.outputDir,
         checkpointEvery: cfg.checkpointEvery,
+        keepCheckpoints: cfg.keepCheckpoints,
         resume: cfg.resume,
+        logEvery: cfg.logEvery,
       },
       options,
     );
   }
 
-  /** The next `n` rows in shuffled order, wrapping into a new epoch (and a new shuffle) at the end. */
+  /** The next micro-batch of up to `n` rows (seeded shuffle per epoch; the last batch of an epoch may be short). */
   private take(n: number): Encoded[] {
-    const out: Encoded[] = [];
-    while (out.length < n) {
-      if (this.position.cursor >= this.order.length) {
-        this.position = { epoch: this.position.epoch + 1, cursor: 0 };
-        this.order = shuffled(this.rows.length, this.config.seed, this.position.epoch);
-      }
-      out.push(this.rows[this.order[this.position.cursor++]]);
-    }
-    return out;
+    return this.data.batch(n).rows;
   }
 }
 
@@ -292,10 +267,7 @@ export function evaluateRewardModel(
   dataset: readonly (PreferencePair | LabeledSample)[],
   config: Pick<RewardTrainerConfig, 'objective' | 'maxLength' | 'margin' | 'useMargin' | 'batchSize'> = {},
 ): RewardEvaluation {
-  const parsed = RewardTrainerConfigSchema.safeParse(config);
-  if (!parsed.success)
-    throw new AhaError('config', `evaluateRewardModel: invalid config: ${z.prettifyError(parsed.error)}`);
-  const cfg = parsed.data;
+  const cfg = parseTrainConfig(RewardTrainerConfigSchema, config, 'evaluateRewardModel');
   const rows = encodeRows(dataset, tokenizer, cfg);
   if (rows.length === 0) throw new ValueError('evaluateRewardModel: dataset is empty');
   const padId = padIdOf(tokenizer);

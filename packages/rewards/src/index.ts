@@ -49,6 +49,7 @@ export {
   type PythonIsolation,
   pythonEnvironment,
   runPythonTests,
+  SandboxUnavailableError,
 } from './rules/code/python-sandbox.js';
 export { type SandboxLimits, sameOutput, TestCase, type TestRun } from './rules/code/tests.js';
 // Shaping extras.

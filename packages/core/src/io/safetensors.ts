@@ -34,6 +34,7 @@ export type SafetensorsErrorReason =
   | 'gap'
   | 'trailing-bytes'
   | 'missing-tensor'
+  | 'unexpected-tensor'
   | 'index';
 
 /** A corrupt, truncated or inconsistent safetensors file or index; `reason` is stable, the message names file + tensor. */

@@ -7,11 +7,15 @@ describe('memory', () => {
   it('10k forward/backward/AdamW iterations keep RSS flat (child process with --expose-gc)', () => {
     const script = fileURLToPath(new URL('./leak-check.ts', import.meta.url));
     const tsx = createRequire(import.meta.url).resolve('tsx');
-    const out = execFileSync(process.execPath, ['--expose-gc', '--import', tsx, script, '10000'], {
-      encoding: 'utf8',
-      env: { ...process.env, AHA_NUM_THREADS: '1' },
-      timeout: 120_000,
-    });
+    const out = execFileSync(
+      process.execPath,
+      ['--expose-gc', '--conditions=source', '--import', tsx, script, '10000'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, AHA_NUM_THREADS: '1' },
+        timeout: 120_000,
+      },
+    );
     const result = JSON.parse(out.trim().split('\n').pop()!);
     expect(result.gc).toBe(true);
     const mb = (bytes: number) => bytes / 2 ** 20;

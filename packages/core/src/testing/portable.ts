@@ -19,7 +19,9 @@ export function runWithPortableKernels<T>(
   env: Record<string, string> = {},
 ): T {
   const args =
-    'file' in script ? ['--import', createRequire(import.meta.url).resolve('tsx'), script.file] : ['-e', script.code];
+    'file' in script
+      ? ['--conditions=source', '--import', createRequire(import.meta.url).resolve('tsx'), script.file]
+      : ['-e', script.code];
   const out = execFileSync(process.execPath, args, {
     cwd: repoRoot,
     encoding: 'utf8',

@@ -9,7 +9,10 @@
  * `tokenizer_config.json` (special tokens, `PreTrainedTokenizerFast`, a plain-text chat template), so Hugging Face's
  * libraries load it as is. Leaves out: learned merges (a BPE trainer is a separate job).
  */
+import { byteToUnicode } from './byte-map.js';
 import { HfTokenizer } from './tokenizer.js';
+
+export { byteToUnicode };
 
 /** The added tokens of the byte-level vocabulary, in id order from 256. */
 export const BYTE_LEVEL_ADDED_TOKENS = [
@@ -32,19 +35,6 @@ export const BYTE_LEVEL_CHAT_TEMPLATE =
   "{% elif message['role'] == 'assistant' %}{{ 'Assistant: ' + message['content'] + eos_token + '\\n' }}" +
   "{% else %}{{ raise_exception('unknown chat role: ' + message['role']) }}{% endif %}{% endfor %}" +
   "{% if add_generation_prompt %}{{ 'Assistant:' }}{% endif %}";
-
-/** GPT-2's reversible byte → printable-character map used by HF ByteLevel (bytes that print map to themselves). */
-export function byteToUnicode(): string[] {
-  const printable: number[] = [];
-  for (let b = 0x21; b <= 0x7e; b++) printable.push(b);
-  for (let b = 0xa1; b <= 0xac; b++) printable.push(b);
-  for (let b = 0xae; b <= 0xff; b++) printable.push(b);
-  const out: string[] = new Array(256);
-  for (const b of printable) out[b] = String.fromCodePoint(b);
-  let n = 0;
-  for (let b = 0; b < 256; b++) if (out[b] === undefined) out[b] = String.fromCodePoint(256 + n++);
-  return out;
-}
 
 /** Builds the byte-level tokenizer (its `tokenizerJson` / `tokenizerConfig` are what `save` writes). */
 export function createByteLevelTokenizer(

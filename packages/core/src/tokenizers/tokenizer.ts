@@ -16,6 +16,7 @@ import { Template } from '@huggingface/jinja';
 import { Tokenizer as HfTokenizerImpl } from '@huggingface/tokenizers';
 import { AhaError, IndexError, ValueError } from '../errors.js';
 import { writeTextAtomic } from '../io/atomic.js';
+import { validateTokenizerJson } from './validate.js';
 
 /** One chat turn. */
 export interface ChatMessage {
@@ -80,10 +81,16 @@ export class HfTokenizer implements Tokenizer {
   private readonly template: Template | null;
   private readonly specialText: Record<string, string | null>;
 
+  /**
+   * `file` names the tokenizer.json in errors. Throws `TokenizerFileError` for a file that is valid JSON but not a
+   * usable tokenizer (see validate.ts), before the library could build something that drops text at encode time.
+   */
   constructor(
     readonly tokenizerJson: Json,
     readonly tokenizerConfig: Json = {},
+    file = 'tokenizer.json',
   ) {
+    validateTokenizerJson(tokenizerJson, file);
     try {
       this.impl = new HfTokenizerImpl(tokenizerJson, tokenizerConfig);
     } catch (err) {
@@ -190,7 +197,8 @@ async function readJson(path: string, required: boolean): Promise<Json | null> {
 
 /** Loads `dir/tokenizer.json` and, when present, `dir/tokenizer_config.json` (special tokens, chat_template). */
 export async function loadTokenizer(dir: string): Promise<HfTokenizer> {
-  const tokenizerJson = (await readJson(join(dir, 'tokenizer.json'), true)) as Json;
+  const path = join(dir, 'tokenizer.json');
+  const tokenizerJson = (await readJson(path, true)) as Json;
   const tokenizerConfig = (await readJson(join(dir, 'tokenizer_config.json'), false)) ?? {};
-  return new HfTokenizer(tokenizerJson, tokenizerConfig);
+  return new HfTokenizer(tokenizerJson, tokenizerConfig, path);
 }

@@ -4,6 +4,8 @@
  *   optimizer.safetensors + trainer_state.json   optimizer moments, scheduler, RNG, data position, step, task state
  * A checkpoint is written into a temporary folder and renamed into place only when complete, so a crash or Ctrl-C
  * leaves either the previous checkpoints or the new one, never half of one. `trainer_state.json` is written last.
+ * The temporary folder's name carries the writer's pid (`.checkpoint-<step>.<pid>.<hex>.tmp`), so a later run can
+ * delete the ones a killed process left (`removeStaleTemporaries`) without touching a live writer's.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
@@ -132,4 +134,46 @@ export async function loadCheckpoint(dir: string): Promise<LoadedCheckpoint> {
 export async function pruneCheckpoints(root: string, keep: number): Promise<void> {
   const all = await listCheckpoints(root);
   for (const c of all.slice(0, Math.max(0, all.length - keep))) await rm(c.dir, { recursive: true, force: true });
+}
+
+const TEMPORARY = /^\.(checkpoint-\d+)\.(\d+)\.[0-9a-f]+\.tmp(\.old)?$/;
+
+/** Whether a process with this pid is alive (EPERM: it exists but belongs to someone else). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Deletes the temporary folders under `root` that a killed writer left behind (its pid is no longer alive), and
+ * puts back a checkpoint that was moved aside for a re-save (`.tmp.old`) when the kill came before its replacement
+ * was renamed into place. Returns what it did, one line per folder, for the run's log.
+ */
+export async function removeStaleTemporaries(root: string): Promise<string[]> {
+  const entries = await readdir(root).catch(() => [] as string[]);
+  const done: string[] = [];
+  for (const name of entries) {
+    const m = TEMPORARY.exec(name);
+    if (!m || processAlive(Number(m[2]))) continue;
+    const dir = join(root, name);
+    const final = join(root, m[1]);
+    if (
+      m[3] &&
+      !(await stat(final).then(
+        () => true,
+        () => false,
+      ))
+    ) {
+      await rename(dir, final);
+      done.push(`restored ${final} from ${name} (a re-save was killed before it finished)`);
+      continue;
+    }
+    await rm(dir, { recursive: true, force: true });
+    done.push(`removed ${dir} (left by process ${m[2]}, which is gone)`);
+  }
+  return done;
 }

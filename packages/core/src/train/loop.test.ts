@@ -1,4 +1,7 @@
-import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+// The one training loop: learning, exact resume, NaN stops, cancellation, and the run's state on disk (metrics.jsonl
+// written before each checkpoint, stale temporary folders, corrupt checkpoints). Leaves out: a real model (a
+// two-tensor regression task stands in) and killing a real process (crashes are simulated at the same points).
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -9,11 +12,11 @@ import { AdamW } from '../optim/adamw.js';
 import { cosineWarmupDecay, LrScheduler } from '../optim/schedule.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { rng } from '../testing/gradcheck.js';
-import { latestCheckpoint, listCheckpoints } from './checkpoint.js';
-import { TrainingDivergedError, type TrainTask, trainLoop } from './loop.js';
+import { checkpointDirName, latestCheckpoint, listCheckpoints } from './checkpoint.js';
+import { type TrainEvent, TrainingDivergedError, type TrainTask, trainLoop } from './loop.js';
 
 // A small regression task whose batches come from a seeded stream, so its data position is part of the state.
-function makeTask(opts: { poison?: number; steps?: number } = {}) {
+function makeTask(opts: { poison?: number; steps?: number; crashSavingAt?: number } = {}) {
   const w = tensor(new Float32Array(8).fill(0.1), [2, 4]).requiresGrad_();
   const b = tensor(new Float32Array(2), [2]).requiresGrad_();
   w.name = 'w';
@@ -48,7 +51,12 @@ function makeTask(opts: { poison?: number; steps?: number } = {}) {
       if (opts.poison !== undefined && ctx.step === opts.poison) return { loss: add(loss, Number.NaN) };
       return { loss, tokens: 3, metrics: { mse: loss.item() } };
     },
-    stateDict: () => ({ cursor }),
+    stateDict: () => {
+      // Called while a checkpoint is written: a throw here is a crash after the step's metrics line, before the
+      // checkpoint is visible.
+      if (opts.crashSavingAt !== undefined && cursor === opts.crashSavingAt * 2) throw new Error('simulated crash');
+      return { cursor };
+    },
     loadStateDict: (s) => {
       cursor = (s as { cursor: number }).cursor;
     },
@@ -135,5 +143,130 @@ describe('trainLoop', () => {
     }
     expect(steps).toEqual([1, 2, 3, 4]);
     expect((await listCheckpoints(join(dir, 'checkpoints'))).map((c) => c.step)).toEqual([4]);
+  });
+
+  const metricSteps = async (dir: string) =>
+    (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => (JSON.parse(l) as { step: number }).step);
+
+  it('writes one metrics line per step in the one vocabulary, and a resume says where it continues', async () => {
+    const dir = await tempDir();
+    for await (const r of trainLoop(makeTask().task, { totalSteps: 12, outputDir: dir, checkpointEvery: 5 })) {
+      if (r.step === 7) break;
+    }
+    const events: TrainEvent[] = [];
+    const loop = trainLoop(
+      makeTask().task,
+      { totalSteps: 12, outputDir: dir, checkpointEvery: 5 },
+      { onEvent: (e) => events.push(e) },
+    );
+    for await (const _ of loop) {
+      // run to the end
+    }
+    expect(await metricSteps(dir)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    const line = JSON.parse((await readFile(join(dir, 'metrics.jsonl'), 'utf8')).split('\n')[0]);
+    expect(Object.keys(line)).toEqual(
+      expect.arrayContaining(['step', 'time', 'loss', 'grad_norm', 'lr', 'tokens_per_s', 'step_seconds', 'mse']),
+    );
+    expect(events).toContainEqual(expect.objectContaining({ type: 'resume', step: 5 }));
+    expect(events.find((e) => e.type === 'resume')?.message).toMatch(/^resuming from step 5 /);
+  });
+
+  it('a crash after a step is logged but before its checkpoint is visible neither loses nor duplicates a line', async () => {
+    const dir = await tempDir();
+    const crashing = makeTask({ crashSavingAt: 6 }).task;
+    const run = async () => {
+      for await (const _ of trainLoop(crashing, { totalSteps: 9, outputDir: dir, checkpointEvery: 3 })) {
+        // until the crash
+      }
+    };
+    await expect(run()).rejects.toThrow(/simulated crash/);
+    expect(await metricSteps(dir)).toEqual([1, 2, 3, 4, 5, 6]); // step 6 logged, its checkpoint never appeared
+    expect((await listCheckpoints(join(dir, 'checkpoints'))).map((c) => c.step)).toEqual([3]);
+    for await (const _ of trainLoop(makeTask().task, { totalSteps: 9, outputDir: dir, checkpointEvery: 3 })) {
+      // resume from step 3 to the end
+    }
+    expect(await metricSteps(dir)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  });
+
+  it('removes temporary folders of dead writers, keeps a live one, and restores a checkpoint moved aside', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'checkpoints');
+    const dead = `.${checkpointDirName(9)}.999999999.abcd.tmp`; // no such pid
+    const live = `.${checkpointDirName(8)}.${process.pid}.abcd.tmp`;
+    const movedAside = `.${checkpointDirName(1)}.999999999.beef.tmp.old`;
+    for await (const _ of trainLoop(makeTask().task, { totalSteps: 1, outputDir: dir })) {
+      // one step: checkpoint-000001
+    }
+    for (const name of [dead, live]) await mkdir(join(root, name), { recursive: true });
+    // A re-save of step 1 killed between moving the old folder aside and renaming the new one into place.
+    await rename(join(root, checkpointDirName(1)), join(root, movedAside));
+    const events: TrainEvent[] = [];
+    const again = trainLoop(makeTask().task, { totalSteps: 1, outputDir: dir }, { onEvent: (e) => events.push(e) });
+    for await (const _ of again) {
+      // nothing left to train
+    }
+    const names = await readdir(root);
+    expect(names).not.toContain(dead);
+    expect(names).toContain(live);
+    expect(names).toContain(checkpointDirName(1));
+    expect(events.filter((e) => e.type === 'cleanup').map((e) => e.message)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/removed .*999999999\.abcd\.tmp/),
+        expect.stringMatching(/restored/),
+      ]),
+    );
+  });
+
+  it('resumes from the newest intact checkpoint when the last one is corrupt, saying which and why', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'checkpoints');
+    for await (const r of trainLoop(makeTask().task, {
+      totalSteps: 12,
+      outputDir: dir,
+      checkpointEvery: 3,
+      keepCheckpoints: 3,
+    })) {
+      if (r.step === 7) break;
+    }
+    expect((await listCheckpoints(root)).map((c) => c.step)).toEqual([3, 6]);
+    await writeFile(join(root, checkpointDirName(6), 'optimizer.safetensors'), 'not a safetensors file');
+    const events: TrainEvent[] = [];
+    const second = makeTask();
+    const steps: number[] = [];
+    const loop = trainLoop(
+      second.task,
+      { totalSteps: 12, outputDir: dir, checkpointEvery: 3, keepCheckpoints: 3 },
+      { onEvent: (e) => events.push(e) },
+    );
+    for await (const r of loop) steps.push(r.step);
+    expect(steps[0]).toBe(4);
+    const skipped = events.find((e) => e.type === 'checkpoint-skipped');
+    expect(skipped?.message).toMatch(
+      /skipping checkpoint .*checkpoint-000006: .*optimizer\.safetensors.*trying .*checkpoint-000003/,
+    );
+    expect(events).toContainEqual(expect.objectContaining({ type: 'resume', step: 3 }));
+    const straight = makeTask();
+    for await (const _ of trainLoop(straight.task, { totalSteps: 12 })) {
+      // uninterrupted
+    }
+    expect(Array.from(second.w.toFloat32Array())).toEqual(Array.from(straight.w.toFloat32Array()));
+    expect(await metricSteps(dir)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+  });
+
+  it('fails naming every checkpoint when none is intact', async () => {
+    const dir = await tempDir();
+    const root = join(dir, 'checkpoints');
+    await mkdir(join(root, checkpointDirName(2)), { recursive: true });
+    const run = async () => {
+      for await (const _ of trainLoop(makeTask().task, { totalSteps: 4, outputDir: dir })) {
+        // never starts
+      }
+    };
+    await expect(run()).rejects.toThrow(
+      /no intact checkpoint .*\n.*checkpoint-000002: .*trainer_state\.json[\s\S]*resume: false/,
+    );
   });
 });

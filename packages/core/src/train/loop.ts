@@ -4,44 +4,39 @@
  * detection, atomic checkpoints with exact resume, cancellation, and per-step metrics with timing and ETA.
  * Follows the shape of PyTorch training loops (HF Trainer / TRL), without their callbacks zoo: a task has a few hooks.
  */
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { AhaError } from '../errors.js';
 import { clipGradNorm } from '../optim/clip.js';
 import type { Optimizer } from '../optim/optimizer.js';
 import type { LrScheduler } from '../optim/schedule.js';
 import { Tensor } from '../tensor.js';
-import { latestCheckpoint, loadCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint.js';
+import {
+  type LoadedCheckpoint,
+  listCheckpoints,
+  loadCheckpoint,
+  pruneCheckpoints,
+  removeStaleTemporaries,
+  saveCheckpoint,
+} from './checkpoint.js';
+import { TrainConfigBaseSchema } from './config.js';
+import { appendMetrics, METRICS_FILE, stepRecord, truncateMetrics } from './metrics.js';
 
-export const TrainLoopConfigSchema = z.object({
+export const TrainLoopConfigSchema = TrainConfigBaseSchema.pick({
+  gradAccumulation: true,
+  maxGradNorm: true,
+  checkpointEvery: true,
+  keepCheckpoints: true,
+  outputDir: true,
+  resume: true,
+  logEvery: true,
+}).extend({
   totalSteps: z.number().int().positive().describe('Optimizer steps in the whole run; the loop stops there.'),
-  gradAccumulation: z
-    .number()
-    .int()
-    .positive()
-    .default(1)
-    .describe('Micro-batches per optimizer step (the task returns them); gradients are summed, each loss weighted.'),
-  maxGradNorm: z
-    .number()
-    .positive()
-    .nullable()
-    .default(1)
-    .describe('Clip the global L2 norm of all gradients to this before each step; null disables clipping.'),
-  checkpointEvery: z
-    .number()
-    .int()
-    .nonnegative()
-    .default(0)
-    .describe('Write a checkpoint every N optimizer steps (0: only at the end and on cancellation).'),
-  keepCheckpoints: z.number().int().positive().default(2).describe('How many newest checkpoints to keep.'),
-  outputDir: z
-    .string()
-    .nullable()
-    .default(null)
-    .describe('Run folder; checkpoints go to <outputDir>/checkpoints. null: no checkpoints.'),
-  resume: z
-    .union([z.boolean(), z.string()])
+  metrics: z
+    .boolean()
     .default(true)
-    .describe('true: continue from the newest checkpoint in outputDir when there is one; a path: from that one.'),
+    .describe('Write <outputDir>/metrics.jsonl (one record per logged step); needs outputDir.'),
 });
 export type TrainLoopConfig = z.input<typeof TrainLoopConfigSchema>;
 
@@ -83,6 +78,8 @@ export interface TrainTask<Batch> {
 
 export interface StepReport {
   step: number;
+  /** The metrics.jsonl record of this step (written before the step's checkpoint; absent on steps not logged). */
+  record?: Record<string, unknown>;
   totalSteps: number;
   loss: number;
   gradNorm: number;
@@ -95,6 +92,25 @@ export interface StepReport {
   metrics: Record<string, number>;
   /** Set when a checkpoint was written after this step. */
   checkpoint?: string;
+}
+
+/**
+ * What the loop tells its caller besides step reports (the CLI prints `message`): the checkpoint a run resumes from,
+ * a checkpoint it had to skip (corrupt or incomplete) and why, stale temporary folders it cleaned up.
+ */
+export type TrainEvent =
+  | { type: 'resume'; step: number; checkpoint: string; message: string }
+  | { type: 'checkpoint-skipped'; checkpoint: string; reason: string; message: string }
+  | { type: 'cleanup'; message: string };
+
+/** Options of {@link trainLoop} besides the config. */
+export interface TrainLoopOptions {
+  /** Aborting finishes the current step, writes a checkpoint and returns. */
+  signal?: AbortSignal;
+  /** The task's metrics record of a step (default `stepRecord(report)`: the one vocabulary). */
+  record?: (report: StepReport) => Record<string, unknown>;
+  /** Progress events (resume, skipped checkpoint, cleanup). */
+  onEvent?: (event: TrainEvent) => void;
 }
 
 /** Training produced a non-finite loss or gradient: the run stops; the last good checkpoint is kept. */
@@ -111,28 +127,45 @@ export class TrainingDivergedError extends AhaError {
 const isFiniteNumber = (x: number) => Number.isFinite(x);
 
 /**
- * Runs the loop, yielding one report per optimizer step. Resumes from the newest checkpoint when configured.
- * Aborting `signal` finishes the current step, writes a checkpoint and returns.
+ * Runs the loop, yielding one report per optimizer step. Resumes from the newest intact checkpoint when configured
+ * (a corrupt one is skipped with a `checkpoint-skipped` event), writes `<outputDir>/metrics.jsonl` (each line before
+ * the step's checkpoint becomes visible; a resumed run drops the lines after its checkpoint first), and removes
+ * temporary checkpoint folders left by killed runs. Aborting `signal` finishes the current step, writes a checkpoint
+ * and returns.
  */
 export async function* trainLoop<Batch>(
   task: TrainTask<Batch>,
   config: TrainLoopConfig,
-  opts: { signal?: AbortSignal } = {},
+  opts: TrainLoopOptions = {},
 ): AsyncGenerator<StepReport> {
   const cfg = TrainLoopConfigSchema.parse(config);
-  const ckptRoot = cfg.outputDir ? `${cfg.outputDir}/checkpoints` : null;
+  const ckptRoot = cfg.outputDir ? join(cfg.outputDir, 'checkpoints') : null;
+  const metricsFile = cfg.outputDir && cfg.metrics ? join(cfg.outputDir, METRICS_FILE) : null;
+  const emit = (e: TrainEvent) => opts.onEvent?.(e);
   const params = [...task.optimizer.params];
   let step = 0;
   let lastCheckpoint: string | null = null;
-
-  if (ckptRoot && cfg.resume !== false) {
-    const dir = typeof cfg.resume === 'string' ? cfg.resume : await latestCheckpoint(ckptRoot);
-    if (dir) {
-      step = await restore(task, dir);
-      lastCheckpoint = dir;
+  if (ckptRoot) {
+    for (const message of await removeStaleTemporaries(ckptRoot)) emit({ type: 'cleanup', message });
+    if (cfg.resume === false) {
+      // Starting over: checkpoints of an earlier run would be resumed by the next run and mixed with this one's.
+      await rm(ckptRoot, { recursive: true, force: true });
+    } else {
+      const restored = await restoreNewest(task, ckptRoot, cfg.resume, emit);
+      if (restored) {
+        step = restored.step;
+        lastCheckpoint = restored.dir;
+        emit({
+          type: 'resume',
+          step,
+          checkpoint: restored.dir,
+          message: `resuming from step ${step} (${restored.dir})`,
+        });
+      }
     }
   }
-
+  // Lines after the step we continue from belong to steps trained again (or to a run started over).
+  if (metricsFile) await truncateMetrics(metricsFile, step);
   const save = async (): Promise<string | undefined> => {
     if (!ckptRoot) return undefined;
     lastCheckpoint = await saveCheckpoint(ckptRoot, {
@@ -145,7 +178,6 @@ export async function* trainLoop<Batch>(
     await pruneCheckpoints(ckptRoot, cfg.keepCheckpoints);
     return lastCheckpoint;
   };
-
   const started = performance.now();
   const firstStep = step;
   while (step < cfg.totalSteps) {
@@ -191,13 +223,12 @@ export async function* trainLoop<Batch>(
     task.scheduler?.step();
     step++;
     await task.afterStep?.({ step, totalSteps: cfg.totalSteps });
-
     const aborted = opts.signal?.aborted ?? false;
     const due = cfg.checkpointEvery > 0 && step % cfg.checkpointEvery === 0;
-    const checkpoint = due || aborted || step === cfg.totalSteps ? await save() : undefined;
+    const checkpointNow = due || aborted || step === cfg.totalSteps;
     const now = performance.now();
     const perStep = (now - started) / (step - firstStep);
-    yield {
+    const report: StepReport = {
       step,
       totalSteps: cfg.totalSteps,
       loss: lossSum,
@@ -207,14 +238,60 @@ export async function* trainLoop<Batch>(
       etaMs: perStep * (cfg.totalSteps - step),
       tokensPerSecond: tokens > 0 ? tokens / ((now - t0) / 1000) : undefined,
       metrics: sums,
-      checkpoint,
     };
+    if (step % cfg.logEvery === 0 || step === cfg.totalSteps || aborted) {
+      report.record = opts.record ? opts.record(report) : stepRecord(report);
+      // On disk before the checkpoint: a crash in between resumes from the older checkpoint and drops this line.
+      if (metricsFile) appendMetrics(metricsFile, report.record);
+    }
+    if (checkpointNow) report.checkpoint = await save();
+    yield report;
     if (aborted) return;
   }
 }
 
-async function restore<Batch>(task: TrainTask<Batch>, dir: string): Promise<number> {
-  const ckpt = await loadCheckpoint(dir);
+/**
+ * Restores the checkpoint `resume` names, or the newest intact one under `root` (a corrupt or incomplete one is
+ * skipped, with an event saying which and why). Returns null when there is none.
+ */
+async function restoreNewest<Batch>(
+  task: TrainTask<Batch>,
+  root: string,
+  resume: true | string,
+  emit: (e: TrainEvent) => void,
+): Promise<{ step: number; dir: string } | null> {
+  if (typeof resume === 'string') return { step: restore(task, await loadCheckpoint(resume)), dir: resume };
+  const all = (await listCheckpoints(root)).reverse();
+  const problems: string[] = [];
+  for (const { dir } of all) {
+    try {
+      return { step: restore(task, await loadCheckpoint(dir)), dir };
+    } catch (err) {
+      const reason = (err as Error).message;
+      problems.push(`${dir}: ${reason}`);
+      const next = all[problems.length]?.dir;
+      emit({
+        type: 'checkpoint-skipped',
+        checkpoint: dir,
+        reason,
+        message: `skipping checkpoint ${dir}: ${reason}; ${next ? `trying ${next}` : 'no older checkpoint left'}`,
+      });
+    }
+  }
+  if (problems.length) {
+    throw new AhaError(
+      'io',
+      `trainLoop: no intact checkpoint to resume from in ${root}:\n  ${problems.join('\n  ')}\n` +
+        'Set resume: false to start over (this deletes them), or point resume at a checkpoint folder.',
+    );
+  }
+  return null;
+}
+
+/** Puts a loaded checkpoint into the task: every tensor is checked before any is written. Returns its step. */
+function restore<Batch>(task: TrainTask<Batch>, ckpt: LoadedCheckpoint): number {
+  const { dir } = ckpt;
+  const pairs: [Tensor, Float32Array][] = [];
   for (const [name, t] of task.namedTensors()) {
     const saved = ckpt.model.get(name);
     if (!saved) throw new AhaError('io', `checkpoint ${dir}: tensor "${name}" is missing`);
@@ -224,8 +301,9 @@ async function restore<Batch>(task: TrainTask<Batch>, dir: string): Promise<numb
         `checkpoint ${dir}: tensor "${name}" has shape [${saved.shape.join(', ')}], the model has [${t.shape.join(', ')}]`,
       );
     }
-    t.values().set(saved.data);
+    pairs.push([t, saved.data]);
   }
+  for (const [t, data] of pairs) t.values().set(data);
   task.optimizer.loadStateDict(ckpt.optimizer as never);
   const trainer = ckpt.trainer as { scheduler: unknown; task: unknown };
   if (task.scheduler && trainer.scheduler) task.scheduler.loadStateDict(trainer.scheduler as never);

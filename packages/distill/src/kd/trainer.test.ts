@@ -36,7 +36,14 @@ describe('KdTrainer', () => {
         teacher,
         tokenizer,
         dataset: rows,
-        config: { divergence, lr: 2e-2, maxSteps: 40, batchSize: 6, warmupSteps: 2, completionOnlyLoss: false },
+        config: {
+          divergence,
+          learningRate: 2e-2,
+          maxSteps: 40,
+          batchSize: 6,
+          warmupSteps: 2,
+          completionOnlyLoss: false,
+        },
       });
       const reports = [];
       for await (const r of trainer.train()) reports.push(r);
@@ -82,7 +89,15 @@ describe('KdTrainer', () => {
         teacher,
         tokenizer,
         dataset: rows,
-        config: { lmbda, lr: 2e-2, maxSteps: 30, batchSize: 6, gradAccumulation: 2, maxNewTokens: 4, seed: 3 },
+        config: {
+          lmbda,
+          learningRate: 2e-2,
+          maxSteps: 30,
+          batchSize: 6,
+          gradAccumulation: 2,
+          maxNewTokens: 4,
+          seed: 3,
+        },
       });
       const before = divergenceToTeacher(student, teacher, 'forward_kl');
       const reports = [];

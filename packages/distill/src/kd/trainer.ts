@@ -16,6 +16,7 @@ import {
   ShapeError,
   type StepReport,
   type Tokenizer,
+  type TrainEvent,
   ValueError,
 } from '@aha/core';
 import { z } from 'zod';
@@ -86,7 +87,9 @@ export class KdTrainer {
     return tokenizeSftDataset(rows, this.options.tokenizer, this.config).examples;
   }
 
-  async *train(options: { signal?: AbortSignal } = {}): AsyncGenerator<StepReport> {
+  async *train(
+    options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {},
+  ): AsyncGenerator<StepReport> {
     const { student, teacher, tokenizer } = this.options;
     const c = this.config;
     teacher.eval();
@@ -113,6 +116,7 @@ export class KdTrainer {
         return { loss, metrics: { kd: kd.item(), ce: ce.item(), onPolicy: onPolicy ? 1 : 0 } };
       },
       signal: options.signal,
+      onEvent: options.onEvent,
     });
     yield* reports;
   }

@@ -1,15 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createByteLevelTokenizer,
-  createModel,
-  listCheckpoints,
-  loadModel,
-  type Model,
-  noGrad,
-  ValueError,
-} from '@aha/core';
+import { createByteLevelTokenizer, createModel, listCheckpoints, loadModel, type Model, noGrad } from '@aha/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { additionRows, TINY_STUDENT, TINY_TEACHER } from '../__fixtures__/tiny.js';
 import { writeJsonl } from '../data/jsonl.js';
@@ -137,7 +129,7 @@ describe('SftTrainer', () => {
       model,
       tokenizer,
       dataset: additionRows(16),
-      config: { lr: 3e-3, maxSteps: 40, batchSize: 8, warmupSteps: 2 },
+      config: { learningRate: 3e-3, maxSteps: 40, batchSize: 8, warmupSteps: 2 },
     });
     const losses: number[] = [];
     for await (const r of trainer.train()) losses.push(r.loss);
@@ -163,7 +155,7 @@ describe('SftTrainer', () => {
 
   it.each([false, true])('resumes exactly after an interruption (packing %s)', async (packing) => {
     const config = {
-      lr: 2e-3,
+      learningRate: 2e-3,
       maxSteps: 8,
       batchSize: 3,
       gradAccumulation: 2,
@@ -219,9 +211,20 @@ describe('SftTrainer', () => {
           dataset: [],
           config: { batchSize: 0 },
         }),
-    ).toThrow(ValueError);
+    ).toThrow(/SftTrainer: invalid config\n {2}batchSize: /);
     expect(
-      () => new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { lr: -1 } }),
-    ).toThrow(/lr/);
+      () => new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { learningRate: -1 } }),
+    ).toThrow(/learningRate/);
+  });
+
+  it.each([
+    ['lr', 'learningRate'],
+    ['schedule', 'lrSchedule'],
+    ['betas', 'adamBetas'],
+    ['maxStep', 'maxSteps'],
+  ])('an unknown key %s is an error naming the key to use (%s), not a silent default', (key, near) => {
+    const make = () =>
+      new SftTrainer({ model: createModel(TINY_STUDENT), tokenizer, dataset: [], config: { [key]: 1 } as never });
+    expect(make).toThrow(`${key}: unknown key (did you mean "${near}"?)`);
   });
 });

@@ -5,8 +5,16 @@
  * completion-only loss, packing, mean next-token cross-entropy over the trained tokens.
  * Leaves out: the MTP objective (students are trained on next-token loss only), PEFT/LoRA, evaluation.
  */
-import { linearCrossEntropy, type Model, type StepReport, type Tensor, type Tokenizer, ValueError } from '@aha/core';
-import { z } from 'zod';
+import {
+  linearCrossEntropy,
+  type Model,
+  parseTrainConfig,
+  type StepReport,
+  type Tensor,
+  type Tokenizer,
+  type TrainEvent,
+} from '@aha/core';
+import type { z } from 'zod';
 import { readJsonl } from '../data/jsonl.js';
 import { type LmBatch, type TokenizedExample, tokenizeSftDataset } from '../data/sft-data.js';
 import { runLmTraining } from '../lm-task.js';
@@ -30,11 +38,11 @@ export async function loadRows(dataset: readonly unknown[] | string): Promise<re
   return typeof dataset === 'string' ? readJsonl(dataset) : dataset;
 }
 
-/** Parses a trainer config, naming the trainer in the error. */
+/**
+ * Parses a trainer config, naming the trainer in the error (strict: an unknown key names the closest valid one).
+ */
 export function parseConfig<S extends z.ZodType>(schema: S, config: unknown, who: string): z.output<S> {
-  const parsed = schema.safeParse(config ?? {});
-  if (!parsed.success) throw new ValueError(`${who}: invalid config: ${z.prettifyError(parsed.error)}`);
-  return parsed.data;
+  return parseTrainConfig(schema, config, who);
 }
 
 /** Options of `new SftTrainer(...)`. */
@@ -69,7 +77,9 @@ export class SftTrainer {
   }
 
   /** Runs training; aborting `signal` checkpoints after the current step and stops. */
-  async *train(options: { signal?: AbortSignal } = {}): AsyncGenerator<StepReport> {
+  async *train(
+    options: { signal?: AbortSignal; onEvent?: (event: TrainEvent) => void } = {},
+  ): AsyncGenerator<StepReport> {
     const { model, tokenizer } = this.options;
     const examples = await this.examples();
     const { reports } = runLmTraining({
@@ -79,6 +89,7 @@ export class SftTrainer {
       padId: tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0,
       loss: (batch) => ({ loss: lmLoss(model, batch, this.config.ignoreIndex).loss }),
       signal: options.signal,
+      onEvent: options.onEvent,
     });
     yield* reports;
   }

@@ -206,7 +206,8 @@ describe('GrpoTrainer: resume', () => {
     for (const [name, v] of ra) expect(Array.from(rb.get(name) as Float32Array), name).toEqual(Array.from(v));
 
     const strip = (m: Record<string, unknown>) => {
-      const { stepSeconds: _s, throughput: _t, ...rest } = m;
+      // Timings differ from run to run (also under the loop's names: time, step_seconds, tokens_per_s).
+      const { stepSeconds: _s, throughput: _t, time: _w, step_seconds: _ss, tokens_per_s: _tp, ...rest } = m;
       return rest;
     };
     const la = await readMetricsJsonl(join(a, 'metrics.jsonl'));
@@ -372,7 +373,8 @@ describe('GrpoTrainer: kill -9 and resume', () => {
     await collect(full);
     expect(snapshot(resumed.model)).toEqual(snapshot(full.model));
     const strip = (m: Record<string, unknown>) => {
-      const { stepSeconds: _s, throughput: _t, ...rest } = m;
+      // Timings differ from run to run (also under the loop's names: time, step_seconds, tokens_per_s).
+      const { stepSeconds: _s, throughput: _t, time: _w, step_seconds: _ss, tokens_per_s: _tp, ...rest } = m;
       return rest;
     };
     const killed = await readMetricsJsonl(join(dir, 'metrics.jsonl'));

@@ -14,26 +14,23 @@
  * Follows TRL's GRPOTrainer in spirit (reading only); leaves out: multi-GPU / vLLM weight sync, reward models as
  * networks (pass them as rewards), and asynchronous generation.
  */
-import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
 import {
-  AdamW,
   AhaError,
-  constantLr,
-  cosineWarmupDecay,
+  closestKey,
   createModel,
   deepseekV3ConfigToJson,
-  LrScheduler,
-  linearWarmupDecay,
+  type LrScheduler,
   type Model,
   noGrad,
+  type Optimizer,
+  optimizerFrom,
   type StepReport,
   Tensor,
   type Tokenizer,
+  type TrainEvent,
   type TrainTask,
   trainLoop,
   ValueError,
-  writeFileAtomic,
 } from '@aha/core';
 import type { Reward, RewardLogger } from '@aha/rewards';
 import { type GrpoConfig, type GrpoConfigInput, GrpoConfigSchema, parseGrpoConfig } from '../config.js';
@@ -42,7 +39,7 @@ import { DataIterator, type DataPosition } from '../data/iterator.js';
 import { mixSeed } from '../data/prng.js';
 import type { ChatTemplate, DatasetRow } from '../data/types.js';
 import { grpoLossWithStats } from '../loss.js';
-import { MetricsWriter, readMetricsJsonl, reflectionStats, type StepMetrics } from '../metrics.js';
+import { reflectionStats, type StepMetrics } from '../metrics.js';
 import { createRemoteRollout, type RemoteRolloutClient } from '../rollout/remote.js';
 import { addFailures, RewardFailureWatch } from './reward-failures.js';
 import {
@@ -71,11 +68,8 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
    * as one user message and rendered when it is given (e.g. `r1ZeroTemplate`), else used as they are.
    */
   chatTemplate?: ChatTemplate;
-  /**
-   * true (default): continue from the newest checkpoint in outputDir. false: start over — the checkpoints already in
-   * `<outputDir>/checkpoints` are deleted (they would mix with the new run's) and metrics.jsonl is rewritten.
-   */
-  resume?: boolean;
+  /** Progress events of the training loop: "resuming from step N", a corrupt checkpoint skipped, cleanup. */
+  onEvent?: (event: TrainEvent) => void;
   /** When aborted: the step in progress is finished, a checkpoint is written and `train()` returns. */
   signal?: AbortSignal;
   /** Told of each failed or timed-out reward sample as it happens (`warn`, with `{ reward, sample, status }`). */
@@ -111,11 +105,28 @@ interface TrainerState {
 }
 
 const CONFIG_KEYS = new Set(Object.keys(GrpoConfigSchema.shape));
+/** The options that are run objects, not config. */
+const RUN_KEYS = ['model', 'tokenizer', 'dataset', 'rewards', 'chatTemplate', 'onEvent', 'signal', 'rewardLogger', 'fetch'];
 
-/** Splits trainer options into the zod-validated config and the run objects. */
+/**
+ * Splits trainer options into the zod-validated config and the run objects. A key that is neither is an error
+ * naming the closest valid key: a misspelt setting must not be dropped silently.
+ */
 function splitOptions(o: GrpoTrainerOptions): GrpoConfig {
   const cfg: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o)) if (CONFIG_KEYS.has(k)) cfg[k] = v;
+  const unknown: string[] = [];
+  for (const [k, v] of Object.entries(o)) {
+    if (CONFIG_KEYS.has(k)) cfg[k] = v;
+    else if (!RUN_KEYS.includes(k)) unknown.push(k);
+  }
+  if (unknown.length) {
+    const valid = [...CONFIG_KEYS, ...RUN_KEYS];
+    const lines = unknown.map((k) => {
+      const near = closestKey(k, valid);
+      return `  ${k}: unknown key${near ? ` (did you mean "${near}"?)` : ''}`;
+    });
+    throw new AhaError('config', `GrpoTrainer: invalid options\n${lines.join('\n')}`);
+  }
   return parseGrpoConfig(cfg);
 }
 
@@ -133,7 +144,8 @@ interface StepAccumulator {
 }
 
 /**
- * GRPO trainer. `train()` yields one `StepMetrics` per optimizer step and appends it to `<outputDir>/metrics.jsonl`.
+ * GRPO trainer. `train()` yields one `StepMetrics` per optimizer step; the core loop appends it to
+ * `<outputDir>/metrics.jsonl`.
  * @example
  * const trainer = new GrpoTrainer({ model, tokenizer, dataset, rewards: [accuracyReward(), formatReward()],
  *   groupSize: 8, promptsPerStep: 4, maxSteps: 100, outputDir: 'runs/r1-zero' });
@@ -157,7 +169,6 @@ export class GrpoTrainer {
   #rollout: RolloutBuffer | null = null;
   #acc: StepAccumulator = emptyAccumulator();
   #started = false;
-  #restoredStep = 0;
   /** Prompts left out because they exceed maxPromptLength. */
   readonly skippedPrompts: number;
 
@@ -233,54 +244,48 @@ export class GrpoTrainer {
     if (this.#started) throw new AhaError('state', 'GrpoTrainer.train: a trainer runs once; create a new one');
     this.#started = true;
     const c = this.config;
-    const optimizer = new AdamW(this.model.parameters(), {
-      lr: c.learningRate,
-      betas: c.adamBetas,
-      eps: c.adamEpsilon,
-      weightDecay: c.weightDecay,
-    });
-    const sched = { warmupSteps: c.warmupSteps, totalSteps: c.maxSteps };
-    const schedule =
-      c.lrSchedule === 'constant'
-        ? constantLr({ warmupSteps: c.warmupSteps })
-        : c.lrSchedule === 'cosine'
-          ? cosineWarmupDecay(sched)
-          : linearWarmupDecay(sched);
-    const task = this.#task(optimizer, new LrScheduler(optimizer, schedule));
-    const metricsPath = join(c.outputDir, 'metrics.jsonl');
-    const resume = this.#opts.resume ?? true;
-    if (!resume) await rm(join(c.outputDir, 'checkpoints'), { recursive: true, force: true });
-    let writer: MetricsWriter | null = null;
-    try {
-      const loop = trainLoop(
-        task,
-        {
-          totalSteps: c.maxSteps,
-          gradAccumulation: c.gradAccumulation,
-          maxGradNorm: c.maxGradNorm,
-          checkpointEvery: c.checkpointEvery,
-          keepCheckpoints: c.keepCheckpoints,
-          outputDir: c.outputDir,
-          resume,
+    const { optimizer, scheduler } = optimizerFrom(c, this.model.parameters(), c.maxSteps);
+    const task = this.#task(optimizer, scheduler);
+    // The loop writes <outputDir>/metrics.jsonl (each line before its checkpoint) and truncates it on resume.
+    const loop = trainLoop(
+      task,
+      {
+        totalSteps: c.maxSteps,
+        gradAccumulation: c.gradAccumulation,
+        maxGradNorm: c.maxGradNorm,
+        checkpointEvery: c.checkpointEvery,
+        keepCheckpoints: c.keepCheckpoints,
+        outputDir: c.outputDir,
+        resume: c.resume,
+        logEvery: c.logEvery,
+      },
+      {
+        signal: this.#opts.signal,
+        onEvent: this.#opts.onEvent,
+        record: (report) => {
+          const m = this.#metrics(report);
+          // StepMetrics plus the loop's names for the quantities every trainer logs (one vocabulary in metrics.jsonl).
+          return {
+            ...m,
+            time: Date.now(),
+            grad_norm: m.gradNorm,
+            step_seconds: m.stepSeconds,
+            tokens_per_s: { rollout: m.throughput.rolloutTokensPerSec, train: m.throughput.trainTokensPerSec },
+          };
         },
-        { signal: this.#opts.signal },
-      );
-      for await (const report of loop) {
-        if (!writer) {
-          // Records past the checkpoint we resumed from belong to steps that are trained again: drop them.
-          await truncateMetrics(metricsPath, resume ? this.#restoredStep : 0);
-          writer = await MetricsWriter.open(metricsPath);
-        }
-        const m = this.#metrics(report);
-        if (report.step % c.logEvery === 0 || report.step === c.maxSteps) await writer.append(m);
-        yield m;
+      },
+    );
+    for await (const report of loop) {
+      if (!report.record) {
+        yield this.#metrics(report);
+        continue;
       }
-    } finally {
-      await writer?.close();
+      const { time: _t, grad_norm: _g, step_seconds: _s, tokens_per_s: _p, ...m } = report.record;
+      yield m as unknown as StepMetrics;
     }
   }
 
-  #task(optimizer: AdamW, scheduler: LrScheduler): TrainTask<MicroBatch> {
+  #task(optimizer: Optimizer, scheduler: LrScheduler): TrainTask<MicroBatch> {
     const c = this.config;
     return {
       namedTensors: () => this.model.stateDict(),
@@ -305,7 +310,6 @@ export class GrpoTrainer {
         const s = raw as TrainerState;
         this.#data = this.#newIterator(s.data);
         this.#rollout = s.rollout;
-        this.#restoredStep = s.step;
         if (this.refModel && s.ref) restoreSnapshot(this.refModel, s.ref);
       },
     };
@@ -624,20 +628,4 @@ function syncReference(ref: Model, policy: Model, alpha: number): void {
     const r = t.values();
     for (let i = 0; i < r.length; i++) r[i] = alpha * p[i] + (1 - alpha) * r[i];
   }
-}
-
-/** Keep only metrics records with step ≤ `step` (atomic rewrite); nothing to do when the file does not exist. */
-async function truncateMetrics(path: string, step: number): Promise<void> {
-  let records: { step?: number }[];
-  try {
-    records = await readMetricsJsonl<{ step?: number }>(path);
-  } catch {
-    return;
-  }
-  const keep = records.filter((r) => typeof r.step === 'number' && r.step <= step);
-  if (keep.length === records.length) return;
-  const text = keep.map((r) => `${JSON.stringify(r)}\n`).join('');
-  await writeFileAtomic(path, async (fh) => {
-    await fh.writeFile(text);
-  });
 }

@@ -49,7 +49,8 @@ describe('the built CLI (dist/cli/bin.js under plain node)', () => {
       model: 'tiny',
       outputDir: 'runs/zero',
       eval: { evalProblems: 2 },
-      grpo: { steps: 1, promptsPerStep: 1, groupSize: 2, trainProblems: 10, checkpointEvery: 1 },
+      grpo: { maxSteps: 1, promptsPerStep: 1, groupSize: 2, checkpointEvery: 1 },
+      r1Zero: { trainProblems: 10 },
       rewards: [{ name: 'accuracy' }, plugin],
     });
     const r = aha('run', file, '--no-report');

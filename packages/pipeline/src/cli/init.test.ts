@@ -39,7 +39,8 @@ describe('aha init', () => {
     const configFile = join(root, 'aha.config.json');
     const config = JSON.parse(readFileSync(configFile, 'utf8'));
     config.eval = { evalProblems: 2 };
-    config.grpo = { steps: 1, promptsPerStep: 1, groupSize: 2, trainProblems: 10, checkpointEvery: 1 };
+    config.grpo = { maxSteps: 1, promptsPerStep: 1, groupSize: 2, checkpointEvery: 1 };
+    config.r1Zero = { trainProblems: 10 };
     writeFileSync(configFile, JSON.stringify(config));
 
     const install = npm(root, 'install', '--prefer-offline');

@@ -12,8 +12,9 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { z } from 'zod';
 import { ConfigError } from '../config/errors.js';
 import { formatPath, formatZodIssues } from '../config/format-issues.js';
+import { fullConfigSchema, RECIPE_CONFIG_RESOLVERS } from '../config/full-schema.js';
 import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
-import { configJsonSchema, createConfigSchema } from '../config/schema.js';
+import { configJsonSchema } from '../config/schema.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { METRICS_FILE, writeReport } from '../report/write.js';
 import { registerBuiltins } from './builtins.js';
@@ -144,7 +145,7 @@ const isConfigPath = (arg: string, cwd: string) => {
 /** `aha run --help`: the config keys with their `.describe()` texts and defaults, and the registered recipes. */
 function configHelp(): string {
   // With the registered stage schemas, so the help says which sections are checked key by key.
-  const schema = configJsonSchema(createConfigSchema()) as {
+  const schema = configJsonSchema(fullConfigSchema()) as {
     properties: Record<string, { description?: string; default?: unknown }>;
   };
   const rows = Object.entries(schema.properties)
@@ -201,6 +202,7 @@ Examples:
       .description('run a recipe (r1-zero, r1, distill, ...) from its name or a config file')
       .argument('<recipe|config.json>', 'a registered recipe name, or a JSON config file')
       .option('--no-report', 'do not write report.html into the run folder at the end')
+      .option('--print-config', 'print the fully resolved config (every default filled in) as JSON and exit')
       .addHelpText('after', () => configHelp()),
   ).action(async (target: string, flags: Record<string, unknown>, cmd: Command) => {
     const loaded = isConfigPath(target, io.cwd)
@@ -212,6 +214,24 @@ Examples:
       throw new ConfigError(loaded.source, [
         `recipe: unknown recipe "${loaded.config.recipe}" (${known.length ? `registered: ${known.join(', ')}` : 'no recipe is registered in this build'})`,
       ]);
+    }
+    if (flags.printConfig) {
+      // The top-level keys as loaded (paths absolute), then the recipe's sections as its trainers will get them.
+      const resolver = RECIPE_CONFIG_RESOLVERS[loaded.config.recipe];
+      const {
+        grpo: _g,
+        sft: _s,
+        rm: _r,
+        rejection: _j,
+        distill: _d,
+        eval: _e,
+        r1Zero: _z,
+        r1: _1,
+        ...top
+      } = loaded.config;
+      const resolved = { ...top, ...((resolver ? await resolver(loaded) : loaded.config) as object) };
+      done({ command: 'run', config: resolved, [HUMAN_TEXT]: `${JSON.stringify(resolved, null, 2)}\n` });
+      return;
     }
     const ctx = context(cmd);
     let result: CommandResult | undefined;
@@ -258,7 +278,7 @@ Examples:
     `
 The "grpo" section holds the data ("dataset": a JSONL file with a prompt column, or "task": "addition") and any
 GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's, except
-that with a task maxCompletionLength is the task's maxNewTokens). The
+that with a task maxCompletionLength is the task's maxNewTokens; every key: docs/config.md). The
 top-level "rewards" lists built-in rewards by name and your own modules. Re-running resumes from the newest
 checkpoint in the output folder; Ctrl-C stops after the current step with a checkpoint.
 Example config:
@@ -271,9 +291,10 @@ Example config:
     'supervised fine-tuning (cold start, rejection-sampled data, distillation students)',
     `
 The "sft" section holds "dataset" (JSONL of {prompt, completion} or {messages} rows) and any SFT setting
-(lr, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, checkpointEvery, ...).
+(learningRate, lrSchedule, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, ...).
+Every key: docs/config.md.
 Example config:
-  { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "lr": 1e-4 } }`,
+  { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "learningRate": 1e-4 } }`,
   );
   stage(
     'rm',
@@ -282,7 +303,7 @@ Example config:
 The "rm" section holds "dataset" (JSONL of {prompt, chosen, rejected} pairs or {prompt, response, label} rows;
 the objective follows the first row unless "objective" is set) and any reward-model training setting.
 Example config:
-  { "model": "tiny", "outputDir": "runs/rm", "rm": { "dataset": "data/pairs.jsonl", "totalSteps": 100 } }`,
+  { "model": "tiny", "outputDir": "runs/rm", "rm": { "dataset": "data/pairs.jsonl", "maxSteps": 100 } }`,
   );
 
   // generate and eval write no run folder: --output is their own output file.

@@ -186,7 +186,7 @@ describe('aha train grpo', () => {
     const resumed = await aha(['train', 'grpo', 'grpo.json']);
     expect(resumed.code, resumed.stderr).toBe(0);
     // It went on from the checkpoint, and says so: step 1 is not trained again.
-    expect(resumed.stderr).toMatch(/grpo: resuming from step \d/);
+    expect(resumed.stderr).toMatch(/resuming from step \d/);
     expect(resumed.stderr).not.toContain('grpo step 1/3');
     expect(resumed.stderr).toContain('grpo step 3/3');
     expect(resumed.stdout).toContain('lastStep: 3');
@@ -238,7 +238,10 @@ describe('aha train grpo', () => {
     const r = await aha(['train', 'grpo', '--config', 'bad.json', '--json']);
     expect(r.code).toBe(2);
     expect(json(r).error.problems).toEqual(
-      expect.arrayContaining(['bad.json: grpo.groupSize: must be >= 2, got 1', 'bad.json: grpo.lr: unknown key']),
+      expect.arrayContaining([
+        'bad.json: grpo.groupSize: must be >= 2, got 1',
+        'bad.json: grpo.lr: unknown key (did you mean "learningRate"?)',
+      ]),
     );
     write('bad2.json', { ...grpoConfig(), rewards: [{ name: 'acuracy' }, { module: PLUGIN, export: 'notAReward' }] });
     const r2 = await aha(['train', 'grpo', '--config', 'bad2.json']);
@@ -262,7 +265,7 @@ describe('aha train sft / rm', () => {
     write('sft.json', {
       model: './micro',
       outputDir: 'runs/sft',
-      sft: { dataset: 'sft.jsonl', maxSteps: 2, batchSize: 4, lr: 1e-3 },
+      sft: { dataset: 'sft.jsonl', maxSteps: 2, batchSize: 4, learningRate: 1e-3 },
     });
     const r = await aha(['train', 'sft', '-c', 'sft.json', '--json']);
     expect(r.code, r.stdout).toBe(0);
@@ -300,7 +303,7 @@ describe('aha train sft / rm', () => {
     write('rm.json', {
       model: './micro',
       outputDir: 'runs/rm',
-      rm: { dataset: 'pairs.jsonl', totalSteps: 2, batchSize: 2 },
+      rm: { dataset: 'pairs.jsonl', maxSteps: 2, batchSize: 2 },
     });
     const r = await aha(['train', 'rm', 'rm.json', '--json']);
     expect(r.code, r.stdout).toBe(0);
@@ -314,7 +317,7 @@ describe('aha train sft / rm', () => {
       { prompt: 'q', response: 'fine', label: 'safe' },
       { prompt: 'q', response: 'bad', label: 'unsafe' },
     ]);
-    write('rm2.json', { model: './micro', outputDir: 'runs/rm2', rm: { dataset: 'labels.jsonl', totalSteps: 1 } });
+    write('rm2.json', { model: './micro', outputDir: 'runs/rm2', rm: { dataset: 'labels.jsonl', maxSteps: 1 } });
     const p = await aha(['train', 'rm', 'rm2.json', '--json']);
     expect(p.code, p.stdout).toBe(0);
     expect(json(p).objective).toBe('pointwise');

@@ -131,7 +131,8 @@ describe('every entry point honours the config rewards', () => {
     const file = config('zero.json', {
       recipe: 'r1-zero',
       eval: { evalProblems: 2, maxNewTokens: 6 },
-      grpo: { steps: 1, promptsPerStep: 1, groupSize: 2, trainProblems: 10, checkpointEvery: 1 },
+      grpo: { maxSteps: 1, promptsPerStep: 1, groupSize: 2, checkpointEvery: 1 },
+      r1Zero: { trainProblems: 10 },
       rewards: [
         { module: FIXTURE, export: 'atMost', options: { max: 3, name: 'tiny_len' } },
         { name: 'format', weight: 0.5 },
@@ -145,15 +146,25 @@ describe('every entry point honours the config rewards', () => {
     expect(record.rewardFailures.worker_len).toMatchObject({ error: 0, timeout: 0 });
   });
 
-  it('aha run r1: config rewards with grpo.reasoning.weights as well is a config error (the weights would be unused)', async () => {
+  it('aha run r1: config rewards with r1.reasoning.weights as well is a config error (the weights would be unused)', async () => {
     const file = config('r1-weights.json', {
       recipe: 'r1',
       rewards: [{ name: 'accuracy' }],
-      grpo: { reasoning: { weights: { accuracy: 2, format: 1, language: 0 } } },
+      r1: { reasoning: { weights: { accuracy: 2, format: 1, language: 0 } } },
     });
     const r = await aha('run', file);
     expect(r.code, r.stderr).toBe(2);
-    expect(r.stderr).toContain('grpo.reasoning.weights: not used when `rewards` is set');
+    expect(r.stderr).toContain('r1.reasoning.weights: not used when `rewards` is set');
+  });
+
+  it('aha train grpo: config rewards with grpo.rewardWeights as well is a config error', async () => {
+    const file = config('grpo-weights.json', {
+      rewards: [{ name: 'accuracy' }],
+      grpo: { task: 'addition', rewardWeights: { accuracy: 2 } },
+    });
+    const r = await aha('train', 'grpo', file);
+    expect(r.code, r.stderr).toBe(2);
+    expect(r.stderr).toContain('grpo.rewardWeights: not used when `rewards` is set');
   });
 });
 

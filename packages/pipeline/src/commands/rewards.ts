@@ -159,13 +159,29 @@ export async function resolveRewards(
 }
 
 /**
+ * With a `rewards` list each entry carries its weight, so a `grpo.rewardWeights` beside it would be silently unused:
+ * a config error.
+ */
+export function rejectSectionWeights(loaded: {
+  config: { rewards: readonly RewardSpec[]; grpo?: unknown };
+  source: string;
+}): void {
+  const grpo = loaded.config.grpo as { rewardWeights?: unknown } | undefined;
+  if (loaded.config.rewards.length > 0 && grpo?.rewardWeights !== undefined)
+    throw new ConfigError(loaded.source, [
+      'grpo.rewardWeights: not used when `rewards` is set; give each entry of `rewards` its `weight` instead',
+    ]);
+}
+
+/**
  * The config's rewards for a recipe: undefined when the config lists none (the recipe keeps its own), else resolved
  * (an unknown name or a missing module is a ConfigError before anything runs).
  */
 export async function configRewards(
-  loaded: { config: { rewards: readonly RewardSpec[] }; source: string },
+  loaded: { config: { rewards: readonly RewardSpec[]; grpo?: unknown }; source: string },
   setting: RewardSetting,
 ): Promise<ResolvedReward[] | undefined> {
+  rejectSectionWeights(loaded);
   if (loaded.config.rewards.length === 0) return undefined;
   return resolveRewards(loaded.config.rewards, setting, loaded.source);
 }

@@ -9,11 +9,12 @@
  * starting policy.
  */
 import { join } from 'node:path';
-import { latestCheckpoint } from '@aha/core';
-import { type DatasetRow, GrpoConfigSchema, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
+import { type DatasetRow, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
 import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import { type GrpoSection, GrpoSectionSchema, resolveGrpoSection } from '../recipes/grpo-section.js';
 import { REPORT_FILE, writeReport } from '../report/write.js';
 import {
   additionTaskOf,
@@ -27,12 +28,12 @@ import {
   taskTrainRows,
   withCtrlC,
 } from './common.js';
-import { DEFAULT_REWARDS, resolveRewards } from './rewards.js';
+import { DEFAULT_REWARDS, rejectSectionWeights, resolveRewards } from './rewards.js';
 
 /** The `grpo` section of a `train grpo` config: where the prompts come from, plus every GrpoConfig field. */
 export const TrainGrpoSchema = z
   .strictObject({
-    ...GrpoConfigSchema.shape,
+    ...GrpoSectionSchema.shape,
     dataset: z
       .string()
       .min(1)
@@ -63,10 +64,27 @@ export const TrainGrpoSchema = z
   .describe('`aha train grpo` settings: the data and the GRPO hyper-parameters (GrpoConfigSchema).');
 export type TrainGrpoSettings = z.output<typeof TrainGrpoSchema>;
 
+const DATA_KEYS = ['dataset', 'columns', 'task', 'trainProblems', 'template'] as const;
+
+/**
+ * The GRPO settings a `train grpo` config means: the `grpo` section less its data keys, with GrpoConfig's defaults
+ * and the task's answer length as `maxCompletionLength` when the section leaves it unset (the same rule as the
+ * recipes, so the same section means the same thing in `aha run` and here).
+ */
+export function resolveTrainGrpo(
+  loaded: Pick<LoadedConfig, 'config' | 'source'>,
+  task: { maxNewTokens?: number } = {},
+): { settings: TrainGrpoSettings; grpo: GrpoSection } {
+  const settings = parseSection(loaded, 'grpo', TrainGrpoSchema);
+  const raw = { ...((loaded.config.grpo ?? {}) as Record<string, unknown>) };
+  for (const k of DATA_KEYS) delete raw[k];
+  return { settings, grpo: resolveGrpoSection(GrpoSectionSchema, raw, task) };
+}
+
 /** The handler of `aha train grpo`. */
 export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: CommandContext): Promise<CommandResult> {
   const { config } = loaded;
-  const settings = parseSection(loaded, 'grpo', TrainGrpoSchema);
+  const { settings } = resolveTrainGrpo(loaded);
   if (settings.dataset !== undefined && settings.task !== undefined) {
     throw new ConfigError(loaded.source, ['grpo: give either `dataset` (a file) or `task` (built-in), not both']);
   }
@@ -74,13 +92,13 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
   const task = settings.dataset === undefined ? (settings.task ?? 'addition') : undefined;
   const taskOptions = task ? await additionTaskOf(modelDir) : undefined;
   // The paper's 32,768-token default is meaningless for a task whose answers take a few dozen tokens.
-  const raw = (config.grpo ?? {}) as Record<string, unknown>;
-  if (taskOptions && raw.maxCompletionLength === undefined) settings.maxCompletionLength = taskOptions.maxNewTokens;
+  const { grpo } = resolveTrainGrpo(loaded, { maxNewTokens: taskOptions?.maxNewTokens });
+  rejectSectionWeights(loaded);
   const rewards = await resolveRewards(
     config.rewards.length ? config.rewards : DEFAULT_REWARDS,
     {
       task,
-      maxNewTokens: settings.maxCompletionLength,
+      maxNewTokens: grpo.maxCompletionLength,
     },
     loaded.source,
   );
@@ -96,16 +114,7 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
     }));
   }
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
-  const {
-    dataset: _d,
-    columns: _c,
-    task: _t,
-    trainProblems: _p,
-    template,
-    seed: _s,
-    outputDir: _o,
-    ...grpo
-  } = settings;
+  const { template } = settings;
   const runDir = config.outputDir;
   const t0 = performance.now();
   return withCtrlC(ctx, async (signal) => {
@@ -115,16 +124,18 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
       tokenizer,
       dataset,
       rewards: rewards.map((r) => r.reward),
-      rewardWeights: Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight])),
+      // The entries' own weights; without a `rewards` list, the default rewards take the section's rewardWeights.
+      rewardWeights: config.rewards.length
+        ? Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight]))
+        : grpo.rewardWeights,
       chatTemplate: template === 'r1-zero' ? r1ZeroTemplate : undefined,
       seed: config.seed,
       outputDir: runDir,
       signal,
+      onEvent: (e) => ctx.log(e.message),
       rewardLogger: ctx.progress.rewardLogger?.(),
     });
     ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
-    const resumeFrom = await latestCheckpoint(join(runDir, 'checkpoints'));
-    if (resumeFrom) ctx.log(`grpo: resuming from step ${/(\d+)$/.exec(resumeFrom)?.[1] ?? '?'} (${resumeFrom})`);
     let started = false;
     let last: { step: number; accuracy?: number; reward: { mean: number } } | undefined;
     for await (const m of trainer.train()) {

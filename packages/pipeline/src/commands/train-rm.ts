@@ -21,8 +21,7 @@ import {
 } from '@aha/reward-models';
 import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
-import { createMetricsWriter } from '../metrics/jsonl.js';
-import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
+import { REPORT_FILE, writeReport } from '../report/write.js';
 import {
   configPath,
   followSteps,
@@ -76,11 +75,13 @@ export async function trainRmCommand({ config: loaded }: CommandInput, ctx: Comm
   const runDir = config.outputDir;
   const trainConfig = { ...settings, objective, seed: config.seed, outputDir: runDir };
   const trainer = new RewardModelTrainer({ model, tokenizer, dataset: rows, config: trainConfig });
-  const metrics = createMetricsWriter(join(runDir, METRICS_FILE));
   const t0 = performance.now();
   return withCtrlC(ctx, async (signal) => {
     ctx.log(`${objective} reward model on ${rows.length} rows of ${file} from ${modelDir} into ${runDir}`);
-    const last = await followSteps(trainer.train({ signal }), { metrics, progress: ctx.progress, label: 'rm' });
+    const last = await followSteps(trainer.train({ signal, onEvent: (e) => ctx.log(e.message) }), {
+      progress: ctx.progress,
+      label: 'rm',
+    });
     const seconds = Math.round((performance.now() - t0) / 1000);
     if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
     const finalDir = await saveFinalModel(runDir, model, tokenizer);

@@ -9,8 +9,7 @@ import { join } from 'node:path';
 import { SftRowSchema, SftTrainer, TrainConfigSchema } from '@aha/distill';
 import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
-import { createMetricsWriter } from '../metrics/jsonl.js';
-import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
+import { REPORT_FILE, writeReport } from '../report/write.js';
 import {
   configPath,
   followSteps,
@@ -46,11 +45,13 @@ export async function trainSftCommand({ config: loaded }: CommandInput, ctx: Com
     dataset: rows,
     config: { ...sft, seed: config.seed, outputDir: runDir },
   });
-  const metrics = createMetricsWriter(join(runDir, METRICS_FILE));
   const t0 = performance.now();
   return withCtrlC(ctx, async (signal) => {
     ctx.log(`SFT on ${rows.length} rows of ${file} from ${modelDir} into ${runDir}`);
-    const last = await followSteps(trainer.train({ signal }), { metrics, progress: ctx.progress, label: 'sft' });
+    const last = await followSteps(trainer.train({ signal, onEvent: (e) => ctx.log(e.message) }), {
+      progress: ctx.progress,
+      label: 'sft',
+    });
     const seconds = Math.round((performance.now() - t0) / 1000);
     if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
     const finalDir = await saveFinalModel(runDir, model, tokenizer);

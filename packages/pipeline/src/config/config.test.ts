@@ -67,10 +67,10 @@ describe('config', () => {
         'seed: expected int, got 1.5',
         'grpo.learningRate: expected number, got "abc"',
         'grpo.groupSize: must be >= 2, got 1',
-        'grpo.lr: unknown key',
+        'grpo.lr: unknown key (did you mean "learningRate"?)',
         'rewards[0]: a reward needs a `name` (built-in) or a `module` (your own)',
         'rewards[1].weight: expected number, got "1"',
-        'modle: unknown key',
+        'modle: unknown key (did you mean "model"?)',
       ]),
     );
     try {

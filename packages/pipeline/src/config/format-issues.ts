@@ -3,6 +3,7 @@
  * plain words, e.g. `grpo.learningRate: expected number, got "abc"`. zod's own messages ("Invalid input: expected
  * number, received string") hide the offending value; parse with `{ reportInput: true }` so issues carry it.
  */
+import { unknownKeyHint } from '@aha/core';
 import type { z } from 'zod';
 
 type Issue = z.core.$ZodIssue;
@@ -56,14 +57,24 @@ function problem(issue: Issue): string {
 }
 
 /**
- * One line per issue, `<path>: <problem>`; unrecognized keys are reported at the key itself.
+ * One line per issue, `<path>: <problem>`; unrecognized keys are reported at the key itself, one line each, with the
+ * closest valid key when `schema` is given (`grpo.maxStep: unknown key (did you mean "maxSteps"?)`).
  * @param issues zod issues (from `error.issues`)
+ * @param schema the schema that produced them, for "did you mean" hints
+ * @param prefix path of the schema's root inside the file (a section: `['grpo']`)
  */
-export function formatZodIssues(issues: readonly Issue[]): string[] {
-  return issues.map((issue) => {
-    if (issue.code === 'unrecognized_keys' && issue.keys.length === 1) {
-      return `${formatPath([...issue.path, issue.keys[0]])}: unknown key`;
+export function formatZodIssues(
+  issues: readonly Issue[],
+  schema?: z.ZodType,
+  prefix: readonly PropertyKey[] = [],
+): string[] {
+  return issues.flatMap((issue) => {
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => {
+        const hint = schema ? unknownKeyHint(schema, issue.path, key) : '';
+        return `${formatPath([...prefix, ...issue.path, key])}: unknown key${hint}`;
+      });
     }
-    return `${formatPath(issue.path)}: ${problem(issue)}`;
+    return [`${formatPath([...prefix, ...issue.path])}: ${problem(issue)}`];
   });
 }

@@ -49,7 +49,7 @@ export function parseConfig(
   schema: z.ZodType = createConfigSchema(),
 ): LoadedConfig {
   const parsed = schema.safeParse(value, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error.issues));
+  if (!parsed.success) throw new ConfigError(source, formatZodIssues(parsed.error.issues, schema));
   const config = parsed.data as AhaConfig;
   const abs = (p: string) => (isAbsolute(p) ? p : resolve(baseDir, p));
   config.outputDir = abs(config.outputDir);

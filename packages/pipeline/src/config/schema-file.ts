@@ -5,14 +5,18 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { packagePath } from '../package-root.js';
+import { fullConfigSchema } from './full-schema.js';
 import { configJsonSchema } from './schema.js';
 
 /** Absolute path of the committed schema file. */
 export const CONFIG_SCHEMA_FILE = packagePath('schema', 'aha-config.schema.json'); // src/ and dist/ alike
 
-/** The file's expected contents: the JSON Schema, 2-space indented, trailing newline. */
+/**
+ * The file's expected contents: the JSON Schema with every recipe's and command's sections (their real schemas),
+ * 2-space indented, trailing newline.
+ */
 export function configSchemaText(): string {
-  return `${JSON.stringify(configJsonSchema(), null, 2)}\n`;
+  return `${JSON.stringify(configJsonSchema(fullConfigSchema()), null, 2)}\n`;
 }
 
 /** Writes the schema file; returns true when it changed. */

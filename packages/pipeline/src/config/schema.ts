@@ -9,10 +9,19 @@ import { z } from 'zod';
 
 /** Stage sections every config may have. Their contents are checked by the schema registered for each. */
 export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generate', 'eval'] as const;
-export type StageKey = (typeof STAGE_KEYS)[number];
+/**
+ * Recipe sections: the settings of a recipe that are not a trainer's (how many training problems, how often to
+ * evaluate, reward weights), kept apart from the trainer sections so those mean the same thing everywhere.
+ */
+export const RECIPE_KEYS = ['r1Zero', 'r1'] as const;
+/** Every section key (stages, then recipes). */
+export const SECTION_KEYS = [...STAGE_KEYS, ...RECIPE_KEYS] as const;
+export type StageKey = (typeof SECTION_KEYS)[number];
 
 const stageDescriptions: Record<StageKey, string> = {
-  grpo: 'GRPO settings (R1-Zero and R1 reasoning RL): group size G, ε_low/ε_high, β, learning rate, steps, ...',
+  r1Zero: 'Settings of the r1-zero recipe that are not GRPO settings: trainProblems, evalEvery.',
+  r1: 'Settings of the r1 recipe that are not trainer settings: training problems and reward weights per stage.',
+  grpo: 'GRPO settings (GrpoConfig of @aha/grpo, the same keys in every recipe and in `aha train grpo`): G, β, ε_low/ε_high, learningRate, maxSteps, ...',
   sft: 'Supervised fine-tuning settings (cold start, rejection-sampled SFT, distillation students).',
   rm: 'Reward-model training settings (pairwise helpfulness, point-wise safety).',
   distill: 'Distillation settings: teacher, student, loss (forward/reverse KL, JSD).',
@@ -72,7 +81,7 @@ export function registerStageSchema(key: StageKey, schema: z.ZodType): void {
  */
 export function createConfigSchema(stages: Partial<Record<StageKey, z.ZodType>> = Object.fromEntries(stageSchemas)) {
   const stageShape = Object.fromEntries(
-    STAGE_KEYS.map((key) => {
+    SECTION_KEYS.map((key) => {
       const schema = stages[key];
       return [key, schema ? schema.optional().describe(stageDescriptions[key]) : openStage(key)];
     }),

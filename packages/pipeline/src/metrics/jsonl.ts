@@ -5,9 +5,8 @@
  * line number rather than hiding the whole run. Lines in @aha/grpo's camelCase `StepMetrics` shape are mapped onto the
  * contract first (`normalizeStepMetrics`). Leaves out: streaming/tailing a live file (the report is rebuilt).
  */
-import { appendFileSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { AhaError } from '@aha/core';
+import { readFileSync } from 'node:fs';
+import { AhaError, appendMetrics } from '@aha/core';
 import { formatZodIssues } from '../config/format-issues.js';
 import { normalizeStepMetrics } from './normalize.js';
 import { StepMetricsRecord } from './schema.js';
@@ -79,7 +78,10 @@ export function readMetricsFile(file: string, options: { strict?: boolean } = {}
   return parseMetricsJsonl(text, { source: file, strict: options.strict });
 }
 
-/** Appends metrics records to a JSONL file, one line per call; what trainers use to log each step. */
+/**
+ * Appends metrics records to a JSONL file, one line per call, checked against the contract. Trainers do not need it
+ * (the core training loop writes their metrics.jsonl); it is for tools and tests that write a log of their own.
+ */
 export interface MetricsWriter {
   readonly file: string;
   write(record: StepMetricsRecord): void;
@@ -87,10 +89,9 @@ export interface MetricsWriter {
 
 /**
  * Opens `file` for appending (creating its folder). Each `write` validates the record and appends one line
- * synchronously, so a crash loses at most the line being written.
+ * synchronously through @aha/core's `appendMetrics` (the one writer), so a crash loses at most the line being written.
  */
 export function createMetricsWriter(file: string): MetricsWriter {
-  mkdirSync(dirname(file), { recursive: true });
   return {
     file,
     write(record) {
@@ -98,7 +99,7 @@ export function createMetricsWriter(file: string): MetricsWriter {
       if (!parsed.success) {
         throw new AhaError('value', `metrics record: ${formatZodIssues(parsed.error.issues).join('; ')}`);
       }
-      appendFileSync(file, `${JSON.stringify(parsed.data)}\n`);
+      appendMetrics(file, parsed.data);
     },
   };
 }

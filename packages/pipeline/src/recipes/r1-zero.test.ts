@@ -8,10 +8,11 @@ import { type R1ZeroOptions, r1ZeroRewards, runR1Zero } from './r1-zero.js';
 import { readStages } from './stages.js';
 
 // A micro setting: a random 1-layer model (no training signal expected), 2 GRPO steps, 4 eval problems.
-const MICRO: R1ZeroOptions = {
+const MICRO = {
   task: { evalProblems: 4, maxNewTokens: 6 },
-  grpo: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 20, checkpointEvery: 1, warmupSteps: 0 },
-};
+  grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2, checkpointEvery: 1, warmupSteps: 0 },
+  trainProblems: 20,
+} satisfies R1ZeroOptions;
 
 let root: string;
 let baseModel: string;
@@ -64,7 +65,7 @@ describe('r1-zero recipe (micro setting)', () => {
 
   it('Ctrl-C during GRPO stops after the step with a checkpoint; running again resumes, not restarts', async () => {
     const runDir = join(root, 'run-b');
-    const options = { ...MICRO, grpo: { ...MICRO.grpo, steps: 3, checkpointEvery: 5 } };
+    const options = { ...MICRO, grpo: { ...MICRO.grpo, maxSteps: 3, checkpointEvery: 5 } };
     const controller = new AbortController();
     // Aborting after step 1 is reported lands while step 2 runs (as a Ctrl-C would): step 2 finishes, then saves.
     const first = await runR1Zero(options, {
@@ -90,9 +91,29 @@ describe('r1-zero recipe (micro setting)', () => {
     });
     expect(started).toEqual([2]); // resumed from the step-2 checkpoint
     expect(logs).toContain('grpo: resumed, done');
+    expect(logs).toContainEqual(expect.stringMatching(/^resuming from step 2 /));
     expect(second.grpoSteps).toBe(3);
     expect(metricSteps(runDir)).toEqual([1, 2, 3]);
     expect((await readStages(runDir)).grpo.status).toBe('done');
+  }, 60_000);
+});
+
+describe('r1-zero settings', () => {
+  it('every GRPO option reaches the trainer; an unknown key is an error naming the closest one', async () => {
+    const runDir = join(root, 'run-c');
+    await runR1Zero(
+      { ...MICRO, grpo: { ...MICRO.grpo, maxSteps: 1, beta: 0.01, epsilonHigh: 0.28 } },
+      { baseModel, runDir },
+    );
+    const grpo = (await readStages(runDir)).grpo;
+    expect(grpo.status).toBe('done');
+    expect(metricSteps(runDir)).toEqual([1]);
+    // β > 0 means a reference model and a KL term in the metrics: the setting was used, not dropped.
+    const line = JSON.parse(readFileSync(join(runDir, 'grpo', 'metrics.jsonl'), 'utf8').trim());
+    expect(line.kl).toEqual(expect.any(Number));
+    await expect(runR1Zero({ ...MICRO, grpo: { steps: 30 } }, { baseModel, runDir })).rejects.toThrow(
+      'steps: unknown key (did you mean "maxSteps"?)',
+    );
   }, 60_000);
 });
 

@@ -1,6 +1,12 @@
+/**
+ * Tests of the keyword filter on the placeholder lists in __fixtures__: what must and must not match, spans, actions,
+ * chunking, list validation, and that 1 MB adversarial inputs are checked in linear time. Leaves out random inputs
+ * (keywords.fuzz.test.ts).
+ */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SafetyError } from '../errors.js';
+import { withinLinearBudget } from '../text/__fixtures__/linear-budget.js';
 import { KeywordFilter, loadKeywordList, parseKeywordList } from './keywords.js';
 
 const fixtures = join(import.meta.dirname, '__fixtures__');
@@ -24,6 +30,11 @@ describe('KeywordFilter', () => {
     ['multi-word term with extra spaces', 'a  FAKE   invoice', ['placeholder-fraud']],
     ['Chinese term inside a sentence (no word boundaries)', '这是一个违禁词测试', ['placeholder-violence']],
     ['two categories', 'kill with a bomb', ['placeholder-weapons', 'placeholder-violence']],
+    [
+      'a combining mark that normalisation keeps, after the term',
+      'bomb\u0489 and kill\u0591',
+      ['placeholder-weapons', 'placeholder-violence'],
+    ],
     // must not match
     ['substring of a longer word', 'bombastic skills', []],
     ['whole words running together do not make a spelled-apart term', 'ski llama', []],
@@ -105,4 +116,36 @@ describe('KeywordFilter', () => {
     );
     await expect(loadKeywordList(join(fixtures, '..', 'keywords.ts'))).rejects.toThrow(/unknown extension/);
   });
+
+  it('rejects a term with a lone surrogate (it would match half of a surrogate pair)', () => {
+    expect(() => new KeywordFilter({ categories: [{ id: 'a', terms: ['x\ud83d'] }] })).toThrow(/lone surrogate/);
+  });
+
+  // Regression (issue 12): the normaliser re-scanned leet runs per character and every hit was compared with every
+  // allow-phrase hit, both quadratic (100 kB of digits: 72 s).
+  it.each([
+    ['digits', (n: number) => '1'.repeat(n), 0],
+    ['allow phrases back to back', (n: number) => 'kill the process '.repeat(n / 17), 0],
+    ['near-misses of an allow phrase', (n: number) => 'kill the proces '.repeat(n / 16), 65_536],
+    ['many overlapping partial matches', (n: number) => 'bobobob bomb '.repeat(n / 13), Math.floor(2 ** 20 / 13)],
+  ])(
+    'checks 1 MB of %s in linear time',
+    (_name, make, hits) => {
+      const r = withinLinearBudget(make, (text) => filter.check(text), 20_000);
+      expect(r.hits).toHaveLength(hits);
+    },
+    120_000,
+  );
+
+  it('checks 1 MB where every hit lies in overlapping allow phrases in linear time', () => {
+    // Every 'k' is a hit and every 'k k' an allow span: the old check compared each hit with the allow spans before it.
+    const f = new KeywordFilter({ categories: [{ id: 'x', terms: ['k'], allow: ['k k'] }] });
+    const r = withinLinearBudget(
+      (n) => 'k '.repeat(n / 2),
+      (text) => f.check(text),
+      20_000,
+    );
+    expect(r.hits).toEqual([]);
+    expect(f.check('k k x k').hits.map((h) => h.start)).toEqual([6]);
+  }, 120_000);
 });

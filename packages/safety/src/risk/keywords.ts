@@ -1,6 +1,6 @@
 /**
  * Stage 1 of risk control: a keyword filter. Per-category keyword lists (JSON or YAML) are compiled into one
- * Aho–Corasick automaton (`modern-ahocorasick`), matched against the normalised text (see text/normalize.ts) and,
+ * Aho–Corasick automaton (text/aho-corasick.ts), matched against the normalised text (see text/normalize.ts) and,
  * for letters spelled apart ("b.o.m.b", "b o m b"), against a compact view that keeps only letters and digits.
  * Every hit maps back to a span of the original text.
  *
@@ -10,18 +10,22 @@
  * had separators inside it and those separators are punctuation/symbols, or the space-separated pieces are at most
  * two characters long (spelled-out letters) — so "the rapist" does not match "therapist".
  *
+ * Every step is linear in the text (plus the number of hits): normalisation, the automaton, and the allow-phrase check,
+ * which sweeps hits and allow spans once in start order instead of scanning every allow span for every hit.
+ *
  * This is DeepSeek's "keyword filter then model review" first stage; the lists themselves are the operator's (aha
  * ships only placeholder test terms). Leaves out: regular-expression rules, fuzzy (edit-distance) matching,
  * per-term severities (the action is per category).
  */
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
-import AhoCorasick from 'modern-ahocorasick';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { SafetyError } from '../errors.js';
+import { AhoCorasick } from '../text/aho-corasick.js';
 import {
   isUnspaced,
+  isWordChar,
   type NormalizedText,
   NormalizeOptionsSchema,
   normalizeForMatching,
@@ -74,7 +78,7 @@ export const KeywordFilterOptionsSchema = z.object({
     .min(1)
     .default(4096)
     .describe(
-      'Search long texts in overlapping chunks of this many UTF-16 units (the matcher slows down more than linearly on long inputs).',
+      'Search long texts in overlapping chunks of this many UTF-16 units (bounds the work of one matcher call; the hits do not depend on it).',
     ),
 });
 export type KeywordFilterOptions = z.input<typeof KeywordFilterOptionsSchema>;
@@ -148,28 +152,21 @@ export async function loadKeywordList(path: string): Promise<z.output<typeof Key
 
 /** Keep letters and digits only; `origin[j]` = index in the normalised text. */
 function compact(n: NormalizedText): { text: string; origin: number[] } {
-  let text = '';
+  const kept: string[] = [];
   const origin: number[] = [];
   let i = 0;
   for (const ch of n.text) {
-    if (WORD_CHAR.test(ch)) {
-      text += ch;
+    if (isWordChar(ch)) {
+      kept.push(ch);
       for (let u = 0; u < ch.length; u++) origin.push(i + u);
     }
     i += ch.length;
   }
-  return { text, origin };
+  return { text: kept.join(''), origin };
 }
 
-/** An automaton and its longest pattern (UTF-16 units), for chunked search. */
-interface Automaton<T> {
-  ac: AhoCorasick<T>;
-  maxLen: number;
-}
-
-function automaton<T>(patterns: { pattern: string; data: T }[]): Automaton<T> | null {
-  if (patterns.length === 0) return null;
-  return { ac: new AhoCorasick(patterns), maxLen: Math.max(...patterns.map((p) => p.pattern.length)) };
+function automaton<T>(patterns: { pattern: string; data: T }[]): AhoCorasick<T> | null {
+  return patterns.length === 0 ? null : new AhoCorasick(patterns);
 }
 
 const isLow = (text: string, i: number) => i > 0 && i < text.length && /[\udc00-\udfff]/.test(text[i]);
@@ -179,28 +176,67 @@ const isLow = (text: string, i: number) => i > 0 && i < text.length && /[\udc00-
  * whole in the chunk where it starts; matches starting in an overlap are kept by the earlier chunk only. Chunk edges
  * never split a surrogate pair.
  */
-function searchChunked<T>(a: Automaton<T>, text: string, size: number): { start: number; end: number; data: T }[] {
+function searchChunked<T>(a: AhoCorasick<T>, text: string, size: number): { start: number; end: number; data: T }[] {
   const out: { start: number; end: number; data: T }[] = [];
   for (let from = 0; from < text.length; ) {
     let to = Math.min(text.length, from + size);
     if (isLow(text, to)) to++;
-    let sliceEnd = Math.min(text.length, to + a.maxLen - 1);
+    let sliceEnd = Math.min(text.length, to + a.maxLength - 1);
     if (isLow(text, sliceEnd)) sliceEnd++;
-    for (const m of a.ac.search(text.slice(from, sliceEnd))) {
-      if (from + m.start < to) out.push({ start: from + m.start, end: from + m.end, data: m.data as T });
-    }
+    for (const m of a.search(text, from, sliceEnd, to)) out.push(m);
     from = to;
   }
   return out;
+}
+
+/** A span of the normalised text and the category it belongs to. */
+interface Span {
+  start: number;
+  end: number;
+  category: number;
+}
+
+/** Indices of `spans` in order of `start` (stable), by counting sort over the positions `0..n`: linear. */
+function orderByStart(spans: readonly Span[], n: number): Int32Array {
+  const first = new Int32Array(n + 2);
+  for (const s of spans) first[s.start + 1]++;
+  for (let p = 1; p < first.length; p++) first[p] += first[p - 1];
+  const order = new Int32Array(spans.length);
+  spans.forEach((s, i) => {
+    order[first[s.start]++] = i;
+  });
+  return order;
+}
+
+/**
+ * For each hit, whether an allow span of its category contains it. One sweep over both lists in start order, keeping
+ * per category the furthest end of the allow spans started so far: a hit is inside one of them exactly when that end
+ * reaches the hit's end. Linear in the text length plus the number of spans.
+ */
+function insideAllowed(hits: readonly Span[], allowed: readonly Span[], n: number, categories: number): boolean[] {
+  const inside = new Array<boolean>(hits.length).fill(false);
+  if (allowed.length === 0) return inside;
+  const furthest = new Float64Array(categories).fill(-1);
+  const allowOrder = orderByStart(allowed, n);
+  let a = 0;
+  for (const h of orderByStart(hits, n)) {
+    const hit = hits[h];
+    for (; a < allowOrder.length && allowed[allowOrder[a]].start <= hit.start; a++) {
+      const span = allowed[allowOrder[a]];
+      furthest[span.category] = Math.max(furthest[span.category], span.end);
+    }
+    inside[h] = furthest[hit.category] >= hit.end;
+  }
+  return inside;
 }
 
 /** The multi-category keyword filter. Build once, reuse for many texts. */
 export class KeywordFilter {
   readonly categories: readonly KeywordCategory[];
   readonly #opts: z.output<typeof KeywordFilterOptionsSchema>;
-  readonly #terms: Automaton<Entry> | null;
-  readonly #compactTerms: Automaton<Entry> | null;
-  readonly #allow: Automaton<number> | null;
+  readonly #terms: AhoCorasick<Entry> | null;
+  readonly #compactTerms: AhoCorasick<Entry> | null;
+  readonly #allow: AhoCorasick<number> | null;
 
   constructor(lists: KeywordListInput | readonly KeywordListInput[], options: KeywordFilterOptions = {}) {
     this.#opts = KeywordFilterOptionsSchema.parse(options);
@@ -215,13 +251,18 @@ export class KeywordFilter {
       }
     });
     this.categories = categories;
-    const norm = (s: string) => normalizeForMatching(s, this.#opts.normalize).text.trim();
+    const norm = (s: string, what: string) => {
+      // A lone surrogate would match half of a character's surrogate pair.
+      if (/\p{Cs}/u.test(s))
+        throw new SafetyError('invalid', `KeywordFilter: ${what} ${JSON.stringify(s)} has a lone surrogate`);
+      return normalizeForMatching(s, this.#opts.normalize).text.trim();
+    };
     const terms: { pattern: string; data: Entry }[] = [];
     const compactTerms: { pattern: string; data: Entry }[] = [];
     const allow: { pattern: string; data: number }[] = [];
     categories.forEach((c, ci) => {
       for (const term of c.terms) {
-        const n = norm(term);
+        const n = norm(term, `term of '${c.id}'`);
         if (!n)
           throw new SafetyError(
             'invalid',
@@ -233,7 +274,7 @@ export class KeywordFilter {
         if (cn) compactTerms.push({ pattern: cn, data });
       }
       for (const phrase of c.allow) {
-        const n = norm(phrase);
+        const n = norm(phrase, `allow phrase of '${c.id}'`);
         if (n) allow.push({ pattern: n, data: ci });
       }
     });
@@ -253,53 +294,60 @@ export class KeywordFilter {
       throw new SafetyError('invalid', `KeywordFilter.check: text must be a string, got ${typeof text}`);
     const n = normalizeForMatching(text, this.#opts.normalize);
     const chunk = this.#opts.chunkSize;
-    const allowed = this.#allow ? searchChunked(this.#allow, n.text, chunk) : [];
-    const inAllowed = (ci: number, s: number, e: number) =>
-      allowed.some((a) => a.data === ci && a.start <= s && e <= a.end);
+    const allowed: Span[] = this.#allow
+      ? searchChunked(this.#allow, n.text, chunk).map((m) => ({ start: m.start, end: m.end, category: m.data }))
+      : [];
     const boundaryOk = (e: Entry, s: number, end: number) => {
       if (!e.wholeWord) return true;
       const before = n.text[s - 1];
       const after = n.text[end];
-      const okLeft = before === undefined || !WORD_CHAR.test(before) || isUnspaced(before) || isUnspaced(n.text[s]);
-      const okRight = after === undefined || !WORD_CHAR.test(after) || isUnspaced(after) || isUnspaced(n.text[end - 1]);
+      const okLeft = before === undefined || !isWordChar(before) || isUnspaced(before) || isUnspaced(n.text[s]);
+      const okRight = after === undefined || !isWordChar(after) || isUnspaced(after) || isUnspaced(n.text[end - 1]);
       return okLeft && okRight;
     };
-    const hits = new Map<string, KeywordHit>();
-    const add = (e: Entry, s: number, end: number, via: KeywordHit['via']) => {
-      if (!boundaryOk(e, s, end) || inAllowed(e.category, s, end)) return;
-      const start = n.origin[s];
-      const last = n.origin[end - 1];
-      // end of the original span: past the last source code point that produced the hit
-      const stop = last + (text.codePointAt(last)! > 0xffff ? 2 : 1);
-      const key = `${e.category}\u0000${e.term}\u0000${start}`;
-      if (hits.has(key)) return;
-      const matched = text.slice(start, stop);
-      const c = this.categories[e.category];
-      hits.set(key, {
-        category: c.id,
-        action: c.action,
-        term: e.term,
-        matched,
-        start,
-        end: stop,
-        obfuscated: matched.toLowerCase() !== e.term.toLowerCase(),
-        via,
-      });
+    // Candidates in the order the passes find them (normalised first), so the first of duplicates wins as before.
+    const found: (Span & { entry: Entry; via: KeywordHit['via'] })[] = [];
+    const consider = (entry: Entry, start: number, end: number, via: KeywordHit['via']) => {
+      if (boundaryOk(entry, start, end)) found.push({ start, end, category: entry.category, entry, via });
     };
     if (this.#terms)
-      for (const m of searchChunked(this.#terms, n.text, chunk)) add(m.data, m.start, m.end, 'normalized');
+      for (const m of searchChunked(this.#terms, n.text, chunk)) consider(m.data, m.start, m.end, 'normalized');
     if (this.#opts.matchSeparated && this.#compactTerms) {
       const c = compact(n);
       for (const m of searchChunked(this.#compactTerms, c.text, chunk)) {
         const s = c.origin[m.start];
         const end = c.origin[m.end - 1] + 1;
         if (end - s === m.end - m.start) continue; // no separators inside: the normalised pass decided it
-        if (!spelledApart(n.text.slice(s, end))) continue;
-        add(m.data, s, end, 'separated');
+        if (!spelledApart(n.text, s, end)) continue;
+        consider(m.data, s, end, 'separated');
       }
     }
+    const allowedHit = insideAllowed(found, allowed, n.text.length, this.categories.length);
+    const hits = new Map<string, KeywordHit>();
+    found.forEach((f, k) => {
+      if (allowedHit[k]) return;
+      const start = n.origin[f.start];
+      const last = n.origin[f.end - 1];
+      // end of the original span: past the last source code point that produced the hit
+      const stop = last + (text.codePointAt(last)! > 0xffff ? 2 : 1);
+      const key = `${f.category}\u0000${f.entry.term}\u0000${start}`;
+      if (hits.has(key)) return;
+      const matched = text.slice(start, stop);
+      const c = this.categories[f.category];
+      hits.set(key, {
+        category: c.id,
+        action: c.action,
+        term: f.entry.term,
+        matched,
+        start,
+        end: stop,
+        obfuscated: matched.toLowerCase() !== f.entry.term.toLowerCase(),
+        via: f.via,
+      });
+    });
     const list = [...hits.values()].sort((a, b) => a.start - b.start || a.category.localeCompare(b.category));
-    const categories = this.categories.map((c) => c.id).filter((id) => list.some((h) => h.category === id));
+    const hitCategories = new Set(list.map((h) => h.category));
+    const categories = this.categories.map((c) => c.id).filter((id) => hitCategories.has(id));
     const action = list.some((h) => h.action === 'block') ? 'block' : list.length ? 'review' : 'none';
     return { hits: list, categories, action };
   }
@@ -310,7 +358,19 @@ export class KeywordFilter {
  * ("b.o.m.b", "b-o-m-b") or its space-separated pieces are at most two characters ("b o m b", "bo mb"), not when
  * whole words happen to run together ("the rapist").
  */
-function spelledApart(span: string): boolean {
-  if (!span.includes(' ')) return true;
-  return span.split(' ').every((piece) => [...piece].filter((ch) => WORD_CHAR.test(ch)).length <= 2);
+function spelledApart(text: string, start: number, end: number): boolean {
+  let spaced = false;
+  let short = true; // every space-separated piece so far has at most two letters/digits
+  let letters = 0; // letters and digits in the current piece
+  for (let i = start; i < end; ) {
+    const code = text.codePointAt(i)!;
+    const width = code > 0xffff ? 2 : 1;
+    if (code === 0x20) {
+      spaced = true;
+      short &&= letters <= 2;
+      letters = 0;
+    } else if (isWordChar(text.slice(i, i + width))) letters++;
+    i += width;
+  }
+  return !spaced || (short && letters <= 2);
 }

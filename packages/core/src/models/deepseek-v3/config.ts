@@ -234,8 +234,14 @@ export function parseDeepseekV3Config(input: unknown): DeepseekV3Config {
   throw new ConfigError(`invalid DeepseekV3Config: ${issues.join('; ')}`, issues);
 }
 
-/** Reads and validates a `config.json` file. */
-export async function readDeepseekV3Config(path: string): Promise<DeepseekV3Config> {
+/**
+ * Reads and validates a `config.json` file. `check(raw)` runs on the parsed JSON before defaults are filled (loadModel
+ * uses it to require the keys that define the architecture).
+ */
+export async function readDeepseekV3Config(
+  path: string,
+  options: { check?: (raw: unknown) => void } = {},
+): Promise<DeepseekV3Config> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -248,6 +254,7 @@ export async function readDeepseekV3Config(path: string): Promise<DeepseekV3Conf
   } catch (err) {
     throw new ConfigError(`config ${path} is not valid JSON: ${(err as Error).message}`);
   }
+  options.check?.(json);
   return parseDeepseekV3Config(json);
 }
 

@@ -138,6 +138,21 @@ function lastRows(logits: Tensor): Float32Array[] {
   return Array.from({ length: B }, (_, b) => v.slice(((b + 1) * T - 1) * V, (b + 1) * T * V));
 }
 
+/**
+ * NaN / ±Inf logits (non-finite weights, an overflow in the forward) would sample garbage and give `null` log-probs
+ * (NaN in JSON): a ValueError naming the step, the sequence and the first bad token id instead.
+ */
+function checkFiniteLogits(row: Float32Array, step: number, b: number, perPrompt: number): void {
+  for (let v = 0; v < row.length; v++) {
+    if (row[v] - row[v] !== 0) {
+      throw new ValueError(
+        `generate: non-finite logit ${row[v]} for token id ${v} at step ${step} of sequence ${b} ` +
+          `(prompt ${Math.floor(b / perPrompt)}); the model's weights or activations are not finite`,
+      );
+    }
+  }
+}
+
 const endsWith = (seq: number[], suffix: number[]) =>
   suffix.length <= seq.length && suffix.every((t, i) => seq[seq.length - suffix.length + i] === t);
 
@@ -178,6 +193,7 @@ export async function generate(
       const nextMask: number[] = new Array(B).fill(0);
       for (let b = 0; b < B; b++) {
         if (done[b]) continue;
+        checkFiniteLogits(last[b], step, b, o.numReturnSequences);
         const { token, logprob } = sampleToken(last[b], o, rng);
         out[b].tokens.push(token);
         out[b].logprobs.push(logprob);

@@ -33,6 +33,12 @@ import {
 import { DeepseekV3DecoderLayer } from './decoder-layer.js';
 import { type GenerateOptions, type Generation, generate } from './generate.js';
 import { LatentKvCache } from './kv-cache.js';
+import {
+  checkCheckpointAgainstConfig,
+  checkFiniteWeights,
+  checkModelBudget,
+  requireArchitectureKeys,
+} from './load-checks.js';
 import type { AttentionImpl, AttentionInputs } from './mla.js';
 import { DeepseekV3MoE, type MoeStats } from './moe.js';
 import { DeepseekV3MTPLayer } from './mtp.js';
@@ -109,10 +115,15 @@ export class DeepseekV3Model extends Module {
     length: 0,
   };
 
+  /**
+   * @param options.maxBytes memory budget for the parameters (float32 bytes; default 90% of the machine's memory):
+   *   a config beyond it is a ConfigError before anything is allocated.
+   */
   constructor(
     readonly config: DeepseekV3Config,
-    options: { seed?: number; init?: boolean } = {},
+    options: { seed?: number; init?: boolean; maxBytes?: number } = {},
   ) {
+    checkModelBudget(config, options.maxBytes, 'DeepseekV3Model');
     super();
     const rng = new InitRng(options.seed ?? 0, options.init ?? true);
     this.model = this.child('model', new DeepseekV3Backbone(config, rng));
@@ -257,8 +268,11 @@ export class DeepseekV3Model extends Module {
     await writeFile(join(dir, 'config.json'), deepseekV3ConfigToJson(this.config));
   }
 
-  /** Copies every tensor of an open checkpoint into this model (shapes must match). */
-  async loadCheckpoint(ckpt: SafetensorsCheckpoint): Promise<void> {
+  /**
+   * Copies every tensor of an open checkpoint into this model (shapes must match). With `checkFinite` (default) a
+   * NaN / ±Inf weight is a ValueError naming the tensor and the first bad index.
+   */
+  async loadCheckpoint(ckpt: SafetensorsCheckpoint, options: { checkFinite?: boolean } = {}): Promise<void> {
     const mtpStart = this.config.num_hidden_layers;
     for (const [name, t] of this.stateDict()) {
       if (!ckpt.has(name)) {
@@ -273,6 +287,7 @@ export class DeepseekV3Model extends Module {
           `loadModel: "${name}" is ${fmtShape(shape)} in ${ckpt.dir} but the config needs ${fmtShape(t.shape)}`,
         );
       }
+      if (options.checkFinite ?? true) checkFiniteWeights(name, data, shape, ckpt.dir);
       t.storage.set(data, t.offset);
     }
   }
@@ -415,21 +430,41 @@ export type Model = DeepseekV3Model;
 /**
  * A freshly initialised model: weights ~ N(0, initializer_range²), norms 1, biases and routing bias 0, the same for
  * the same `seed`. `config` is validated and its defaults filled (HF key names).
+ * @param options.maxBytes memory budget for the parameters (default 90% of the machine's memory); a config beyond it
+ *   is a ConfigError (estimated bytes vs budget) before anything is allocated.
  */
-export function createModel(config: DeepseekV3Config | DeepseekV3ConfigInput, options: { seed?: number } = {}): Model {
+export function createModel(
+  config: DeepseekV3Config | DeepseekV3ConfigInput,
+  options: { seed?: number; maxBytes?: number } = {},
+): Model {
   return new DeepseekV3Model(parseDeepseekV3Config(config), options);
 }
 
-/** Loads config.json + model.safetensors (or a sharded index) from an HF-layout folder; f32/bf16/f16 weights. */
-export async function loadModel(dir: string): Promise<Model> {
-  const config = await readDeepseekV3Config(join(dir, 'config.json'));
+/** Options of `loadModel`. */
+export interface LoadModelOptions {
+  /** Memory budget for the parameters in bytes (float32); default 90% of the machine's memory. */
+  maxBytes?: number;
+  /** Refuse NaN / ±Inf weights, naming the tensor and the first bad index (default true). */
+  checkFinite?: boolean;
+}
+
+/**
+ * Loads config.json + model.safetensors (or a sharded index) from an HF-layout folder; f32/bf16/f16 weights. Before
+ * anything is allocated, config.json must state the architecture keys (`ARCHITECTURE_KEYS`), the parameters must fit
+ * `maxBytes`, and the config must agree with the checkpoint's tensor index (names, shapes, dtypes).
+ */
+export async function loadModel(dir: string, options: LoadModelOptions = {}): Promise<Model> {
+  const configPath = join(dir, 'config.json');
+  const config = await readDeepseekV3Config(configPath, { check: (raw) => requireArchitectureKeys(raw, configPath) });
+  checkModelBudget(config, options.maxBytes, `loadModel(${dir})`);
   const ckpt = await SafetensorsCheckpoint.open(dir);
   try {
+    checkCheckpointAgainstConfig(ckpt, config);
     // Every tensor is overwritten, so skip the random init, unless MTP layers are missing (HF-saved checkpoints).
     const mtpMissing =
       config.num_nextn_predict_layers > 0 && !ckpt.has(`model.layers.${config.num_hidden_layers}.eh_proj.weight`);
-    const model = new DeepseekV3Model(config, { init: mtpMissing });
-    await model.loadCheckpoint(ckpt);
+    const model = new DeepseekV3Model(config, { init: mtpMissing, maxBytes: options.maxBytes });
+    await model.loadCheckpoint(ckpt, { checkFinite: options.checkFinite });
     return model;
   } finally {
     await ckpt.close();

@@ -7,13 +7,11 @@
  * kernels are deterministic). Leaves out: MTP (the model ships without MTP modules, to stay small and fast).
  */
 import {
-  AdamW,
   createByteLevelTokenizer,
   createModel,
   type DeepseekV3ConfigInput,
-  LrScheduler,
-  linearWarmupDecay,
   type Model,
+  optimizerFrom,
   type TrainTask,
   trainLoop,
 } from '@aha/core';
@@ -159,8 +157,20 @@ export async function makeBaseModel(
   const stopSet = additionProblems({ count: o.stopProblems, seed: o.task.evalSeed + 1, split: 'test', ...digits });
   const evalSet = heldOutProblems(o.task);
   const rng = createRng(o.seed + 1);
-  const optimizer = new AdamW(model.parameters(), { lr: o.lr, weightDecay: 0.01 });
-  const scheduler = new LrScheduler(optimizer, linearWarmupDecay({ warmupSteps: 20, totalSteps: o.maxSteps }));
+  // The one optimizer factory: AdamW (β 0.9/0.999, ε 1e-8), 20 warmup steps, linear decay over maxSteps.
+  const { optimizer, scheduler } = optimizerFrom(
+    {
+      learningRate: o.lr,
+      lrSchedule: 'linear',
+      warmupSteps: 20,
+      minLrRatio: 0,
+      weightDecay: 0.01,
+      adamBetas: [0.9, 0.999],
+      adamEpsilon: 1e-8,
+    },
+    model.parameters(),
+    o.maxSteps,
+  );
   const task: TrainTask<number[][]> = {
     namedTensors: () => model.stateDict(),
     optimizer,
@@ -177,7 +187,7 @@ export async function makeBaseModel(
   };
   const curve: [number, number][] = [];
   let steps = 0;
-  for await (const report of trainLoop(task, { totalSteps: o.maxSteps, maxGradNorm: 1 })) {
+  for await (const report of trainLoop(task, { totalSteps: o.maxSteps, maxGradNorm: 1, metrics: false })) {
     steps = report.step;
     if (steps % o.evalEvery !== 0) continue;
     const { accuracy } = await evaluateGreedy(model, stopSet, { maxNewTokens: o.task.maxNewTokens });

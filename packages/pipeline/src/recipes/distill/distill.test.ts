@@ -103,7 +103,12 @@ describe('distill recipe (tiny settings)', () => {
       recipe: 'distill',
       model: './random-base',
       outputDir: 'runs/random',
-      distill: { ...TINY, teacherGrpoSteps: 1, teacherGrpo: { promptsPerStep: 2, groupSize: 2, trainProblems: 10 } },
+      distill: {
+        ...TINY,
+        teacherGrpoSteps: 1,
+        teacherGrpo: { promptsPerStep: 2, groupSize: 2 },
+        teacherTrainProblems: 10,
+      },
     });
     const run = await aha('run', 'random.json');
     expect(run.code, run.stderr).toBe(1);

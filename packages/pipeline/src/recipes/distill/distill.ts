@@ -16,25 +16,15 @@ import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokeniz
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
 import type { WeightedReward } from '@aha/rewards';
 import { z } from 'zod';
-import type { CommandContext, CommandResult } from '../../cli/registry.js';
-import {
-  additionTaskOf,
-  followSteps,
-  parseSection,
-  pct,
-  resolveModelDir,
-  type StepProgress,
-  saveFinalModel,
-  withCtrlC,
-} from '../../commands/common.js';
 import { BUILTIN_REWARDS, configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
-import { createMetricsWriter } from '../../metrics/jsonl.js';
-import { METRICS_FILE } from '../../report/write.js';
+import { parseSection, rejectUnusedSections } from '../../config/section.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
 import { heldOutProblems, type TaskOptions, TaskOptionsSchema } from '../base-model/pretrain.js';
 import { additionProblems } from '../base-model/task.js';
+import { pct, type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
+import { additionTaskOf, followSteps, resolveModelDir, type StepProgress, saveFinalModel } from '../helpers.js';
 import { R1ZeroGrpoSchema, runR1Zero } from '../r1-zero.js';
 import { defineStage, StageInterruptedError, stageRunner } from '../stages.js';
 
@@ -72,9 +62,17 @@ export const DistillSchema = z
       .nonnegative()
       .default(30)
       .describe('GRPO steps of the r1-zero recipe that make the teacher from the base model (0: the base as it is).'),
-    teacherGrpo: writtenOnly(R1ZeroGrpoSchema.shape)
+    teacherGrpo: writtenOnly(R1ZeroGrpoSchema.omit({ maxSteps: true }).shape)
       .default({})
-      .describe('Other r1-zero GRPO settings of the teacher run (promptsPerStep, groupSize, learningRate, ...).'),
+      .describe(
+        'Other GRPO settings of the teacher run (GrpoConfig with the r1-zero defaults; maxSteps is teacherGrpoSteps).',
+      ),
+    teacherTrainProblems: z
+      .number()
+      .int()
+      .positive()
+      .default(2000)
+      .describe('Distinct training problems of the teacher GRPO run.'),
     prompts: z
       .number()
       .int()
@@ -103,7 +101,14 @@ export const DistillSchema = z
 export type DistillOptions = z.input<typeof DistillSchema>;
 
 /** The student SFT defaults the recipe uses (a tiny model from scratch needs a far larger step than a pretrained one). */
-const SFT_DEFAULTS = { lr: 3e-3, epochs: 20, batchSize: 16, maxLength: 96, warmupSteps: 0, checkpointEvery: 20 };
+const SFT_DEFAULTS = {
+  learningRate: 3e-3,
+  epochs: 20,
+  batchSize: 16,
+  maxLength: 96,
+  warmupSteps: 0,
+  checkpointEvery: 20,
+};
 
 /** The dense student's config: the teacher's with a smaller trunk and every layer dense. */
 export function studentConfig(teacher: Record<string, unknown>, s: z.output<typeof StudentSchema>) {
@@ -127,7 +132,7 @@ export function studentConfig(teacher: Record<string, unknown>, s: z.output<type
 const stamp = () => new Date().toISOString();
 
 /** What `runDistill` returns. */
-export interface DistillResult extends CommandResult {
+export interface DistillResult extends RecipeResult {
   runDir: string;
   teacherModel?: string;
   studentModel?: string;
@@ -166,12 +171,21 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
   const teacherStage = defineStage({
     name: 'teacher',
     description: 'The teacher: a given folder, or the base model after a short r1-zero GRPO run.',
-    config: z.object({ teacher: z.string().optional(), steps: z.number(), grpo: z.record(z.string(), z.unknown()) }),
+    config: z.object({
+      teacher: z.string().optional(),
+      steps: z.number(),
+      trainProblems: z.number(),
+      grpo: z.record(z.string(), z.unknown()),
+    }),
     async run(input: { baseModel: string }, c, ctx) {
       if (c.teacher !== undefined) return { modelDir: c.teacher };
       if (c.steps === 0) return { modelDir: input.baseModel };
       const r = await runR1Zero(
-        { grpo: { ...c.grpo, steps: c.steps }, task: { evalProblems: task.evalProblems } },
+        {
+          grpo: { ...c.grpo, maxSteps: c.steps },
+          trainProblems: c.trainProblems,
+          task: { evalProblems: task.evalProblems },
+        },
         {
           baseModel: input.baseModel,
           runDir: ctx.workDir,
@@ -182,7 +196,6 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
           hooks: {
             onStart: (total, first) => {
               run.progress?.start(total, 'teacher grpo');
-              if (first > 0) log(`teacher grpo: resuming from step ${first}`);
               if (first > 0) run.progress?.update(first);
             },
             onStep: (step, record) => run.progress?.update(step, record),
@@ -256,9 +269,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         dataset: input.data,
         config: { ...SFT_DEFAULTS, ...c.sft, seed: c.seed, outputDir: ctx.workDir },
       });
-      const metrics = createMetricsWriter(join(ctx.workDir, METRICS_FILE));
-      const last = await followSteps(trainer.train({ signal: ctx.signal }), {
-        metrics,
+      const last = await followSteps(trainer.train({ signal: ctx.signal, onEvent: (e) => log(e.message) }), {
         progress: run.progress,
         label: 'student sft',
       });
@@ -287,7 +298,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
     const teacher = await stage(
       teacherStage,
       { baseModel: run.baseModel },
-      { teacher: o.teacher, steps: o.teacherGrpoSteps, grpo: o.teacherGrpo },
+      { teacher: o.teacher, steps: o.teacherGrpoSteps, trainProblems: o.teacherTrainProblems, grpo: o.teacherGrpo },
     );
     log(`teacher: ${teacher.modelDir}`);
     const kept = await stage(
@@ -338,10 +349,21 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
   }
 }
 
+/** The recipe's settings from the config's `distill` section (the only section it reads). */
+function distillOptionsFromConfig(input: Pick<LoadedConfig, 'config' | 'source'>) {
+  rejectUnusedSections(input, 'distill', ['distill']);
+  return parseSection(input, 'distill', DistillSchema, ['seed', 'outputDir', 'model']);
+}
+
+/** The fully resolved settings a config file means for distill (what `--print-config` shows). */
+export async function resolveDistillConfig(input: Pick<LoadedConfig, 'config' | 'source'>) {
+  return distillOptionsFromConfig(input);
+}
+
 /** The CLI handler: `aha run distill` (settings in the config's `distill` section). */
-export async function distillRecipe(input: LoadedConfig, ctx: CommandContext): Promise<DistillResult> {
+export async function distillRecipe(input: LoadedConfig, ctx: RecipeContext): Promise<DistillResult> {
   const { config } = input;
-  const options = parseSection(input, 'distill', DistillSchema, ['seed', 'outputDir', 'model']);
+  const options = distillOptionsFromConfig(input);
   const teacher =
     options.teacher === undefined
       ? undefined

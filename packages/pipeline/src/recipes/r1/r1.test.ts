@@ -18,17 +18,17 @@ import { RewardModelsSchema, rewardModelData, rewardModelsStage } from './stages
 // A micro setting on a random 2-layer model: checks the chaining, not learning (the example and docs show learning).
 const MICRO: R1Options = {
   task: { evalProblems: 4, maxNewTokens: 12 },
-  coldStart: { examples: 16, sft: { steps: 2, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
-  reasoning: { steps: 2, promptsPerStep: 2, groupSize: 2, trainProblems: 10, checkpointEvery: 1 },
+  coldStart: { examples: 16, sft: { maxSteps: 2, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+  reasoning: { trainProblems: 10, grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2, checkpointEvery: 1 } },
   rejection: {
     prompts: 4,
     n: 2,
     generalExamples: 4,
     minLanguageShare: 0,
-    sft: { steps: 1, batchSize: 4, warmupSteps: 0 },
+    sft: { maxSteps: 1, batchSize: 4, warmupSteps: 0 },
   },
-  rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, steps: 1, batchSize: 4 },
-  alignment: { steps: 1, promptsPerStep: 2, groupSize: 2, trainProblems: 4 },
+  rewardModels: { pairs: 8, safetySamples: 8, heldOut: 8, maxSteps: 1, batchSize: 4 },
+  alignment: { trainProblems: 4, grpo: { maxSteps: 1, promptsPerStep: 2, groupSize: 2 } },
   eval: { generalPerTopic: 1 },
 };
 const STAGES = ['alignment-rl', 'cold-start', 'evaluate', 'reasoning-rl', 'rejection-sft', 'reward-models'];
@@ -114,7 +114,7 @@ describe('r1 recipe (micro setting)', () => {
     const runDir = join(root, 'run-b');
     const controller = new AbortController();
     const first = await runR1(
-      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      { ...MICRO, reasoning: { ...MICRO.reasoning, grpo: { ...MICRO.reasoning?.grpo, maxSteps: 3 } } },
       {
         baseModel,
         runDir,
@@ -127,7 +127,7 @@ describe('r1 recipe (micro setting)', () => {
     const logs: string[] = [];
     const starts: [string, number][] = [];
     const second = await runR1(
-      { ...MICRO, reasoning: { ...MICRO.reasoning, steps: 3 } },
+      { ...MICRO, reasoning: { ...MICRO.reasoning, grpo: { ...MICRO.reasoning?.grpo, maxSteps: 3 } } },
       {
         baseModel,
         runDir,
@@ -144,7 +144,7 @@ describe('r1 recipe (micro setting)', () => {
     const runDir = join(root, 'run-c');
     const options = {
       ...MICRO,
-      rejection: { ...MICRO.rejection, sft: { steps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
+      rejection: { ...MICRO.rejection, sft: { maxSteps: 3, batchSize: 4, warmupSteps: 0, checkpointEvery: 1 } },
     };
     const controller = new AbortController();
     const first = await runR1(options, {
@@ -184,7 +184,11 @@ describe('r1 recipe (micro setting)', () => {
         outputDir: dir,
         eval: { ...MICRO.task, generalPerTopic: 1 },
         sft: { coldStart: MICRO.coldStart },
-        grpo: { reasoning: MICRO.reasoning, alignment: MICRO.alignment },
+        grpo: { reasoning: MICRO.reasoning?.grpo, alignment: MICRO.alignment?.grpo },
+        r1: {
+          reasoning: { trainProblems: MICRO.reasoning?.trainProblems },
+          alignment: { trainProblems: MICRO.alignment?.trainProblems },
+        },
         rejection: MICRO.rejection,
         rm: MICRO.rewardModels,
       }),
@@ -293,7 +297,7 @@ describe('stage-2 rewards: language consistency changes the GRPO reward', () => 
 describe('stage-4 reward models', () => {
   it('rank held-out preferred answers above rejected ones, and safe above unsafe, far more often than chance', async () => {
     const runDir = join(root, 'rm');
-    const rm = RewardModelsSchema.parse({ pairs: 160, safetySamples: 160, heldOut: 60, steps: 30, batchSize: 8 });
+    const rm = RewardModelsSchema.parse({ pairs: 160, safetySamples: 160, heldOut: 60, maxSteps: 30, batchSize: 8 });
     const { output } = await runStage(
       runDir,
       rewardModelsStage(),

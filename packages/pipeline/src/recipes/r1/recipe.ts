@@ -7,31 +7,36 @@
  * skips finished stages, resumes an interrupted one, and reruns a stage (and those fed by it) whose settings changed.
  *
  * Config file sections (all optional): `eval` — task keys as in r1-zero plus `language` and `generalPerTopic`;
- * `sft.coldStart` — stage 1; `grpo.reasoning` — stage 2; `rejection` — stage 3; `rm` — the reward models;
- * `grpo.alignment` — stage 4. In code, `runR1(options, { stages, rewards })` replaces any stage or reward set.
+ * `sft.coldStart` — stage 1; `grpo.reasoning` — stage 2's GRPO settings (GrpoConfig, as in `aha train grpo`);
+ * `rejection` — stage 3; `rm` — the reward models; `grpo.alignment` — stage 4's GRPO settings; `r1.reasoning` /
+ * `r1.alignment` — those stages' recipe settings (training problems, reward weights). In code, `runR1(options, { stages, rewards })` replaces any stage or reward set.
  * Defaults take ~5 minutes on 2 CPU cores (304 s measured; docs/recipes.md has the numbers); tests run a micro setting.
  * Leaves out: a reference model / KL term (β = 0), the paper's scale of data, generative reward models.
  */
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { parseTrainConfig } from '@aha/core';
 import { z } from 'zod';
-import type { CommandContext, CommandResult } from '../../cli/registry.js';
-import { withCtrlC } from '../../commands/common.js';
 import { configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
+import { parseSection, rejectUnusedSections } from '../../config/section.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../base-model/save.js';
+import { type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
+import { type GrpoSection, resolveGrpoSection } from '../grpo-section.js';
 import { type Stage, StageInterruptedError, stageRunner } from '../stages.js';
 import { type ReasoningRewardsFn, reasoningOnly } from './rewards.js';
 import {
+  AlignmentGrpoSchema,
   AlignmentRlSchema,
   alignmentRlStage,
   ColdStartSchema,
   coldStartStage,
   evaluateStage,
   R1EvalSchema,
+  ReasoningGrpoSchema,
   ReasoningRlSchema,
   RejectionSftSchema,
   RewardModelsSchema,
@@ -43,7 +48,7 @@ import {
 import type { TrainHooks } from './train.js';
 
 /** Task overrides (unset: as recorded in the base model's base-model.json; maxNewTokens: 80 for readable CoT). */
-export const R1TaskSchema = z.object({
+export const R1TaskSchema = z.strictObject({
   minDigits: z.number().int().min(1).optional().describe('Fewest digits per operand.'),
   maxDigits: z.number().int().min(1).optional().describe('Most digits per operand.'),
   pad: z.boolean().optional().describe('Zero-pad operands to maxDigits in the prompt.'),
@@ -58,7 +63,7 @@ export const R1TaskSchema = z.object({
 });
 
 /** The recipe's settings. */
-export const R1Schema = z.object({
+export const R1Schema = z.strictObject({
   task: R1TaskSchema.default({}).describe('Task and held-out evaluation overrides.'),
   language: z.string().min(2).default('en').describe('Target language of the chain of thought (R1 §2.3.2).'),
   coldStart: ColdStartSchema.default(ColdStartSchema.parse({})).describe('Stage 1: cold-start SFT.'),
@@ -99,7 +104,7 @@ export interface RunR1Options {
 }
 
 /** What `runR1` returns. */
-export interface R1Result extends CommandResult {
+export interface R1Result extends RecipeResult {
   runDir: string;
   interrupted?: boolean;
   /** One entry per model: base, cold-start, reasoning-rl, rejection-sft, alignment-rl. */
@@ -166,12 +171,13 @@ const R1_MAX_NEW_TOKENS = 80;
 /** Runs the four stages and the evaluation in `runDir`; `interrupted: true` when `signal` stopped a stage. */
 export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Result> {
   const t0 = performance.now();
-  const o = R1Schema.parse(options);
+  const o = parseTrainConfig(R1Schema, options, 'runR1');
   const log = run.log ?? (() => {});
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
   const task = taskWithOverrides({ ...record.task, maxNewTokens: R1_MAX_NEW_TOKENS }, o.task);
+  const grpo = resolveR1Grpo(o, task);
   const seed = run.seed ?? 0;
   const s = { ...defaultR1Stages(run.hooks, run.reasoningRewards), ...run.stages };
   const common = { task, language: o.language, seed };
@@ -187,7 +193,10 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       { modelDir: baseDir },
       { coldStart: o.coldStart, ...common },
     );
-    const reasoning = await stage<M, M>(s.reasoningRl, cold, { reasoning: o.reasoning, ...common });
+    const reasoning = await stage<M, M>(s.reasoningRl, cold, {
+      reasoning: { ...o.reasoning, grpo: grpo.reasoning },
+      ...common,
+    });
     const rejection = await stage<M & { baseDir: string }, M>(
       s.rejectionSft,
       { modelDir: reasoning.modelDir, id: reasoning.id, baseDir },
@@ -201,7 +210,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     const aligned = await stage<M & { rms: typeof rms }, M>(
       s.alignmentRl,
       { modelDir: rejection.modelDir, id: rejection.id, rms },
-      { alignment: o.alignment, reasoningWeights: o.reasoning.weights, ...common },
+      { alignment: { ...o.alignment, grpo: grpo.alignment }, reasoningWeights: o.reasoning.weights, ...common },
     );
     const models = [
       { stage: 'base', ...base },
@@ -226,7 +235,14 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     const last = summary[summary.length - 1];
     const report = await writeReports(
       run.runDir,
-      ['cold-start', 'reasoning-rl', 'rejection-sft', 'reward-models', 'alignment-rl'],
+      [
+        'cold-start',
+        'reasoning-rl',
+        'rejection-sft',
+        'reward-models/helpfulness',
+        'reward-models/safety',
+        'alignment-rl',
+      ],
       `aha R1 in miniature: held-out accuracy ${pct(first.accuracy)} → ${pct(last.accuracy)}`,
     );
     return {
@@ -250,32 +266,92 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
   }
 }
 
-/** Maps the config file's sections onto the recipe's settings (see the file comment). */
-export function r1OptionsFromConfig(config: LoadedConfig['config']): R1Options {
-  const section = (v: unknown) => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {});
-  const { language, generalPerTopic, ...task } = section(config.eval);
-  return R1Schema.parse({
+/**
+ * The two GRPO stages' settings as the trainer gets them (each section with its stage's defaults; rewards and their
+ * weights are the recipe's, so `rewardWeights` is not a key here).
+ */
+export function resolveR1Grpo(
+  o: z.output<typeof R1Schema>,
+  task: { maxNewTokens?: number },
+): { reasoning: GrpoSection; alignment: GrpoSection } {
+  for (const stage of ['reasoning', 'alignment'] as const) {
+    if ('rewardWeights' in o[stage].grpo) {
+      throw new ConfigError('r1', [
+        `grpo.${stage}.rewardWeights: the r1 recipe weighs its rewards with r1.${stage}.weights`,
+      ]);
+    }
+  }
+  return {
+    reasoning: resolveGrpoSection(ReasoningGrpoSchema, o.reasoning.grpo, task),
+    alignment: resolveGrpoSection(AlignmentGrpoSchema, o.alignment.grpo, task),
+  };
+}
+
+/** Maps the config file's sections onto the recipe's settings (see the file comment), each checked key by key. */
+export function r1OptionsFromConfig(loaded: Pick<LoadedConfig, 'config' | 'source'>): R1Options {
+  rejectUnusedSections(loaded, 'r1', ['eval', 'sft', 'grpo', 'rejection', 'rm', 'r1']);
+  const evalSection = parseSection(
+    loaded,
+    'eval',
+    R1TaskSchema.extend({
+      language: R1Schema.shape.language.optional(),
+      generalPerTopic: R1EvalSchema.shape.generalPerTopic.optional(),
+    }),
+  );
+  const { language, generalPerTopic, ...task } = evalSection;
+  const sft = parseSection(loaded, 'sft', z.strictObject({ coldStart: ColdStartSchema.optional() }));
+  // Checked key by key here; the raw sections are kept so the task can fill what they leave unset.
+  parseSection(
+    loaded,
+    'grpo',
+    z.strictObject({ reasoning: ReasoningGrpoSchema.optional(), alignment: AlignmentGrpoSchema.optional() }),
+  );
+  const recipe = parseSection(
+    loaded,
+    'r1',
+    z.strictObject({
+      reasoning: ReasoningRlSchema.omit({ grpo: true }).optional(),
+      alignment: AlignmentRlSchema.omit({ grpo: true }).optional(),
+    }),
+  );
+  const raw = (loaded.config.grpo ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  return {
     task,
     language,
-    eval: { generalPerTopic },
-    coldStart: section(config.sft).coldStart,
-    reasoning: section(config.grpo).reasoning,
-    rejection: config.rejection,
-    rewardModels: config.rm,
-    alignment: section(config.grpo).alignment,
-  });
+    eval: generalPerTopic === undefined ? undefined : { generalPerTopic },
+    coldStart: sft.coldStart,
+    reasoning: { ...recipe.reasoning, grpo: raw.reasoning ?? {} },
+    rejection: parseSection(loaded, 'rejection', RejectionSftSchema.optional()),
+    rewardModels: parseSection(loaded, 'rm', RewardModelsSchema.optional()),
+    alignment: { ...recipe.alignment, grpo: raw.alignment ?? {} },
+  };
+}
+
+/** The fully resolved settings a config file means for r1 (what `--print-config` shows). */
+export async function resolveR1Config(loaded: Pick<LoadedConfig, 'config' | 'source'>) {
+  const o = R1Schema.parse(r1OptionsFromConfig(loaded));
+  const { config } = loaded;
+  const record = await readBaseModelRecord(config.model === 'tiny' ? SHIPPED_BASE_MODEL_DIR : config.model);
+  const task = taskWithOverrides({ ...record.task, maxNewTokens: 80 }, o.task);
+  const grpo = resolveR1Grpo(o, task);
+  return {
+    ...o,
+    task,
+    reasoning: { ...o.reasoning, grpo: grpo.reasoning },
+    alignment: { ...o.alignment, grpo: grpo.alignment },
+  };
 }
 
 /**
  * The config's `rewards` as the recipe's reasoning rewards (stages 2–4; each null on general prompts, as the default
  * ones), or undefined when the config lists none. Their weights are the entries' own, so setting
- * `grpo.reasoning.weights` as well is an error.
+ * `r1.reasoning.weights` as well is an error.
  */
 async function r1ConfigRewards(input: LoadedConfig, options: R1Options): Promise<ReasoningRewardsFn | undefined> {
-  const grpo = input.config.grpo as { reasoning?: { weights?: unknown } } | undefined;
-  if (input.config.rewards.length > 0 && grpo?.reasoning?.weights !== undefined)
+  const r1 = (input.config as { r1?: { reasoning?: { weights?: unknown } } }).r1;
+  if (input.config.rewards.length > 0 && r1?.reasoning?.weights !== undefined)
     throw new ConfigError(input.source, [
-      'grpo.reasoning.weights: not used when `rewards` is set; give each reward its `weight` there instead',
+      'r1.reasoning.weights: not used when `rewards` is set; give each reward its `weight` there instead',
     ]);
   const resolved = await configRewards(input, {
     task: 'addition',
@@ -285,9 +361,9 @@ async function r1ConfigRewards(input: LoadedConfig, options: R1Options): Promise
 }
 
 /** The CLI handler: `aha run r1`. Ctrl-C stops after the current step; running again resumes. */
-export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promise<R1Result> {
+export async function r1Recipe(input: LoadedConfig, ctx: RecipeContext): Promise<R1Result> {
   const { config } = input;
-  const options = r1OptionsFromConfig(config);
+  const options = r1OptionsFromConfig(input);
   const reasoningRewards = await r1ConfigRewards(input, options);
   return withCtrlC(ctx, async (signal) => {
     const result = await runR1(options, {
@@ -300,7 +376,6 @@ export async function r1Recipe(input: LoadedConfig, ctx: CommandContext): Promis
       hooks: {
         onStart: (stage, total, first) => {
           ctx.progress.start(total, stage);
-          if (first > 0) ctx.log(`${stage}: resuming from step ${first}`);
           if (first > 0) ctx.progress.update(first);
         },
         onStep: (_stage, step, record) => ctx.progress.update(step, record),

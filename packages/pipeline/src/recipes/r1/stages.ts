@@ -18,7 +18,14 @@
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, loadModel, loadTokenizer } from '@aha/core';
+import {
+  createByteLevelTokenizer,
+  loadModel,
+  loadTokenizer,
+  type StepReport,
+  stepRecord,
+  withDefaults,
+} from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
 import {
   bannedWordPairs,
@@ -27,40 +34,29 @@ import {
   hazardWordSamples,
   loadRewardModel,
   RewardModelTrainer,
+  RewardTrainerConfigSchema,
   tinyRewardModelConfig,
 } from '@aha/reward-models';
 import { z } from 'zod';
-import { saveFinalModel } from '../../commands/common.js';
-import { createMetricsWriter } from '../../metrics/jsonl.js';
-import { METRICS_FILE } from '../../report/write.js';
 import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
 import { additionProblems } from '../base-model/task.js';
+import { GrpoSectionSchema } from '../grpo-section.js';
+import { saveFinalModel } from '../helpers.js';
 import { defineStage, hashConfig } from '../stages.js';
 import { BANNED_WORD, coldStartRows, GENERAL_TOPICS, generalPrompt, generalRows, HAZARD_WORDS } from './data.js';
 import { alignmentRewards, type ReasoningRewardsFn, reasoningRewards } from './rewards.js';
 import {
   evaluateGeneral,
   evaluateReasoning,
-  GrpoSettingsSchema,
+  grpoStageSection,
   runGrpo,
   runSft,
-  SftSettingsSchema,
+  sftSection,
   type TrainHooks,
 } from './train.js';
 
-const sft = (steps: number, learningRate: number) =>
-  SftSettingsSchema.extend({
-    steps: SftSettingsSchema.shape.steps.default(steps),
-    learningRate: SftSettingsSchema.shape.learningRate.default(learningRate),
-  });
-const grpo = (steps: number, learningRate: number) =>
-  GrpoSettingsSchema.extend({
-    steps: GrpoSettingsSchema.shape.steps.default(steps),
-    learningRate: GrpoSettingsSchema.shape.learningRate.default(learningRate),
-  });
-
 /** Stage 1 settings (`sft.coldStart` in a config file). */
-export const ColdStartSchema = z.object({
+export const ColdStartSchema = z.strictObject({
   examples: z.number().int().positive().default(3000).describe('Synthetic cold-start examples (readable CoT).'),
   mixedShare: z
     .number()
@@ -74,20 +70,26 @@ export const ColdStartSchema = z.object({
     .max(1)
     .default(0.5)
     .describe('In a mixed example, the chance of each word being Chinese.'),
-  sft: sft(250, 1e-3).default(sft(250, 1e-3).parse({})).describe('SFT settings.'),
+  sft: sftSection(250, 1e-3)
+    .default(sftSection(250, 1e-3).parse({}))
+    .describe('SFT settings (@aha/distill TrainConfig; recipe defaults: 250 steps, lr 1e-3, cosine).'),
 });
 
-/** Stage 2 settings (`grpo.reasoning`). */
-export const ReasoningRlSchema = grpo(40, 2e-4).extend({
-  learningRate: GrpoSettingsSchema.shape.learningRate
-    .default(2e-4)
-    .describe('Peak AdamW learning rate (linear decay); 5e-4 and 7e-4 collapsed the cold-started model in 30 steps.'),
-  temperature: GrpoSettingsSchema.shape.temperature
-    .default(0.7)
-    .describe('Rollout sampling temperature (0.7: the cold-started tiny model samples mostly noise at τ = 1).'),
+/** Stage 2 GRPO settings (`grpo.reasoning`): GrpoConfig with the stage's defaults. */
+export const ReasoningGrpoSchema = grpoStageSection({
+  maxSteps: 40,
+  learningRate: 2e-4,
+  temperature: 0.7,
+}).describe(
+  'Stage 2 GRPO (GrpoConfig). Recipe defaults: 40 steps, lr 2e-4 (5e-4 and 7e-4 collapsed the cold-started model ' +
+    'in 30 steps), temperature 0.7 (the cold-started tiny model samples mostly noise at τ = 1).',
+);
+
+/** Stage 2 recipe settings (`r1.reasoning`). */
+export const ReasoningRlSchema = z.strictObject({
   trainProblems: z.number().int().positive().default(2000).describe('Distinct training problems prompts come from.'),
   weights: z
-    .object({
+    .strictObject({
       accuracy: z.number().default(1).describe('Weight of the accuracy reward.'),
       format: z.number().default(1).describe('Weight of the format reward.'),
       language: z
@@ -97,10 +99,14 @@ export const ReasoningRlSchema = grpo(40, 2e-4).extend({
     })
     .default({ accuracy: 1, format: 1, language: 1 })
     .describe('r = Σ wᵢ·rᵢ over accuracy, format and language consistency.'),
+  grpo: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('GRPO settings as written (checked and defaulted with ReasoningGrpoSchema).'),
 });
 
 /** Stage 3 settings (`rejection`). */
-export const RejectionSftSchema = z.object({
+export const RejectionSftSchema = z.strictObject({
   prompts: z.number().int().positive().default(600).describe('Training problems sampled from the stage-2 model.'),
   n: z.number().int().positive().default(4).describe('Completions sampled per prompt.'),
   temperature: z.number().positive().default(0.7).describe('Sampling temperature τ.'),
@@ -122,35 +128,48 @@ export const RejectionSftSchema = z.object({
     .enum(['reasoning-rl', 'base'])
     .default('reasoning-rl')
     .describe("SFT starts from the stage-2 model, or from the base model as R1 §2.3.3 does ('base')."),
-  sft: sft(200, 1e-3).default(sft(200, 1e-3).parse({})).describe('SFT settings.'),
+  sft: sftSection(200, 1e-3)
+    .default(sftSection(200, 1e-3).parse({}))
+    .describe('SFT settings (@aha/distill TrainConfig; recipe defaults: 200 steps, lr 1e-3, cosine).'),
 });
 
-/** Reward-model settings (`rm`). */
-export const RewardModelsSchema = z.object({
+/**
+ * Reward-model settings (`rm`): the RM trainer's keys (RewardTrainerConfig, for both RMs, with the recipe's defaults)
+ * beside the sizes of the synthetic data sets, as `aha train rm` has its `dataset` beside them.
+ */
+export const RewardModelsSchema = withDefaults(
+  RewardTrainerConfigSchema.omit({ objective: true, seed: true, outputDir: true }),
+  { maxSteps: 60, batchSize: 16, learningRate: 3e-3, lrSchedule: 'constant' },
+).extend({
   pairs: z.number().int().positive().default(400).describe('Synthetic preference pairs for the helpfulness RM.'),
   safetySamples: z.number().int().positive().default(400).describe('Synthetic labelled samples for the safety RM.'),
   heldOut: z.number().int().positive().default(100).describe('Held-out pairs / samples for the RM accuracy.'),
-  steps: z.number().int().positive().default(60).describe('Optimizer steps per RM.'),
-  batchSize: z.number().int().positive().default(16).describe('Pairs (samples) per step.'),
-  learningRate: z.number().positive().default(3e-3).describe('AdamW learning rate.'),
 });
 
-/** Stage 4 settings (`grpo.alignment`). */
-export const AlignmentRlSchema = grpo(30, 3e-4).extend({
-  temperature: GrpoSettingsSchema.shape.temperature.default(0.7).describe('Rollout sampling temperature.'),
+/** Stage 4 GRPO settings (`grpo.alignment`): GrpoConfig with the stage's defaults. */
+export const AlignmentGrpoSchema = grpoStageSection({ maxSteps: 30, learningRate: 3e-4, temperature: 0.7 }).describe(
+  'Stage 4 GRPO (GrpoConfig). Recipe defaults: 30 steps, lr 3e-4, temperature 0.7.',
+);
+
+/** Stage 4 recipe settings (`r1.alignment`). */
+export const AlignmentRlSchema = z.strictObject({
   generalShare: z.number().min(0).max(1).default(0.5).describe('Share of general (non-reasoning) prompts.'),
   trainProblems: z.number().int().positive().default(1000).describe('Reasoning problems in the prompt set.'),
   weights: z
-    .object({
+    .strictObject({
       helpfulness: z.number().default(1).describe('Weight of the helpfulness RM score.'),
       safety: z.number().default(1).describe('Weight of the safety RM P(safe).'),
     })
     .default({ helpfulness: 1, safety: 1 })
     .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+  grpo: z
+    .record(z.string(), z.unknown())
+    .default({})
+    .describe('GRPO settings as written (checked and defaulted with AlignmentGrpoSchema).'),
 });
 
 /** Evaluation settings (`eval`, besides the task keys). */
-export const R1EvalSchema = z.object({
+export const R1EvalSchema = z.strictObject({
   generalPerTopic: z.number().int().positive().default(8).describe('Sampled answers per general topic (8 topics).'),
 });
 
@@ -186,6 +205,7 @@ export const coldStartStage = (hooks: TrainHooks = {}) =>
         workDir: ctx.workDir,
         signal: ctx.signal,
         hooks,
+        log: ctx.log,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return {
@@ -204,7 +224,7 @@ export const reasoningRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
   defineStage({
     name: 'reasoning-rl',
     description: 'GRPO on accuracy + format + language-consistency rewards.',
-    config: z.object({ reasoning: ReasoningRlSchema, ...Common }),
+    config: z.object({ reasoning: ReasoningRlSchema.extend({ grpo: GrpoSectionSchema }), ...Common }),
     async run(input: ModelOut, { reasoning, task, language, seed }, ctx) {
       const model = await loadModel(input.modelDir);
       const tokenizer = await loadTokenizer(input.modelDir);
@@ -218,12 +238,12 @@ export const reasoningRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         tokenizer,
         dataset,
         rewards: rewards({ language, weights: reasoning.weights }),
-        settings: reasoning,
-        maxCompletionLength: task.maxNewTokens,
+        settings: reasoning.grpo,
         seed,
         workDir: ctx.workDir,
         signal: ctx.signal,
         hooks,
+        log: ctx.log,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return { modelDir, id: hashConfig({ input, reasoning, task, language, seed }), steps: r.steps };
@@ -302,6 +322,7 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         workDir: ctx.workDir,
         signal: ctx.signal,
         hooks,
+        log: ctx.log,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return {
@@ -335,44 +356,38 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
     async run(_input: Record<string, never>, { rm, seed }, ctx) {
       const tokenizer = createByteLevelTokenizer();
       const data = rewardModelData(rm, seed);
-      const metrics = createMetricsWriter(join(ctx.workDir, METRICS_FILE));
       const out: Record<string, { dir: string; heldOutAccuracy: number; before: number }> = {};
       const kinds = [
         ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0']],
         ['safety', 'pointwise', data.safety, data.safetyHeldOut, ['safe']],
       ] as const;
+      const { pairs: _p, safetySamples: _s, heldOut: _h, ...trainerKeys } = rm;
       for (const [k, [name, objective, train, heldOut, labels]] of kinds.entries()) {
         const model = createRewardModel(REWARD_MODEL_CONFIG, { seed: seed + 11 + k, labels: [...labels] });
+        const dir = join(ctx.workDir, name);
         const before = evaluateRewardModel(model, tokenizer, heldOut, { objective });
         const trainer = new RewardModelTrainer({
           model,
           tokenizer,
           dataset: train,
           config: {
+            ...trainerKeys,
             objective,
-            totalSteps: rm.steps,
-            batchSize: rm.batchSize,
-            learningRate: rm.learningRate,
             seed,
-            schedule: 'constant',
+            // The loop writes <dir>/metrics.jsonl (and a resumable checkpoint at the end) beside the saved RM.
+            outputDir: dir,
           },
         });
-        hooks.onStart?.(`rm-${name}`, rm.steps, 0);
-        for await (const r of trainer.train({ signal: ctx.signal })) {
-          const record = {
-            step: k * rm.steps + r.step,
-            time: Date.now(),
-            loss: r.loss,
-            grad_norm: r.gradNorm,
-            lr: r.lr,
-            stage: `rm-${name}`,
-            [`${name}_accuracy`]: r.metrics.accuracy,
-          };
-          metrics.write(record);
-          hooks.onStep?.(`rm-${name}`, r.step, record);
+        hooks.onStart?.(`rm-${name}`, rm.maxSteps ?? 0, 0);
+        // Named per RM, so the run's combined report does not mix an RM's accuracy with the policy's.
+        const record = (r: StepReport) => {
+          const { accuracy, ...rest } = stepRecord(r);
+          return { ...rest, stage: `rm-${name}`, [`${name}_accuracy`]: accuracy };
+        };
+        for await (const r of trainer.train({ signal: ctx.signal, record, onEvent: (e) => ctx.log?.(e.message) })) {
+          hooks.onStep?.(`rm-${name}`, r.step, r.record ?? record(r));
         }
         const after = evaluateRewardModel(model, tokenizer, heldOut, { objective });
-        const dir = join(ctx.workDir, name);
         await model.save(dir, { dtype: 'F32' });
         out[name] = { dir, heldOutAccuracy: after.accuracy, before: before.accuracy };
         ctx.log?.(`${name} RM: held-out accuracy ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)}`);
@@ -395,7 +410,11 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
   defineStage({
     name: 'alignment-rl',
     description: 'GRPO on reasoning (rule rewards) + general (helpfulness + safety RMs) prompts.',
-    config: z.object({ alignment: AlignmentRlSchema, reasoningWeights: ReasoningRlSchema.shape.weights, ...Common }),
+    config: z.object({
+      alignment: AlignmentRlSchema.extend({ grpo: GrpoSectionSchema }),
+      reasoningWeights: ReasoningRlSchema.shape.weights,
+      ...Common,
+    }),
     async run(input: ModelOut & { rms: RewardModelsOut }, { alignment, reasoningWeights, task, language, seed }, ctx) {
       const model = await loadModel(input.modelDir);
       const tokenizer = await loadTokenizer(input.modelDir);
@@ -428,12 +447,12 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         tokenizer,
         dataset,
         rewards: alignmentRewards(rewards({ language, weights: reasoningWeights }), rms),
-        settings: alignment,
-        maxCompletionLength: task.maxNewTokens,
+        settings: alignment.grpo,
         seed: seed + 1,
         workDir: ctx.workDir,
         signal: ctx.signal,
         hooks,
+        log: ctx.log,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
       return { modelDir, id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }), steps: r.steps };

@@ -1,35 +1,77 @@
 /**
- * What the `r1` stages share: supervised fine-tuning with @aha/distill's `SftTrainer` logging one metrics line per
- * step (resumable: lines past the checkpoint it resumes from are dropped), GRPO with @aha/grpo's `GrpoTrainer`
- * (which writes its own metrics.jsonl and checkpoints), saving a model folder, and the held-out evaluation every
+ * What the `r1` stages share: supervised fine-tuning with @aha/distill's `SftTrainer` and GRPO with @aha/grpo's
+ * `GrpoTrainer` (the core loop writes each one's metrics.jsonl and checkpoints in the stage folder), their config
+ * sections (the trainers' own schemas with the recipe's defaults), and the held-out evaluation every
  * stage reports (greedy addition accuracy, language consistency of the chain of thought, and — with the stage-4
  * reward models — helpfulness / safety of answers to general prompts).
  * Leaves out: evaluation during SFT (the stage reports its accuracy after it ends).
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createByteLevelTokenizer, latestCheckpoint, type Model, type Tokenizer } from '@aha/core';
-import { SftTrainer } from '@aha/distill';
+import {
+  createByteLevelTokenizer,
+  latestCheckpoint,
+  type Model,
+  stepRecord,
+  type Tokenizer,
+  withDefaults,
+} from '@aha/core';
+import { SftTrainer, TrainConfigSchema } from '@aha/distill';
 import { type DatasetRow, GrpoTrainer, type StepMetrics } from '@aha/grpo';
 import { type RewardModel, scoreCompletions } from '@aha/reward-models';
 import { languageCounts, thinkPart, type WeightedReward } from '@aha/rewards';
-import { z } from 'zod';
-import { createMetricsWriter } from '../../metrics/jsonl.js';
-import { METRICS_FILE } from '../../report/write.js';
+import type { z } from 'zod';
 import { evaluateGreedy } from '../base-model/evaluate.js';
 import type { AdditionProblem } from '../base-model/task.js';
+import { type GrpoSection, type GrpoSectionInput, grpoSection } from '../grpo-section.js';
 import { GENERAL_TOPICS, generalPrompt, generalWordRates } from './data.js';
 import { forTrainer } from './rewards.js';
 
-/** SFT settings of a stage (a subset of @aha/distill's TrainConfig, with the recipe's defaults set by the caller). */
-export const SftSettingsSchema = z.object({
-  steps: z.number().int().positive().describe('SFT optimizer steps.'),
-  batchSize: z.number().int().positive().default(32).describe('Sequences per step.'),
-  learningRate: z.number().positive().describe('Peak AdamW learning rate η (cosine decay after warmup).'),
-  warmupSteps: z.number().int().nonnegative().default(10).describe('Linear warmup steps.'),
-  checkpointEvery: z.number().int().positive().default(50).describe('Checkpoint every N steps (Ctrl-C also saves).'),
-});
-export type SftSettings = z.infer<typeof SftSettingsSchema>;
+/**
+ * The SFT settings of a stage: @aha/distill's `TrainConfigSchema` (every SFT option) less `seed` and `outputDir`
+ * (the run's) and `maxLength` (always the model's context length here), with the recipe's defaults.
+ */
+export const SftSectionSchema = TrainConfigSchema.omit({ outputDir: true, seed: true, maxLength: true });
+export type SftSettings = z.output<typeof SftSectionSchema>;
+
+/** An SFT section with a stage's defaults: cosine decay, 10 warmup steps, batch 32, a checkpoint every 50 steps. */
+export const sftSection = (maxSteps: number, learningRate: number) =>
+  withDefaults(SftSectionSchema, {
+    maxSteps,
+    learningRate,
+    lrSchedule: 'cosine',
+    warmupSteps: 10,
+    batchSize: 32,
+    checkpointEvery: 50,
+    keepCheckpoints: 1,
+    routingBiasGamma: 0.001,
+  });
+
+/**
+ * A GRPO section with a stage's defaults: the r1-zero settings (fully on-policy, β = 0, linear decay) with 16
+ * prompts per step and a checkpoint every 10 steps. The rewards and their weights are the recipe's (`r1` section).
+ */
+export const grpoStageSection = (defaults: GrpoSectionInput) =>
+  grpoSection({
+    promptsPerStep: 16,
+    groupSize: 8,
+    stepsPerRollout: 1,
+    numIterations: 1,
+    temperature: 1,
+    lossType: 'grpo',
+    advantageScale: 'std',
+    epsilonLow: 0.2,
+    epsilonHigh: 0.2,
+    beta: 0,
+    tisCap: null,
+    lrSchedule: 'linear',
+    warmupSteps: 0,
+    weightDecay: 0,
+    maxGradNorm: 1,
+    routingBiasGamma: 0.001,
+    checkpointEvery: 10,
+    keepCheckpoints: 1,
+    ...defaults,
+  });
 
 /** Progress callbacks of a training stage. */
 export interface TrainHooks {
@@ -39,18 +81,9 @@ export interface TrainHooks {
 
 const checkpointStep = (dir: string | null) => (dir ? Number(/(\d+)$/.exec(dir)?.[1] ?? 0) : 0);
 
-/** Keeps the metrics lines up to `step` (a resumed run rewrites what came after its checkpoint). */
-function truncateMetrics(file: string, step: number): void {
-  if (!existsSync(file)) return;
-  const kept = readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((l) => l.trim() && (JSON.parse(l) as { step: number }).step <= step);
-  writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
-}
-
 /**
- * SFT of `model` on `{ prompt, completion }` rows in `workDir` (checkpoints there; resumes from the newest one),
- * one metrics line per step in `<workDir>/metrics.jsonl`. Returns the last step reached.
+ * SFT of `model` on `{ prompt, completion }` rows in `workDir` (checkpoints and metrics.jsonl there, written by the
+ * core loop; resumes from the newest checkpoint). Returns the last step reached.
  */
 export async function runSft(args: {
   stage: string;
@@ -62,61 +95,33 @@ export async function runSft(args: {
   workDir: string;
   signal: AbortSignal;
   hooks?: TrainHooks;
+  log?: (message: string) => void;
 }): Promise<{ steps: number; lastLoss: number | null; firstLoss: number | null }> {
   const { settings: s } = args;
-  const metricsFile = join(args.workDir, METRICS_FILE);
   const resumeFrom = await latestCheckpoint(join(args.workDir, 'checkpoints'));
-  truncateMetrics(metricsFile, checkpointStep(resumeFrom));
-  args.hooks?.onStart?.(args.stage, s.steps, checkpointStep(resumeFrom));
+  args.hooks?.onStart?.(args.stage, s.maxSteps ?? 0, checkpointStep(resumeFrom));
   const trainer = new SftTrainer({
     model: args.model,
     tokenizer: args.tokenizer,
     dataset: args.rows,
     config: {
-      lr: s.learningRate,
-      schedule: 'cosine',
-      warmupSteps: s.warmupSteps,
-      maxSteps: s.steps,
-      batchSize: s.batchSize,
+      ...s,
       maxLength: args.model.config.max_position_embeddings,
       seed: args.seed,
       outputDir: args.workDir,
-      checkpointEvery: s.checkpointEvery,
-      keepCheckpoints: 1,
-      routingBiasGamma: 0.001,
     },
   });
-  const writer = createMetricsWriter(metricsFile);
   let steps = checkpointStep(resumeFrom);
   let firstLoss: number | null = null;
   let lastLoss: number | null = null;
-  for await (const r of trainer.train({ signal: args.signal })) {
+  for await (const r of trainer.train({ signal: args.signal, onEvent: (e) => args.log?.(e.message) })) {
     steps = r.step;
     firstLoss ??= r.loss;
     lastLoss = r.loss;
-    const record = { step: r.step, time: Date.now(), loss: r.loss, grad_norm: r.gradNorm, lr: r.lr, stage: args.stage };
-    writer.write(record);
-    args.hooks?.onStep?.(args.stage, r.step, record);
+    args.hooks?.onStep?.(args.stage, r.step, { ...(r.record ?? stepRecord(r)), stage: args.stage });
   }
   return { steps, firstLoss, lastLoss };
 }
-
-/** GRPO settings shared by the reasoning and alignment stages (their own defaults are set by each stage). */
-export const GrpoSettingsSchema = z.object({
-  steps: z.number().int().positive().describe('GRPO optimizer steps.'),
-  promptsPerStep: z.number().int().positive().default(16).describe('Distinct prompts per step.'),
-  groupSize: z.number().int().min(2).default(8).describe('G — completions sampled per prompt.'),
-  learningRate: z.number().positive().describe('Peak AdamW learning rate (linear decay to 0).'),
-  temperature: z.number().positive().default(1).describe('Rollout sampling temperature.'),
-  epsilon: z.number().positive().default(0.2).describe('ε — clip range of the ratio (on-policy μ = 1: inactive).'),
-  advantageScale: z
-    .enum(['std', 'none'])
-    .default('std')
-    .describe("'std': Â = (r − mean) / std within a group (R1 eq. 3); 'none': Â = r − mean (Dr. GRPO)."),
-  maxGradNorm: z.number().positive().default(1).describe('Clip the global gradient norm to this.'),
-  checkpointEvery: z.number().int().positive().default(10).describe('Checkpoint every N steps (Ctrl-C also saves).'),
-});
-export type GrpoSettings = z.infer<typeof GrpoSettingsSchema>;
 
 /** GRPO of `model` on `dataset` with the weighted `rewards` in `workDir` (resumes from its newest checkpoint). */
 export async function runGrpo(args: {
@@ -125,45 +130,26 @@ export async function runGrpo(args: {
   tokenizer: Tokenizer;
   dataset: readonly DatasetRow[];
   rewards: readonly WeightedReward[];
-  settings: GrpoSettings;
-  maxCompletionLength: number;
+  settings: GrpoSection;
   seed: number;
   workDir: string;
   signal: AbortSignal;
   hooks?: TrainHooks;
+  log?: (message: string) => void;
 }): Promise<{ steps: number; first?: StepMetrics; last?: StepMetrics }> {
   const s = args.settings;
   const resumeFrom = await latestCheckpoint(join(args.workDir, 'checkpoints'));
-  args.hooks?.onStart?.(args.stage, s.steps, checkpointStep(resumeFrom));
+  args.hooks?.onStart?.(args.stage, s.maxSteps, checkpointStep(resumeFrom));
   const trainer = new GrpoTrainer({
+    ...s,
     model: args.model,
     tokenizer: args.tokenizer,
     dataset: args.dataset,
     ...forTrainer(args.rewards),
-    groupSize: s.groupSize,
-    promptsPerStep: s.promptsPerStep,
-    stepsPerRollout: 1,
-    numIterations: 1,
-    temperature: s.temperature,
-    maxCompletionLength: args.maxCompletionLength,
-    lossType: 'grpo',
-    advantageScale: s.advantageScale,
-    epsilonLow: s.epsilon,
-    epsilonHigh: s.epsilon,
-    beta: 0,
-    tisCap: null,
-    learningRate: s.learningRate,
-    lrSchedule: 'linear',
-    warmupSteps: 0,
-    weightDecay: 0,
-    maxGradNorm: s.maxGradNorm,
-    routingBiasGamma: 0.001,
-    maxSteps: s.steps,
     seed: args.seed,
     outputDir: args.workDir,
-    checkpointEvery: s.checkpointEvery,
-    keepCheckpoints: 1,
     signal: args.signal,
+    onEvent: (e) => args.log?.(e.message),
   });
   let first: StepMetrics | undefined;
   let last: StepMetrics | undefined;

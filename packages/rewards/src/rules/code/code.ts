@@ -4,20 +4,32 @@
  * `<answer>`, else after `</think>`), runs it against the sample's `tests` column and scores the fraction of tests
  * passed (open-r1 `code_reward`), or 1/0 with `scoring: 'all'`.
  *
- * JavaScript runs in QuickJS/WASM (js-sandbox.ts: heap + time limits, no host access). Python runs in a subprocess
- * under rlimits (python-sandbox.ts, whose header says exactly what that does and does not isolate); when python3 is
- * missing, Python samples are reported as errors (`ctx.fail`), never as 0.
+ * JavaScript runs in QuickJS/WASM (js-sandbox.ts: heap + time limits, no host access). Python runs in a bubblewrap
+ * sandbox (python-sandbox.ts); where bwrap is missing or cannot create its namespaces, Python samples fail with the
+ * SandboxUnavailableError's message (how to install it) unless the reward was built with `sandbox: 'none'`, which runs
+ * Python unsandboxed and says so through the reward logger. When python3 is missing, Python samples are reported as
+ * errors (`ctx.fail`), never as 0. docs/concepts/sandbox.md states what is and is not a boundary.
+ *
+ * Pass/fail comes from each sandbox's own evidence, never from the program's exit status: the QuickJS host sees the
+ * test function return; the Python harness writes a per-run nonce the solution cannot read (python-harness.ts).
  *
  * The runner's per-sample limit must cover all of a sample's tests: set `scoreRewards(..., { timeoutMs })` to at least
  * tests × `timeoutMs` here.
  *
  * Leaves out: languages other than JS and Python, compiled languages, partial credit inside a test.
  */
+import { AhaError } from '@aha/errors';
 import { z } from 'zod';
-import { defineReward, type Reward, textOf } from '../../reward.js';
+import { defineReward, type Reward, type RewardContext, textOf } from '../../reward.js';
 import { answerPart, codeBlocks } from '../../text.js';
 import { runJavaScriptTests } from './js-sandbox.js';
-import { pythonEnvironment, runPythonTests } from './python-sandbox.js';
+import {
+  type PythonEnvironment,
+  type PythonIsolation,
+  pythonEnvironment,
+  runPythonTests,
+  SandboxUnavailableError,
+} from './python-sandbox.js';
 import { type SandboxLimits, TestCase, type TestRun } from './tests.js';
 
 export type CodeLanguage = 'javascript' | 'python';
@@ -55,6 +67,19 @@ export const CodeOptions = z.object({
     .positive()
     .default(1 << 20)
     .describe('Stdout cap per test (bytes).'),
+  maxProcesses: z
+    .number()
+    .int()
+    .positive()
+    .default(32)
+    .describe('Python: processes + threads the sandbox may hold at once (RLIMIT_NPROC in its user namespace).'),
+  sandbox: z
+    .enum(['bwrap', 'none'])
+    .default('bwrap')
+    .describe(
+      'Python isolation: "bwrap" (bubblewrap; refuses to run Python where it is unavailable) or "none" (no isolation ' +
+        'at all: the code runs as your user; a warning is logged). See docs/concepts/sandbox.md.',
+    ),
   concurrency: z.number().int().positive().default(2).describe('Samples run at once.'),
   name: z.string().default('code').describe('Reward name (metric key).'),
 });
@@ -79,11 +104,18 @@ export async function runCodeTests(
   code: string,
   tests: readonly TestCase[],
   limits: SandboxLimits,
+  sandbox: PythonIsolation = 'bwrap',
 ): Promise<TestRun[]> {
   if (language === 'javascript') return runJavaScriptTests(code, tests, limits);
-  const env = pythonEnvironment();
-  if (!env) throw new Error('python3 is not available on this machine, cannot run Python tests');
-  return runPythonTests(code, tests, limits, env);
+  return runPythonTests(code, tests, limits, requirePython(sandbox));
+}
+
+/** The Python environment for `sandbox`; throws SandboxUnavailableError, or an AhaError when python3 is missing. */
+function requirePython(sandbox: PythonIsolation): PythonEnvironment {
+  const env = pythonEnvironment(sandbox);
+  if (!env)
+    throw new AhaError('config', 'python3 (3.8 or later) is not available on this machine, cannot run Python tests');
+  return env;
 }
 
 /** Code accuracy reward (see the file comment). */
@@ -93,6 +125,40 @@ export function codeReward(options: CodeOptions = {}): Reward {
     timeoutMs: o.timeoutMs,
     memoryBytes: o.memoryBytes,
     maxOutputBytes: o.maxOutputBytes,
+    maxProcesses: o.maxProcesses,
+  };
+  let warned = false;
+  /** Said once per reward: how Python is isolated (loudly when it is not). */
+  const announce = (ctx: RewardContext) => {
+    if (warned) return;
+    warned = true;
+    let env: PythonEnvironment | undefined;
+    try {
+      env = pythonEnvironment(o.sandbox);
+    } catch (err) {
+      if (err instanceof SandboxUnavailableError)
+        ctx.logger.warn(`${o.name}: Python samples cannot run: ${err.message}`);
+      return;
+    }
+    if (!env) return;
+    if (env.isolation === 'none')
+      ctx.logger.warn(
+        `${o.name}: sandbox 'none': generated Python runs UNSANDBOXED as this user (${env.executable}) with rlimits ` +
+          'only; it can read and write your files, reach the network and host sockets, and signal your processes ' +
+          '(the trainer included). Use it only for code you trust. See docs/concepts/sandbox.md.',
+        { executable: env.executable },
+      );
+    else {
+      ctx.logger.info(`${o.name}: Python ${env.version} (${env.executable}) runs in bubblewrap`, {
+        uid: env.uid,
+        processLimit: env.processLimit,
+      });
+      if (!env.processLimit)
+        ctx.logger.warn(
+          `${o.name}: bwrap runs as root here (unprivileged user namespaces are unavailable), so the process-count ` +
+            'limit (RLIMIT_NPROC) does not hold in the sandbox: a fork bomb is only stopped by the time limit',
+        );
+    }
   };
   return defineReward({
     name: o.name,
@@ -114,7 +180,8 @@ export function codeReward(options: CodeOptions = {}): Reward {
           }
           const tests = sample[o.column] as TestCase[];
           try {
-            const runs = await runCodeTests(solution.language, solution.code, tests, limits);
+            if (solution.language === 'python') announce(ctx);
+            const runs = await runCodeTests(solution.language, solution.code, tests, limits, o.sandbox);
             const passed = runs.filter((r) => r.status === 'pass').length;
             values[i] = o.scoring === 'all' ? (passed === tests.length ? 1 : 0) : passed / tests.length;
             ctx.logger.debug(`${o.name}: sample ${i} passed ${passed}/${tests.length}`, { runs });

@@ -1,6 +1,7 @@
 /**
  * Test cases for generated code and how their outcomes are judged, shared by the JavaScript and Python sandboxes.
- * Two kinds, as in open-r1 / APPS-style datasets: stdin → stdout, and assertion code appended to the program.
+ * Two kinds, as in open-r1 / APPS-style datasets: stdin → stdout, and assertion code run after the program (in its
+ * global scope) that throws (JS) / raises (Python) when the test fails.
  *
  * Leaves out: special judges (float tolerance, any-order output); compare in an `assert` test where that is needed.
  */
@@ -12,7 +13,11 @@ export const TestCase = z.union([
     output: z.string().describe('Expected stdout; compared line by line, trailing whitespace ignored.'),
   }),
   z.object({
-    assert: z.string().describe('Code appended to the program that throws (JS) / raises (Python) when the test fails.'),
+    assert: z
+      .string()
+      .describe(
+        'Code run after the program, in its global scope, that throws (JS) / raises (Python) when the test fails.',
+      ),
   }),
 ]);
 export type TestCase = z.input<typeof TestCase>;
@@ -31,6 +36,12 @@ export interface SandboxLimits {
   memoryBytes: number;
   /** Stdout beyond this many bytes fails the test (guards against print floods). */
   maxOutputBytes: number;
+  /** Python: processes and threads the sandbox may hold at once (`RLIMIT_NPROC`); 32 when left out. */
+  maxProcesses?: number;
+  /** Python: largest file the program may write (`RLIMIT_FSIZE`), bytes; 1 MiB when left out. */
+  fileBytes?: number;
+  /** Python under bwrap: size of the private /tmp tmpfs, bytes; 64 MiB when left out. */
+  tmpfsBytes?: number;
 }
 
 /** Stdout equality modulo trailing whitespace on each line and trailing blank lines. */
@@ -45,13 +56,13 @@ export function sameOutput(actual: string, expected: string): boolean {
   return norm(actual) === norm(expected);
 }
 
-/** The program a test runs: the solution, then the assertion code for `assert` tests. */
-export function programFor(code: string, test: TestCase): string {
-  return 'assert' in test ? `${code}\n${test.assert}\n` : code;
-}
-
+/**
+ * Judges an output test by its stdout. Assert tests have no such judgement here: each sandbox decides them from its own
+ * evidence (the QuickJS host sees the test function return; the Python harness sends a nonce), never from output or
+ * exit status, which the solution controls.
+ */
 export function judgeOutput(test: TestCase, stdout: string): TestRun {
-  if ('assert' in test) return { status: 'pass' };
+  if (!('output' in test)) return { status: 'error', message: 'judgeOutput: an assert test has no expected output' };
   return sameOutput(stdout, test.output)
     ? { status: 'pass' }
     : {
