@@ -106,7 +106,17 @@ interface TrainerState {
 
 const CONFIG_KEYS = new Set(Object.keys(GrpoConfigSchema.shape));
 /** The options that are run objects, not config. */
-const RUN_KEYS = ['model', 'tokenizer', 'dataset', 'rewards', 'chatTemplate', 'onEvent', 'signal', 'rewardLogger', 'fetch'];
+const RUN_KEYS = [
+  'model',
+  'tokenizer',
+  'dataset',
+  'rewards',
+  'chatTemplate',
+  'onEvent',
+  'signal',
+  'rewardLogger',
+  'fetch',
+];
 
 /**
  * Splits trainer options into the zod-validated config and the run objects. A key that is neither is an error
