@@ -15,6 +15,7 @@ export default defineConfig({
       '@aha/grpo': pkg('grpo'),
       '@aha/distill': pkg('distill'),
       '@aha/safety': pkg('safety'),
+      '@aha/data': pkg('data'),
       '@aha/pipeline': pkg('pipeline'),
     },
   },

@@ -22,7 +22,8 @@ const allowed = {
   grpo: ['errors', 'core', 'rewards'],
   distill: ['errors', 'core', 'rewards'],
   safety: ['errors', 'core'],
-  pipeline: ['errors', 'core', 'rewards', 'reward-models', 'grpo', 'distill', 'safety'],
+  data: ['errors', 'core'],
+  pipeline: ['errors', 'core', 'rewards', 'reward-models', 'grpo', 'distill', 'safety', 'data'],
 };
 
 function walk(dir, filter, out = []) {

@@ -24,6 +24,8 @@ export const CLI_COMMANDS: readonly string[][] = [
   ['eval'],
   ['report'],
   ['init'],
+  ['data'],
+  ['data', 'clean'],
 ];
 
 /** Help text of one command, as `aha <command> --help` prints it on a non-terminal stdout. */

@@ -35,6 +35,8 @@ export {
   readabilityReject,
 } from './rejection/filters.js';
 export {
+  type FilterSample,
+  type FilterStats,
   type GenerateFn,
   type KeepOptions,
   KeepOptionsSchema,
@@ -45,6 +47,7 @@ export {
   type RejectionSampleOptions,
   type RejectionStats,
   rejectionSample,
+  type SampleFilter,
 } from './rejection/sample.js';
 // SFT.
 export { lmLoss, type SftConfig, SftConfigSchema, SftTrainer, type SftTrainerOptions } from './sft/trainer.js';

@@ -52,6 +52,14 @@ export {
   type StepMetrics,
 } from './metrics.js';
 export {
+  localRolloutEngine,
+  type PreparedPrompt,
+  type RolloutEngine,
+  remoteRolloutEngine,
+  type SampledCompletion,
+  type SamplingSettings,
+} from './rollout/engine.js';
+export {
   createRemoteRollout,
   type RemoteCompletion,
   RemoteRolloutClient,
@@ -62,12 +70,19 @@ export {
 } from './rollout/remote.js';
 export {
   type AdditionOptions,
+  type AdditionProblem,
+  type AdditionProblemOptions,
   type AdditionRow,
   addDigits,
+  additionCompletion,
+  additionProblems,
+  additionPrompt,
+  additionTrace,
   generateAddition,
   scoreAddition,
+  verifyAddition,
 } from './tasks/addition.js';
-export { extractAnswer, type GenerateOptions, type Split, splitOf } from './tasks/common.js';
+export { extractAnswer, type GenerateOptions, type Split, splitOf, type TaskVerify } from './tasks/common.js';
 export {
   type CountdownOptions,
   type CountdownRow,
@@ -76,6 +91,7 @@ export {
   generateCountdown,
   scoreCountdown,
   verifyCountdown,
+  verifyCountdownAnswer,
 } from './tasks/countdown.js';
 export { type EvaluateLimits, type EvaluateResult, evaluateExpression, type Rational } from './tasks/expression.js';
 export {

@@ -58,6 +58,16 @@ export {
   renderExplicitLabel,
 } from './labelling/explicit.js';
 export {
+  AHA_PRODUCER,
+  type GeneratedLabelOptions,
+  labelGenerated,
+  readLabelSidecar,
+  SIDECAR_SUFFIX,
+  sidecarPath,
+  writeLabelSidecar,
+  writeLabelSidecarSync,
+} from './labelling/files.js';
+export {
   type AigcMetadata,
   AigcMetadataSchema,
   contentIdFor,

@@ -18,6 +18,7 @@ export type RejectReason =
   | 'code_block'
   | 'too_long'
   | 'duplicate'
+  | 'filtered'
   | 'over_max_per_prompt';
 
 export const ReadabilityOptionsSchema = z.object({

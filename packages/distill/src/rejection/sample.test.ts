@@ -79,6 +79,7 @@ describe('rejectionSample', () => {
       promptsKept: 2,
       rejected: { below_min_reward: 6, duplicate: 1, mixed_language: 1, long_paragraph: 1, code_block: 1 },
       meanKeptReward: 2,
+      filter: { mode: 'off', checked: 0, blocked: 0, dropped: 0, flagged: 0 },
     });
   });
 
@@ -146,6 +147,84 @@ describe('rejectionSample', () => {
     expect(rows).toEqual(JSON.parse(JSON.stringify(a.samples)));
     const opts = { completionOnlyLoss: true, maxLength: 64, appendEos: true, ignoreIndex: -100 };
     expect(tokenizeSftDataset(rows, tokenizer, opts).examples.length).toBeGreaterThan(0);
+  });
+
+  describe('a sample filter (the hook risk control plugs into)', () => {
+    // Blocks the planted "4" answer of 2+3 (correct and well-formed: only the filter can stop it).
+    const planted: Record<string, string[]> = {
+      '2+3=': [ok('5'), `<think>bad words</think><answer>5</answer>`],
+      '1+1=': [ok('2'), '<think>also bad</think><answer>2</answer>'],
+    };
+    const generate: GenerateFn = async (p, { n }) => p.map((x) => planted[x.prompt as string].slice(0, n));
+    const asked: string[][] = [];
+    const filter = async (samples: readonly { completion: string }[]) => {
+      asked.push(samples.map((s) => s.completion));
+      return samples.map((s) => (s.completion.includes('bad') ? 'keyword: bad' : null));
+    };
+    const run = (filterMode?: 'drop' | 'flag' | 'off') =>
+      rejectionSample({
+        generate,
+        prompts: prompts.slice(0, 2),
+        n: 2,
+        rewards,
+        keep: { minReward: 2, maxPerPrompt: null },
+        filter,
+        filterMode,
+      });
+
+    it.each([
+      // [mode, kept completions (flag reason), filter stats]
+      ['drop', [[ok('5')], [ok('2')]], { mode: 'drop', checked: 4, blocked: 2, dropped: 2, flagged: 0 }],
+      [
+        'flag',
+        [
+          [ok('5')],
+          ['<think>bad words</think><answer>5</answer>', 'keyword: bad'],
+          [ok('2')],
+          ['<think>also bad</think><answer>2</answer>', 'keyword: bad'],
+        ],
+        { mode: 'flag', checked: 4, blocked: 2, dropped: 0, flagged: 2 },
+      ],
+      [
+        'off',
+        [
+          [ok('5')],
+          ['<think>bad words</think><answer>5</answer>'],
+          [ok('2')],
+          ['<think>also bad</think><answer>2</answer>'],
+        ],
+        { mode: 'off', checked: 0, blocked: 0, dropped: 0, flagged: 0 },
+      ],
+    ] as const)('filterMode %s', async (mode, kept, filterStats) => {
+      asked.length = 0;
+      const { samples, stats } = await run(mode);
+      expect(samples.map((s) => (s.flagged ? [s.completion, s.flagged] : [s.completion]))).toEqual(kept);
+      expect(stats.filter).toEqual(filterStats);
+      expect(stats.rejected.filtered).toBe(mode === 'drop' ? 2 : undefined);
+      expect(asked).toHaveLength(mode === 'off' ? 0 : 1); // one call per batch of prompts
+    });
+
+    it('drops by default; a blocked best sample gives way to the next under the cap', async () => {
+      const { samples, stats } = await rejectionSample({
+        generate: async (p) => p.map(() => ['<think>bad</think><answer>5</answer>', ok('5')]),
+        prompts: prompts.slice(0, 1),
+        n: 2,
+        rewards,
+        keep: { minReward: 2, maxPerPrompt: 1 },
+        filter,
+      });
+      expect(samples.map((s) => s.completion)).toEqual([ok('5')]);
+      expect(stats.rejected).toEqual({ filtered: 1 });
+    });
+
+    it('a filter answering for the wrong number of samples is an error', async () => {
+      await expect(
+        rejectionSample({ generate, prompts: prompts.slice(0, 1), n: 2, rewards, filter: async () => [null] }),
+      ).rejects.toThrow(/filter returned 1 verdicts for 2 samples/);
+      await expect(
+        rejectionSample({ generate, prompts, rewards, filter, filterMode: 'maybe' as never }),
+      ).rejects.toThrow(/filterMode must be 'drop', 'flag' or 'off', got "maybe"/);
+    });
   });
 
   it('names bad arguments', async () => {

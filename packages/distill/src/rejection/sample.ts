@@ -7,6 +7,10 @@
  * Per prompt: samples whose reward failed or does not apply are dropped; then `minReward`, the readability filters
  * (filters.ts), exact dedupe, and the best `maxPerPrompt` by reward (ties: generation order). Every dropped sample is
  * counted under its reason in `stats.rejected`, so a run says why its yield is low.
+ * A sample `filter` (a generic hook: the pipeline passes one backed by @aha/safety's RiskControl, which this package
+ * may not import) sees the samples that passed everything else, before the per-prompt cap (so a blocked best sample
+ * gives way to the next): with `filterMode: 'drop'` a blocked sample is rejected as `filtered`, with 'flag' it is
+ * kept with its reason in a `flagged` column; both are counted in `stats.filter`.
  * Leaves out: generative reward models (R1 judged some data with DeepSeek-V3), the ~200k non-reasoning samples.
  */
 import type { Model, Tokenizer } from '@aha/core';
@@ -25,6 +29,32 @@ export interface PromptRow {
 /** Generates `n` completion texts for each prompt (the prompt order kept); `seed` makes it reproducible. */
 export type GenerateFn = (prompts: PromptRow[], options: { n: number; seed: number }) => Promise<string[][]>;
 
+/** What a sample filter sees: the prompt and the completion text. */
+export interface FilterSample {
+  prompt: string | ChatMessage[];
+  completion: string;
+}
+
+/**
+ * Decides which samples are blocked (e.g. risk control): for each sample, null when it passes, else the reason it
+ * is blocked. Called once per batch of prompts with the samples that passed the other checks.
+ */
+export type SampleFilter = (
+  samples: readonly FilterSample[],
+  options: { signal?: AbortSignal },
+) => Promise<readonly (string | null)[]>;
+
+/** What a filter did over a run. */
+export interface FilterStats {
+  mode: 'drop' | 'flag' | 'off';
+  /** Samples the filter was asked about. */
+  checked: number;
+  /** Samples it blocked (dropped or flagged). */
+  blocked: number;
+  dropped: number;
+  flagged: number;
+}
+
 /** A kept sample: the prompt row's columns, the completion, its total reward and each reward part's value. */
 export interface KeptSample {
   prompt: string | ChatMessage[];
@@ -32,6 +62,8 @@ export interface KeptSample {
   completion: string | ChatMessage[];
   reward: number;
   details: Record<string, number | null>;
+  /** Why the sample filter blocked it (only with `filterMode: 'flag'`). */
+  flagged?: string;
   [column: string]: unknown;
 }
 
@@ -70,6 +102,10 @@ export interface RejectionSampleOptions extends Omit<z.input<typeof RejectionCon
   /** The reward parts, summed with their weights (as `combineRewards`). */
   rewards: readonly WeightedReward[];
   keep?: KeepOptions;
+  /** Blocks samples (see `SampleFilter`); e.g. risk control. */
+  filter?: SampleFilter;
+  /** What happens to a sample the filter blocks: dropped (default), kept with a `flagged` column, or 'off'. */
+  filterMode?: 'drop' | 'flag' | 'off';
   /** Write the kept samples here as JSONL. */
   output?: string;
   signal?: AbortSignal;
@@ -86,6 +122,8 @@ export interface RejectionStats {
   promptsKept: number;
   rejected: Partial<Record<RejectReason, number>>;
   meanKeptReward: number | null;
+  /** What the sample filter did (mode 'off' and zero counts without one). */
+  filter: FilterStats;
 }
 
 /** A `GenerateFn` over an aha model: prompts encoded (chat template for messages), completions decoded. */
@@ -128,6 +166,21 @@ export async function rejectionSample(
     if (typeof p?.prompt !== 'string' && !Array.isArray(p?.prompt))
       throw new ValueError(`rejectionSample: prompts[${i}].prompt must be text or chat messages`);
   });
+  const filterMode = options.filterMode ?? 'drop';
+  if (!['drop', 'flag', 'off'].includes(filterMode))
+    throw new ValueError(
+      `rejectionSample: filterMode must be 'drop', 'flag' or 'off', got ${JSON.stringify(filterMode)}`,
+    );
+  if (options.filter !== undefined && typeof options.filter !== 'function')
+    throw new ValueError(`rejectionSample: filter must be a function, got ${typeof options.filter}`);
+  const filter = filterMode === 'off' ? undefined : options.filter;
+  const filterStats: FilterStats = {
+    mode: filter ? filterMode : 'off',
+    checked: 0,
+    blocked: 0,
+    dropped: 0,
+    flagged: 0,
+  };
   const total = combineRewards(options.rewards, { name: 'reward' });
   const keep = cfg.keep;
   const rejected: Partial<Record<RejectReason, number>> = {};
@@ -154,8 +207,8 @@ export async function rejectionSample(
     );
     generated += flat.length;
     const [result] = await scoreRewards(total, flat, { timeoutMs: cfg.timeoutMs, signal: options.signal });
-    batch.forEach((_, i) => {
-      const candidates: KeptSample[] = [];
+    const perPrompt: { c: KeptSample; text: string }[][] = batch.map((_, i) => {
+      const candidates: { c: KeptSample; text: string }[] = [];
       const seen = new Set<string>();
       for (let j = 0; j < cfg.n; j++) {
         const s = i * cfg.n + j;
@@ -171,10 +224,42 @@ export async function rejectionSample(
           else {
             seen.add(dedupeKey(text));
             const details = Object.fromEntries((result.components ?? []).map((c) => [c.name, c.values[s]]));
-            candidates.push({ ...(flat[s] as KeptSample), reward: outcome.value, details });
+            candidates.push({ c: { ...(flat[s] as KeptSample), reward: outcome.value, details }, text });
           }
         }
       }
+      return candidates;
+    });
+    if (filter) {
+      const asked = perPrompt.flat();
+      const verdicts = await filter(
+        asked.map(({ c, text }) => ({ prompt: c.prompt, completion: text })),
+        { signal: options.signal },
+      );
+      if (!Array.isArray(verdicts) || verdicts.length !== asked.length)
+        throw new ValueError(
+          `rejectionSample: filter returned ${Array.isArray(verdicts) ? `${verdicts.length} verdicts` : typeof verdicts} for ${asked.length} samples`,
+        );
+      filterStats.checked += asked.length;
+      const blocked = new Map(asked.map((a, k) => [a.c, verdicts[k]]));
+      for (let i = 0; i < perPrompt.length; i++) {
+        perPrompt[i] = perPrompt[i].filter(({ c }) => {
+          const why = blocked.get(c);
+          if (why === null || why === undefined) return true;
+          filterStats.blocked++;
+          if (filterMode === 'flag') {
+            filterStats.flagged++;
+            c.flagged = String(why);
+            return true;
+          }
+          filterStats.dropped++;
+          reject('filtered');
+          return false;
+        });
+      }
+    }
+    perPrompt.forEach((list) => {
+      const candidates = list.map((x) => x.c);
       const ranked = candidates.map((c, j) => ({ c, j })).sort((a, b) => b.c.reward - a.c.reward || a.j - b.j);
       const cap = keep.maxPerPrompt ?? ranked.length;
       if (ranked.length > cap) reject('over_max_per_prompt', ranked.length - cap);
@@ -192,6 +277,7 @@ export async function rejectionSample(
     promptsKept,
     rejected,
     meanKeptReward: samples.length ? samples.reduce((s, x) => s + x.reward, 0) / samples.length : null,
+    filter: filterStats,
   };
   return { samples, stats };
 }

@@ -4,11 +4,17 @@
  * with carries inside `<think>`, then the sum in `<answer>` — usable as cold-start SFT data (R1 §2.3.1 in spirit) or
  * to check a format reward.
  *
+ * Two layouts of the same problems (one split, one gold sum): the English prompt `generateAddition` writes ("What is
+ * 47 + 385?", long schoolbook trace), and the compact one of the R1-Zero main job (`additionProblems`: "47+385=",
+ * trace "7+5=12 4+8+1=13 0+3+1=4"), kept short because every completion token costs a decode step on 2 CPU cores.
+ * Scoring: `scoreAddition` (0/1 for a row) and `verifyAddition` (the same rule in the `verify` shape of the accuracy
+ * reward), used alike by the trainer tests, the recipes and the CLI.
+ *
  * Left out: negative numbers and other operations (Countdown covers those).
  */
 import { ValueError } from '@aha/core';
 import { createRng, type Rng } from '../data/prng.js';
-import { checkGenerateOptions, drawDistinct, extractAnswer, type GenerateOptions } from './common.js';
+import { checkGenerateOptions, drawDistinct, extractAnswer, type GenerateOptions, type TaskVerify } from './common.js';
 
 /** A generated addition problem. */
 export interface AdditionRow {
@@ -101,4 +107,78 @@ export function scoreAddition(completion: string, row: Pick<AdditionRow, 'soluti
   const ans = extractAnswer(completion);
   if (ans === null || !/^\d+$/.test(ans)) return 0;
   return ans.replace(/^0+(?=\d)/, '') === row.solution ? 1 : 0;
+}
+
+/** `scoreAddition` in the `verify` shape (gold = the `solution` column): 'equal' when the last `<answer>` holds it. */
+export const verifyAddition: TaskVerify = async (gold, completion) => ({
+  verdict:
+    gold === undefined || gold === null
+      ? 'unparseable'
+      : scoreAddition(completion, { solution: String(gold) }) === 1
+        ? 'equal'
+        : 'not_equal',
+});
+
+/** A problem in the compact layout, with the `solution` column the accuracy reward reads. */
+export interface AdditionProblem {
+  prompt: string;
+  solution: string;
+  operands: [string, string];
+}
+
+/** The compact prompt for `a + b`; with `width`, operands are zero-padded to it (fixed digit positions). */
+export const additionPrompt = (a: string, b: string, width = 0): string =>
+  `${a.padStart(width, '0')}+${b.padStart(width, '0')}=`;
+
+/** Compact column-by-column trace: right to left, `da+db(+carry)=s` per column. */
+export function additionTrace(a: string, b: string): string {
+  const parts: string[] = [];
+  let carry = 0;
+  const n = Math.max(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const da = i < a.length ? Number(a[a.length - 1 - i]) : 0;
+    const db = i < b.length ? Number(b[b.length - 1 - i]) : 0;
+    const s = da + db + carry;
+    parts.push(carry ? `${da}+${db}+1=${s}` : `${da}+${db}=${s}`);
+    carry = s >= 10 ? 1 : 0;
+  }
+  return parts.join(' ');
+}
+
+/** The compact reference completion `<think>trace</think><answer>sum</answer>` (EOS is the tokenizer's business). */
+export function additionCompletion(p: AdditionProblem): string {
+  const [a, b] = p.operands;
+  // With zero-padded prompts the trace covers every printed column.
+  const width = p.prompt.indexOf('+');
+  if (width > Math.max(a.length, b.length)) {
+    return `<think>${additionTrace(a.padStart(width, '0'), b.padStart(width, '0'))}</think><answer>${p.solution}</answer>`;
+  }
+  return `<think>${additionTrace(a, b)}</think><answer>${p.solution}</answer>`;
+}
+
+/** Options of {@link additionProblems}. */
+export interface AdditionProblemOptions {
+  count: number;
+  seed: number;
+  split: 'train' | 'test';
+  minDigits: number;
+  maxDigits: number;
+  /** Zero-pad both operands to maxDigits in the prompt. */
+  pad?: boolean;
+}
+
+/** `count` distinct problems of one split in the compact layout (the problems of `generateAddition`). */
+export function additionProblems(o: AdditionProblemOptions): AdditionProblem[] {
+  const rows = generateAddition({
+    count: o.count,
+    seed: o.seed,
+    split: o.split,
+    digits: { min: o.minDigits, max: o.maxDigits },
+  });
+  const width = o.pad ? o.maxDigits : 0;
+  return rows.map((r) => ({
+    prompt: additionPrompt(r.operands[0], r.operands[1], width),
+    solution: r.solution,
+    operands: r.operands,
+  }));
 }

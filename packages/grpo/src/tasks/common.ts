@@ -6,6 +6,16 @@
 import { ValueError } from '@aha/core';
 import { hashString } from '../data/prng.js';
 
+/**
+ * A task's answer check in the `verify` shape of @aha/rewards' `accuracyReward` (and `verifyMath`): the gold answer
+ * from the row's `solution` column, the whole completion. So `accuracyReward({ verify: verifyAddition, answerOnly:
+ * false })` scores with the task's own rule, with no adapter. A row without gold is not judged ('unparseable').
+ */
+export type TaskVerify = (
+  gold: string | null | undefined,
+  completion: string,
+) => Promise<{ verdict: 'equal' | 'not_equal' | 'unparseable' }>;
+
 /** Which side of the split a generated problem lands on. */
 export type Split = 'train' | 'test';
 

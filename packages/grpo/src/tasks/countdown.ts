@@ -11,7 +11,7 @@
  */
 import { ValueError } from '@aha/core';
 import { createRng, type Rng } from '../data/prng.js';
-import { checkGenerateOptions, drawDistinct, extractAnswer, type GenerateOptions } from './common.js';
+import { checkGenerateOptions, drawDistinct, extractAnswer, type GenerateOptions, type TaskVerify } from './common.js';
 import { type EvaluateLimits, evaluateExpression } from './expression.js';
 
 /** A generated Countdown problem. */
@@ -178,3 +178,15 @@ export function scoreCountdown(
   if (ans === null) return 0;
   return verifyCountdown(ans, row.numbers, row.target, opts).verdict === 'ok' ? 1 : 0;
 }
+
+/**
+ * `scoreCountdown` in the `verify` shape, with the row's `solution` expression as gold: the numbers are its literals
+ * and the target its value (the generator's solution uses every number once), so a reward needs no other column.
+ */
+export const verifyCountdownAnswer: TaskVerify = async (gold, completion) => {
+  if (gold === undefined || gold === null) return { verdict: 'unparseable' };
+  const g = evaluateExpression(String(gold));
+  if (!g.ok || g.value.q !== 1n) return { verdict: 'unparseable' };
+  const numbers = g.literals.map((n) => Number(n));
+  return { verdict: scoreCountdown(completion, { numbers, target: Number(g.value.p) }) === 1 ? 'equal' : 'not_equal' };
+};

@@ -1,7 +1,16 @@
+import { accuracyReward, scoreRewards } from '@aha/rewards';
 import { describe, expect, it } from 'vitest';
-import { addDigits, generateAddition, scoreAddition } from './addition.js';
+import {
+  addDigits,
+  additionCompletion,
+  additionProblems,
+  additionTrace,
+  generateAddition,
+  scoreAddition,
+  verifyAddition,
+} from './addition.js';
 import { extractAnswer, splitOf } from './common.js';
-import { generateCountdown, scoreCountdown, verifyCountdown } from './countdown.js';
+import { generateCountdown, scoreCountdown, verifyCountdown, verifyCountdownAnswer } from './countdown.js';
 import { evaluateExpression } from './expression.js';
 
 describe('extractAnswer', () => {
@@ -174,5 +183,68 @@ describe('Countdown', () => {
     expect(() =>
       generateCountdown({ count: 1, seed: 0, numberRange: { min: 1, max: 2 }, targetRange: { min: 900, max: 999 } }),
     ).toThrow(/widen targetRange/);
+  });
+});
+
+describe('compact addition layout (the R1-Zero main job)', () => {
+  it('writes the column trace right to left with carries, and the sum in <answer>', () => {
+    expect(additionTrace('47', '385')).toBe('7+5=12 4+8+1=13 0+3+1=4');
+    expect(additionCompletion({ prompt: '47+385=', solution: '432', operands: ['47', '385'] })).toBe(
+      '<think>7+5=12 4+8+1=13 0+3+1=4</think><answer>432</answer>',
+    );
+    const test = additionProblems({ count: 50, seed: 3, split: 'test', minDigits: 2, maxDigits: 3 });
+    const train = additionProblems({ count: 500, seed: 3, split: 'train', minDigits: 2, maxDigits: 3 });
+    const trainPrompts = new Set(train.map((p) => p.prompt));
+    expect(test.some((p) => trainPrompts.has(p.prompt))).toBe(false);
+    for (const p of test) expect(BigInt(p.operands[0]) + BigInt(p.operands[1])).toBe(BigInt(p.solution));
+    // The same problems as generateAddition, in another layout.
+    const english = generateAddition({ count: 50, seed: 3, split: 'test', digits: { min: 2, max: 3 } });
+    expect(test.map((p) => p.solution)).toEqual(english.map((r) => r.solution));
+  });
+
+  it('pad: zero-pads operands to maxDigits and traces every printed column', () => {
+    const padded = additionProblems({ count: 20, seed: 3, split: 'test', minDigits: 1, maxDigits: 3, pad: true });
+    for (const p of padded) expect(p.prompt).toMatch(/^\d{3}\+\d{3}=$/);
+    expect(additionCompletion({ prompt: '047+005=', solution: '52', operands: ['47', '5'] })).toBe(
+      '<think>7+5=12 4+0+1=5 0+0=0</think><answer>52</answer>',
+    );
+  });
+});
+
+describe('verify-shaped scorers: the task rule, usable as accuracyReward({ verify }) without adapters', () => {
+  const [, cd] = generateCountdown({ count: 2, seed: 4 }); // target 22 from [29, 12, 5]: not itself a number
+  it.each<[string, typeof verifyAddition, string | undefined, string, string]>([
+    ['addition: right sum', verifyAddition, '432', '<think>x</think><answer>0432</answer>', 'equal'],
+    ['addition: wrong sum', verifyAddition, '432', '<answer>433</answer>', 'not_equal'],
+    ['addition: text around the number', verifyAddition, '432', '<answer>= 432</answer>', 'not_equal'],
+    [
+      'addition: no gold (a general prompt) is not judged',
+      verifyAddition,
+      undefined,
+      '<answer>1</answer>',
+      'unparseable',
+    ],
+    [
+      'countdown: the reference solution',
+      verifyCountdownAnswer,
+      cd.solution,
+      `<answer>${cd.solution}</answer>`,
+      'equal',
+    ],
+    ['countdown: the target alone', verifyCountdownAnswer, cd.solution, `<answer>${cd.target}</answer>`, 'not_equal'],
+    ['countdown: bad gold', verifyCountdownAnswer, '1 +', '<answer>1</answer>', 'unparseable'],
+  ])('%s', async (_why, verify, gold, completion, verdict) => {
+    expect((await verify(gold, completion)).verdict).toBe(verdict);
+  });
+
+  it('agrees with scoreAddition through accuracyReward on generated problems', async () => {
+    const problems = additionProblems({ count: 6, seed: 1, split: 'train', minDigits: 1, maxDigits: 3 });
+    const completions = problems.map((p, i) => (i % 2 ? additionCompletion(p) : '<answer>-1</answer>'));
+    const reward = accuracyReward({ verify: verifyAddition, answerOnly: false });
+    const [result] = await scoreRewards(
+      reward,
+      problems.map((p, i) => ({ prompt: p.prompt, solution: p.solution, completion: completions[i] })),
+    );
+    expect(result.values).toEqual(completions.map((c, i) => scoreAddition(c, problems[i])));
   });
 });

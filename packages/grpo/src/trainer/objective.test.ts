@@ -5,8 +5,8 @@ import { noGrad, Tensor } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import type { LossType } from '../config.js';
 import { grpoLossWithStats } from '../loss.js';
+import { completionLogits, completionLogprobs, tinyModel } from './__fixtures__/tiny.js';
 import { packSequences, type SequencePair } from './sequences.js';
-import { completionLogits, completionLogprobs, tinyModel } from './testing.js';
 
 const T = 0.8;
 const pairs: SequencePair[] = [

@@ -6,7 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { completionsReply, type MockOpenAi, startMockOpenAi } from '../rollout/__fixtures__/mock-openai.js';
 import { RolloutError } from '../rollout/remote.js';
 import { generateAddition } from '../tasks/addition.js';
-import { additionAccuracy, tinyModel, tinyTokenizer } from './testing.js';
+import { additionAccuracy, tinyModel, tinyTokenizer } from './__fixtures__/tiny.js';
 import { GrpoTrainer, type GrpoTrainerOptions } from './trainer.js';
 
 let server: MockOpenAi | null = null;

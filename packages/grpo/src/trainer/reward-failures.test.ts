@@ -11,7 +11,7 @@ import { parseGrpoConfig } from '../config.js';
 import type { StepMetrics } from '../metrics.js';
 import { generateAddition } from '../tasks/addition.js';
 import { RewardFailureError, type RewardFailures, RewardFailureWatch } from './reward-failures.js';
-import { additionAccuracy, tinyModel, tinyTokenizer } from './testing.js';
+import { additionAccuracy, tinyModel, tinyTokenizer } from './__fixtures__/tiny.js';
 import { GrpoTrainer } from './trainer.js';
 
 const dirs: string[] = [];

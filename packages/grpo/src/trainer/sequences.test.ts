@@ -3,8 +3,8 @@
 // without tied embeddings, at a sampling temperature ≠ 1 and on left/right-padded batches.
 import { noGrad, Tensor, tokenEntropy } from '@aha/core';
 import { describe, expect, it } from 'vitest';
+import { completionLogits, completionLogprobs, tinyModel } from './__fixtures__/tiny.js';
 import { logprobsNoGrad, maskedEntropy, packSequences, policyLogprobs, type SequencePair } from './sequences.js';
-import { completionLogits, completionLogprobs, tinyModel } from './testing.js';
 
 const pairs: SequencePair[] = [
   { promptIds: [256, 72, 105, 32], completionIds: [259, 50, 260, 257] },

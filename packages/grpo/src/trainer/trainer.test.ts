@@ -12,8 +12,8 @@ import { r1ZeroTemplate } from '../data/chat.js';
 import { readMetricsJsonl, type StepMetrics } from '../metrics.js';
 import { generateAddition } from '../tasks/addition.js';
 import { killRunOptions } from './__fixtures__/kill-options.js';
+import { additionAccuracy, tinyModel, tinyTokenizer } from './__fixtures__/tiny.js';
 import type { RolloutSample } from './rollout.js';
-import { additionAccuracy, tinyModel, tinyTokenizer } from './testing.js';
 import { GrpoTrainer, type GrpoTrainerOptions } from './trainer.js';
 
 const dirs: string[] = [];

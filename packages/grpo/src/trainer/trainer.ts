@@ -40,17 +40,10 @@ import { mixSeed } from '../data/prng.js';
 import type { ChatTemplate, DatasetRow } from '../data/types.js';
 import { grpoLossWithStats } from '../loss.js';
 import { reflectionStats, type StepMetrics } from '../metrics.js';
-import { createRemoteRollout, type RemoteRolloutClient } from '../rollout/remote.js';
+import { localRolloutEngine, type PreparedPrompt, type RolloutEngine, remoteRolloutEngine } from '../rollout/engine.js';
+import { createRemoteRollout } from '../rollout/remote.js';
 import { addFailures, RewardFailureWatch } from './reward-failures.js';
-import {
-  advantagesWithNulls,
-  type PreparedPrompt,
-  type RewardFailures,
-  type RolloutSample,
-  sampleLocal,
-  sampleRemote,
-  scoreCompletions,
-} from './rollout.js';
+import { advantagesWithNulls, type RewardFailures, type RolloutSample, scoreCompletions } from './rollout.js';
 import { logprobsNoGrad, maskedEntropy, packSequences, policyLogprobs } from './sequences.js';
 
 /** What `new GrpoTrainer(...)` takes: the GRPO config fields plus the run's objects. */
@@ -76,6 +69,8 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
   rewardLogger?: RewardLogger;
   /** fetch for the remote rollout client (tests). */
   fetch?: typeof fetch;
+  /** Samples the rollouts instead of the engine `rollout` configures (local policy or remote server). */
+  rolloutEngine?: RolloutEngine;
 }
 
 /** A trained micro-batch: samples of the step and the step's token count (DAPO's normaliser). */
@@ -116,6 +111,7 @@ const RUN_KEYS = [
   'signal',
   'rewardLogger',
   'fetch',
+  'rolloutEngine',
 ];
 
 /**
@@ -173,7 +169,7 @@ export class GrpoTrainer {
   readonly #rewardLogger: RewardLogger | undefined;
   readonly #failureWatch: RewardFailureWatch;
   readonly #opts: GrpoTrainerOptions;
-  readonly #remote: RemoteRolloutClient | null;
+  readonly #engine: RolloutEngine;
   readonly #padId: number;
   #data: DataIterator<number>;
   #rollout: RolloutBuffer | null = null;
@@ -223,17 +219,23 @@ export class GrpoTrainer {
     }
     this.#data = this.#newIterator({ epoch: 0, index: 0 });
     this.refModel = c.beta > 0 ? cloneModel(this.model) : null;
-    this.#remote =
-      c.rollout.backend === 'remote'
-        ? createRemoteRollout({
-            baseUrl: c.rollout.baseUrl,
-            model: c.rollout.model,
-            apiKey: c.rollout.apiKey,
-            timeoutMs: c.rollout.timeoutMs,
-            maxRetries: c.rollout.maxRetries,
-            fetch: options.fetch,
-          })
-        : null;
+    if (options.rolloutEngine && c.rollout.backend === 'remote')
+      throw new ValueError("GrpoTrainer: give rolloutEngine or rollout.backend 'remote', not both");
+    this.#engine =
+      options.rolloutEngine ??
+      (c.rollout.backend === 'remote'
+        ? remoteRolloutEngine(
+            createRemoteRollout({
+              baseUrl: c.rollout.baseUrl,
+              model: c.rollout.model,
+              apiKey: c.rollout.apiKey,
+              timeoutMs: c.rollout.timeoutMs,
+              maxRetries: c.rollout.maxRetries,
+              fetch: options.fetch,
+            }),
+            this.tokenizer,
+          )
+        : localRolloutEngine(this.model, this.tokenizer));
   }
 
   /** The completions of the rollout being trained on (read-only view, for inspection and tests). */
@@ -387,9 +389,11 @@ export class GrpoTrainer {
         stop: c.stop,
         seed: mixSeed(c.seed, index, round),
       };
-      const sampled = this.#remote
-        ? await sampleRemote(this.#remote, this.tokenizer, prompts, settings)
-        : await sampleLocal(this.model, this.tokenizer, prompts, settings);
+      const sampled = await this.#engine.generate(prompts, settings);
+      if (sampled.length !== prompts.length * c.groupSize)
+        throw new ValueError(
+          `GrpoTrainer: the ${this.#engine.kind} rollout engine returned ${sampled.length} completions for ${prompts.length} prompts × G = ${c.groupSize}`,
+        );
       const samples = sampled.map((s, k) => ({
         ...prompts[Math.floor(k / c.groupSize)].row,
         completion: s.completion,
@@ -482,7 +486,7 @@ export class GrpoTrainer {
     const refLogprobs = this.refModel
       ? noGrad(() => policyLogprobs(this.refModel as Model, packed, c.temperature).logprobs)
       : undefined;
-    const useTis = this.#remote !== null && c.tisCap !== null;
+    const useTis = this.#engine.samplerLogprobs && c.tisCap !== null;
     const samplerLogprobs = useTis ? rows((s) => s.samplerLogprobs, oldLogprobs.values()) : undefined;
     const { loss, stats } = grpoLossWithStats(
       {

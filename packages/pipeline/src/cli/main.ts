@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { AhaError } from '@aha/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { z } from 'zod';
+import { addDataCommands } from '../commands/data-clean.js';
 import { ConfigError } from '../config/errors.js';
 import { formatPath, formatZodIssues } from '../config/format-issues.js';
 import { fullConfigSchema, RECIPE_CONFIG_RESOLVERS } from '../config/full-schema.js';
@@ -324,7 +325,11 @@ Example config:
       .option('--top-p <p>', 'nucleus sampling p (1 = off)', float('--top-p'))
       .option('--top-k <k>', 'top-k sampling (0 = off)', int('--top-k'))
       .option('-n, --n <n>', 'completions per prompt', int('--n'))
-      .option('-o, --output <file>', 'write one JSONL row per completion here instead of printing'),
+      .option('-o, --output <file>', 'write one JSONL row per completion here instead of printing')
+      .option(
+        '--no-label',
+        'do not print the explicit "AI-generated" label line (on by default; the implicit label in --json/--output stays)',
+      ),
   ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
     done(
       await runCommand(
@@ -358,6 +363,8 @@ Example config:
       ),
     ),
   );
+
+  addDataCommands(program, { context, done, env: io.env });
 
   program
     .command('report')

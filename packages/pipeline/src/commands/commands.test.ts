@@ -6,15 +6,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createByteLevelTokenizer, loadModel } from '@aha/core';
+import { additionCompletion, additionProblems } from '@aha/grpo';
 import { loadRewardModel } from '@aha/reward-models';
 import { formatReward, scoreRewards } from '@aha/rewards';
+import { contentIdFor, isLabelled, readLabelSidecar } from '@aha/safety';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../cli/capture.js';
 import { evaluateGreedy } from '../recipes/base-model/evaluate.js';
 import { saveMicroBaseModel } from '../recipes/base-model/micro.js';
 import { heldOutProblems, TaskOptionsSchema } from '../recipes/base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from '../recipes/base-model/save.js';
-import { additionCompletion, additionProblems } from '../recipes/base-model/task.js';
 import { BUILTIN_REWARDS } from './rewards.js';
 
 const PLUGIN = fileURLToPath(new URL('./__fixtures__/short-reward.ts', import.meta.url));
@@ -52,7 +53,10 @@ describe('aha generate', () => {
     const a = await aha([...args, '--seed', '7', '--json']);
     expect(a.code, a.stderr).toBe(0);
     const b = await aha([...args, '--seed', '7', '--json']);
-    expect(json(a).completions).toEqual(json(b).completions);
+    // The same texts, ids and content ids (the label's time is the run's).
+    const untimed = (r: { stdout: string }) =>
+      json(r).completions.map((c: { aigc: { timestamp?: string } }) => ({ ...c, aigc: { ...c.aigc, timestamp: 0 } }));
+    expect(untimed(a)).toEqual(untimed(b));
     expect(json(a).completions).toHaveLength(4);
     const model = await loadModel(tiny);
     const tokenizer = createByteLevelTokenizer();
@@ -65,11 +69,29 @@ describe('aha generate', () => {
     });
     expect(json(a).completions.map((c: { completion: string }) => c.completion)).toEqual(direct.map((g) => g.text));
     const other = await aha([...args, '--seed', '8', '--json']);
-    expect(json(other).completions).not.toEqual(json(a).completions);
-    // Human output: the prompt followed by its completion.
+    expect(untimed(other)).not.toEqual(untimed(a));
+    // Human output: the explicit AI-generated label line, then the prompt followed by its completion.
     const one = ['generate', '-m', tiny, '-p', '12+3=', '--max-new-tokens', '5', '--seed', '7'];
     const human = await aha(one);
-    expect(human.stdout).toBe(`12+3=${json(await aha([...one, '--json'])).completions[0].completion}\n`);
+    const completion = json(await aha([...one, '--json'])).completions[0].completion;
+    expect(human.stdout).toBe(`【人工智能生成 | AI-generated】\n12+3=${completion}\n`);
+    expect(isLabelled(human.stdout, { where: 'start' })).toBe(true);
+    const unlabelled = await aha([...one, '--no-label']);
+    expect(unlabelled.stdout).toBe(`12+3=${completion}\n`);
+    expect(isLabelled(unlabelled.stdout)).toBe(false);
+    const help = await aha(['generate', '--help']);
+    expect(help.stdout.replace(/\s+/g, ' ')).toContain('--no-label do not print the explicit "AI-generated" label');
+  });
+
+  it('--json carries the implicit label of each completion: producer, model, time, content id', async () => {
+    const r = await aha(['generate', '-m', tiny, '-p', '1+2=', '--max-new-tokens', '4', '--json', '--no-label']);
+    expect(r.code, r.stderr).toBe(0);
+    const [c] = json(r).completions;
+    expect(c.aigc).toEqual({
+      AIGC: expect.objectContaining({ Label: '1', ContentProducer: 'aha', ProduceID: contentIdFor(c.completion) }),
+      timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+      model: tiny,
+    });
   });
 
   it('reads prompts from --input JSONL and writes JSONL with --output', async () => {
@@ -79,7 +101,12 @@ describe('aha generate', () => {
     const rows = lines(join(dir, 'out.jsonl'));
     expect(rows.map((x) => x.prompt)).toEqual(['1+1=', '2+2=']);
     expect(rows.every((x) => typeof x.completion === 'string' && x.tokens <= 3)).toBe(true);
+    expect(rows.every((x) => x.aigc.AIGC.ProduceID === contentIdFor(x.completion))).toBe(true);
     expect(r.stdout).toContain(`wrote 2 completions to ${join(dir, 'out.jsonl')}`);
+    // The file's implicit label: a sidecar whose content id is the file's hash.
+    const sidecar = await readLabelSidecar(join(dir, 'out.jsonl'));
+    expect(sidecar?.AIGC.ProduceID).toBe(contentIdFor(readFileSync(join(dir, 'out.jsonl'))));
+    expect(sidecar?.model).toBe(tiny);
   });
 
   it('usage problems are config errors (exit 2) that say what is missing', async () => {
@@ -126,7 +153,9 @@ describe('aha eval', () => {
     expect(out.rewards.format.mean).toBeCloseTo(meanFormat, 12);
     expect(out.rewardMean).toBeCloseTo(direct.accuracy + meanFormat, 12);
     const human = await aha(['eval', '-m', 'tiny', '--task', 'addition', '--limit', '12', '-r', 'accuracy']);
-    expect(human.stdout).toContain(`accuracy: ${(direct.accuracy * 100).toFixed(1)}%`);
+    expect(human.stdout).toContain(
+      `accuracy (greedy, held-out addition problems): ${(direct.accuracy * 100).toFixed(1)}%`,
+    );
   });
 
   it('--dataset JSONL with -n samples reports pass@n; an unknown reward names the entry', async () => {

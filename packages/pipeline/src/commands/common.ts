@@ -1,12 +1,12 @@
 import { resolve } from 'node:path';
 import { type HfTokenizer, loadModel, loadTokenizer, type Model, type Tokenizer } from '@aha/core';
 import { readJsonl } from '@aha/distill';
+import { type AdditionProblem, additionProblems } from '@aha/grpo';
 import { z } from 'zod';
 import type { CommandContext } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import { heldOutProblems, type TaskOptions } from '../recipes/base-model/pretrain.js';
-import { type AdditionProblem, additionProblems } from '../recipes/base-model/task.js';
 
 /** Loads model and tokenizer of a folder (HF layout: config.json, *.safetensors, tokenizer.json). */
 export async function loadModelAndTokenizer(

@@ -178,7 +178,12 @@ export async function evalCommand(input: CommandInput, ctx: CommandContext): Pro
     lines.push(`  ${name.padEnd(20)} mean ${r.mean === null ? 'n/a' : r.mean.toFixed(4)}  (${r.count} samples)`);
   }
   if (passAtN !== undefined) lines.push(`  ${`pass@${s.n}`.padEnd(20)} ${passAtN.toFixed(4)}`);
-  if (result.accuracy !== undefined) lines.push(`accuracy: ${((result.accuracy as number) * 100).toFixed(1)}%`);
+  // Say which accuracy this is: greedy (deterministic) or sampled, on which problems.
+  if (result.accuracy !== undefined) {
+    const decoding = temperature === 0 ? 'greedy' : `sampled at temperature ${temperature}`;
+    const on = s.task ? `held-out ${s.task} problems` : 'the dataset';
+    lines.push(`accuracy (${decoding}, ${on}): ${((result.accuracy as number) * 100).toFixed(1)}%`);
+  }
   result[HUMAN_TEXT] = `${lines.join('\n')}\n`;
   return result;
 }

@@ -4,10 +4,16 @@
  * `--input`, a JSONL file with a `prompt` column (text, or chat messages rendered with the tokenizer's template).
  * Prints the completions, or writes one JSONL row per completion with `--output`; `--json` returns them.
  * Settings: the `generate` section of a config file, overridden by flags. Leaves out: streaming tokens as they come.
+ *
+ * AI-generated-content labelling is on by default (China's labelling measures, GB 45438-2025; @aha/safety): printed
+ * completions open with an explicit label line (`--no-label` drops that line), and every completion in `--json` and
+ * `--output` carries its implicit label (`aigc`: producer, model, time, content id); an `--output` file also gets a
+ * `<file>.aigc.json` sidecar. The implicit labels stay with `--no-label`: they change nothing a person reads.
  */
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { ChatMessage } from '@aha/core';
+import { type ImplicitLabel, labelGenerated, renderExplicitLabel, writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import { type CommandContext, type CommandInput, type CommandResult, HUMAN_TEXT } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
@@ -37,6 +43,8 @@ export interface GeneratedRow {
   completion: string;
   finishReason: 'stop' | 'length';
   tokens: number;
+  /** The implicit AI-generated label of the completion. */
+  aigc: ImplicitLabel;
 }
 
 /** Flags that override the config's `generate` section, by their schema key. */
@@ -91,26 +99,35 @@ export async function generateCommand(input: CommandInput, ctx: CommandContext):
     seed,
     tokenizer,
   });
-  const rows: GeneratedRow[] = gens.map((g, i) => ({
-    prompt: prompts[Math.floor(i / s.n)],
-    index: i % s.n,
-    completion: g.text ?? tokenizer.decode(g.tokens),
-    finishReason: g.finishReason,
-    tokens: g.tokens.length,
-  }));
+  const timestamp = new Date();
+  const rows: GeneratedRow[] = gens.map((g, i) => {
+    const completion = g.text ?? tokenizer.decode(g.tokens);
+    return {
+      prompt: prompts[Math.floor(i / s.n)],
+      index: i % s.n,
+      completion,
+      finishReason: g.finishReason,
+      tokens: g.tokens.length,
+      aigc: labelGenerated(completion, { model: modelDir, timestamp }),
+    };
+  });
   const result: CommandResult = { model: modelDir, seed, ...s };
   if (options.output) {
     const file = resolve(ctx.cwd, options.output as string);
     await writeFile(file, rows.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    result.label = await writeLabelSidecar(file, { model: modelDir, timestamp });
     result.output = file;
     result.count = rows.length;
     result[HUMAN_TEXT] = `wrote ${rows.length} completions to ${file}\n`;
   } else {
     result.completions = rows;
     const show = (p: string | ChatMessage[]) => (typeof p === 'string' ? p : JSON.stringify(p));
-    result[HUMAN_TEXT] = rows
-      .map((r) => `${s.n > 1 ? `[${r.index}] ` : ''}${show(r.prompt)}${r.completion}\n`)
-      .join(rows.length > 1 ? '---\n' : '');
+    const label = options.label === false ? '' : `${renderExplicitLabel()}\n`;
+    result[HUMAN_TEXT] =
+      label +
+      rows
+        .map((r) => `${s.n > 1 ? `[${r.index}] ` : ''}${show(r.prompt)}${r.completion}\n`)
+        .join(rows.length > 1 ? '---\n' : '');
   }
   return result;
 }

@@ -4,12 +4,12 @@
  * `defineReward` (as `aha init` scaffolds: `{ "module": "./rewards/concise.ts" }`) or a factory `(options) => Reward`
  * called with the entry's `options` (as examples/reward-plugin exports). TypeScript modules load through tsx when the
  * process has no TypeScript loader (the built CLI). On the built-in addition task, `accuracy` checks the integer sum
- * with the task's own rule (`scoreAddition`), as the r1-zero recipe does; elsewhere it is `verifyMath` on the
+ * with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe does; elsewhere it is `verifyMath` on the
  * `solution` column. Every problem (unknown name, module that does not load, export that is not a reward or factory,
  * options a plain reward cannot take, a factory that throws) is a ConfigError at start, one line per entry.
  */
 import { pathToFileURL } from 'node:url';
-import { scoreAddition } from '@aha/grpo';
+import { verifyAddition } from '@aha/grpo';
 import {
   accuracyReward,
   formatReward,
@@ -31,15 +31,10 @@ export interface RewardSetting {
   maxNewTokens: number;
 }
 
-/** The addition task's check in the `verifyMath` shape (the last `<answer>` holds the integer sum). */
-const verifyInteger = async (gold: string, completion: string) => ({
-  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
-});
-
 /** Built-in rewards by name; `options` are the reward factory's own (e.g. `{ maxLength }` for `length`). */
 export const BUILTIN_REWARDS: Record<string, (setting: RewardSetting, options?: Record<string, unknown>) => Reward> = {
   accuracy: (s, o = {}) =>
-    s.task === 'addition' ? accuracyReward({ verify: verifyInteger, answerOnly: false, ...o }) : accuracyReward(o),
+    s.task === 'addition' ? accuracyReward({ verify: verifyAddition, answerOnly: false, ...o }) : accuracyReward(o),
   format: (_s, o) => formatReward(o),
   language: (_s, o) => languageConsistencyReward({ language: 'en', name: 'language', ...o }),
   tag_count: (_s, o) => tagCountReward(o),

@@ -12,7 +12,7 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestCheckpoint, loadModel, loadTokenizer, parseTrainConfig } from '@aha/core';
-import { GrpoTrainer, scoreAddition } from '@aha/grpo';
+import { additionProblems, GrpoTrainer, verifyAddition } from '@aha/grpo';
 import { accuracyReward, formatReward, type WeightedReward } from '@aha/rewards';
 import { z } from 'zod';
 import { configRewards } from '../commands/rewards.js';
@@ -22,7 +22,6 @@ import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
 import { evaluateGreedy } from './base-model/evaluate.js';
 import { heldOutProblems, TaskOptionsSchema } from './base-model/pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from './base-model/save.js';
-import { additionProblems } from './base-model/task.js';
 import { pct, type RecipeContext, type RecipeResult, withCtrlC } from './context.js';
 import {
   type GrpoSection,
@@ -135,13 +134,11 @@ export interface GrpoHooks {
   onStep?(step: number, record: Record<string, unknown>): void;
 }
 
-/** The task's own check (`scoreAddition`: the last `<answer>` holds the integer sum) in the `verifyMath` shape; it gets the whole completion (`answerOnly: false`) so it applies the same rule as the evaluation. */
-const verifyInteger = async (gold: string, completion: string) => ({
-  verdict: scoreAddition(completion, { solution: gold }) === 1 ? ('equal' as const) : ('not_equal' as const),
-});
-
-/** The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. */
-export const r1ZeroRewards = () => [accuracyReward({ verify: verifyInteger, answerOnly: false }), formatReward()];
+/**
+ * The R1-Zero rule rewards (DeepSeek-R1 §2.2.2): accuracy and strict format; GRPO weighs them equally. Accuracy is
+ * the task's own check (@aha/grpo `verifyAddition`) on the whole completion, the same rule as the evaluation.
+ */
+export const r1ZeroRewards = () => [accuracyReward({ verify: verifyAddition, answerOnly: false }), formatReward()];
 
 const grpoStage = (hooks: GrpoHooks, rewards?: readonly WeightedReward[]) =>
   defineStage({
@@ -205,10 +202,15 @@ const reportStage = defineStage({
   name: 'report',
   description: 'HTML report of the GRPO metrics.',
   config: z.object({ title: z.string() }),
-  async run(_input: { before: number; after: number; grpoSteps: number }, config, ctx) {
-    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder.
+  async run(input: { before: number; after: number; grpoSteps: number }, config, ctx) {
+    // GrpoTrainer writes its metrics beside its checkpoints; the report goes to the run folder, with the held-out
+    // greedy accuracy before and after training as its own chart (the metrics' accuracy is of sampled rollouts).
     const r = writeReport(join(ctx.runDir, 'grpo', METRICS_FILE), join(ctx.runDir, REPORT_FILE), {
       title: config.title,
+      heldOut: [
+        { step: 0, accuracy: input.before },
+        { step: input.grpoSteps, accuracy: input.after },
+      ],
     });
     return { file: r.file, steps: r.steps };
   },
@@ -267,7 +269,7 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     const report = await stage(
       reportStage,
       { before: before.accuracy, after: after.accuracy, grpoSteps: grpo.steps },
-      { title: `aha R1-Zero in miniature: ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
+      { title: `aha R1-Zero in miniature: held-out greedy accuracy ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
     );
     return {
       runDir: run.runDir,

@@ -3,13 +3,17 @@
  * with a summary of first → last values, one chart per metric group and sample completions across the run. Charts
  * are drawn in the browser from an embedded JSON block; every text from the run is HTML-escaped here. Each chart
  * element carries `data-chart="<id>"` and, once drawn, `data-rendered="true"`, so tests and scripts can find it.
+ * The sample completions are model output, so they are labelled as AI-generated (China's labelling measures,
+ * GB 45438-2025, via @aha/safety): an explicit label on each sample and the implicit label (`<meta name="AIGC">`,
+ * content id = hash of the samples shown) in the page head.
  * Leaves out: interactivity beyond uPlot's cursor/legend, comparing several runs on one page.
  */
 
+import { embedHtmlMeta, labelGenerated, renderExplicitLabel } from '@aha/safety';
 import type { SkippedLine } from '../metrics/jsonl.js';
 import type { MetricsSample, StepMetricsRecord } from '../metrics/schema.js';
 import { chartLibrary } from './assets.js';
-import { buildCharts, type ChartSpec } from './charts.js';
+import { buildCharts, type ChartSpec, HELD_OUT_CHART_ID, type HeldOutPoint } from './charts.js';
 import { escapeHtml, inlineScript, jsonForScript } from './escape.js';
 
 /** What to put in the report beyond the metrics. */
@@ -26,6 +30,25 @@ export interface ReportOptions {
   maxSamplesPerStep?: number;
   /** Longest completion text shown, in characters; longer ones are cut with a note (default 4000). */
   maxCompletionChars?: number;
+  /** Held-out greedy accuracy measured outside the metrics log (e.g. before and after training), fraction 0..1. */
+  heldOut?: readonly HeldOutPoint[];
+  /** The model that generated the samples, for their implicit AI-generated label. */
+  model?: string;
+  /** What risk control did to the run's data (a "Risk control" table; nothing when absent). */
+  riskControl?: readonly RiskControlRow[];
+}
+
+/** One data set risk control filtered: its counts (`mode` 'off': it was not filtered). */
+export interface RiskControlRow {
+  /** Stage that filtered it. */
+  stage: string;
+  /** Which data (e.g. "sampled", "general", "prompts"). */
+  data: string;
+  mode: 'drop' | 'flag' | 'off';
+  checked: number;
+  blocked: number;
+  dropped: number;
+  flagged: number;
 }
 
 const fmt = (v: number | null | undefined): string => {
@@ -41,23 +64,26 @@ function firstLast(records: readonly StepMetricsRecord[], pick: (r: StepMetricsR
   return values.length === 0 ? undefined : { first: values[0], last: values[values.length - 1] };
 }
 
-function summary(records: readonly StepMetricsRecord[]): string {
+function summary(records: readonly StepMetricsRecord[], heldOut: ChartSpec | undefined): string {
+  const held = heldOut?.series[0]?.values.filter((v): v is number => v !== null) ?? [];
   const items: [string, (r: StepMetricsRecord) => unknown][] = [
-    ['accuracy', (r) => r.accuracy],
+    ['training accuracy (sampled)', (r) => r.accuracy],
     ['reward (total)', (r) => r.reward_mean],
     ['format', (r) => r.format_rate],
     ['completion length', (r) => r.completion_length?.mean],
     ['"wait" per completion', (r) => r.reflection?.wait],
     ['KL', (r) => r.kl],
   ];
-  const cells = items.flatMap(([label, pick]) => {
-    const fl = firstLast(records, pick);
-    if (!fl) return [];
-    return [
-      `<div class="stat" data-stat="${escapeHtml(label)}"><span class="label">${escapeHtml(label)}</span>` +
-        `<span class="value">${fmt(fl.first)} → <b>${fmt(fl.last)}</b></span></div>`,
-    ];
-  });
+  const stat = (label: string, fl: { first: number; last: number }) =>
+    `<div class="stat" data-stat="${escapeHtml(label)}"><span class="label">${escapeHtml(label)}</span>` +
+    `<span class="value">${fmt(fl.first)} → <b>${fmt(fl.last)}</b></span></div>`;
+  const cells = [
+    ...(held.length ? [stat('held-out accuracy (greedy)', { first: held[0], last: held[held.length - 1] })] : []),
+    ...items.flatMap(([label, pick]) => {
+      const fl = firstLast(records, pick);
+      return fl ? [stat(label, fl)] : [];
+    }),
+  ];
   return cells.length ? `<section class="summary">${cells.join('')}</section>` : '';
 }
 
@@ -67,9 +93,10 @@ function chartElement(chart: ChartSpec): string {
     chart.series.length === 0
       ? '<p class="empty">Not logged by this run.</p>'
       : '<div class="plot" role="img" aria-label="' + escapeHtml(chart.title) + '"></div>';
+  const note = chart.note && chart.series.length ? `<p class="note">${escapeHtml(chart.note)}</p>` : '';
   return (
     `<figure class="chart" data-chart="${escapeHtml(chart.id)}" data-series="${chart.series.length}" ` +
-    `data-series-colors="${escapeHtml(colors)}"><figcaption>${escapeHtml(chart.title)}</figcaption>${body}</figure>`
+    `data-series-colors="${escapeHtml(colors)}"><figcaption>${escapeHtml(chart.title)}</figcaption>${body}${note}</figure>`
   );
 }
 
@@ -82,12 +109,15 @@ export function spreadIndices(length: number, n: number): number[] {
   return [...out];
 }
 
+/** The explicit AI-generated label each sample carries (the completion is model output). */
+const SAMPLE_LABEL = renderExplicitLabel({ format: 'html' });
+
 function sampleElement(sample: MetricsSample, maxChars: number): string {
   const cut = sample.completion.length > maxChars;
   const text = cut ? sample.completion.slice(0, maxChars) : sample.completion;
   const note = cut ? `\n… (${sample.completion.length - maxChars} more characters)` : '';
   return (
-    `<div class="sample" data-sample><div class="reward">reward ${fmt(sample.reward)}</div>` +
+    `<div class="sample" data-sample>${SAMPLE_LABEL}<div class="reward">reward ${fmt(sample.reward)}</div>` +
     `<pre class="prompt">${escapeHtml(sample.prompt)}</pre><pre class="completion">${escapeHtml(text)}${escapeHtml(note)}</pre></div>`
   );
 }
@@ -111,6 +141,28 @@ function samplesSection(records: readonly StepMetricsRecord[], options: ReportOp
   return `<section class="samples" data-samples><h2>Sample completions</h2>${steps.join('')}</section>`;
 }
 
+function riskControlSection(rows: readonly RiskControlRow[] | undefined): string {
+  if (!rows?.length) return '';
+  const cell = (v: string | number) => `<td>${escapeHtml(String(v))}</td>`;
+  const body = rows
+    .map(
+      (r) =>
+        `<tr data-risk-row="${escapeHtml(`${r.stage}/${r.data}`)}">${[r.stage, r.data, r.mode, r.checked, r.blocked, r.dropped, r.flagged].map(cell).join('')}</tr>`,
+    )
+    .join('');
+  return (
+    '<section class="risk" data-risk-control><h2>Risk control</h2>' +
+    '<p class="note">Samples the risk control (keyword filter → model review) blocked: dropped from the data, or kept and flagged.</p>' +
+    '<table><thead><tr><th>stage</th><th>data</th><th>mode</th><th>checked</th><th>blocked</th><th>dropped</th><th>flagged</th></tr></thead>' +
+    `<tbody>${body}</tbody></table></section>`
+  );
+}
+
+/** The text of every sample the page shows, for the content id of its implicit label. */
+function shownSamplesText(records: readonly StepMetricsRecord[]): string {
+  return records.flatMap((r) => (r.samples ?? []).map((s) => s.completion)).join('\n');
+}
+
 // Runs in the page: draw each chart with uPlot from the embedded data, mark it rendered, keep widths on resize.
 const CLIENT = `(() => {
   const data = JSON.parse(document.getElementById('aha-data').textContent);
@@ -125,15 +177,17 @@ const CLIENT = `(() => {
     if (chart.series.length === 0) continue;
     const figure = document.querySelector('[data-chart="' + chart.id + '"]');
     const el = figure.querySelector('.plot');
-    const few = chart.steps.length < 40;
+    // Points where a line alone would hide the data: few steps, or a sparse series (held-out every N steps).
+    const few = (values) => values.filter((v) => v != null).length < 40;
     const opts = {
       width: Math.max(280, el.clientWidth),
       height: 240,
-      scales: { x: { time: false } },
+      // The y range comes from the data (charts.ts yRangeOf), not uPlot's default for flat data (0..100).
+      scales: { x: { time: false }, y: { range: () => chart.yRange } },
       legend: { live: true },
       series: [{ label: 'step' }].concat(chart.series.map((s) => ({
         label: s.label, stroke: s.color, width: 2, spanGaps: true,
-        points: { show: few, size: 5, fill: s.color, stroke: s.color },
+        points: { show: few(s.values), size: 5, fill: s.color, stroke: s.color },
       }))),
       axes: [{ label: 'step' }, { label: chart.yLabel, size: 64, values: (u, splits) => splits.map(tick) }],
     };
@@ -161,6 +215,11 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
 .charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(380px, 1fr)); gap: 16px; }
 .chart { margin: 0; border: 1px solid var(--line); border-radius: 6px; padding: 8px; min-width: 0; }
 .chart figcaption { font-weight: 600; margin-bottom: 4px; }
+.chart .note { color: var(--muted); font-size: 12px; margin: 4px 0 0; }
+.aigc-label { display: inline-block; margin: 0 0 4px; padding: 1px 6px; border: 1px solid var(--line);
+  border-radius: 4px; font-size: 11px; color: var(--muted); background: var(--bg2); }
+.risk table { border-collapse: collapse; } .risk td, .risk th { border: 1px solid var(--line); padding: 4px 10px; }
+.risk td:nth-child(n+4) { text-align: right; }
 .chart .empty { color: var(--muted); height: 240px; display: flex; align-items: center; justify-content: center; }
 .samples details { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 6px 10px; }
 .samples summary { cursor: pointer; font-weight: 600; }
@@ -177,7 +236,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
  */
 export function renderReport(records: readonly StepMetricsRecord[], options: ReportOptions = {}): string {
   const title = options.title ?? 'aha training report';
-  const charts = buildCharts(records);
+  const charts = buildCharts(records, { heldOut: options.heldOut });
   const lib = chartLibrary();
   const steps = records.length;
   const range = steps ? `steps ${records[0].step}–${records[steps - 1].step}` : 'no steps';
@@ -190,7 +249,9 @@ export function renderReport(records: readonly StepMetricsRecord[], options: Rep
         .join('; ')}${skipped.length > 5 ? '; …' : ''}</p>`
     : '';
   const data = { charts: charts.filter((c) => c.series.length > 0) };
-  return `<!doctype html>
+  const heldOutChart = charts.find((c) => c.id === HELD_OUT_CHART_ID);
+  const samples = samplesSection(records, options);
+  const page = `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
@@ -206,15 +267,18 @@ export function renderReport(records: readonly StepMetricsRecord[], options: Rep
     records.length === 1 ? '' : 's'
   } (${range})</p>
 ${warning}
-${summary(records)}
+${summary(records, heldOutChart)}
 <section class="charts">
 ${charts.map(chartElement).join('\n')}
 </section>
-${samplesSection(records, options)}
+${riskControlSection(options.riskControl)}
+${samples}
 <script type="application/json" id="aha-data">${jsonForScript(data)}</script>
 <script>${inlineScript(lib.js)}</script>
 <script>${CLIENT}</script>
 </body>
 </html>
 `;
+  if (!samples) return page;
+  return embedHtmlMeta(page, labelGenerated(shownSamplesText(records), { model: options.model }));
 }

@@ -71,7 +71,18 @@ describe.skipIf(!available)('report in a real browser', () => {
     const run = join(work, 'run');
     mkdirSync(run);
     writeFileSync(join(run, 'metrics.jsonl'), toJsonl(syntheticRun(60)));
-    const report = writeReport(run);
+    // Held-out greedy accuracy before, during and after training, and a risk-control table, as the recipes pass them.
+    const report = writeReport(run, undefined, {
+      heldOut: [
+        { step: 0, accuracy: 0.05 },
+        { step: 30, accuracy: 0.35 },
+        { step: 60, accuracy: 0.6 },
+      ],
+      riskControl: [
+        { stage: 'rejection-sft', data: 'general', mode: 'flag', checked: 300, blocked: 88, dropped: 0, flagged: 88 },
+      ],
+    });
+    expect(report.charts).toContain('heldout-accuracy');
 
     const requests: string[] = [];
     await context.route('**/*', (route) => {
@@ -132,6 +143,12 @@ describe.skipIf(!available)('report in a real browser', () => {
 
     expect(await page.evaluate(() => window.__pwned)).toBeUndefined();
     expect(await page.locator('[data-sample]').count()).toBeGreaterThan(0);
+    // Every sample carries the explicit AI-generated label, and the open step shows it.
+    expect(await page.locator('[data-sample] [data-aigc="explicit"]').count()).toBe(
+      await page.locator('[data-sample]').count(),
+    );
+    expect(await page.locator('details[open] [data-aigc="explicit"]').first().isVisible()).toBe(true);
+    expect(await page.locator('details[open] [data-aigc="explicit"]').first().textContent()).toContain('AI-generated');
     expect(errors).toEqual([]);
     expect(requests).toEqual([]);
 

@@ -1,11 +1,12 @@
 // The HTML report without a browser: charts and data, self-containment, escaping of model output, sparse/bad logs.
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AhaError } from '@aha/core';
+import { contentIdFor, isLabelled, readHtmlMeta, readLabelSidecar } from '@aha/safety';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HOSTILE_COMPLETION, syntheticRun, toJsonl } from './__fixtures__/synthetic-run.js';
-import { buildCharts, REQUIRED_CHART_IDS } from './charts.js';
+import { buildCharts, FRACTION, HELD_OUT_CHART_ID, REQUIRED_CHART_IDS, yRangeOf } from './charts.js';
 import { escapeHtml, jsonForScript } from './escape.js';
 import { renderReport, spreadIndices } from './html.js';
 import { writeReport } from './write.js';
@@ -130,6 +131,90 @@ describe('report pieces', () => {
 
   it('renders a summary of first → last values', () => {
     const html = renderReport(syntheticRun(20));
-    expect(html).toMatch(/data-stat="accuracy"[\s\S]*?→ <b>0\.\d{3}<\/b>/);
+    expect(html).toMatch(/data-stat="training accuracy \(sampled\)"[\s\S]*?→ <b>0\.\d{3}<\/b>/);
+  });
+});
+
+describe('report: accuracy kinds, units, scales, labels', () => {
+  it('keeps held-out greedy accuracy in its own labelled chart, apart from the sampled training accuracy', () => {
+    const records = syntheticRun(10).map((r) => (r.step === 5 ? { ...r, heldout_accuracy: 0.3 } : r));
+    const html = renderReport(records, {
+      heldOut: [
+        { step: 0, accuracy: 0.1 },
+        { step: 10, accuracy: 0.6 },
+      ],
+    });
+    const charts = embedded(html).charts;
+    const held = charts.find((c) => c.id === HELD_OUT_CHART_ID)!;
+    expect(held.steps).toEqual([0, 5, 10]);
+    expect(held.series.map((s) => [s.label, s.values])).toEqual([['held-out accuracy (greedy)', [0.1, 0.3, 0.6]]]);
+    expect(html).toContain('Held-out accuracy (greedy decoding, fixed problem set)');
+    expect(html).toContain('Training accuracy and format (sampled rollouts)');
+    // The training accuracy chart holds the per-step sampled accuracy only.
+    const training = charts.find((c) => c.id === 'accuracy')!;
+    expect(training.series.map((s) => s.label)).toEqual(['accuracy', 'format']);
+    expect(html).toMatch(/data-stat="held-out accuracy \(greedy\)"[\s\S]*?0\.100 → <b>0\.600<\/b>/);
+    // No held-out measurement, no held-out chart.
+    expect(buildCharts(syntheticRun(3)).map((c) => c.id)).not.toContain(HELD_OUT_CHART_ID);
+  });
+
+  it('one unit per chart: every share is a fraction 0..1 with the same y label, never percent', () => {
+    const charts = buildCharts(syntheticRun(20), { heldOut: [{ step: 0, accuracy: 0.2 }] });
+    const shares = ['accuracy', HELD_OUT_CHART_ID, 'truncation', 'clip-fraction'];
+    for (const c of charts.filter((x) => shares.includes(x.id))) {
+      expect(c.yLabel.startsWith(FRACTION), c.id).toBe(true);
+      for (const s of c.series) for (const v of s.values) if (v !== null) expect(v).toBeLessThanOrEqual(1);
+    }
+    for (const c of charts) expect(`${c.title} ${c.yLabel}`, c.id).not.toMatch(/%|percent/i);
+  });
+
+  it('scales the reflection chart to its data; an all-zero chart says so', () => {
+    const small = syntheticRun(10).map((r) => ({
+      ...r,
+      reflection: Object.fromEntries(Object.keys(r.reflection!).map((w, i) => [w, i === 0 ? 0.02 * (r.step / 10) : 0])),
+    }));
+    const reflection = buildCharts(small).find((c) => c.id === 'reflection')!;
+    expect(reflection.yRange[0]).toBe(0);
+    expect(reflection.yRange[1]).toBeGreaterThan(0.02);
+    expect(reflection.yRange[1]).toBeLessThan(0.03); // not 0..1 or uPlot's 0..100 for flat data
+    expect(reflection.note).toBeUndefined();
+    const zero = buildCharts(small.map((r) => ({ ...r, reflection: { wait: 0, but: 0 } })));
+    const flat = zero.find((c) => c.id === 'reflection')!;
+    expect(flat.yRange).toEqual([0, 1]);
+    expect(flat.note).toMatch(/No reflection word appeared/);
+    expect(renderReport(small.map((r) => ({ ...r, reflection: { wait: 0 } })))).toContain('class="note"');
+    // The range always holds 0, so a line's height says how large its values are.
+    const [lo, hi] = yRangeOf([{ label: 'x', color: '#000000', values: [2, 2] }]);
+    expect([lo, hi.toFixed(2)]).toEqual([0, '2.16']);
+  });
+
+  it('labels the sample completions as AI-generated: explicitly on each sample, implicitly in the head', () => {
+    const records = syntheticRun(10);
+    const html = renderReport(records, { model: 'runs/x/final' });
+    const samples = [...html.matchAll(/<div class="sample" data-sample>([\s\S]*?)<\/pre><\/div>/g)].map((m) => m[1]);
+    expect(samples.length).toBeGreaterThan(0);
+    for (const sample of samples) {
+      const text = sample.replace(/<[^>]*>/g, '\n');
+      expect(isLabelled(text), sample).toBe(true);
+    }
+    const label = readHtmlMeta(html);
+    expect(label?.AIGC).toMatchObject({ Label: '1', ContentProducer: 'aha' });
+    expect(label?.AIGC.ProduceID).toMatch(/^sha256:/);
+    expect(label?.model).toBe('runs/x/final');
+    // A report without samples shows no generated text and carries no label.
+    expect(readHtmlMeta(renderReport([{ step: 1, kl: 0.1 }]))).toBeNull();
+  });
+
+  it('labels a metrics log that holds sample completions (sidecar), and only such a log', async () => {
+    writeFileSync(join(dir, 'metrics.jsonl'), toJsonl(syntheticRun(5)));
+    const r = writeReport(dir);
+    expect(r.label).toBe(join(dir, 'metrics.jsonl.aigc.json'));
+    const label = await readLabelSidecar(join(dir, 'metrics.jsonl'));
+    expect(label?.AIGC.ProduceID).toBe(contentIdFor(readFileSync(join(dir, 'metrics.jsonl'))));
+    const plain = join(dir, 'plain');
+    mkdirSync(plain);
+    writeFileSync(join(plain, 'metrics.jsonl'), toJsonl([{ step: 1, kl: 0.1 }]));
+    expect(writeReport(plain).label).toBeUndefined();
+    expect(existsSync(join(plain, 'metrics.jsonl.aigc.json'))).toBe(false);
   });
 });

@@ -1,10 +1,14 @@
 /**
  * `writeReport`: metrics log (a run folder or the JSONL file itself) in, self-contained HTML file out. A run folder
  * is expected to hold `metrics.jsonl`; the report goes beside it as `report.html` unless told otherwise.
+ * A metrics log with sample completions holds generated text, so writing the report also labels it: the implicit
+ * AI-generated label goes beside it (`metrics.jsonl.aigc.json`, @aha/safety), rewritten with each report so its
+ * content id is the log's hash at the last report (the end of a run writes one).
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { AhaError } from '@aha/core';
+import { writeLabelSidecarSync } from '@aha/safety';
 import { readMetricsFile } from '../metrics/jsonl.js';
 import { buildCharts } from './charts.js';
 import { type ReportOptions, renderReport } from './html.js';
@@ -26,6 +30,8 @@ export interface ReportResult {
   charts: string[];
   /** Lines of the log skipped as unusable. */
   skipped: number;
+  /** The implicit-label sidecar of the metrics log, when it holds sample completions. */
+  label?: string;
 }
 
 /**
@@ -56,8 +62,17 @@ export function writeReport(input: string, outFile?: string, options: ReportOpti
   });
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, html);
-  const charts = buildCharts(log.records)
+  const charts = buildCharts(log.records, { heldOut: options.heldOut })
     .filter((c) => c.series.length > 0)
     .map((c) => c.id);
-  return { file, metricsFile, steps: log.records.length, charts, skipped: log.skipped.length };
+  const hasSamples = log.records.some((r) => (r.samples?.length ?? 0) > 0);
+  const label = hasSamples ? writeLabelSidecarSync(metricsFile, { model: options.model }) : undefined;
+  return {
+    file,
+    metricsFile,
+    steps: log.records.length,
+    charts,
+    skipped: log.skipped.length,
+    ...(label && { label }),
+  };
 }

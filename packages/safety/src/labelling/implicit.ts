@@ -3,8 +3,8 @@
  * for Labeling AI-Generated Synthetic Content (Art. 5) require and GB 45438-2025 specifies for file metadata: an
  * `AIGC` entry with the fields Label (1 = AI-generated, 2 = possibly, 3 = suspected — the latter two for platforms
  * that find unlabelled content), ContentProducer, ProduceID, ReservedCode1, ContentPropagator, PropagateID,
- * ReservedCode2. We add a generation timestamp beside it (not inside, so strict readers of the AIGC object see only
- * the standard's fields).
+ * ReservedCode2. We add the generation timestamp and, when known, the generating model beside it (not inside, so
+ * strict readers of the AIGC object see only the standard's fields).
  *
  * Carriers: a JSON sidecar file (`{ "AIGC": {...}, "timestamp": "..." }`), safetensors-style string metadata
  * (`__metadata__`: `AIGC` = the JSON of the object, `AIGC_timestamp`), and HTML `<meta name="AIGC">` tags. Each
@@ -31,11 +31,13 @@ export const AigcMetadataSchema = z.object({
 });
 export type AigcMetadata = z.output<typeof AigcMetadataSchema>;
 
-/** An implicit label: the AIGC object and when the content was generated. */
+/** An implicit label: the AIGC object, when the content was generated and (optionally) by which model. */
 export interface ImplicitLabel {
   AIGC: AigcMetadata;
   /** ISO 8601 time of generation. */
   timestamp: string;
+  /** The model that generated the content (a folder, a preset or a served model name). */
+  model?: string;
 }
 
 /** Options of {@link createImplicitLabel}. */
@@ -54,6 +56,8 @@ export interface ImplicitLabelOptions {
   reservedCode2?: string;
   /** Generation time (default: now). */
   timestamp?: Date | string;
+  /** The generating model, kept beside the AIGC object. */
+  model?: string;
 }
 
 /** A stable content id: `sha256:` + the first 32 hex digits of the content's SHA-256. */
@@ -87,10 +91,15 @@ export function createImplicitLabel(options: ImplicitLabelOptions): ImplicitLabe
       ReservedCode2: options.reservedCode2 ?? '',
     },
     timestamp: t.toISOString(),
+    ...(options.model !== undefined && { model: options.model }),
   };
 }
 
-const ImplicitLabelSchema = z.object({ AIGC: AigcMetadataSchema, timestamp: z.iso.datetime({ offset: true }) });
+const ImplicitLabelSchema = z.object({
+  AIGC: AigcMetadataSchema,
+  timestamp: z.iso.datetime({ offset: true }),
+  model: z.string().optional(),
+});
 
 function validate(value: unknown, where: string): ImplicitLabel {
   const r = ImplicitLabelSchema.safeParse(value);
@@ -120,7 +129,11 @@ export function readSidecarJson(json: string): ImplicitLabel {
 /** Safetensors-style `__metadata__` entries (string → string) carrying the label; merge them into your metadata. */
 export function toSafetensorsMetadata(label: ImplicitLabel): Record<string, string> {
   const l = validate(label, 'toSafetensorsMetadata');
-  return { AIGC: JSON.stringify(l.AIGC), AIGC_timestamp: l.timestamp };
+  return {
+    AIGC: JSON.stringify(l.AIGC),
+    AIGC_timestamp: l.timestamp,
+    ...(l.model !== undefined && { AIGC_model: l.model }),
+  };
 }
 
 /** Read the label from safetensors-style metadata; null when there is no `AIGC` entry. */
@@ -132,7 +145,10 @@ export function readSafetensorsMetadata(metadata: Record<string, string> | null 
   } catch (err) {
     throw new SafetyError('malformed', `readSafetensorsMetadata: AIGC is not JSON (${(err as Error).message})`);
   }
-  return validate({ AIGC: aigc, timestamp: metadata.AIGC_timestamp }, 'readSafetensorsMetadata');
+  return validate(
+    { AIGC: aigc, timestamp: metadata.AIGC_timestamp, model: metadata.AIGC_model },
+    'readSafetensorsMetadata',
+  );
 }
 
 /** The HTML `<meta>` tags carrying the label. */
@@ -140,11 +156,12 @@ export function toHtmlMeta(label: ImplicitLabel): string {
   const l = validate(label, 'toHtmlMeta');
   return (
     `<meta name="AIGC" content="${escapeHtml(JSON.stringify(l.AIGC))}">\n` +
-    `<meta name="AIGC-timestamp" content="${escapeHtml(l.timestamp)}">`
+    `<meta name="AIGC-timestamp" content="${escapeHtml(l.timestamp)}">` +
+    (l.model === undefined ? '' : `\n<meta name="AIGC-model" content="${escapeHtml(l.model)}">`)
   );
 }
 
-const META_RE = /<meta\s+name\s*=\s*["']AIGC(-timestamp)?["']\s+content\s*=\s*"([^"]*)"\s*\/?>/gi;
+const META_RE = /<meta\s+name\s*=\s*["']AIGC(-timestamp|-model)?["']\s+content\s*=\s*"([^"]*)"\s*\/?>/gi;
 
 function unescapeHtml(s: string): string {
   return s
@@ -159,8 +176,10 @@ function unescapeHtml(s: string): string {
 export function readHtmlMeta(html: string): ImplicitLabel | null {
   let aigc: string | undefined;
   let timestamp: string | undefined;
+  let model: string | undefined;
   for (const m of html.matchAll(META_RE)) {
-    if (m[1]) timestamp = unescapeHtml(m[2]);
+    if (m[1] === '-timestamp') timestamp = unescapeHtml(m[2]);
+    else if (m[1] === '-model') model = unescapeHtml(m[2]);
     else aigc = unescapeHtml(m[2]);
   }
   if (aigc === undefined) return null;
@@ -170,7 +189,7 @@ export function readHtmlMeta(html: string): ImplicitLabel | null {
   } catch (err) {
     throw new SafetyError('malformed', `readHtmlMeta: AIGC content is not JSON (${(err as Error).message})`);
   }
-  return validate({ AIGC: value, timestamp }, 'readHtmlMeta');
+  return validate({ AIGC: value, timestamp, model }, 'readHtmlMeta');
 }
 
 /**

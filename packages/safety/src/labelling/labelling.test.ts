@@ -1,10 +1,18 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SafetensorsFile, writeSafetensors } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import { SafetyError } from '../errors.js';
 import { addExplicitLabel, findExplicitLabels, isLabelled, renderExplicitLabel } from './explicit.js';
+import {
+  AHA_PRODUCER,
+  labelGenerated,
+  readLabelSidecar,
+  SIDECAR_SUFFIX,
+  writeLabelSidecar,
+  writeLabelSidecarSync,
+} from './files.js';
 import {
   contentIdFor,
   createImplicitLabel,
@@ -161,5 +169,37 @@ describe('implicit labels', () => {
       caught = e;
     }
     expect(SafetyError.isSafetyError(caught, 'invalid')).toBe(true);
+  });
+});
+
+describe('labels aha writes by default', () => {
+  it('labels a generated text with producer, model, time and a content id', () => {
+    const l = labelGenerated('42', { model: 'runs/x/final', timestamp: '2026-01-01T00:00:00Z' });
+    expect(l).toEqual({
+      AIGC: expect.objectContaining({ Label: '1', ContentProducer: AHA_PRODUCER, ProduceID: contentIdFor('42') }),
+      timestamp: '2026-01-01T00:00:00.000Z',
+      model: 'runs/x/final',
+    });
+    expect(readHtmlMeta(embedHtmlMeta('<head></head>', l))).toEqual(l);
+    expect(readSafetensorsMetadata(toSafetensorsMetadata(l))).toEqual(l);
+  });
+
+  it('writes and reads a sidecar beside a file; the content id is the file hash', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'aha-aigc-'));
+    try {
+      const file = join(dir, 'out.jsonl');
+      await writeFile(file, '{"completion":"x"}\n');
+      expect(await readLabelSidecar(file)).toBeNull();
+      expect(await writeLabelSidecar(file, { model: 'tiny' })).toBe(`${file}${SIDECAR_SUFFIX}`);
+      const l = await readLabelSidecar(file);
+      expect(l?.AIGC.ProduceID).toBe(contentIdFor('{"completion":"x"}\n'));
+      expect(l?.model).toBe('tiny');
+      await expect(writeLabelSidecar(join(dir, 'missing.jsonl'))).rejects.toThrow(/cannot read .*missing\.jsonl/);
+      // The synchronous writer writes the same label.
+      writeLabelSidecarSync(file, { model: 'tiny', timestamp: l!.timestamp });
+      expect(await readLabelSidecar(file)).toEqual(l);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

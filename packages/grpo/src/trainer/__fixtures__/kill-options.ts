@@ -1,7 +1,7 @@
 /** The run the kill-and-resume test trains in a child process and in the test itself (same config, same seed). */
 import { defineReward } from '@aha/rewards';
 import { generateAddition } from '../../tasks/addition.js';
-import { additionAccuracy, tinyModel, tinyTokenizer } from '../testing.js';
+import { additionAccuracy, tinyModel, tinyTokenizer } from './tiny.js';
 import type { GrpoTrainerOptions } from '../trainer.js';
 
 const lengthMod = defineReward({

@@ -5,29 +5,6 @@ import { describe, expect, it } from 'vitest';
 import { evaluateGreedy } from './evaluate.js';
 import { heldOutProblems } from './pretrain.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './save.js';
-import { additionCompletion, additionProblems, additionTrace } from './task.js';
-
-describe('addition task layout', () => {
-  it('writes the column trace right to left with carries, and the sum in <answer>', () => {
-    expect(additionTrace('47', '385')).toBe('7+5=12 4+8+1=13 0+3+1=4');
-    expect(additionCompletion({ prompt: '47+385=', solution: '432', operands: ['47', '385'] })).toBe(
-      '<think>7+5=12 4+8+1=13 0+3+1=4</think><answer>432</answer>',
-    );
-    const test = additionProblems({ count: 50, seed: 3, split: 'test', minDigits: 2, maxDigits: 3 });
-    const train = additionProblems({ count: 500, seed: 3, split: 'train', minDigits: 2, maxDigits: 3 });
-    const trainPrompts = new Set(train.map((p) => p.prompt));
-    expect(test.some((p) => trainPrompts.has(p.prompt))).toBe(false);
-    for (const p of test) expect(BigInt(p.operands[0]) + BigInt(p.operands[1])).toBe(BigInt(p.solution));
-  });
-
-  it('pad: zero-pads operands to maxDigits and traces every printed column', () => {
-    const padded = additionProblems({ count: 20, seed: 3, split: 'test', minDigits: 1, maxDigits: 3, pad: true });
-    for (const p of padded) expect(p.prompt).toMatch(/^\d{3}\+\d{3}=$/);
-    expect(additionCompletion({ prompt: '047+005=', solution: '52', operands: ['47', '5'] })).toBe(
-      '<think>7+5=12 4+0+1=5 0+0=0</think><answer>52</answer>',
-    );
-  });
-});
 
 describe('shipped base model (assets/r1-zero-base)', () => {
   it('is a small MLA + MoE DeepSeek-V3 with the byte-level tokenizer', async () => {

@@ -3,8 +3,7 @@
  * (the base model's recorded accuracy, "before" and "after" GRPO). Greedy (temperature 0) so it is deterministic.
  */
 import { createByteLevelTokenizer, type Model } from '@aha/core';
-import { scoreAddition } from '@aha/grpo';
-import type { AdditionProblem } from './task.js';
+import { type AdditionProblem, scoreAddition } from '@aha/grpo';
 
 /** Result of {@link evaluateGreedy}. */
 export interface GreedyEval {

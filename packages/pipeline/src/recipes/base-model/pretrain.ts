@@ -15,10 +15,9 @@ import {
   type TrainTask,
   trainLoop,
 } from '@aha/core';
-import { createRng } from '@aha/grpo';
+import { type AdditionProblem, additionCompletion, additionProblems, createRng } from '@aha/grpo';
 import { z } from 'zod';
 import { evaluateGreedy, type GreedyEval } from './evaluate.js';
-import { type AdditionProblem, additionCompletion, additionProblems } from './task.js';
 
 /** Token ids of the byte-level tokenizer's specials (see @aha/core byte-level.ts). */
 export const BOS_ID = 256;

@@ -5,6 +5,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, createModel, loadModel } from '@aha/core';
+import { contentIdFor, readLabelSidecar } from '@aha/safety';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../../cli/capture.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
@@ -47,6 +48,9 @@ describe('distill recipe (tiny settings)', () => {
       .map((l) => JSON.parse(l));
     for (const k of kept)
       expect(k.completion).toMatch(new RegExp(`^<think>.*</think><answer>${k.solution}</answer>$`, 's'));
+    // The generated data set carries its implicit AI-generated label (a sidecar with the file's hash).
+    const label = await readLabelSidecar(join(dir, 'runs/d/rejection/kept.jsonl'));
+    expect(label?.AIGC.ProduceID).toBe(contentIdFor(readFileSync(join(dir, 'runs/d/rejection/kept.jsonl'))));
     // Teacher accuracy is the shipped model's greedy accuracy on the same 8 held-out problems.
     const task = TaskOptionsSchema.parse({
       ...(await readBaseModelRecord(SHIPPED_BASE_MODEL_DIR)).task,

@@ -14,7 +14,9 @@
 import { join } from 'node:path';
 import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokenizer } from '@aha/core';
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
+import { additionProblems } from '@aha/grpo';
 import type { WeightedReward } from '@aha/rewards';
+import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import { BUILTIN_REWARDS, configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
@@ -22,7 +24,6 @@ import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
 import { heldOutProblems, type TaskOptions, TaskOptionsSchema } from '../base-model/pretrain.js';
-import { additionProblems } from '../base-model/task.js';
 import { pct, type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
 import { additionTaskOf, followSteps, resolveModelDir, type StepProgress, saveFinalModel } from '../helpers.js';
 import { R1ZeroGrpoSchema, runR1Zero } from '../r1-zero.js';
@@ -249,6 +250,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
         file,
         samples.map((s) => ({ prompt: s.prompt, completion: s.completion, solution: s.solution })),
       );
+      await writeLabelSidecar(file, { model: input.teacherDir }); // generated text: its implicit AI label
       return { file, kept: samples.length, generated: stats.generated, rejected: stats.rejected, madeAt: stamp() };
     },
   });

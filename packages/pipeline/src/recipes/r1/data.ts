@@ -13,9 +13,10 @@
  *   answers carries the banned word or a hazard word (imperfect SFT data) that the stage-4 reward models penalise.
  * Leaves out: real data of any kind (the recipe runs offline in minutes).
  */
+
+import type { AdditionProblem } from '@aha/grpo';
 import { createRng } from '@aha/grpo';
 import { bannedWordPairs } from '@aha/reward-models';
-import type { AdditionProblem } from '../base-model/task.js';
 
 /** The words of a readable trace, in the target language (English) and in the noise language (Chinese). */
 const WORDS = {

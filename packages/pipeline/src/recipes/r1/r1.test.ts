@@ -80,6 +80,17 @@ describe('r1 recipe (micro setting)', () => {
     const rejection = stages['rejection-sft'].output as { generalExamples: number; generated: number };
     expect(rejection).toMatchObject({ generalExamples: 4, generated: 8 });
     expect(existsSync(join(runDir, 'rejection-sft', 'rejection-samples.jsonl'))).toBe(true);
+    expect(existsSync(join(runDir, 'rejection-sft', 'rejection-samples.jsonl.aigc.json'))).toBe(true);
+    // Risk control flags (default) the general answers with a hazard word and counts the rest as checked.
+    const hazardous = generalRows({ count: 4, seed: 7, bannedRate: 0.3, hazardRate: 0.3 }).filter((g) =>
+      /toxic|hazard/.test(g.completion),
+    ).length;
+    const risk = (stages['rejection-sft'].output as { riskControl: Record<string, Record<string, unknown>> })
+      .riskControl;
+    expect(risk.general).toMatchObject({ mode: 'flag', checked: 4, blocked: hazardous, flagged: hazardous });
+    expect(risk.sampled).toMatchObject({ mode: 'flag', dropped: 0 });
+    const aligned = stages['alignment-rl'].output as { riskControl: Record<string, Record<string, unknown>> };
+    expect(aligned.riskControl.prompts).toMatchObject({ mode: 'flag', blocked: 0, dropped: 0 });
     expect(r.summary?.map((s) => s.stage)).toEqual([
       'base',
       'cold-start',
@@ -88,6 +99,7 @@ describe('r1 recipe (micro setting)', () => {
       'alignment-rl',
     ]);
     expect(readFileSync(r.report as string, 'utf8')).toContain('<html');
+    expect(readFileSync(r.report as string, 'utf8')).toContain('data-risk-row="rejection-sft/general"');
     expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| alignment-rl |');
 
     const again: string[] = [];

@@ -22,6 +22,7 @@ import { configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
+import type { RiskControlRow } from '../../report/html.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../base-model/save.js';
 import { type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
@@ -140,8 +141,22 @@ export function summaryTable(summary: readonly StageSummary[]): string {
   return [head, ...rows].join('\n');
 }
 
+/** The risk-control counts of the stage outputs (`riskControl: { <data>: counts }`), as report rows. */
+function riskControlRows(outputs: Record<string, object>): RiskControlRow[] {
+  return Object.entries(outputs).flatMap(([stage, out]) =>
+    Object.entries(
+      (out as { riskControl?: Record<string, Omit<RiskControlRow, 'stage' | 'data'>> }).riskControl ?? {},
+    ).map(([data, counts]) => ({ stage, data, ...counts })),
+  );
+}
+
 /** Concatenates the stages' metrics into `<runDir>/metrics.jsonl` (steps numbered on, `stage` kept) and writes reports. */
-async function writeReports(runDir: string, stages: readonly string[], title: string): Promise<string> {
+async function writeReports(
+  runDir: string,
+  stages: readonly string[],
+  title: string,
+  riskControl: RiskControlRow[] = [],
+): Promise<string> {
   const lines: string[] = [];
   let offset = 0;
   for (const stage of stages) {
@@ -162,7 +177,7 @@ async function writeReports(runDir: string, stages: readonly string[], title: st
     offset += last;
   }
   writeFileSync(join(runDir, METRICS_FILE), lines.map((l) => `${l}\n`).join(''));
-  return writeReport(runDir, join(runDir, REPORT_FILE), { title }).file;
+  return writeReport(runDir, join(runDir, REPORT_FILE), { title, riskControl }).file;
 }
 
 /** Longest completion of the recipe's task unless the config's `eval.maxNewTokens` says otherwise. */
@@ -244,6 +259,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
         'alignment-rl',
       ],
       `aha R1 in miniature: held-out accuracy ${pct(first.accuracy)} → ${pct(last.accuracy)}`,
+      riskControlRows({ 'rejection-sft': rejection, 'alignment-rl': aligned }),
     );
     return {
       runDir: run.runDir,

@@ -9,7 +9,7 @@
  * Leaves out: judging the final summary only for helpfulness (§2.3.4 — our general answers have no chain of thought).
  */
 import type { Tokenizer } from '@aha/core';
-import { scoreAddition } from '@aha/grpo';
+import { verifyAddition } from '@aha/grpo';
 import { helpfulnessReward, isReasoningSample, type RewardModel, safetyReward } from '@aha/reward-models';
 import {
   accuracyReward,
@@ -20,16 +20,6 @@ import {
   type Reward,
   type WeightedReward,
 } from '@aha/rewards';
-
-/** The task's own check (the last `<answer>` holds the integer sum); a sample without gold is not judged (null). */
-const verifyInteger = async (gold: string | undefined, completion: string) => ({
-  verdict:
-    gold === undefined || gold === null
-      ? ('unparseable' as const)
-      : scoreAddition(completion, { solution: gold }) === 1
-        ? ('equal' as const)
-        : ('not_equal' as const),
-});
 
 /** `reward` on reasoning samples, null on general ones (the rule rewards do not judge open-ended answers). */
 export function reasoningOnly(reward: Reward): Reward {
@@ -59,7 +49,7 @@ export type ReasoningRewardsFn = (options: { language: string; weights: Reasonin
 export function reasoningRewards(options: { language: string; weights: ReasoningWeights }): WeightedReward[] {
   return [
     {
-      reward: reasoningOnly(accuracyReward({ verify: verifyInteger, answerOnly: false })),
+      reward: reasoningOnly(accuracyReward({ verify: verifyAddition, answerOnly: false })),
       weight: options.weights.accuracy,
     },
     { reward: reasoningOnly(formatReward()), weight: options.weights.format },

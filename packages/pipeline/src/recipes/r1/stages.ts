@@ -24,9 +24,11 @@ import {
   loadTokenizer,
   type StepReport,
   stepRecord,
+  ValueError,
   withDefaults,
 } from '@aha/core';
 import { type KeptSample, type RejectionStats, readJsonl, rejectionSample } from '@aha/distill';
+import { additionProblems } from '@aha/grpo';
 import {
   bannedWordPairs,
   createRewardModel,
@@ -37,14 +39,15 @@ import {
   RewardTrainerConfigSchema,
   tinyRewardModelConfig,
 } from '@aha/reward-models';
+import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
 import { heldOutProblems, TaskOptionsSchema } from '../base-model/pretrain.js';
-import { additionProblems } from '../base-model/task.js';
 import { GrpoSectionSchema } from '../grpo-section.js';
 import { saveFinalModel } from '../helpers.js';
 import { defineStage, hashConfig } from '../stages.js';
 import { BANNED_WORD, coldStartRows, GENERAL_TOPICS, generalPrompt, generalRows, HAZARD_WORDS } from './data.js';
 import { alignmentRewards, type ReasoningRewardsFn, reasoningRewards } from './rewards.js';
+import { filterRows, RiskFilterSchema, riskControlOf, riskSampleFilter } from './risk.js';
 import {
   evaluateGeneral,
   evaluateReasoning,
@@ -131,6 +134,9 @@ export const RejectionSftSchema = z.strictObject({
   sft: sftSection(200, 1e-3)
     .default(sftSection(200, 1e-3).parse({}))
     .describe('SFT settings (@aha/distill TrainConfig; recipe defaults: 200 steps, lr 1e-3, cosine).'),
+  risk: RiskFilterSchema.default(RiskFilterSchema.parse({})).describe(
+    'Risk control on the sampled and the general SFT data: drop or flag what it blocks.',
+  ),
 });
 
 /**
@@ -162,6 +168,9 @@ export const AlignmentRlSchema = z.strictObject({
     })
     .default({ helpfulness: 1, safety: 1 })
     .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+  risk: RiskFilterSchema.default(RiskFilterSchema.parse({})).describe(
+    'Risk control on the prompt set: drop or flag what it blocks.',
+  ),
   grpo: z
     .record(z.string(), z.unknown())
     .default({})
@@ -268,6 +277,8 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
       // A resumed stage reuses its samples (written whole, with their stats, before SFT starts).
       const samplesFile = join(ctx.workDir, 'rejection-samples.jsonl');
       const statsFile = join(ctx.workDir, 'rejection-stats.json');
+      const risk = await riskControlOf(rejection.risk);
+      const reviewed = { reviewed: 0 };
       const sample = () =>
         rejectionSample({
           model: sampler,
@@ -287,6 +298,8 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
             language: { language, minShare: rejection.minLanguageShare },
             maxPerPrompt: 1,
           },
+          filter: risk ? riskSampleFilter(risk, reviewed) : undefined,
+          filterMode: rejection.risk.mode,
           output: samplesFile,
           signal: ctx.signal,
         });
@@ -298,14 +311,22 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         };
       } else {
         kept = await sample();
-        await writeFile(statsFile, `${JSON.stringify(kept.stats)}\n`);
+        // The sampled data set is generated text: its implicit AI-generated label goes beside it.
+        await writeLabelSidecar(samplesFile, { model: input.modelDir });
+        await writeFile(statsFile, `${JSON.stringify({ ...kept.stats, reviewed: reviewed.reviewed })}\n`);
       }
-      const general = generalRows({
-        count: rejection.generalExamples,
-        seed: seed + 7,
-        bannedRate: rejection.bannedRate,
-        hazardRate: rejection.hazardRate,
-      });
+      const filteredGeneral = await filterRows(
+        generalRows({
+          count: rejection.generalExamples,
+          seed: seed + 7,
+          bannedRate: rejection.bannedRate,
+          hazardRate: rejection.hazardRate,
+        }),
+        risk,
+        rejection.risk.mode,
+        ctx.signal,
+      );
+      const general = filteredGeneral.rows;
       const rows = [
         ...kept.samples.map((s) => ({ prompt: s.prompt as string, completion: s.completion as string })),
         ...general,
@@ -333,6 +354,10 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         generalExamples: general.length,
         rejected: kept.stats.rejected,
         generated: kept.stats.generated,
+        riskControl: {
+          sampled: { ...kept.stats.filter, reviewed: (kept.stats as { reviewed?: number }).reviewed ?? 0 },
+          general: filteredGeneral.counts,
+        },
       };
     },
   });
@@ -434,7 +459,17 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
           prompt: generalPrompt(GENERAL_TOPICS[i % GENERAL_TOPICS.length]),
         }),
       );
-      const dataset = [...(alignment.generalShare >= 1 ? [] : reasoning), ...general];
+      const filtered = await filterRows(
+        [...(alignment.generalShare >= 1 ? [] : reasoning), ...general],
+        await riskControlOf(alignment.risk),
+        alignment.risk.mode,
+        ctx.signal,
+      );
+      const dataset = filtered.rows;
+      if (dataset.length === 0)
+        throw new ValueError(
+          `alignment-rl: risk control (mode ${alignment.risk.mode}) dropped all ${filtered.counts.checked} prompts; use mode 'flag' or another keyword list`,
+        );
       const rms = {
         helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
         safety: await loadRewardModel(input.rms.safetyDir),
@@ -455,7 +490,12 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         log: ctx.log,
       });
       const modelDir = ctx.signal.aborted ? '' : await saveFinalModel(ctx.workDir, model, tokenizer);
-      return { modelDir, id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }), steps: r.steps };
+      return {
+        modelDir,
+        id: hashConfig({ input, alignment, reasoningWeights, task, language, seed }),
+        steps: r.steps,
+        riskControl: { prompts: filtered.counts },
+      };
     },
   });
 

@@ -16,12 +16,12 @@ import {
   withDefaults,
 } from '@aha/core';
 import { SftTrainer, TrainConfigSchema } from '@aha/distill';
+import type { AdditionProblem } from '@aha/grpo';
 import { type DatasetRow, GrpoTrainer, type StepMetrics } from '@aha/grpo';
 import { type RewardModel, scoreCompletions } from '@aha/reward-models';
 import { languageCounts, thinkPart, type WeightedReward } from '@aha/rewards';
 import type { z } from 'zod';
 import { evaluateGreedy } from '../base-model/evaluate.js';
-import type { AdditionProblem } from '../base-model/task.js';
 import { type GrpoSection, type GrpoSectionInput, grpoSection } from '../grpo-section.js';
 import { GENERAL_TOPICS, generalPrompt, generalWordRates } from './data.js';
 import { forTrainer } from './rewards.js';

@@ -1,8 +1,8 @@
 /**
- * Tiny fixtures for the trainer's tests and examples: a byte-level tokenizer, a DeepSeek-V3 model at the tiny test
- * size (every feature on) with the tokenizer's vocabulary, an addition accuracy reward that needs no worker, and
- * the unfused completion log-probs (full logits → tokenLogprobs) the fused training path is tested against.
- * Not exported from the package index (test support only).
+ * Test fixtures of the trainer (not part of the package: nothing in src/ outside tests imports them, and the build
+ * entry is src/index.ts): a byte-level tokenizer, a DeepSeek-V3 model at the tiny test size (every feature on) with
+ * the tokenizer's vocabulary, an addition accuracy reward that needs no worker, and the unfused completion log-probs
+ * (full logits → tokenLogprobs) the fused training path is tested against.
  */
 import {
   createByteLevelTokenizer,
@@ -14,8 +14,8 @@ import {
   tokenLogprobs,
 } from '@aha/core';
 import { defineReward, type Reward } from '@aha/rewards';
-import { scoreAddition } from '../tasks/addition.js';
-import type { PackedBatch } from './sequences.js';
+import { scoreAddition } from '../../tasks/addition.js';
+import type { PackedBatch } from '../sequences.js';
 
 export function tinyTokenizer() {
   return createByteLevelTokenizer();
