@@ -206,4 +206,19 @@ describe('a failing reward is loud', () => {
       expect(r.stderr).not.toContain('grpo step 2/5');
     },
   );
+
+  it('aha run r1-zero (npm start) with a reward that throws: printed once, then the run stops (exit 1)', async () => {
+    const file = config('fail-zero.json', {
+      recipe: 'r1-zero',
+      eval: { evalProblems: 2, maxNewTokens: 4 },
+      grpo: { maxSteps: 5, promptsPerStep: 2, groupSize: 2, rewardFailurePatience: 2 },
+      r1Zero: { trainProblems: 10 },
+      rewards: [{ name: 'format' }, { module: FIXTURE, export: 'throws' }],
+    });
+    const r = await aha('run', file, '--no-report');
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr.split("reward 'throws' failed: the verifier is not configured\n")).toHaveLength(2);
+    expect(r.stderr).toContain('| reward failures: throws 4/4');
+    expect(r.stderr).toContain("reward 'throws' failed on 4 of 4 samples (100%) in each of the last 2 rollout(s)");
+  });
 });

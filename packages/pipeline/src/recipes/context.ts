@@ -3,6 +3,7 @@
  * `--json`, plus Ctrl-C as an AbortSignal (`withCtrlC`). The CLI's `CommandContext` satisfies `RecipeContext`, so the
  * CLI calls recipes and recipes never import the CLI. Leaves out: how the CLI prints (the CLI's own modules).
  */
+import type { RewardLogger } from '@aha/rewards';
 
 /** The progress display a recipe drives. */
 export interface RecipeProgress {
@@ -11,6 +12,8 @@ export interface RecipeProgress {
   stop(): void;
   /** The stage shown and the last step reported (what a second Ctrl-C abandons is the step after it). */
   position?(): { label: string; step: number; total: number } | undefined;
+  /** A reward logger that prints failures as they happen (once per distinct message). */
+  rewardLogger?(): RewardLogger;
 }
 
 /** What a recipe handler may use of its caller. */

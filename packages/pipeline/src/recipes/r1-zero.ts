@@ -13,7 +13,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestCheckpoint, loadModel, loadTokenizer, parseTrainConfig } from '@aha/core';
 import { additionProblems, GrpoTrainer, verifyAddition } from '@aha/grpo';
-import { accuracyReward, formatReward, type WeightedReward } from '@aha/rewards';
+import { accuracyReward, formatReward, type RewardLogger, type WeightedReward } from '@aha/rewards';
 import { z } from 'zod';
 import { configRewards } from '../commands/rewards.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -132,6 +132,8 @@ const grpoStageConfig = z.object({
 export interface GrpoHooks {
   onStart?(total: number, firstStep: number): void;
   onStep?(step: number, record: Record<string, unknown>): void;
+  /** Told of each failed or timed-out reward sample as it happens (GrpoTrainer's `rewardLogger`). */
+  rewardLogger?: RewardLogger;
 }
 
 /**
@@ -176,6 +178,7 @@ const grpoStage = (hooks: GrpoHooks, rewards?: readonly WeightedReward[]) =>
         outputDir: ctx.workDir,
         signal: ctx.signal,
         onEvent: (e) => ctx.log?.(e.message),
+        rewardLogger: hooks.rewardLogger,
       });
       let lastStep = 0;
       for await (const m of trainer.train()) {
@@ -334,6 +337,7 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: RecipeContext): Pro
           if (first > 0) ctx.progress.update(first);
         },
         onStep: (step, record) => ctx.progress.update(step, record),
+        rewardLogger: ctx.progress.rewardLogger?.(),
       },
     });
     ctx.progress.stop();
