@@ -78,6 +78,15 @@ export {
   type LossOptions,
   type LossOutput,
 } from './models/deepseek-v3/model.js';
+export { selectExperts } from './models/deepseek-v3/moe.js';
+export {
+  ropeInvFreq,
+  ropeTables,
+  softmaxScale,
+  yarnCorrectionRange,
+  yarnGetMscale,
+} from './models/deepseek-v3/rope.js';
+export { TINY_CONFIG as tinyDeepseekV3Config } from './models/deepseek-v3/testing.js';
 // Dense families (Llama, Qwen2, Qwen3) and the family dispatch of createModel / loadModel.
 export {
   DENSE_ARCHITECTURE_KEYS,
@@ -102,15 +111,6 @@ export { GqaKvCache } from './models/dense/kv-cache.js';
 export { type DenseForwardOptions, type DenseLossOptions, DenseModel } from './models/dense/model.js';
 export { denseInvFreq } from './models/dense/rope.js';
 export { createModel, loadModel, type Model, type ModelConfig, modelFamilyOf } from './models/index.js';
-export { selectExperts } from './models/deepseek-v3/moe.js';
-export {
-  ropeInvFreq,
-  ropeTables,
-  softmaxScale,
-  yarnCorrectionRange,
-  yarnGetMscale,
-} from './models/deepseek-v3/rope.js';
-export { TINY_CONFIG as tinyDeepseekV3Config } from './models/deepseek-v3/testing.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';

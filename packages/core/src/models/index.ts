@@ -55,7 +55,10 @@ function unsupported(raw: unknown, where: string): ConfigError {
  * the same for the same `seed`); `config` is validated and its family's defaults filled (HF key names).
  * @param options.maxBytes memory budget for the parameters (default 90% of the machine's memory).
  */
-export function createModel(config: DenseConfig | DenseConfigInput, options?: { seed?: number; maxBytes?: number }): DenseModel;
+export function createModel(
+  config: DenseConfig | DenseConfigInput,
+  options?: { seed?: number; maxBytes?: number },
+): DenseModel;
 export function createModel(
   config: DeepseekV3Config | DeepseekV3ConfigInput,
   options?: { seed?: number; maxBytes?: number },

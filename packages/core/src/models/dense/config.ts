@@ -62,7 +62,10 @@ const ropeScalingInput = z.preprocess((v) => {
   return v;
 }, DenseRopeScalingSchema.nullable());
 
-function shapeOf(family: DenseFamily, d: { vocab: number; inter: number; maxPos: number; bos: number | null; eos: number | null }) {
+function shapeOf(
+  family: DenseFamily,
+  d: { vocab: number; inter: number; maxPos: number; bos: number | null; eos: number | null },
+) {
   return z.looseObject({
     model_type: z.literal(family).default(family).describe('HF model type.'),
     architectures: z
@@ -177,7 +180,10 @@ function checkConsistency(c: DenseConfig, ctx: z.RefinementCtx): void {
     bad(`num_attention_heads (${H}) must be divisible by num_key_value_heads (${Hk})`, 'num_key_value_heads');
   }
   if (c.head_dim === null && c.hidden_size % H !== 0) {
-    bad(`hidden_size (${c.hidden_size}) must be divisible by num_attention_heads (${H}) when head_dim is null`, 'head_dim');
+    bad(
+      `hidden_size (${c.hidden_size}) must be divisible by num_attention_heads (${H}) when head_dim is null`,
+      'head_dim',
+    );
   } else if (headDimOf(c) % 2 !== 0) {
     bad(`the head dim (${headDimOf(c)}) must be even for RoPE`, 'head_dim');
   }
@@ -187,7 +193,10 @@ function checkConsistency(c: DenseConfig, ctx: z.RefinementCtx): void {
   if (c.model_type !== 'llama' && c.mlp_bias) bad(`mlp_bias is a Llama key, not ${c.model_type}`, 'mlp_bias');
   if (c.use_sliding_window) bad('use_sliding_window: sliding-window attention is not supported', 'use_sliding_window');
   if (c.attention_dropout !== 0) {
-    bad(`attention_dropout (${c.attention_dropout}) must be 0: attention dropout is not implemented`, 'attention_dropout');
+    bad(
+      `attention_dropout (${c.attention_dropout}) must be 0: attention dropout is not implemented`,
+      'attention_dropout',
+    );
   }
   const rs = c.rope_scaling;
   if (rs?.type === 'llama3' && !(rs.high_freq_factor > rs.low_freq_factor)) {

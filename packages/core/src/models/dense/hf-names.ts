@@ -74,7 +74,11 @@ export function denseSize(c: DenseConfig): { values: number; tensors: number } {
     return { values, tensors };
   };
   const outer = count(denseHfParamsOf({ ...c, num_hidden_layers: 0 } as DenseConfig));
-  const layer = count([...denseHfParamsOf({ ...c, num_hidden_layers: 1 } as DenseConfig)].filter((p) => p.name.startsWith('model.layers.')));
+  const layer = count(
+    [...denseHfParamsOf({ ...c, num_hidden_layers: 1 } as DenseConfig)].filter((p) =>
+      p.name.startsWith('model.layers.'),
+    ),
+  );
   return {
     values: outer.values + layer.values * c.num_hidden_layers,
     tensors: outer.tensors + layer.tensors * c.num_hidden_layers,

@@ -38,7 +38,8 @@ export class GqaLayerCache {
       [this.k, k.values()],
       [this.v, v.values()],
     ] as const) {
-      for (let r = 0; r < rows; r++) dst.set(src.subarray(r * T * D, (r + 1) * T * D), (r * this.capacity + this.length) * D);
+      for (let r = 0; r < rows; r++)
+        dst.set(src.subarray(r * T * D, (r + 1) * T * D), (r * this.capacity + this.length) * D);
     }
     this.length += T;
     const shape = [this.batch, this.kvHeads, this.capacity, D];

@@ -25,8 +25,7 @@ import {
   type TensorToWrite,
   writeSafetensorsCheckpoint,
 } from '../../io/safetensors.js';
-import { linear, reshape, rope, transpose } from '../../nn/functional.js';
-import { add } from '../../nn/functional.js';
+import { add, linear, reshape, rope, transpose } from '../../nn/functional.js';
 import { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from '../../nn/module.js';
 import { scaledDotProductAttention } from '../../ops/attention.js';
 import { linearCrossEntropy } from '../../ops/linear-cross-entropy.js';
@@ -149,10 +148,7 @@ class DenseDecoderLayer extends Module {
       new DeepseekV3MLP(c.hidden_size, c.intermediate_size, rng, c.initializer_range, c.mlp_bias),
     );
     this.input_layernorm = this.child('input_layernorm', new RMSNorm(c.hidden_size, c.rms_norm_eps));
-    this.post_attention_layernorm = this.child(
-      'post_attention_layernorm',
-      new RMSNorm(c.hidden_size, c.rms_norm_eps),
-    );
+    this.post_attention_layernorm = this.child('post_attention_layernorm', new RMSNorm(c.hidden_size, c.rms_norm_eps));
   }
 
   forward(h: Tensor, inputs: DenseInputs, cache?: GqaLayerCache): Tensor {
@@ -204,7 +200,10 @@ export class DenseModel extends Module {
     this.model = this.child('model', new DenseBackbone(config, rng));
     this.lm_head = config.tie_word_embeddings
       ? null
-      : this.child('lm_head', new Linear(config.hidden_size, config.vocab_size, { rng, std: config.initializer_range }));
+      : this.child(
+          'lm_head',
+          new Linear(config.hidden_size, config.vocab_size, { rng, std: config.initializer_range }),
+        );
     this.nameTensors();
   }
 
@@ -295,8 +294,11 @@ export class DenseModel extends Module {
     return this.head(this.body(this.prepare(tokens, attentionMask, past), cache));
   }
 
-  /** Writes config.json + model.safetensors (HF layout; sharded above 5 GB) to `dir`. */
-  async save(dir: string, options: { dtype?: FloatDType } = {}): Promise<void> {
+  /**
+   * Writes config.json + model.safetensors to `dir` (HF layout; shards + model.safetensors.index.json above
+   * `maxShardBytes`, default 5 GB as HF).
+   */
+  async save(dir: string, options: { dtype?: FloatDType; maxShardBytes?: number } = {}): Promise<void> {
     const tensors = new Map<string, TensorToWrite>();
     for (const [name, t] of this.stateDict()) tensors.set(name, { data: t.toFloat32Array(), shape: t.shape });
     await writeSafetensorsCheckpoint(dir, tensors, options);
@@ -353,7 +355,9 @@ export class DenseModel extends Module {
         );
       }
       if (attentionMask && attentionMask[b]?.length !== T) {
-        throw new ShapeError(`forward: attentionMask row ${b} has ${attentionMask[b]?.length} entries, tokens have ${T}`);
+        throw new ShapeError(
+          `forward: attentionMask row ${b} has ${attentionMask[b]?.length} entries, tokens have ${T}`,
+        );
       }
       for (let t = 0; t < T; t++) {
         const id = tokens[b][t];
