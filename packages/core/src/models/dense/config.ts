@@ -138,33 +138,15 @@ export type DenseConfigInput =
   | (Qwen2ConfigInput & { model_type: 'qwen2' })
   | (Qwen3ConfigInput & { model_type: 'qwen3' });
 
-/** Keys a dense config.json must state when loaded from a folder: with the family's rules they fix every shape. */
+/**
+ * Keys a dense config.json must state when loaded from a folder: with the family's rules they fix every shape.
+ * `num_key_value_heads` may be absent (HF reads that as one K/V head per query head, e.g. Llama 1 configs); a
+ * checkpoint that disagrees still fails the tensor-index check.
+ */
 export const DENSE_ARCHITECTURE_KEYS = {
-  llama: [
-    'vocab_size',
-    'hidden_size',
-    'intermediate_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'num_key_value_heads',
-  ],
-  qwen2: [
-    'vocab_size',
-    'hidden_size',
-    'intermediate_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'num_key_value_heads',
-  ],
-  qwen3: [
-    'vocab_size',
-    'hidden_size',
-    'intermediate_size',
-    'num_hidden_layers',
-    'num_attention_heads',
-    'num_key_value_heads',
-    'head_dim',
-  ],
+  llama: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads'],
+  qwen2: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads'],
+  qwen3: ['vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'head_dim'],
 } as const satisfies Record<DenseFamily, readonly string[]>;
 
 /** Per-head dim: `head_dim` when stated, else hidden_size / num_attention_heads (HF). */

@@ -152,7 +152,10 @@ describe.each(Object.keys(TINY))('%s', (family) => {
     loss.backward();
     for (const [n, t] of model.namedParameters()) {
       const g = t.grad?.values();
-      expect(g?.some((v) => v !== 0), n).toBe(true);
+      expect(
+        g?.some((v) => v !== 0),
+        n,
+      ).toBe(true);
     }
     expect(() => model.loss(tokens, { mtpWeight: 0.3 })).toThrow(/no MTP module/);
   });
@@ -178,10 +181,14 @@ describe('family dispatch and load checks', () => {
     const dir = await tempDir();
     await model.save(dir);
     const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
-    const { num_key_value_heads: _, ...noKv } = cfg;
-    await writeFile(join(dir, 'config.json'), JSON.stringify(noKv));
+    const { intermediate_size: _, ...noWidth } = cfg;
+    await writeFile(join(dir, 'config.json'), JSON.stringify(noWidth));
     await expect(loadModel(dir)).rejects.toThrow(ConfigError);
-    await expect(loadModel(dir)).rejects.toThrow(/does not state num_key_value_heads/);
+    await expect(loadModel(dir)).rejects.toThrow(/does not state intermediate_size/);
+    // An absent num_key_value_heads means one K/V head per query head (HF): here that disagrees with the tensors.
+    const { num_key_value_heads: __, ...noKv } = cfg;
+    await writeFile(join(dir, 'config.json'), JSON.stringify(noKv));
+    await expect(loadModel(dir)).rejects.toThrow(/k_proj\.weight" is \[8, 32\].*needs \[32, 32\]/);
     // Qwen3 needs q_norm / k_norm and head_dim: a Qwen2 checkpoint relabelled is refused before allocating.
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, model_type: 'qwen3', head_dim: 8 }));
     await expect(loadModel(dir)).rejects.toThrow(/q_norm|q_proj\.bias/);
