@@ -5,7 +5,6 @@
  * Leaves out: paging, eviction, per-row lengths (rows stay aligned by left padding), half-precision storage.
  */
 import { ValueError } from '../../errors.js';
-import { narrow } from '../../nn/functional.js';
 import { Tensor } from '../../tensor.js';
 
 export class GqaLayerCache {
@@ -25,7 +24,8 @@ export class GqaLayerCache {
 
   /**
    * Appends k, v [B, Hk, T, Dh] (values only: inference state, outside autograd) and returns views of every cached
-   * position: [B, Hk, S, Dh] each.
+   * position with the K/V heads folded into the batch, as the attention reads them: [B·Hk, 1, S, Dh] each, strided
+   * over the buffers (no copy of the cache per step).
    */
   append(k: Tensor, v: Tensor): { k: Tensor; v: Tensor } {
     const T = k.shape[2];
@@ -42,11 +42,9 @@ export class GqaLayerCache {
         dst.set(src.subarray(r * T * D, (r + 1) * T * D), (r * this.capacity + this.length) * D);
     }
     this.length += T;
-    const shape = [this.batch, this.kvHeads, this.capacity, D];
-    return {
-      k: narrow(new Tensor(this.k, shape), 2, 0, this.length),
-      v: narrow(new Tensor(this.v, shape), 2, 0, this.length),
-    };
+    const shape = [rows, 1, this.length, D];
+    const strides = [this.capacity * D, this.capacity * D, D, 1];
+    return { k: new Tensor(this.k, shape, strides), v: new Tensor(this.v, shape, strides) };
   }
 }
 

@@ -119,17 +119,15 @@ class DenseAttention extends Module {
     if (this.k_norm) k = this.k_norm.forward(k);
     const v = transpose(reshape(this.v_proj.forward(h), [B, T, Hk, Dh]), 1, 2); // [B, Hk, T, Dh]
     const qr = rope(transpose(q, 1, 2), inputs.cos, inputs.sin, 'half'); // [B, H, T, Dh]
-    let kr = rope(transpose(k, 1, 2), inputs.cos, inputs.sin, 'half'); // [B, Hk, T, Dh]
-    let vs = v;
-    if (cache) ({ k: kr, v: vs } = cache.append(kr, v)); // [B, Hk, S, Dh]
-    const S = kr.shape[2];
-    // GQA: fold the K/V heads into the batch; query head j·G + g reads K/V head j (HF repeat_kv's order).
-    const out = scaledDotProductAttention(
-      reshape(qr, [B * Hk, G, T, Dh]),
-      reshape(kr, [B * Hk, 1, S, Dh]),
-      reshape(vs, [B * Hk, 1, S, Dh]),
-      { scale: Dh ** -0.5, causal: true, keyMask: inputs.keyMask },
-    ); // [B·Hk, G, T, Dh]
+    const kr = rope(transpose(k, 1, 2), inputs.cos, inputs.sin, 'half'); // [B, Hk, T, Dh]
+    // GQA: fold the K/V heads into the batch; query head j·G + g reads K/V head j (HF repeat_kv's order). The cache
+    // hands back its buffers already folded: [B·Hk, 1, S, Dh].
+    const kv = cache ? cache.append(kr, v) : { k: reshape(kr, [B * Hk, 1, T, Dh]), v: reshape(v, [B * Hk, 1, T, Dh]) };
+    const out = scaledDotProductAttention(reshape(qr, [B * Hk, G, T, Dh]), kv.k, kv.v, {
+      scale: Dh ** -0.5,
+      causal: true,
+      keyMask: inputs.keyMask,
+    }); // [B·Hk, G, T, Dh]
     const merged = reshape(transpose(reshape(out, [B, H, T, Dh]), 1, 2), [B, T, H * Dh]); // [B, T, H·Dh]
     return this.o_proj.forward(merged); // [B, T, D]
   }
