@@ -110,6 +110,11 @@ export { denseHfParamsOf, denseSize } from './models/dense/hf-names.js';
 export { GqaKvCache } from './models/dense/kv-cache.js';
 export { type DenseForwardOptions, type DenseLossOptions, DenseModel } from './models/dense/model.js';
 export { denseInvFreq } from './models/dense/rope.js';
+export {
+  TINY_LLAMA_CONFIG as tinyLlamaConfig,
+  TINY_QWEN2_CONFIG as tinyQwen2Config,
+  TINY_QWEN3_CONFIG as tinyQwen3Config,
+} from './models/dense/testing.js';
 export { createModel, loadModel, type Model, type ModelConfig, modelFamilyOf } from './models/index.js';
 export { getNumThreads, setNumThreads, simdLevel } from './native.js';
 // nn layers and the DeepSeek-V3 model

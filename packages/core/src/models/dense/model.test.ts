@@ -16,33 +16,13 @@ import { createModel, loadModel } from '../index.js';
 import type { DenseConfigInput } from './config.js';
 import { denseHfParamsOf } from './hf-names.js';
 import { DenseModel } from './model.js';
+import { TINY_LLAMA_CONFIG, TINY_QWEN2_CONFIG, TINY_QWEN3_CONFIG } from './testing.js';
 
-const common = {
-  vocab_size: 40,
-  hidden_size: 32,
-  intermediate_size: 48,
-  num_hidden_layers: 2,
-  num_attention_heads: 4,
-  num_key_value_heads: 2,
-  max_position_embeddings: 64,
-  eos_token_id: 1,
-  pad_token_id: 0,
-  initializer_range: 0.2,
-};
+const common = { ...TINY_QWEN2_CONFIG, model_type: undefined, num_key_value_heads: 2, tie_word_embeddings: false };
 const TINY: Record<string, DenseConfigInput> = {
-  llama: {
-    ...common,
-    model_type: 'llama',
-    rope_scaling: {
-      type: 'llama3',
-      factor: 8,
-      low_freq_factor: 1,
-      high_freq_factor: 4,
-      original_max_position_embeddings: 16,
-    },
-  },
-  qwen2: { ...common, model_type: 'qwen2', num_key_value_heads: 1, tie_word_embeddings: true },
-  qwen3: { ...common, model_type: 'qwen3', head_dim: 12, attention_bias: true },
+  llama: TINY_LLAMA_CONFIG,
+  qwen2: TINY_QWEN2_CONFIG,
+  qwen3: TINY_QWEN3_CONFIG,
 };
 
 const dirs: string[] = [];
