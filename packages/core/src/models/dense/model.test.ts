@@ -138,6 +138,7 @@ describe.each(Object.keys(TINY))('%s', (family) => {
       ).toBe(true);
     }
     expect(() => model.loss(tokens, { mtpWeight: 0.3 })).toThrow(/no MTP module/);
+    expect(() => model.forward(tokens, { impl: 'absorb' })).toThrow(/attention has one path/);
   });
 });
 

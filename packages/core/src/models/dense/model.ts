@@ -57,7 +57,10 @@ import { denseRopeAt } from './rope.js';
 export interface DenseForwardOptions {
   /** [B, T] 1 = real token, 0 = padding (left padding). Default: all ones. */
   attentionMask?: number[][];
-  /** Accepted for DeepSeek-V3's contract (generate passes it); the dense attention has one path for both values. */
+  /**
+   * DeepSeek-V3's attention switch, accepted for the shared contract (generate passes 'naive'): the dense attention
+   * has one path, which is 'naive'; 'absorb' (MLA's latent path) is a ValueError.
+   */
   impl?: AttentionImpl;
 }
 
@@ -184,8 +187,6 @@ interface Prepared {
 export class DenseModel extends Module {
   readonly model: DenseBackbone;
   readonly lm_head: Linear | null;
-  /** DeepSeek-V3's attention switch, kept for the shared contract: the dense attention has one path. */
-  attnImpl: AttentionImpl = 'naive';
 
   /** @param options.maxBytes memory budget for the parameters (float32 bytes; default 90% of the machine's memory). */
   constructor(
@@ -233,6 +234,11 @@ export class DenseModel extends Module {
 
   /** tokens [B][T] → hidden states [B, T, D] after the final norm (the LM head's input; value / reward heads). */
   forwardHidden(tokens: number[][], options: DenseForwardOptions = {}): Tensor {
+    if (options.impl !== undefined && options.impl !== 'naive') {
+      throw new ValueError(
+        `forward: impl '${String(options.impl)}' is MLA's; ${DENSE_FAMILIES[this.config.model_type]} attention has one path ('naive')`,
+      );
+    }
     return this.body(this.prepare(tokens, options.attentionMask));
   }
 

@@ -5,6 +5,8 @@
  *   linear   inv_freq_i / factor
  *   dynamic  θ' = θ · (s·L/L₀ − (s − 1))^(d/(d−2)) when L = the call's longest position + 1 exceeds L₀ =
  *            max_position_embeddings; plain RoPE otherwise (HF recomputes per forward from max(position_ids) + 1)
+ *            — with a KV cache, cached keys keep the rotation of the call that cached them, as in HF, so past
+ *            max_position_embeddings cached decoding and a full forward differ for dynamic RoPE (by design)
  *   llama3   wavelengths 2π/inv_freq above L₀/low_freq_factor are divided by factor, those below L₀/high_freq_factor
  *            kept, the band between blended with smooth = (L₀/wavelen − low) / (high − low).
  * The cos/sin rows use the 'half' layout (rotate_half) of HF's Llama/Qwen; attention factor 1 for all three.
