@@ -174,7 +174,9 @@ describe('family dispatch and load checks', () => {
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, model_type: 'qwen3', head_dim: 8 }));
     await expect(loadModel(dir)).rejects.toThrow(/q_norm|q_proj\.bias/);
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, num_key_value_heads: 2 }));
-    await expect(loadModel(dir)).rejects.toThrow(/k_proj\.weight" is \[8, 32\].*needs \[16, 32\]/);
+    await expect(loadModel(dir)).rejects.toThrow(
+      /k_proj\.weight" is \[8, 32\].*needs \[16, 32\]: dim 0 is 8 in the checkpoint but 16 from the config \(num_key_value_heads × head dim = 16\)/,
+    );
     await writeFile(join(dir, 'config.json'), JSON.stringify({ ...cfg, num_hidden_layers: 100000 }));
     await expect(loadModel(dir, { maxBytes: 1e6 })).rejects.toThrow(/memory budget/);
   });

@@ -399,6 +399,28 @@ export class DenseModel extends Module {
   }
 }
 
+/** Which config keys give a dimension of `size`, to name them when a checkpoint shape disagrees. */
+function denseShapeHint(c: DenseConfig, want: readonly number[], got: readonly number[]): string {
+  if (want.length !== got.length) return '';
+  const Dh = headDimOf(c);
+  const sizes: [string, number][] = [
+    ['hidden_size', c.hidden_size],
+    ['intermediate_size', c.intermediate_size],
+    ['vocab_size', c.vocab_size],
+    ['num_attention_heads × head dim', c.num_attention_heads * Dh],
+    ['num_key_value_heads × head dim', kvHeadsOf(c) * Dh],
+    ['head dim', Dh],
+  ];
+  const parts = want.flatMap((w, i) => {
+    if (w === got[i]) return [];
+    const keys = sizes.filter(([, v]) => v === w).map(([k]) => k);
+    return [
+      `dim ${i} is ${got[i]} in the checkpoint but ${w} from the config${keys.length ? ` (${keys.join(' / ')} = ${w})` : ''}`,
+    ];
+  });
+  return parts.length ? `: ${parts.join('; ')}` : '';
+}
+
 /** The budget check of loadModel / createModel for a dense config (see deepseek-v3/load-checks.ts). */
 export function checkDenseBudget(config: DenseConfig, maxBytes = defaultMaxBytes(), where = 'model'): void {
   const sizes = `hidden_size ${config.hidden_size}, num_hidden_layers ${config.num_hidden_layers}, intermediate_size ${config.intermediate_size}, vocab_size ${config.vocab_size}`;
@@ -426,6 +448,7 @@ export async function loadDenseModel(
   const ckpt = await SafetensorsCheckpoint.open(dir);
   try {
     checkCheckpointAgainstParams(ckpt, denseHfParamsOf(config), {
+      shapeHint: (want, got) => denseShapeHint(config, want, got),
       missingHint: (name) =>
         /\.(q|k|v|o)_proj\.bias$/.test(name)
           ? ' (check attention_bias)'
