@@ -10,8 +10,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { parseGrpoConfig } from '../config.js';
 import type { StepMetrics } from '../metrics.js';
 import { generateAddition } from '../tasks/addition.js';
-import { RewardFailureError, type RewardFailures, RewardFailureWatch } from './reward-failures.js';
 import { additionAccuracy, tinyModel, tinyTokenizer } from './__fixtures__/tiny.js';
+import { RewardFailureError, type RewardFailures, RewardFailureWatch } from './reward-failures.js';
 import { GrpoTrainer } from './trainer.js';
 
 const dirs: string[] = [];

@@ -240,6 +240,12 @@ export interface RunR1ZeroOptions {
   hooks?: GrpoHooks;
   /** The GRPO rewards for the run's task (default: accuracy + format, weight 1 each); called before any stage runs. */
   rewards?: (task: Task) => Promise<readonly WeightedReward[] | undefined>;
+  /**
+   * What identifies those rewards in the GRPO stage's record (the config's `rewards` entries: names, modules,
+   * options, weights), so a rerun with other rewards trains again instead of skipping the finished stage. Default:
+   * the rewards' names and weights.
+   */
+  rewardsId?: unknown;
 }
 
 /**
@@ -263,9 +269,10 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     log(`base model ${baseDir} (recorded held-out accuracy ${pct(record.heldOutAccuracy)})`);
     const before = await stage(evaluateStage('evaluate-base'), { modelDir: baseDir }, task);
     log(`held-out greedy accuracy before GRPO: ${pct(before.accuracy)} (${before.correct}/${before.total})`);
+    const rewardsId = run.rewardsId ?? rewards?.map((r) => [r.reward.name, r.weight ?? 1]);
     const grpo = await stage(
       grpoStage(run.hooks ?? {}, rewards),
-      { modelDir: baseDir },
+      rewardsId === undefined ? { modelDir: baseDir } : { modelDir: baseDir, rewards: rewardsId },
       { grpo: grpoSettings, recipe, task, seed },
     );
     const after = await stage(evaluateStage('evaluate-final'), { modelDir: grpo.modelDir }, task);
@@ -331,6 +338,7 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: RecipeContext): Pro
       signal,
       log: ctx.log,
       rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
+      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
       hooks: {
         onStart: (total, first) => {
           ctx.progress.start(total, 'grpo');

@@ -97,11 +97,14 @@ export interface RunR1Options {
   hooks?: TrainHooks;
   /** Replace stages (same input/output types). */
   stages?: Partial<R1Stages>;
-  /**
-   * Replace the reasoning rewards of stages 2–4 (default: accuracy + format + language consistency). A stage's
-   * record does not see a reward change: use a new run folder (or change a setting) to rerun with new rewards.
-   */
+  /** Replace the reasoning rewards of stages 2–4 (default: accuracy + format + language consistency). */
   reasoningRewards?: ReasoningRewardsFn;
+  /**
+   * What identifies `reasoningRewards` in the stage records (the config's `rewards` entries): stages 2–4 rerun when it
+   * changes instead of being skipped as finished. Code that replaces the rewards without an id reruns nothing: use a
+   * new run folder then.
+   */
+  rewardsId?: unknown;
 }
 
 /** What `runR1` returns. */
@@ -208,7 +211,9 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       { modelDir: baseDir },
       { coldStart: o.coldStart, ...common },
     );
-    const reasoning = await stage<M, M>(s.reasoningRl, cold, {
+    const withRewards = <T extends object>(input: T) =>
+      run.rewardsId === undefined ? input : { ...input, rewards: run.rewardsId };
+    const reasoning = await stage<M, M>(s.reasoningRl, withRewards(cold), {
       reasoning: { ...o.reasoning, grpo: grpo.reasoning },
       ...common,
     });
@@ -224,7 +229,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     );
     const aligned = await stage<M & { rms: typeof rms }, M>(
       s.alignmentRl,
-      { modelDir: rejection.modelDir, id: rejection.id, rms },
+      withRewards({ modelDir: rejection.modelDir, id: rejection.id, rms }),
       { alignment: { ...o.alignment, grpo: grpo.alignment }, reasoningWeights: o.reasoning.weights, ...common },
     );
     const models = [
@@ -384,6 +389,7 @@ export async function r1Recipe(input: LoadedConfig, ctx: RecipeContext): Promise
   return withCtrlC(ctx, async (signal) => {
     const result = await runR1(options, {
       reasoningRewards,
+      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
       baseModel: config.model === 'tiny' ? undefined : config.model,
       runDir: config.outputDir,
       seed: config.seed,
