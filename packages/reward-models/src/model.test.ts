@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createModel, readSafetensors, sum } from '@aha/core';
+import { AhaError, createModel, readSafetensors, sum, tinyQwen2Config } from '@aha/core';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TINY_RM_CONFIG } from './__fixtures__/tiny.js';
 import { createRewardModel, loadRewardModel, REWARD_MODEL_ARCHITECTURE, RewardModel } from './model.js';
@@ -12,6 +12,18 @@ const rows = [
 ];
 
 describe('RewardModel', () => {
+  it('refuses a dense (Qwen2) backbone with a config error instead of failing later', () => {
+    const dense = createModel(tinyQwen2Config, { seed: 0 });
+    let caught: unknown;
+    try {
+      RewardModel.fromBackbone(dense);
+    } catch (err) {
+      caught = err;
+    }
+    expect(AhaError.is(caught, 'config')).toBe(true);
+    expect(String(caught)).toMatch(/DeepSeek-V3/);
+  });
+
   const rm = createRewardModel(TINY_RM_CONFIG, { seed: 4 });
 
   it('values [B, 1] = score · hidden state at the last real token', () => {

@@ -20,6 +20,7 @@ import {
   InitRng,
   indexSelect,
   linear,
+  type Model,
   noGrad,
   parseDeepseekV3Config,
   reshape,
@@ -72,7 +73,14 @@ export class RewardModel {
    * A reward model on an existing (e.g. SFT) model's backbone — the usual starting point (InstructGPT, DeepSeek-R1):
    * the backbone tensors are shared, not copied, and a fresh value head is drawn.
    */
-  static fromBackbone(backbone: DeepseekV3Model, options: RewardModelOptions = {}): RewardModel {
+  static fromBackbone(backbone: Model, options: RewardModelOptions = {}): RewardModel {
+    // Dense (Llama / Qwen) backbones have no sequence-classification head here yet: say so instead of failing later.
+    if (!(backbone instanceof DeepseekV3Model)) {
+      throw new AhaError(
+        'config',
+        'RewardModel.fromBackbone: the backbone must be a DeepSeek-V3 model (dense Llama / Qwen backbones are not supported yet)',
+      );
+    }
     const L = options.numLabels ?? 1;
     if (!(Number.isInteger(L) && L >= 1)) throw new ValueError(`RewardModel: numLabels must be ≥ 1, got ${L}`);
     const { hidden_size, initializer_range } = backbone.config;
