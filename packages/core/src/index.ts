@@ -90,7 +90,7 @@ export {
   yarnGetMscale,
 } from './models/deepseek-v3/rope.js';
 export { TINY_CONFIG as tinyDeepseekV3Config } from './models/deepseek-v3/testing.js';
-export { getNumThreads, setNumThreads, simdLevel } from './native.js';
+export { getNumThreads, type SimdLevel, setNumThreads, simdLevel, simdLevels } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
