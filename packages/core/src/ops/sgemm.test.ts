@@ -99,7 +99,7 @@ describe('sgemm on the thread pool', () => {
 
   // Each level in a fresh process (the level is fixed at load): the same reference check on odd shapes, the M = 1 and
   // N = 1 (decode) paths included. A level this CPU lacks is reported as a skipped test.
-  const LEVEL_SHAPES = [...SHAPES.slice(0, 5), [1, 300, 77], [1, 1000, 513], [45, 1, 200], [29, 47, 1]];
+  const LEVEL_SHAPES = [...SHAPES.slice(0, 5), [37, 530, 401], [1, 300, 77], [1, 1000, 513], [45, 1, 200], [29, 47, 1]];
   for (const [level, supported] of simdLevelsToTest()) {
     const name = `matches the reference with AHA_SIMD=${level}${supported ? '' : ' (skipped: this CPU lacks it)'}`;
     it.runIf(supported)(name, () => {
