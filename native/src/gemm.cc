@@ -473,7 +473,7 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
     return;
   }
-  const SimdLevel level = path == GemmPath::kAuto ? simd_level() : SimdLevel::kPortable;
+  [[maybe_unused]] const SimdLevel level = path == GemmPath::kAuto ? simd_level() : SimdLevel::kPortable;
   DotFn dot = dotPortable;
   AxpyFn axpy = axpyPortable;
 #if AHA_X86
