@@ -99,23 +99,26 @@ AHA_EXPORT("setNumThreads", SetNumThreads);
 AHA_EXPORT("simdLevel", SimdLevelNow);
 AHA_EXPORT("simdLevels", SimdLevels);
 
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  // AHA_SIMD / AHA_DISABLE_SIMD asking for a level this CPU cannot run (or an unknown value): refuse to load.
-  if (const char* error = simd_config_error()) throw Napi::Error::New(env, std::string("@aha/native: ") + error);
-  // The table is complete (static initialisation ran) and never changes again, so pointers into it stay valid.
-  for (const auto& r : registry()) {
-    napi_value fn = nullptr;
-    const napi_status status =
-        napi_create_function(env, r.name, NAPI_AUTO_LENGTH, invoke, const_cast<Registration*>(&r), &fn);
-    NAPI_THROW_IF_FAILED(env, status, exports);
-    exports.Set(r.name, Napi::Value(env, fn));
-  }
-  return exports;
-}
-
 }  // namespace
 }  // namespace aha
 
-static Napi::Object InitAhaNative(Napi::Env env, Napi::Object exports) { return aha::Init(env, exports); }
-
-NODE_API_MODULE(aha_native, InitAhaNative)
+// Module init in plain N-API, for the reason `invoke` exists: the addon is loaded on the first kernel call, so a
+// Worker terminated at that moment makes these calls fail, and node-addon-api's init wrapper would answer the failure
+// with a C++ exception thrown through the C boundary (std::terminate). Here a failed call just ends the load.
+NAPI_MODULE_INIT() {
+  // AHA_SIMD / AHA_DISABLE_SIMD asking for a level this CPU cannot run (or an unknown value): refuse to load.
+  if (const char* error = aha::simd_config_error()) {
+    napi_throw_error(env, nullptr, (std::string("@aha/native: ") + error).c_str());
+    return nullptr;
+  }
+  // The table is complete (static initialisation ran) and never changes again, so pointers into it stay valid.
+  for (const auto& r : aha::registry()) {
+    napi_value fn = nullptr;
+    if (napi_create_function(env, r.name, NAPI_AUTO_LENGTH, aha::invoke, const_cast<aha::Registration*>(&r), &fn) !=
+        napi_ok) {
+      return nullptr;
+    }
+    if (napi_set_named_property(env, exports, r.name, fn) != napi_ok) return nullptr;
+  }
+  return exports;
+}

@@ -67,10 +67,11 @@ export async function cliReference(): Promise<string> {
 
 # The \`aha\` command line
 
-\`aha\` is the command of \`@aha/pipeline\`. Inside this repository run it with \`npx aha …\` (after \`npm install\`):
-\`packages/pipeline/bin/aha.js\` runs the built \`dist/\` when there is one and otherwise the TypeScript source through
-tsx (\`AHA_CLI_SOURCE=1\` forces the source). A project made by \`aha init\` depends on \`@aha/pipeline\` and gets the
-same command.
+\`aha\` is the command of \`@aha/pipeline\`. Inside this repository run it with \`npx aha …\` (after \`npm install\`,
+which also builds every package's \`dist/\`): \`packages/pipeline/bin/aha.js\` runs the TypeScript source through tsx
+inside a checkout (edits need no rebuild) and the built \`dist/\` when installed from npm (\`AHA_CLI_DIST=1\` /
+\`AHA_CLI_SOURCE=1\` force one). A project made by \`aha init\` links the checkout it was made from (\`file:\`
+dependencies, until the packages are on npm) and gets the same command.
 
 - **Configs.** Commands that run a model take an optional JSON config file (\`aha.config.json\`, JSON Schema:
   \`@aha/pipeline/schema/aha-config.schema.json\`). Values come from the defaults, then the file, then the flags
@@ -80,7 +81,14 @@ same command.
   fully resolved settings.
 - **Output.** Progress goes to stderr (a live bar on a terminal, plain lines in CI); results go to stdout. With
   \`--json\`, stdout is exactly one JSON object: \`{"ok": true, ...}\` or \`{"ok": false, "error": {"code", "message"}}\`.
-- **Exit codes.** 0 ok, 1 the command failed while running, 2 usage or config error.
+- **Exit codes**, the same for every command (also at the end of \`aha --help\`): 0 ok (also a run that one Ctrl-C
+  stopped after its step, with a checkpoint); 1 the command failed while running (e.g. a reward kept failing); 2 usage
+  or config error — a bad flag, an unknown or misspelt key, a bad value, an unknown reward or module — reported as
+  \`file: key: problem\` lines before anything runs; 130 a second Ctrl-C (exited without the checkpoint of the step
+  in progress); 137 a run that did not answer Ctrl-C (its event loop blocked) was killed.
+- **Ctrl-C.** \`run\`, \`train\`, \`generate\` and \`eval\` run in a child process of the command you started, which
+  passes Ctrl-C on, reports a run whose event loop stays blocked (a reward stuck in synchronous code), and ends the
+  whole process tree on a second Ctrl-C: nothing keeps running after \`aha\` exits.
 - **Recipes registered in this build:** ${registered}.
 - **Run folder.** \`--output\` (\`outputDir\`) receives checkpoints, \`metrics.jsonl\` and, at the end of \`aha run\`,
   \`report.html\` (also written from a partial \`metrics.jsonl\` when a run fails).

@@ -72,14 +72,11 @@ export {
 } from './models/deepseek-v3/load-checks.js';
 export type { AttentionImpl } from './models/deepseek-v3/mla.js';
 export {
-  createModel,
   DeepseekV3Model,
   type ForwardOptions,
   type LoadModelOptions,
   type LossOptions,
   type LossOutput,
-  loadModel,
-  type Model,
 } from './models/deepseek-v3/model.js';
 export { selectExperts } from './models/deepseek-v3/moe.js';
 export {
@@ -90,6 +87,35 @@ export {
   yarnGetMscale,
 } from './models/deepseek-v3/rope.js';
 export { TINY_CONFIG as tinyDeepseekV3Config } from './models/deepseek-v3/testing.js';
+// Dense families (Llama, Qwen2, Qwen3) and the family dispatch of createModel / loadModel.
+export {
+  DENSE_ARCHITECTURE_KEYS,
+  DENSE_FAMILIES,
+  type DenseConfig,
+  type DenseConfigInput,
+  DenseConfigSchemas,
+  type DenseFamily,
+  type DenseRopeScaling,
+  denseFamilyOf,
+  type LlamaConfig,
+  type LlamaConfigInput,
+  parseDenseConfig,
+  type Qwen2Config,
+  type Qwen2ConfigInput,
+  type Qwen3Config,
+  type Qwen3ConfigInput,
+  SUPPORTED_ARCHITECTURES,
+} from './models/dense/config.js';
+export { denseHfParamsOf, denseSize } from './models/dense/hf-names.js';
+export { GqaKvCache } from './models/dense/kv-cache.js';
+export { type DenseForwardOptions, type DenseLossOptions, DenseModel } from './models/dense/model.js';
+export { denseInvFreq } from './models/dense/rope.js';
+export {
+  TINY_LLAMA_CONFIG as tinyLlamaConfig,
+  TINY_QWEN2_CONFIG as tinyQwen2Config,
+  TINY_QWEN3_CONFIG as tinyQwen3Config,
+} from './models/dense/testing.js';
+export { createModel, loadModel, type Model, type ModelConfig, modelFamilyOf } from './models/index.js';
 export { getNumThreads, type SimdLevel, setNumThreads, simdLevel, simdLevels } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';

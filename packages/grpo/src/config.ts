@@ -290,6 +290,23 @@ export const GrpoConfigSchema = TrainConfigBaseSchema.omit({ epochs: true })
       .unwrap()
       .default(1)
       .describe('Write a metrics.jsonl record every this many steps (the last step always). [TRL] 10.'),
+
+    // ---- reward failures (trainer/reward-failures.ts) ----
+    rewardFailureLimit: z
+      .number()
+      .min(0)
+      .max(1)
+      .default(0.5)
+      .describe(
+        'Stop the run (RewardFailureError, naming the reward and its first error) when one reward fails or times out ' +
+          'on more than this share of a rollout’s samples for `rewardFailurePatience` rollouts in a row; 1 = never.',
+      ),
+    rewardFailurePatience: z
+      .number()
+      .int()
+      .min(1)
+      .default(3)
+      .describe('Rollouts (steps) in a row over `rewardFailureLimit` before the run stops.'),
   })
   .describe('GRPO training configuration (@aha/grpo).');
 

@@ -95,6 +95,11 @@ export {
 } from './tasks/countdown.js';
 export { type EvaluateLimits, type EvaluateResult, evaluateExpression, type Rational } from './tasks/expression.js';
 export {
+  type RewardFailureCount,
+  RewardFailureError,
+  RewardFailureWatch,
+} from './trainer/reward-failures.js';
+export {
   advantagesWithNulls,
   type RewardFailures,
   type RolloutSample,

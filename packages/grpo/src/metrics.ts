@@ -124,7 +124,7 @@ export interface StepMetrics {
   /** Zero-variance groups over everything the step's rollout sampled (dynamic sampling may drop and refill them). */
   rolloutZeroVarianceGroups?: { count: number; sampled: number };
   /** Per reward function: samples whose scoring failed (error) or ran out of time, in the step's rollout. */
-  rewardFailures?: Record<string, { error: number; timeout: number }>;
+  rewardFailures?: Record<string, { error: number; timeout: number; samples?: number; messages?: string[] }>;
   /** Completions left out of the loss because their total reward is null (nothing applied, or a failure). */
   maskedSamples?: number;
   /** A few of the step's completions, for eyeballing. */

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { combineRewards } from './combine.js';
-import { createRewardContext, defineReward, type Sample } from './reward.js';
+import { createRewardContext, defineReward, type Sample, silentLogger } from './reward.js';
 import { scoreRewards } from './runner.js';
+import { MAX_TIMEOUTS_IN_A_ROW } from './worker.js';
 
 const fixture = new URL('./__fixtures__/worker-rewards.mjs', import.meta.url);
+const tsFixture = new URL('./__fixtures__/worker-reward.ts', import.meta.url);
 const samples = (...completions: string[]): Sample[] => completions.map((completion) => ({ prompt: 'q', completion }));
 
 describe('defineReward', () => {
@@ -53,6 +55,25 @@ describe('scoreRewards', () => {
     expect(p.details[3].message).toMatch(/picky cannot judge this/);
     expect(l.values).toEqual([3, 4, 2, 5, 4]);
     expect(q.values).toEqual([0.5, 0.5, 0.5, 0.5, 0.5]);
+  });
+
+  it('a batch whose worker samples time out one after another gives up the rest, naming why', async () => {
+    const picky = defineReward({ name: 'picky', worker: { module: fixture, export: 'picky' } });
+    const [r] = await scoreRewards(picky, samples('loop', 'loop', 'loop', 'loop', 'loop', 'yes'), { timeoutMs: 150 });
+    expect(r.details.map((d) => d.status)).toEqual(['timeout', 'timeout', 'timeout', 'timeout', 'timeout', 'timeout']);
+    expect(r.details.slice(0, 3).every((d) => /worker terminated/.test(d.message ?? ''))).toBe(true);
+    expect(r.details[3].message).toBe(
+      `not run: ${MAX_TIMEOUTS_IN_A_ROW} samples of this batch timed out one after another (150 ms each)`,
+    );
+  });
+
+  it('loads a worker module written in TypeScript (through tsx: workers get no loader from the process)', async () => {
+    const words = defineReward({ name: 'words', worker: { module: tsFixture } });
+    const [r] = await scoreRewards(words, samples('one two', 'three'));
+    expect(r.details).toEqual([
+      { status: 'ok', value: 2 },
+      { status: 'ok', value: 1 },
+    ]);
   });
 
   it('a worker over its heap cap fails that sample only', async () => {
@@ -104,8 +125,23 @@ describe('scoreRewards', () => {
     const [a, b] = await scoreRewards([nan, short], samples('n', 'm'));
     expect(a.details[0]).toMatchObject({ status: 'error', value: null, message: expect.stringMatching(/NaN/) });
     expect(a.values[1]).toBe(1);
-    // Batch answer of the wrong length → per-sample retry: each single call returns [1], which is then right.
-    expect(b.values).toEqual([1, 1]);
+    // A batch answer of the wrong length fails the whole batch, not retried one sample at a time (where [1] would be
+    // right and hide the bug), and the message says so.
+    expect(b.values).toEqual([null, null]);
+    expect(b.details[0].message).toBe(
+      'score returned 1 values for a batch of 2 samples (one per sample expected): the whole batch fails',
+    );
+  });
+
+  it('reports each failed sample to the logger with the reward, the sample and the status', async () => {
+    const warnings: [string, unknown][] = [];
+    const logger = { ...silentLogger, warn: (m: string, d?: unknown) => void warnings.push([m, d]) };
+    const boom = defineReward({ name: 'boom', score: async () => Promise.reject(new Error('kaput')) });
+    await scoreRewards(boom, samples('a', 'b'), { logger });
+    expect(warnings).toEqual([
+      ["reward 'boom': sample 0 error: kaput", { reward: 'boom', sample: 0, status: 'error', message: 'kaput' }],
+      ["reward 'boom': sample 1 error: kaput", { reward: 'boom', sample: 1, status: 'error', message: 'kaput' }],
+    ]);
   });
 
   it('times out a hanging async reward and aborts its signal', async () => {

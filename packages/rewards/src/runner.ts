@@ -3,8 +3,11 @@
  * Each sample ends as `{ status: 'ok' | 'error' | 'timeout', value, message }` in `details`.
  *
  * Time limits: `timeoutMs` is per sample. A plain (main-thread) reward is called per chunk (`batchSize`, default the
- * whole batch) with a limit of `timeoutMs × chunk size`; when the call throws, times out or answers the wrong number of
- * values, the chunk is retried one sample at a time so that one bad sample does not sink its neighbours. A main-thread
+ * whole batch) with a limit of `timeoutMs × chunk size`; when the call throws or times out, the chunk is retried one
+ * sample at a time (concurrently, each with `timeoutMs`) so that one bad sample does not sink its neighbours. An
+ * answer of the wrong length is an error of the whole chunk, not retried: a reward that miscounts would otherwise pass
+ * one sample at a time and hide the bug. Each failed sample is reported to `logger.warn` as soon as it is known (with
+ * `{ reward, sample, status, message }`), not after the batch. A main-thread
  * timeout aborts `ctx.signal` and stops waiting, but it cannot stop synchronous code that never yields — such code
  * blocks the event loop. Rewards that run untrusted or unbounded synchronous work declare `worker: {...}` and are cut by
  * terminating their thread (see worker.ts).
@@ -74,20 +77,32 @@ export async function runReward(
   if (!options.validated) validateAll(reward, samples);
   if (isDetailed(reward)) return reward.scoreDetailed(samples, { ...options, validated: true });
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const logger = options.logger ?? silentLogger;
+  // Reported as it happens: a run with a slow or broken reward says so while it waits, not after the batch.
+  const report = (index: number, d: SampleOutcome) => {
+    if (d.status !== 'ok')
+      logger.warn(`reward '${reward.name}': sample ${index} ${d.status}: ${d.message}`, {
+        reward: reward.name,
+        sample: index,
+        status: d.status,
+        message: d.message,
+      });
+  };
   let details: SampleOutcome[];
   if (reward.worker) {
-    details = await runWorkerOutcomes(reward, samples, { timeoutMs, signal: options.signal });
+    details = await runWorkerOutcomes(reward, samples, { timeoutMs, signal: options.signal, onOutcome: report });
   } else {
     const size = reward.batchSize ?? Math.max(1, samples.length);
     const chunks: Promise<SampleOutcome[]>[] = [];
     for (let start = 0; start < samples.length; start += size)
-      chunks.push(scoreChunk(reward, samples.slice(start, start + size), timeoutMs, options));
+      chunks.push(
+        scoreChunk(reward, samples.slice(start, start + size), timeoutMs, options).then((out) => {
+          for (const [k, d] of out.entries()) report(start + k, d);
+          return out;
+        }),
+      );
     details = (await Promise.all(chunks)).flat();
   }
-  const logger = options.logger ?? silentLogger;
-  details.forEach((d, i) => {
-    if (d.status !== 'ok') logger.warn(`reward '${reward.name}': sample ${i} ${d.status}: ${d.message}`);
-  });
   return { name: reward.name, values: details.map((d) => d.value), details };
 }
 
@@ -95,6 +110,8 @@ class ChunkFailure extends Error {
   constructor(
     readonly status: Exclude<SampleStatus, 'ok'>,
     message: string,
+    /** True when the whole chunk's answer is wrong (its length): retrying one sample at a time would hide it. */
+    readonly wholeBatch = false,
   ) {
     super(message);
   }
@@ -105,7 +122,8 @@ async function scoreChunk(reward: Reward, chunk: Sample[], timeoutMs: number, op
     return await callScore(reward, chunk, timeoutMs * chunk.length, options);
   } catch (err) {
     if (!(err instanceof ChunkFailure)) throw err; // caller abort
-    if (chunk.length === 1) return [{ status: err.status, value: null, message: err.message }];
+    if (chunk.length === 1 || err.wholeBatch)
+      return chunk.map(() => ({ status: err.status, value: null, message: err.message }));
   }
   // Isolate the failing sample(s): one call per sample, each with its own limit.
   return Promise.all(
@@ -164,10 +182,14 @@ async function callScore(
     clearTimeout(timer);
     if (onAbort) options.signal?.removeEventListener('abort', onAbort);
   }
-  if (!Array.isArray(values) || values.length !== chunk.length)
+  if (!Array.isArray(values))
+    throw new ChunkFailure('error', `score returned ${typeof values}, not an array of one value per sample`);
+  if (values.length !== chunk.length)
     throw new ChunkFailure(
       'error',
-      `score returned ${Array.isArray(values) ? `${values.length} values` : typeof values} for ${chunk.length} samples`,
+      `score returned ${values.length} values for a batch of ${chunk.length} samples (one per sample expected): ` +
+        'the whole batch fails',
+      true,
     );
   return values.map((v, i) => {
     const failure = failures.get(i);

@@ -5,14 +5,22 @@
  * thread is replaced and the remaining samples go on.
  *
  * The host script is evaluated from a string (`eval: true`) so the package needs no separate worker entry file; the
- * user module is loaded with `import()` and must be something Node can load as is (plain JS/ESM, or TS when the
- * process runs under a loader such as `tsx`, which workers inherit through `execArgv`).
+ * user module is loaded with `import()`; a TypeScript module that Node cannot load as is (a worker does not get the
+ * loader hooks its process registered) is loaded through tsx's `tsImport`, found from the module's own folder or from
+ * this package — a reward written in .ts works under the source CLI, the built CLI and plain node alike.
+ *
+ * Time: each sample has `timeoutMs`; after `MAX_TIMEOUTS_IN_A_ROW` samples of one batch time out one after another,
+ * the rest of the batch is marked as timed out without being run, so a reward that hangs on everything costs a few
+ * time limits per batch, not one per sample.
  *
  * Memory: `maxHeapMb` caps the thread's V8 heap (`resourceLimits`); a thread over it dies with
  * ERR_WORKER_OUT_OF_MEMORY, reported as an error for that sample, and a fresh thread takes the next one.
  *
  * Leaves out: limits on native memory (Buffers, WASM) inside the thread.
  */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ValueError } from '@aha/errors';
@@ -21,10 +29,19 @@ import { type Reward, type RewardContext, registerWorkerScore, type Sample, type
 /** Time a fresh worker may take to load the user module before every remaining sample is marked as an error. */
 const STARTUP_MS = 30_000;
 
-// Runs inside the worker: loads the module, then answers { id, ok, value | message } per sample message.
+/** Samples of one batch that may time out one after another before the rest of the batch is given up. */
+export const MAX_TIMEOUTS_IN_A_ROW = 3;
+
+// Runs inside the worker: loads the module (a .ts one through tsx when Node cannot), then answers
+// { id, ok, value | message } per sample message.
 const HOST = `
 const { parentPort, workerData } = require('node:worker_threads');
-import(workerData.module).then((mod) => {
+function loadTs(err) {
+  if (!err || err.code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+  if (!workerData.tsxApi) throw new Error(err.message + ' (a TypeScript worker module needs tsx: npm install -D tsx; or build it to .js)');
+  return import(workerData.tsxApi).then((api) => api.tsImport(workerData.module, workerData.module));
+}
+import(workerData.module).catch(loadTs).then((mod) => {
   const fn = mod[workerData.exportName];
   if (typeof fn !== 'function') {
     parentPort.postMessage({ fatal: 'export ' + JSON.stringify(workerData.exportName) + ' of ' + workerData.module + ' is ' + typeof fn + ', not a function' });
@@ -52,21 +69,46 @@ function specifierOf(module: string | URL): string {
   return module;
 }
 
+const TS_FILE = /\.[mc]?tsx?$/;
+
+/**
+ * URL of tsx's ESM API (`tsx/esm/api`, which has `tsImport`) for a TypeScript worker module: found beside the module,
+ * else beside this package; undefined for JS modules or when tsx is not installed (loading then fails with a message
+ * that says to install it).
+ */
+function tsxApiFor(specifier: string): string | undefined {
+  if (!specifier.startsWith('file:') || !TS_FILE.test(specifier)) return undefined;
+  for (const from of [specifier, import.meta.url]) {
+    try {
+      const pkgFile = createRequire(from).resolve('tsx/package.json');
+      const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as {
+        exports?: Record<string, { import?: { default?: string } }>;
+      };
+      const entry = pkg.exports?.['./esm/api']?.import?.default;
+      if (entry) return pathToFileURL(join(dirname(pkgFile), entry)).href;
+    } catch {}
+  }
+  return undefined;
+}
+
 class Lane {
   private worker: Worker | undefined;
+  private readonly tsxApi: string | undefined;
   private waiting: ((event: { kind: 'reply'; reply: Reply } | { kind: 'exit'; message: string }) => void) | undefined;
 
   constructor(
     private readonly specifier: string,
     private readonly exportName: string,
     private readonly maxHeapMb: number | undefined,
-  ) {}
+  ) {
+    this.tsxApi = tsxApiFor(specifier);
+  }
 
   /** Starts a worker and waits until the module is loaded; returns an error message when it cannot. */
   async start(): Promise<string | undefined> {
     const worker = new Worker(HOST, {
       eval: true,
-      workerData: { module: this.specifier, exportName: this.exportName },
+      workerData: { module: this.specifier, exportName: this.exportName, tsxApi: this.tsxApi },
       stdout: false,
       stderr: false,
       ...(this.maxHeapMb ? { resourceLimits: { maxOldGenerationSizeMb: this.maxHeapMb } } : {}),
@@ -159,7 +201,12 @@ export function checkValue(value: unknown): SampleOutcome {
 export async function runWorkerOutcomes(
   reward: Pick<Reward, 'name' | 'worker'>,
   samples: readonly Sample[],
-  options: { timeoutMs: number; signal?: AbortSignal },
+  options: {
+    timeoutMs: number;
+    signal?: AbortSignal;
+    /** Called as each sample's outcome is known (the runner reports failures and timeouts as they happen). */
+    onOutcome?: (index: number, outcome: SampleOutcome) => void;
+  },
 ): Promise<SampleOutcome[]> {
   const spec = reward.worker;
   if (!spec) throw new ValueError(`reward '${reward.name}': has no worker spec`);
@@ -169,12 +216,13 @@ export async function runWorkerOutcomes(
   const lanes = Array.from({ length: threads }, () => new Lane(specifier, spec.export ?? 'default', spec.maxHeapMb));
   let next = 0;
   let fatal: string | undefined;
+  let timeoutsInARow = 0;
   const onAbort = () => void Promise.all(lanes.map((l) => l.close()));
   options.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     await Promise.all(
       lanes.map(async (lane) => {
-        while (next < samples.length && !fatal && !options.signal?.aborted) {
+        while (next < samples.length && !fatal && !options.signal?.aborted && timeoutsInARow < MAX_TIMEOUTS_IN_A_ROW) {
           if (!lane.ready) {
             const problem = await lane.start();
             if (problem) {
@@ -184,7 +232,10 @@ export async function runWorkerOutcomes(
           }
           if (next >= samples.length || options.signal?.aborted) break; // others took the rest while this one started
           const i = next++;
-          outcomes[i] = await lane.run(i, samples[i], options.timeoutMs);
+          const outcome = await lane.run(i, samples[i], options.timeoutMs);
+          outcomes[i] = outcome;
+          timeoutsInARow = outcome.status === 'timeout' ? timeoutsInARow + 1 : 0;
+          options.onOutcome?.(i, outcome);
         }
       }),
     );
@@ -193,7 +244,18 @@ export async function runWorkerOutcomes(
     await Promise.all(lanes.map((l) => l.close()));
   }
   options.signal?.throwIfAborted();
-  return outcomes.map((o) => o ?? { status: 'error', value: null, message: `reward '${reward.name}': ${fatal}` });
+  return outcomes.map((o, i) => {
+    if (o) return o;
+    const left: SampleOutcome = fatal
+      ? { status: 'error', value: null, message: `reward '${reward.name}': ${fatal}` }
+      : {
+          status: 'timeout',
+          value: null,
+          message: `not run: ${MAX_TIMEOUTS_IN_A_ROW} samples of this batch timed out one after another (${options.timeoutMs} ms each)`,
+        };
+    options.onOutcome?.(i, left);
+    return left;
+  });
 }
 
 registerWorkerScore(async (reward: Reward, samples: Sample[], ctx: RewardContext) => {

@@ -10,9 +10,10 @@
  * group's scored members only.
  * Leaves out: asynchronous (overlapped) generation (see engine.ts).
  */
-import { combineRewards, type Reward, type Sample, scoreRewards } from '@aha/rewards';
+import { combineRewards, type Reward, type RewardLogger, type Sample, scoreRewards } from '@aha/rewards';
 import { groupAdvantages } from '../advantages.js';
 import type { SampledCompletion } from '../rollout/engine.js';
+import { failuresOf, type RewardFailures } from './reward-failures.js';
 
 /** One sampled completion with everything the loss and the metrics need. JSON-serialisable (checkpointed). */
 export interface RolloutSample extends SampledCompletion {
@@ -30,7 +31,7 @@ export interface RolloutSample extends SampledCompletion {
 }
 
 /** Per-function failure counts of one scoring call. */
-export type RewardFailures = Record<string, { error: number; timeout: number }>;
+export type { RewardFailures } from './reward-failures.js';
 
 /** Scores completions with the weighted rewards. Returns per-sample totals, per-function values and failures. */
 export async function scoreCompletions(
@@ -39,21 +40,16 @@ export async function scoreCompletions(
   samples: Sample[],
   timeoutMs: number,
   signal?: AbortSignal,
+  logger?: RewardLogger,
 ): Promise<{ totals: (number | null)[]; perFunction: Record<string, (number | null)[]>; failures: RewardFailures }> {
   const combined = combineRewards(
     rewards.map((reward) => ({ reward, weight: weights[reward.name] ?? 1 })),
     { name: 'total' },
   );
-  const [result] = await scoreRewards(combined, samples, { timeoutMs, signal });
+  const [result] = await scoreRewards(combined, samples, { timeoutMs, signal, logger });
   const perFunction: Record<string, (number | null)[]> = {};
-  const failures: RewardFailures = {};
-  for (const c of result.components ?? []) {
-    perFunction[c.name] = c.values;
-    const f = { error: 0, timeout: 0 };
-    for (const d of c.details) if (d.status !== 'ok') f[d.status]++;
-    failures[c.name] = f;
-  }
-  return { totals: result.values, perFunction, failures };
+  for (const c of result.components ?? []) perFunction[c.name] = c.values;
+  return { totals: result.values, perFunction, failures: failuresOf(result.components ?? []) };
 }
 
 /**

@@ -32,7 +32,7 @@ import {
   trainLoop,
   ValueError,
 } from '@aha/core';
-import type { Reward } from '@aha/rewards';
+import type { Reward, RewardLogger } from '@aha/rewards';
 import { type GrpoConfig, type GrpoConfigInput, GrpoConfigSchema, parseGrpoConfig } from '../config.js';
 import { renderPrompt } from '../data/chat.js';
 import { DataIterator, type DataPosition } from '../data/iterator.js';
@@ -42,6 +42,7 @@ import { grpoLossWithStats } from '../loss.js';
 import { reflectionStats, type StepMetrics } from '../metrics.js';
 import { localRolloutEngine, type PreparedPrompt, type RolloutEngine, remoteRolloutEngine } from '../rollout/engine.js';
 import { createRemoteRollout } from '../rollout/remote.js';
+import { addFailures, RewardFailureWatch } from './reward-failures.js';
 import { advantagesWithNulls, type RewardFailures, type RolloutSample, scoreCompletions } from './rollout.js';
 import { logprobsNoGrad, maskedEntropy, packSequences, policyLogprobs } from './sequences.js';
 
@@ -64,6 +65,8 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
   onEvent?: (event: TrainEvent) => void;
   /** When aborted: the step in progress is finished, a checkpoint is written and `train()` returns. */
   signal?: AbortSignal;
+  /** Told of each failed or timed-out reward sample as it happens (`warn`, with `{ reward, sample, status }`). */
+  rewardLogger?: RewardLogger;
   /** fetch for the remote rollout client (tests). */
   fetch?: typeof fetch;
   /** Samples the rollouts instead of the engine `rollout` configures (local policy or remote server). */
@@ -106,6 +109,7 @@ const RUN_KEYS = [
   'chatTemplate',
   'onEvent',
   'signal',
+  'rewardLogger',
   'fetch',
   'rolloutEngine',
 ];
@@ -162,6 +166,8 @@ export class GrpoTrainer {
   readonly #rows: readonly DatasetRow[];
   readonly #prompts: (PreparedPrompt | null)[];
   readonly #rewards: readonly Reward[];
+  readonly #rewardLogger: RewardLogger | undefined;
+  readonly #failureWatch: RewardFailureWatch;
   readonly #opts: GrpoTrainerOptions;
   readonly #engine: RolloutEngine;
   readonly #padId: number;
@@ -194,6 +200,8 @@ export class GrpoTrainer {
     this.tokenizer = options.tokenizer;
     this.#rows = options.dataset;
     this.#rewards = options.rewards;
+    this.#rewardLogger = options.rewardLogger;
+    this.#failureWatch = new RewardFailureWatch(this.config.rewardFailureLimit, this.config.rewardFailurePatience);
     const pad = this.model.config.pad_token_id;
     this.#padId = typeof pad === 'number' ? pad : 0;
     let skipped = 0;
@@ -392,13 +400,15 @@ export class GrpoTrainer {
       }));
       // No stop signal here: a stop request (Ctrl-C) means "finish this step, checkpoint, return" (trainLoop), so
       // scoring the completions already sampled must not be cancelled by it.
-      const scored = await scoreCompletions(this.#rewards, c.rewardWeights, samples, c.rewardTimeoutMs);
-      for (const [name, f] of Object.entries(scored.failures)) {
-        const t = failures[name] ?? { error: 0, timeout: 0 };
-        t.error += f.error;
-        t.timeout += f.timeout;
-        failures[name] = t;
-      }
+      const scored = await scoreCompletions(
+        this.#rewards,
+        c.rewardWeights,
+        samples,
+        c.rewardTimeoutMs,
+        undefined,
+        this.#rewardLogger,
+      );
+      addFailures(failures, scored.failures);
       const { advantages, zeroVariance } = advantagesWithNulls(scored.totals, c.groupSize, {
         scale: c.advantageScale,
         epsilon: c.advantageEpsilon,
@@ -423,6 +433,8 @@ export class GrpoTrainer {
         else kept.push(group);
       }
     }
+    // A reward that keeps failing stops the run here, before it trains on masked samples (reward-failures.ts).
+    this.#failureWatch.observe(failures);
     // Dynamic sampling ran out of rounds: keep zero-variance groups (advantage 0, only the KL term acts) to fill.
     while (kept.length < want && flat.length > 0) kept.push(flat.shift() as RolloutSample[]);
     const samples = kept.flatMap((group, g) => group.map((s) => ({ ...s, group: g })));

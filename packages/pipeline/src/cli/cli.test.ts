@@ -140,7 +140,7 @@ describe('aha CLI', () => {
     expect((await aha('report')).code).toBe(2);
     const help = await aha('--help');
     expect(help.code).toBe(0);
-    expect(help.stdout).toContain('Exit codes: 0 ok');
+    expect(help.stdout).toContain('Exit codes (every command):\n  0    ok');
     registerRecipe('toy', async () => undefined, { description: 'a toy recipe' });
     const runHelp = await aha('run', '--help');
     expect(runHelp.code).toBe(0);

@@ -9,15 +9,17 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { AhaError } from '@aha/core';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { z } from 'zod';
 import { addDataCommands } from '../commands/data-clean.js';
 import { ConfigError } from '../config/errors.js';
+import { formatPath, formatZodIssues } from '../config/format-issues.js';
 import { fullConfigSchema, RECIPE_CONFIG_RESOLVERS } from '../config/full-schema.js';
 import { type LoadedConfig, loadConfig, parseConfig } from '../config/load.js';
 import { configJsonSchema } from '../config/schema.js';
 import { createProgressReporter } from '../progress/reporter.js';
 import { METRICS_FILE, writeReport } from '../report/write.js';
 import { registerBuiltins } from './builtins.js';
-import { initProject } from './init.js';
+import { ahaCheckout, initProject, SWITCH_TO_NPM } from './init.js';
 import {
   type CommandContext,
   type CommandName,
@@ -34,10 +36,33 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   cwd: string;
   env: Record<string, string | undefined>;
+  /** The config file of the command, once known: named in messages about its keys. */
+  configSource?: string;
 }
 
-/** Exit codes of the `aha` command. */
-export const EXIT = { ok: 0, failure: 1, usage: 2 } as const;
+/**
+ * Exit codes of the `aha` command, the same for every command (docs/cli.md "Exit codes"; `aha --help`). A first
+ * Ctrl-C stops a training run after its step with a checkpoint and exits 0 (`interrupted: true`).
+ */
+export const EXIT = {
+  ok: 0,
+  /** The command failed while running (a failing reward stopped the run, a missing file, a crash). */
+  failure: 1,
+  /** Usage or config error: a bad flag, an unknown or misspelt key, a bad value, an unknown reward; nothing ran. */
+  usage: 2,
+  /** A second Ctrl-C: exited at once without the checkpoint of the step in progress. */
+  interrupted: 130,
+  /** A run that did not answer Ctrl-C (its event loop blocked) was killed by the CLI's supervisor. */
+  killed: 137,
+} as const;
+
+/** The exit-code table as printed by `aha --help` and written in docs/cli.md. */
+export const EXIT_CODES_HELP = `Exit codes (every command):
+  0    ok (also a run stopped by one Ctrl-C after its step, with a checkpoint: rerun to resume)
+  1    the command failed while running (e.g. a reward kept failing, a file is missing)
+  2    usage or config error: bad flag, unknown/misspelt key, bad value, unknown reward or module; nothing ran
+  130  a second Ctrl-C: exited without the checkpoint of the step in progress
+  137  the run did not answer Ctrl-C (blocked) and was killed`;
 
 /** A command that exists but has no handler registered in this build. */
 class NotAvailableError extends AhaError {
@@ -91,7 +116,10 @@ function configFrom(
 ): LoadedConfig {
   const outputDir = options.outputIsRunDir === false ? undefined : flags.output;
   const overrides = { recipe, model: flags.model, outputDir, seed: flags.seed };
-  if (file) return loadConfig(file, { cwd: io.cwd, overrides });
+  if (file) {
+    io.configSource = resolve(io.cwd, file);
+    return loadConfig(file, { cwd: io.cwd, overrides });
+  }
   const value = Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined));
   return parseConfig(value, recipe ? `recipe ${recipe}` : 'command line', io.cwd);
 }
@@ -161,7 +189,7 @@ function buildProgram(io: CliIo, done: (result: CommandResult & { command: strin
     .addHelpText(
       'after',
       `
-Exit codes: 0 ok, 1 the command failed while running, 2 usage or config error.
+${EXIT_CODES_HELP}
 Examples:
   aha init my-r1 && cd my-r1 && npm install
   aha run aha.config.json
@@ -358,10 +386,13 @@ Example config:
     .option('--force', 'write into a non-empty folder')
     .option('--name <name>', 'package name (default: the folder name)')
     .option('--recipe <name>', 'recipe the config runs', 'r1-zero')
-    .action(async (dir: string, flags: { force?: boolean; name?: string; recipe: string }) => {
+    .option('--no-link', 'depend on the published @aha packages instead of linking the aha checkout this CLI runs from')
+    .action(async (dir: string, flags: { force?: boolean; name?: string; recipe: string; link: boolean }) => {
       const root = resolve(io.cwd, dir);
-      const files = initProject(root, { ...flags, version: packageVersion() });
-      done({ command: 'init', dir: root, files });
+      const { link, ...rest } = flags;
+      const checkout = link ? ahaCheckout() : undefined;
+      const files = initProject(root, { ...rest, version: packageVersion(), checkout: checkout ?? null });
+      done({ command: 'init', dir: root, files, linkedTo: checkout });
     });
 
   return program;
@@ -391,6 +422,11 @@ function printHuman(result: CommandResult & { command: string }, io: CliIo): voi
   }
   if (command === 'init') {
     io.stdout.write(`created ${rest.dir}:\n${(rest.files as string[]).map((f) => `  ${f}`).join('\n')}\n`);
+    if (rest.linkedTo)
+      io.stdout.write(
+        `@aha/pipeline and @aha/rewards are linked to the checkout ${rest.linkedTo} (file: dependencies); once ` +
+          `they are published, switch with: ${SWITCH_TO_NPM(packageVersion())}\n`,
+      );
     io.stdout.write(`next: cd ${rest.dir} && npm install && npm run train\n`);
     return;
   }
@@ -434,6 +470,16 @@ export async function runCli(argv: readonly string[], io: Partial<CliIo> = {}): 
   return EXIT.ok;
 }
 
+/** Issue lines; an issue parsed without `reportInput` has no value to show, so its own message is used. */
+const zodProblems = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.flatMap((issue) =>
+    'input' in issue ? formatZodIssues([issue]) : [`${formatPath(issue.path)}: ${issue.message}`],
+  );
+
+const isZodError = (err: unknown): err is z.ZodError =>
+  err instanceof z.ZodError ||
+  (err instanceof Error && err.name === 'ZodError' && Array.isArray((err as z.ZodError).issues));
+
 function reportError(err: unknown, io: CliIo, json: boolean): number {
   if (err instanceof CommanderError) {
     // Asked-for help and version are commander's way to stop after printing. Help shown because a subcommand is
@@ -444,6 +490,8 @@ function reportError(err: unknown, io: CliIo, json: boolean): number {
     if (json) writeJsonError(io, 'usage', err.message.replace(/^error: /, ''));
     return EXIT.usage;
   }
+  // A schema checked later (a recipe's or trainer's own) still names the file and the key, never a raw zod dump.
+  if (isZodError(err)) err = new ConfigError(io.configSource ?? 'config', zodProblems(err.issues));
   const code = err instanceof ConfigError || AhaError.is(err, 'config') ? EXIT.usage : EXIT.failure;
   const message = err instanceof Error ? err.message : String(err);
   if (json) {

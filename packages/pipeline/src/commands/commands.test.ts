@@ -214,7 +214,8 @@ describe('aha train grpo', () => {
 
     const resumed = await aha(['train', 'grpo', 'grpo.json']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    // It went on from the checkpoint: step 1 is not trained again.
+    // It went on from the checkpoint, and says so: step 1 is not trained again.
+    expect(resumed.stderr).toMatch(/resuming from step \d/);
     expect(resumed.stderr).not.toContain('grpo step 1/3');
     expect(resumed.stderr).toContain('grpo step 3/3');
     expect(resumed.stdout).toContain('lastStep: 3');

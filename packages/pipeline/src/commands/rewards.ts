@@ -1,9 +1,12 @@
 /**
- * Rewards by name for the commands: the built-in rule rewards of @aha/rewards (DeepSeek-R1 §2.2.2 accuracy and
- * format, plus the usual extras) and plugins — a module exporting a reward made with `defineReward`, as `aha init`
- * scaffolds (`{ "module": "./rewards/concise.ts" }` in a config's `rewards`). On the built-in addition task,
- * `accuracy` checks the integer sum with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe
- * does; elsewhere it is `verifyMath` on the `solution` column. Leaves out: reward options in the config (a plugin can set any).
+ * Rewards by name for the commands and recipes: the built-in rule rewards of @aha/rewards (DeepSeek-R1 §2.2.2
+ * accuracy and format, plus the usual extras) and plugins — a module whose export is a reward made with
+ * `defineReward` (as `aha init` scaffolds: `{ "module": "./rewards/concise.ts" }`) or a factory `(options) => Reward`
+ * called with the entry's `options` (as examples/reward-plugin exports). TypeScript modules load through tsx when the
+ * process has no TypeScript loader (the built CLI). On the built-in addition task, `accuracy` checks the integer sum
+ * with the task's own rule (@aha/grpo `verifyAddition`), as the r1-zero recipe does; elsewhere it is `verifyMath` on the
+ * `solution` column. Every problem (unknown name, module that does not load, export that is not a reward or factory,
+ * options a plain reward cannot take, a factory that throws) is a ConfigError at start, one line per entry.
  */
 import { pathToFileURL } from 'node:url';
 import { verifyAddition } from '@aha/grpo';
@@ -28,17 +31,17 @@ export interface RewardSetting {
   maxNewTokens: number;
 }
 
-/** Built-in rewards by name. */
-export const BUILTIN_REWARDS: Record<string, (setting: RewardSetting) => Reward> = {
-  accuracy: (s) =>
-    s.task === 'addition' ? accuracyReward({ verify: verifyAddition, answerOnly: false }) : accuracyReward(),
-  format: () => formatReward(),
-  language: () => languageConsistencyReward({ language: 'en', name: 'language' }),
-  tag_count: () => tagCountReward(),
-  length: () => lengthReward(),
-  repetition: () => repetitionPenaltyReward({ name: 'repetition' }),
-  overlong: (s) =>
-    overlongReward({ maxLength: s.maxNewTokens, cacheLength: Math.max(1, Math.floor(s.maxNewTokens / 4)) }),
+/** Built-in rewards by name; `options` are the reward factory's own (e.g. `{ maxLength }` for `length`). */
+export const BUILTIN_REWARDS: Record<string, (setting: RewardSetting, options?: Record<string, unknown>) => Reward> = {
+  accuracy: (s, o = {}) =>
+    s.task === 'addition' ? accuracyReward({ verify: verifyAddition, answerOnly: false, ...o }) : accuracyReward(o),
+  format: (_s, o) => formatReward(o),
+  language: (_s, o) => languageConsistencyReward({ language: 'en', name: 'language', ...o }),
+  tag_count: (_s, o) => tagCountReward(o),
+  length: (_s, o) => lengthReward(o),
+  repetition: (_s, o) => repetitionPenaltyReward({ name: 'repetition', ...o }),
+  overlong: (s, o) =>
+    overlongReward({ maxLength: s.maxNewTokens, cacheLength: Math.max(1, Math.floor(s.maxNewTokens / 4)), ...o }),
 };
 
 /** A resolved reward term: the reward and its weight wᵢ in r = Σ wᵢ·rᵢ. */
@@ -53,10 +56,55 @@ const isReward = (value: unknown): value is Reward =>
   typeof (value as Reward).name === 'string' &&
   typeof (value as Reward).score === 'function';
 
+const firstLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0];
+
+const TS_FILE = /\.[mc]?tsx?$/;
+
+/**
+ * Imports a plugin module. A TypeScript file imports as is when the process already has a loader for it (the
+ * source CLI runs under tsx); otherwise (the built CLI under plain node) through tsx's `tsImport`.
+ */
+export async function importPluginModule(file: string): Promise<Record<string, unknown>> {
+  const url = pathToFileURL(file).href;
+  try {
+    return (await import(url)) as Record<string, unknown>;
+  } catch (err) {
+    if (!TS_FILE.test(file) || (err as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw err;
+  }
+  let tsImport: (specifier: string, parent: string) => Promise<unknown>;
+  try {
+    ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+  } catch {
+    throw new Error(`${file} is TypeScript and tsx is not installed (npm install -D tsx), or build it to .js`);
+  }
+  return (await tsImport(url, import.meta.url)) as Record<string, unknown>;
+}
+
+/** The reward an entry's export gives: the value itself, or what a factory returns for `options`. */
+async function rewardOf(value: unknown, spec: RewardSpec, at: string): Promise<Reward | string> {
+  const what = `${spec.module} export "${spec.export}"`;
+  if (isReward(value)) {
+    if (spec.options !== undefined)
+      return `${at}.options: ${what} is a reward, not a factory; it takes no options (export a function (options) => Reward to take them)`;
+    return value;
+  }
+  if (typeof value !== 'function')
+    return `${at}.export: ${spec.module} has no export "${spec.export}" that is a reward (defineReward({ name, score })) or a factory (options) => Reward${value === undefined ? '' : ` (it is ${typeof value})`}`;
+  let made: unknown;
+  try {
+    made = await (value as (options?: Record<string, unknown>) => unknown)(spec.options ?? {});
+  } catch (err) {
+    return `${at}: the factory ${what}(${JSON.stringify(spec.options ?? {})}) threw: ${firstLine(err)}`;
+  }
+  if (!isReward(made)) return `${at}.export: the factory ${what} returned ${typeof made}, not a reward (defineReward)`;
+  return made;
+}
+
 /**
  * Resolves reward specs (a config's `rewards`, or names from `--reward`) to rewards.
  * @param key the config key of the list, for messages (`rewards`, `--reward`)
- * @throws ConfigError naming the entry: unknown name, module that does not load or exports no reward, duplicate name
+ * @throws ConfigError naming the entry: unknown name, module that does not load, export that is neither a reward nor a
+ * factory, options given to a plain reward, a factory that throws, duplicate names
  */
 export async function resolveRewards(
   specs: readonly RewardSpec[],
@@ -68,7 +116,9 @@ export async function resolveRewards(
   const out: ResolvedReward[] = [];
   for (const [i, spec] of specs.entries()) {
     const at = `${key}[${i}]`;
-    if (spec.name !== undefined) {
+    if (spec.name !== undefined && spec.module !== undefined) {
+      problems.push(`${at}: give either "name" (built-in) or "module" (your own), not both`);
+    } else if (spec.name !== undefined) {
       const make = BUILTIN_REWARDS[spec.name];
       if (!make) {
         problems.push(
@@ -76,23 +126,22 @@ export async function resolveRewards(
         );
         continue;
       }
-      out.push({ reward: make(setting), weight: spec.weight });
+      try {
+        out.push({ reward: make(setting, spec.options), weight: spec.weight });
+      } catch (err) {
+        problems.push(`${at}.options: ${spec.name}: ${firstLine(err)}`);
+      }
     } else if (spec.module !== undefined) {
       let mod: Record<string, unknown>;
       try {
-        mod = (await import(pathToFileURL(spec.module).href)) as Record<string, unknown>;
+        mod = await importPluginModule(spec.module);
       } catch (err) {
-        problems.push(`${at}.module: cannot load ${spec.module}: ${(err as Error).message.split('\n')[0]}`);
+        problems.push(`${at}.module: cannot load ${spec.module}: ${firstLine(err)}`);
         continue;
       }
-      const value = mod[spec.export];
-      if (!isReward(value)) {
-        problems.push(
-          `${at}.export: ${spec.module} has no export "${spec.export}" that is a reward (defineReward({ name, score }))`,
-        );
-        continue;
-      }
-      out.push({ reward: value, weight: spec.weight });
+      const reward = await rewardOf(mod[spec.export], spec, at);
+      if (typeof reward === 'string') problems.push(reward);
+      else out.push({ reward, weight: spec.weight });
     }
   }
   const seen = new Set<string>();
@@ -102,6 +151,34 @@ export async function resolveRewards(
   }
   if (problems.length) throw new ConfigError(source, problems);
   return out;
+}
+
+/**
+ * With a `rewards` list each entry carries its weight, so a `grpo.rewardWeights` beside it would be silently unused:
+ * a config error.
+ */
+export function rejectSectionWeights(loaded: {
+  config: { rewards: readonly RewardSpec[]; grpo?: unknown };
+  source: string;
+}): void {
+  const grpo = loaded.config.grpo as { rewardWeights?: unknown } | undefined;
+  if (loaded.config.rewards.length > 0 && grpo?.rewardWeights !== undefined)
+    throw new ConfigError(loaded.source, [
+      'grpo.rewardWeights: not used when `rewards` is set; give each entry of `rewards` its `weight` instead',
+    ]);
+}
+
+/**
+ * The config's rewards for a recipe: undefined when the config lists none (the recipe keeps its own), else resolved
+ * (an unknown name or a missing module is a ConfigError before anything runs).
+ */
+export async function configRewards(
+  loaded: { config: { rewards: readonly RewardSpec[]; grpo?: unknown }; source: string },
+  setting: RewardSetting,
+): Promise<ResolvedReward[] | undefined> {
+  rejectSectionWeights(loaded);
+  if (loaded.config.rewards.length === 0) return undefined;
+  return resolveRewards(loaded.config.rewards, setting, loaded.source);
 }
 
 /** The R1-Zero default when a config lists no rewards: accuracy + format, equal weights. */

@@ -28,7 +28,7 @@ import {
   taskTrainRows,
   withCtrlC,
 } from './common.js';
-import { DEFAULT_REWARDS, resolveRewards } from './rewards.js';
+import { DEFAULT_REWARDS, rejectSectionWeights, resolveRewards } from './rewards.js';
 
 /** The `grpo` section of a `train grpo` config: where the prompts come from, plus every GrpoConfig field. */
 export const TrainGrpoSchema = z
@@ -93,6 +93,7 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
   const taskOptions = task ? await additionTaskOf(modelDir) : undefined;
   // The paper's 32,768-token default is meaningless for a task whose answers take a few dozen tokens.
   const { grpo } = resolveTrainGrpo(loaded, { maxNewTokens: taskOptions?.maxNewTokens });
+  rejectSectionWeights(loaded);
   const rewards = await resolveRewards(
     config.rewards.length ? config.rewards : DEFAULT_REWARDS,
     {
@@ -123,12 +124,16 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
       tokenizer,
       dataset,
       rewards: rewards.map((r) => r.reward),
-      rewardWeights: Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight])),
+      // The entries' own weights; without a `rewards` list, the default rewards take the section's rewardWeights.
+      rewardWeights: config.rewards.length
+        ? Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight]))
+        : grpo.rewardWeights,
       chatTemplate: template === 'r1-zero' ? r1ZeroTemplate : undefined,
       seed: config.seed,
       outputDir: runDir,
       signal,
       onEvent: (e) => ctx.log(e.message),
+      rewardLogger: ctx.progress.rewardLogger?.(),
     });
     ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
     let started = false;

@@ -9,7 +9,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadModel, loadTokenizer } from '@aha/core';
+import { ConfigError, DeepseekV3Model, loadModel, loadTokenizer } from '@aha/core';
 import {
   evaluateRewardModel,
   LabeledSampleSchema,
@@ -52,7 +52,13 @@ export const TrainRmSchema = z
 async function startingModel(dir: string, seed: number): Promise<RewardModel> {
   const raw = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')) as Record<string, unknown>;
   if (raw.num_labels !== undefined) return loadRewardModel(dir);
-  return RewardModel.fromBackbone(await loadModel(dir), { seed });
+  const backbone = await loadModel(dir);
+  if (!(backbone instanceof DeepseekV3Model)) {
+    throw new ConfigError(
+      `aha train rm: a reward model starts from a DeepSeek-V3 backbone; ${dir} is ${backbone.config.model_type}`,
+    );
+  }
+  return RewardModel.fromBackbone(backbone, { seed });
 }
 
 /** The handler of `aha train rm`. */

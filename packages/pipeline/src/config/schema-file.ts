@@ -4,12 +4,12 @@
  * Generated from the zod schema by `npm run schema -w @aha/pipeline`; a test fails when the file is stale.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../package-root.js';
 import { fullConfigSchema } from './full-schema.js';
 import { configJsonSchema } from './schema.js';
 
 /** Absolute path of the committed schema file. */
-export const CONFIG_SCHEMA_FILE = fileURLToPath(new URL('../../schema/aha-config.schema.json', import.meta.url));
+export const CONFIG_SCHEMA_FILE = packagePath('schema', 'aha-config.schema.json'); // src/ and dist/ alike
 
 /**
  * The file's expected contents: the JSON Schema with every recipe's and command's sections (their real schemas),

@@ -43,7 +43,17 @@ export const RewardSpec = z
       .min(1)
       .optional()
       .describe('Path to a module (relative to the config file) exporting a reward made with defineReward.'),
-    export: z.string().min(1).default('default').describe('Which export of `module` is the reward.'),
+    export: z
+      .string()
+      .min(1)
+      .default('default')
+      .describe('Which export of `module` is the reward, or a factory `(options) => Reward` called with `options`.'),
+    options: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .describe(
+        'Options for a factory export or a built-in reward (e.g. { "maxLength": 400 }); a reward value takes none.',
+      ),
     weight: z.number().default(1).describe('Weight wᵢ of this reward in the total r = Σ wᵢ·rᵢ (R1-Zero: 1 each).'),
   })
   .refine((r) => r.name !== undefined || r.module !== undefined, {

@@ -2,11 +2,15 @@
  * Live training progress: step/total, ETA, reward, accuracy and throughput. On a terminal it is a redrawn bar
  * (cli-progress) with log lines printed above it; when the stream is not a TTY or CI is set it prints one plain
  * line per update, which is what log files and CI consoles can keep. Trainers only see the `ProgressReporter`
- * interface; `createProgressReporter` picks the display. Leaves out: several concurrent bars (stages run one at a time).
+ * interface; `createProgressReporter` picks the display. Reward failures are loud: the line shows how many samples
+ * each failing reward lost in the step, and each distinct failure message is printed once (reward-failures.ts).
+ * Leaves out: several concurrent bars (stages run one at a time).
  */
+import type { RewardLogger } from '@aha/rewards';
 import { MultiBar, Presets, type SingleBar } from 'cli-progress';
 import { normalizeStepMetrics } from '../metrics/normalize.js';
 import type { StepMetricsRecord } from '../metrics/schema.js';
+import { failureSummary, RewardFailurePrinter } from './reward-failures.js';
 
 /** What a trainer reports to; one instance per stage or run. */
 export interface ProgressReporter {
@@ -18,6 +22,10 @@ export interface ProgressReporter {
   log(message: string): void;
   /** Ends the display (the final state stays on screen). Safe to call twice. */
   stop(): void;
+  /** A logger for the reward runner that prints failures as they happen (once per distinct message). */
+  rewardLogger?(): RewardLogger;
+  /** The stage shown and the last step reported (what a second Ctrl-C abandons is the step after it). */
+  position?(): { label: string; step: number; total: number } | undefined;
 }
 
 /** How to show progress: `auto` = bar on a TTY outside CI, otherwise lines. */
@@ -75,7 +83,14 @@ function metricFields(raw: Partial<StepMetricsRecord> = {}) {
     acc: compact(metrics.accuracy),
     tps:
       tps?.rollout != null || tps?.train != null ? `gen ${compact(tps?.rollout)} / train ${compact(tps?.train)}` : '-',
+    failed: failureSummary(raw),
   };
+}
+
+/** The bar's fields: the line's, with the failures as one text token. */
+function barFields(raw?: Partial<StepMetricsRecord>) {
+  const f = metricFields(raw);
+  return { ...f, failedText: f.failed ? ` | reward failures: ${f.failed}` : '' };
 }
 
 /** One plain line per update: for pipes, log files and CI. */
@@ -92,17 +107,31 @@ class LineReporter implements ProgressReporter {
     this.total = total;
     this.label = label;
     this.startedAt = this.now();
+    this.step = 0;
     this.stream.write(`${label}: ${total} steps\n`);
   }
 
+  private step = 0;
+  position() {
+    return this.label ? { label: this.label, step: this.step, total: this.total } : undefined;
+  }
+
   update(step: number, metrics?: Partial<StepMetricsRecord>): void {
+    this.step = step;
     const elapsed = (this.now() - this.startedAt) / 1000;
     const eta = step > 0 ? (elapsed / step) * Math.max(0, this.total - step) : undefined;
     const pct = this.total > 0 ? Math.floor((100 * step) / this.total) : 0;
     const f = metricFields(metrics);
+    this.failures.fromStep(metrics);
+    const failed = f.failed ? ` | reward failures: ${f.failed}` : '';
     this.stream.write(
-      `${this.label} step ${step}/${this.total} ${pct}% | eta ${formatDuration(eta)} | reward ${f.reward} | acc ${f.acc} | tok/s ${f.tps}\n`,
+      `${this.label} step ${step}/${this.total} ${pct}% | eta ${formatDuration(eta)} | reward ${f.reward} | acc ${f.acc} | tok/s ${f.tps}${failed}\n`,
     );
+  }
+
+  private readonly failures = new RewardFailurePrinter((m) => this.log(m));
+  rewardLogger(): RewardLogger {
+    return this.failures.rewardLogger();
   }
 
   log(message: string): void {
@@ -124,7 +153,7 @@ class BarReporter implements ProgressReporter {
       {
         stream: this.stream as NodeJS.WritableStream & { isTTY: true },
         format:
-          '{label} {bar} {value}/{total} {percentage}% | ETA {eta_formatted} | reward {reward} | acc {acc} | tok/s {tps}',
+          '{label} {bar} {value}/{total} {percentage}% | ETA {eta_formatted} | reward {reward} | acc {acc} | tok/s {tps}{failedText}',
         barsize: 24,
         hideCursor: true,
         clearOnComplete: false,
@@ -135,11 +164,24 @@ class BarReporter implements ProgressReporter {
       },
       Presets.shades_classic,
     );
-    this.bar = this.multi.create(total, 0, { label, ...metricFields() });
+    this.bar = this.multi.create(total, 0, { label, ...barFields() });
+    this.at = { label, step: 0, total };
   }
 
   update(step: number, metrics?: Partial<StepMetricsRecord>): void {
-    this.bar?.update(step, metricFields(metrics));
+    this.failures.fromStep(metrics);
+    this.at = this.at && { ...this.at, step };
+    this.bar?.update(step, barFields(metrics));
+  }
+
+  private at: { label: string; step: number; total: number } | undefined;
+  position() {
+    return this.at;
+  }
+
+  private readonly failures = new RewardFailurePrinter((m) => this.log(m));
+  rewardLogger(): RewardLogger {
+    return this.failures.rewardLogger();
   }
 
   log(message: string): void {

@@ -63,6 +63,29 @@ describe('r1-zero recipe (micro setting)', () => {
     expect(changed).toContain('grpo: done');
   }, 60_000);
 
+  it('other rewards rerun the GRPO stage instead of skipping it as finished', async () => {
+    const runDir = join(root, 'run-rewards');
+    const rewards = (weight: number) => async () => r1ZeroRewards().map((reward) => ({ reward, weight }));
+    await runR1Zero(MICRO, { baseModel, runDir, rewards: rewards(1) });
+    const same: string[] = [];
+    await runR1Zero(MICRO, { baseModel, runDir, rewards: rewards(1), log: (m) => same.push(m) });
+    expect(same).toContain('grpo: already done (stages.json), skipped');
+    const other: string[] = [];
+    await runR1Zero(MICRO, { baseModel, runDir, rewards: rewards(2), log: (m) => other.push(m) });
+    expect(other).toContain('evaluate-base: already done (stages.json), skipped');
+    expect(other).toContain('grpo: done');
+    // The config's own entries (module, options) are the identity when given.
+    const byId: string[] = [];
+    await runR1Zero(MICRO, {
+      baseModel,
+      runDir,
+      rewards: rewards(2),
+      rewardsId: [{ name: 'accuracy', options: { a: 1 } }],
+      log: (m) => byId.push(m),
+    });
+    expect(byId).toContain('grpo: done');
+  }, 60_000);
+
   it('Ctrl-C during GRPO stops after the step with a checkpoint; running again resumes, not restarts', async () => {
     const runDir = join(root, 'run-b');
     const options = { ...MICRO, grpo: { ...MICRO.grpo, maxSteps: 3, checkpointEvery: 5 } };

@@ -13,8 +13,9 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { latestCheckpoint, loadModel, loadTokenizer, parseTrainConfig } from '@aha/core';
 import { additionProblems, GrpoTrainer, verifyAddition } from '@aha/grpo';
-import { accuracyReward, formatReward } from '@aha/rewards';
+import { accuracyReward, formatReward, type RewardLogger, type WeightedReward } from '@aha/rewards';
 import { z } from 'zod';
+import { configRewards } from '../commands/rewards.js';
 import type { LoadedConfig } from '../config/load.js';
 import { parseSection, rejectUnusedSections } from '../config/section.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../report/write.js';
@@ -131,6 +132,8 @@ const grpoStageConfig = z.object({
 export interface GrpoHooks {
   onStart?(total: number, firstStep: number): void;
   onStep?(step: number, record: Record<string, unknown>): void;
+  /** Told of each failed or timed-out reward sample as it happens (GrpoTrainer's `rewardLogger`). */
+  rewardLogger?: RewardLogger;
 }
 
 /**
@@ -139,7 +142,7 @@ export interface GrpoHooks {
  */
 export const r1ZeroRewards = () => [accuracyReward({ verify: verifyAddition, answerOnly: false }), formatReward()];
 
-const grpoStage = (hooks: GrpoHooks) =>
+const grpoStage = (hooks: GrpoHooks, rewards?: readonly WeightedReward[]) =>
   defineStage({
     name: 'grpo',
     description: 'GRPO (GrpoTrainer) on accuracy + format rewards, from the base model.',
@@ -164,11 +167,18 @@ const grpoStage = (hooks: GrpoHooks) =>
         model,
         tokenizer,
         dataset,
-        rewards: r1ZeroRewards(),
+        // The config's `rewards` with their own weights, else accuracy + format weighted by the section's rewardWeights.
+        ...(rewards
+          ? {
+              rewards: rewards.map((r) => r.reward),
+              rewardWeights: Object.fromEntries(rewards.map((r) => [r.reward.name, r.weight ?? 1])),
+            }
+          : { rewards: r1ZeroRewards() }),
         seed,
         outputDir: ctx.workDir,
         signal: ctx.signal,
         onEvent: (e) => ctx.log?.(e.message),
+        rewardLogger: hooks.rewardLogger,
       });
       let lastStep = 0;
       for await (const m of trainer.train()) {
@@ -228,6 +238,14 @@ export interface RunR1ZeroOptions {
   signal?: AbortSignal;
   log?: (message: string) => void;
   hooks?: GrpoHooks;
+  /** The GRPO rewards for the run's task (default: accuracy + format, weight 1 each); called before any stage runs. */
+  rewards?: (task: Task) => Promise<readonly WeightedReward[] | undefined>;
+  /**
+   * What identifies those rewards in the GRPO stage's record (the config's `rewards` entries: names, modules,
+   * options, weights), so a rerun with other rewards trains again instead of skipping the finished stage. Default:
+   * the rewards' names and weights.
+   */
+  rewardsId?: unknown;
 }
 
 /**
@@ -245,14 +263,16 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
   const grpoSettings = resolveGrpoSection(R1ZeroGrpoSchema, o.grpo, task);
   const recipe = { trainProblems: o.trainProblems, evalEvery: o.evalEvery };
   const seed = run.seed ?? 0;
+  const rewards = await run.rewards?.(task);
   const stage = stageRunner(run.runDir, { signal, log });
   try {
     log(`base model ${baseDir} (recorded held-out accuracy ${pct(record.heldOutAccuracy)})`);
     const before = await stage(evaluateStage('evaluate-base'), { modelDir: baseDir }, task);
     log(`held-out greedy accuracy before GRPO: ${pct(before.accuracy)} (${before.correct}/${before.total})`);
+    const rewardsId = run.rewardsId ?? rewards?.map((r) => [r.reward.name, r.weight ?? 1]);
     const grpo = await stage(
-      grpoStage(run.hooks ?? {}),
-      { modelDir: baseDir },
+      grpoStage(run.hooks ?? {}, rewards),
+      rewardsId === undefined ? { modelDir: baseDir } : { modelDir: baseDir, rewards: rewardsId },
       { grpo: grpoSettings, recipe, task, seed },
     );
     const after = await stage(evaluateStage('evaluate-final'), { modelDir: grpo.modelDir }, task);
@@ -317,12 +337,15 @@ export async function r1ZeroRecipe(input: LoadedConfig, ctx: RecipeContext): Pro
       seed: config.seed,
       signal,
       log: ctx.log,
+      rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
+      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
       hooks: {
         onStart: (total, first) => {
           ctx.progress.start(total, 'grpo');
           if (first > 0) ctx.progress.update(first);
         },
         onStep: (step, record) => ctx.progress.update(step, record),
+        rewardLogger: ctx.progress.rewardLogger?.(),
       },
     });
     ctx.progress.stop();

@@ -1,13 +1,35 @@
 /**
- * Equivalence of two parsed answers, in the spirit of math-verify (open-r1's accuracy reward): exact rational arithmetic
- * first (BigInt, so 1/3 ≠ 0.3333333333), floats with a tight relative tolerance for irrational values, a rounding rule for
- * decimals of at least 3 significant digits against a non-terminating value (0.333 = 1/3, π ≈ 3.14), and numeric probing
- * at seeded random points for expressions with variables (same variable set required; points on both signs, so
- * √(x²) ≠ x). Sets are unordered, tuples ordered, interval brackets must match; matrices cell by cell.
+ * Equivalence of two parsed answers, following Math-Verify's documented comparison (open-r1 / TRL's accuracy reward):
+ * 1. decimals: when either side holds a decimal literal and neither has variables, both values are rounded to
+ *    `precision` decimal places (Math-Verify's float_rounding, default 6) and compared: 0.333333 = 1/3, 0.333 ≠ 1/3,
+ *    3.14 ≠ π, 100.0000001 = 100;
+ * 2. exact: otherwise both sides become rational functions over atoms (poly.ts); a difference that cancels is equal,
+ *    a nonzero constant or a nonzero polynomial in plain variables is a proven difference (x ≠ x + 10⁻⁹);
+ * 3. fallback, only when an opaque atom remains (√, trig, log, floor…): exact rationals when both evaluate to one, else
+ *    floats within a relative 1e-12, or for expressions with variables seeded probing at 24 points of both signs and
+ *    three magnitudes (up to 5000, so ⌊x²/10000⌋ shows), relative tolerance 1e-10, at least 6 defined points.
+ * Sets are unordered, tuples ordered, interval brackets must match, matrices cell by cell (sums and products of
+ * matrices evaluated first); relations via relations.ts (labels, intervals, flipped inequalities, proportional
+ * equations decided exactly when polynomial).
  * The rule throughout: when unsure, say "not equal" (a false positive teaches the policy to cheat).
- * Leaves out: complex numbers (i is a variable), symbolic simplification beyond probing, inequality systems.
+ * Leaves out: complex numbers (i is a variable), inequality systems in several variables.
  */
 import { key, type Node } from './parse.js';
+import { constantOf, exactCompare, onlyPlainAtoms, proportional, toFrac } from './poly.js';
+import { evalMatrix, isLabel, relationToSet, relationVariables, statedValue } from './relations.js';
+
+/** Comparison settings (Math-Verify's verify() arguments). */
+export interface CompareOptions {
+  /** Decimal places both values are rounded to when either side is a decimal (Math-Verify float_rounding). */
+  precision: number;
+  /**
+   * Math-Verify strict: variables keep their names (x² + 1 ≠ y² + 1), relations must be about the same variables,
+   * and a gold equation answers with its right side only when its left side is a label.
+   */
+  strict: boolean;
+}
+export const DEFAULT_COMPARE: CompareOptions = { precision: 6, strict: true };
+let settings: CompareOptions = DEFAULT_COMPARE;
 
 type Q = { n: bigint; d: bigint };
 
@@ -43,6 +65,34 @@ function isqrt(x: bigint): bigint | null {
     r = next;
   }
   return r * r === x ? r : null;
+}
+
+/** max, min, gcd, lcm take a parenthesised list: \max(a, b) parses as max of the pair (a, b). */
+const MULTI = new Set(['max', 'min', 'gcd', 'lcm']);
+const multiArgs = (args: Node[]): Node[] => {
+  const a = args[0];
+  return args.length === 1 && a?.t === 'seq' && a.open === '(' ? a.xs : args;
+};
+
+/** Exact max/min of rationals, gcd/lcm of integers; null when an argument is not one. */
+function multiQ(name: string, args: Node[]): Q | null {
+  const qs = multiArgs(args).map(evalQ);
+  if (qs.length === 0 || qs.some((x) => x === null)) return null;
+  const vals = qs as Q[];
+  if (name === 'max' || name === 'min') {
+    return vals.reduce((a, b) => {
+      const aGreater = a.n * b.d > b.n * a.d;
+      return (name === 'max') === aGreater ? a : b;
+    });
+  }
+  if (vals.some((v) => v.d !== 1n || bits(v.n) > 256)) return null;
+  const abs = (x: bigint): bigint => (x < 0n ? -x : x);
+  let acc = abs((vals[0] as Q).n);
+  for (const v of vals.slice(1)) {
+    const b = abs(v.n);
+    acc = name === 'gcd' ? gcd(acc, b) : acc === 0n || b === 0n ? 0n : (acc / gcd(acc, b)) * b;
+  }
+  return { n: acc, d: 1n };
 }
 
 /** Exact value of a constant expression, or null when it is not a (small enough) rational. */
@@ -99,6 +149,7 @@ export function evalQ(node: Node): Q | null {
       return q(a.n ** e, a.d ** e);
     }
     case 'fn': {
+      if (MULTI.has(node.name)) return multiQ(node.name, node.args);
       const args = node.args.map(evalQ);
       const x = args[0];
       if (!x) return null;
@@ -203,6 +254,13 @@ export function evalF(node: Node, env: Map<string, number>): number {
       return fin(a ** b);
     }
     case 'fn': {
+      if (MULTI.has(node.name)) {
+        const xs = multiArgs(node.args).map((a) => finite(evalF(a, env)));
+        if (node.name === 'max') return fin(Math.max(...xs));
+        if (node.name === 'min') return fin(Math.min(...xs));
+        const q = multiQ(node.name, node.args);
+        return q ? Number(q.n) / Number(q.d) : Number.NaN;
+      }
       const args = node.args.map((x) => finite(evalF(x, env)));
       const x = args[0] ?? Number.NaN;
       if (node.name === 'root') {
@@ -257,6 +315,7 @@ function children(node: Node): Node[] {
     case 'union':
     case 'seq':
     case 'rel':
+    case 'ratio':
       return node.xs;
     case 'neg':
       return [node.x];
@@ -278,32 +337,6 @@ function children(node: Node): Node[] {
 const close = (a: number, b: number, rel: number): boolean =>
   Math.abs(a - b) <= rel * Math.max(Math.abs(a), Math.abs(b)) + 1e-12;
 
-/** A decimal literal (optionally negated) with its digits after the point and its significant digits. */
-function decimalLiteral(node: Node): { decimals: number; significant: number } | undefined {
-  const n = node.t === 'neg' ? node.x : node;
-  if (n.t !== 'num' || n.decimals === undefined || n.decimals === 0) return undefined;
-  return { decimals: n.decimals, significant: (n.n < 0n ? -n.n : n.n).toString().length };
-}
-
-/** True when the exact value has no finite decimal expansion (or is not rational at all). */
-function nonTerminating(x: Q | null): boolean {
-  if (!x) return true;
-  let d = x.d;
-  while (d % 2n === 0n) d /= 2n;
-  while (d % 5n === 0n) d /= 5n;
-  return d !== 1n;
-}
-
-/** A decimal answer rounded from a non-terminating value: 0.333 for 1/3, 3.14 for π (≥ 3 significant digits). */
-function roundedMatch(decimalSide: Node, otherSide: Node, otherQ: Q | null): boolean {
-  const lit = decimalLiteral(decimalSide);
-  if (!lit || lit.significant < 3 || !nonTerminating(otherQ)) return false;
-  const a = evalF(decimalSide, new Map());
-  const b = evalF(otherSide, new Map());
-  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
-  return Math.abs(a - b) <= 0.5 * 10 ** -lit.decimals * (1 + 1e-9) + 1e-15 * Math.max(1, Math.abs(b));
-}
-
 /**
  * Seeded PRNG (mulberry32): probing is deterministic, so a verdict never flips between runs. A local copy of
  * @aha/core's `mulberry32` on purpose: this module runs inside the verifier's worker threads, which must start
@@ -322,10 +355,14 @@ function rng(seed: number): () => number {
 
 const PROBES = 24;
 
-/** A probe value of either sign: mostly |v| in [0.3, 3.2], every third probe |v| in [3.2, 40] (floor(x/10) ≠ 0). */
+/**
+ * A probe value of either sign at three magnitudes: |v| in [0.3, 3.2], [3.2, 40] and [100, 5000] (so a term such as
+ * ⌊x²/10000⌋, zero near the origin, shows).
+ */
 function probeValue(rand: () => number, k: number): number {
   const sign = rand() < 0.5 ? -1 : 1;
-  return sign * (k % 3 === 2 ? 3.2 + 36.8 * rand() : 0.3 + 2.9 * rand());
+  const r = rand();
+  return sign * (k % 4 === 3 ? 100 + 4900 * r : k % 4 === 2 ? 3.2 + 36.8 * r : 0.3 + 2.9 * r);
 }
 const MIN_VALID_PROBES = 6;
 
@@ -339,7 +376,7 @@ function probeEqual(g: Node, p: Node, vars: string[]): boolean {
     const a = evalF(g, env);
     const b = evalF(p, env);
     if (Number.isNaN(a) && Number.isNaN(b)) continue;
-    if (!Number.isFinite(a) || !Number.isFinite(b) || !close(a, b, 1e-8)) return false;
+    if (!Number.isFinite(a) || !Number.isFinite(b) || !close(a, b, 1e-10)) return false;
     valid++;
   }
   return valid >= MIN_VALID_PROBES;
@@ -349,22 +386,83 @@ function sameSet(a: Set<string>, b: Set<string>): boolean {
   return a.size === b.size && [...a].every((x) => b.has(x));
 }
 
+/** Any decimal literal (0.75, 12.0) in the expression: the float_rounding rule applies. */
+function hasDecimal(n: Node, depth = 0): boolean {
+  if (n.t === 'num') return n.decimals !== undefined;
+  if (depth > 32) return false;
+  return children(n).some((c) => hasDecimal(c, depth + 1));
+}
+
+/** Rounds q to `places` decimals (half away from zero), exactly. */
+function roundQ(x: Q, places: number): bigint {
+  const scale = 10n ** BigInt(places);
+  const num = x.n * scale * 2n;
+  const den = x.d * 2n;
+  return x.n < 0n ? -((-num + x.d) / den) : (num + x.d) / den;
+}
+
+/** Math-Verify's float_rounding: both values rounded to `precision` decimal places must agree. */
+function roundedEqual(g: Node, p: Node): boolean {
+  const places = settings.precision;
+  const gq = evalQ(g);
+  const pq = evalQ(p);
+  if (gq && pq) return roundQ(gq, places) === roundQ(pq, places);
+  const a = evalF(g, new Map());
+  const b = evalF(p, new Map());
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return false;
+  const scale = 10 ** places;
+  const ra = Math.round(Math.abs(a) * scale) * Math.sign(a);
+  const rb = Math.round(Math.abs(b) * scale) * Math.sign(b);
+  return ra === rb || Math.abs(ra - rb) <= Math.max(Math.abs(ra), Math.abs(rb)) * 1e-15;
+}
+
+/** `n` with variable `from` renamed `to`. */
+function rename(n: Node, from: string, to: string, depth = 0): Node {
+  if (depth > 64) return n;
+  const r = (x: Node): Node => rename(x, from, to, depth + 1);
+  switch (n.t) {
+    case 'sym':
+      return n.name === from ? { t: 'sym', name: to } : n;
+    case 'add':
+    case 'mul':
+      return { t: n.t, xs: n.xs.map(r) };
+    case 'neg':
+    case 'pct':
+      return { t: n.t, x: r(n.x) };
+    case 'div':
+    case 'pow':
+      return { t: n.t, a: r(n.a), b: r(n.b) };
+    case 'fn':
+      return { t: 'fn', name: n.name, args: n.args.map(r) };
+    default:
+      return n;
+  }
+}
+
 /** Two scalar expressions (no collections, no relations). */
 function valueEqual(g: Node, p: Node): boolean {
   if (key(g) === key(p)) return true;
-  // variables of both sides: "2x" vs "2y" differ at random points, sin²x + cos²x = 1 agrees everywhere
   const vars = variables(p, variables(g));
+  if (vars.size === 0 && (hasDecimal(g) || hasDecimal(p))) return roundedEqual(g, p);
+  // not strict (Math-Verify): one variable each, named differently, is the same variable (f(x) = f(y))
+  if (!settings.strict) {
+    const gv = [...variables(g)];
+    const pv = [...variables(p)];
+    if (gv.length === 1 && pv.length === 1 && gv[0] !== pv[0])
+      return valueEqual(g, rename(p, pv[0] as string, gv[0] as string));
+  }
+  const exact = exactCompare(g, p);
+  if (exact !== undefined) return exact === 'equal';
+  // variables of both sides: "2x" vs "2y" differ at random points, sin²x + cos²x = 1 agrees everywhere
   if (vars.size > 0) return probeEqual(g, p, [...vars].sort());
   const gq = evalQ(g);
   const pq = evalQ(p);
-  if (decimalLiteral(p) && nonTerminating(gq)) return roundedMatch(p, g, gq);
-  if (decimalLiteral(g) && nonTerminating(pq)) return roundedMatch(g, p, pq);
   if (gq && pq) return gq.n === pq.n && gq.d === pq.d;
   const a = evalF(g, new Map());
   const b = evalF(p, new Map());
   if (Number.isNaN(a) || Number.isNaN(b)) return false; // undefined or overflow: only identical structure counts
   if (!Number.isFinite(a) || !Number.isFinite(b)) return a === b; // ±∞
-  return close(a, b, 1e-9);
+  return close(a, b, 1e-12);
 }
 
 /**
@@ -382,7 +480,7 @@ function scalarEqual(g: Node, p: Node): boolean {
   return valueEqual(g, p);
 }
 
-const COLLECTION = new Set(['seq', 'set', 'list', 'union', 'matrix', 'rel', 'pm', 'text']);
+const COLLECTION = new Set(['seq', 'set', 'list', 'union', 'matrix', 'rel', 'pm', 'text', 'ratio']);
 const isScalar = (n: Node): boolean => !COLLECTION.has(n.t) && !(n.t === 'sym' && n.name.startsWith('word:'));
 
 /** Largest collection compared element by element (n² comparisons). */
@@ -421,37 +519,50 @@ function orderedEqual(gs: Node[], ps: Node[], depth: number): boolean {
   );
 }
 
-const MIRROR: Record<string, string> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=' };
+const MIRROR: Record<string, string> = { '=': '=', '!=': '!=', '<': '>', '>': '<', '<=': '>=', '>=': '<=', '~=': '~=' };
 
-/** x > 3 ↔ (3, ∞); 1 ≤ x < 2 ↔ [1, 2). Undefined when the relation is not a simple range of one variable. */
-function relationToInterval(r: Node & { t: 'rel' }): Node | undefined {
-  const inf: Node = { t: 'sym', name: 'inf' };
-  const ninf: Node = { t: 'neg', x: inf };
-  if (r.xs.length === 2 && r.xs[0]?.t === 'sym') {
-    const a = r.xs[1] as Node;
-    switch (r.ops[0]) {
-      case '>':
-        return { t: 'seq', open: '(', close: ')', xs: [a, inf] };
-      case '>=':
-        return { t: 'seq', open: '[', close: ')', xs: [a, inf] };
-      case '<':
-        return { t: 'seq', open: '(', close: ')', xs: [ninf, a] };
-      case '<=':
-        return { t: 'seq', open: '(', close: ']', xs: [ninf, a] };
+/**
+ * y = 2x + 1 ⇔ 2x − y + 1 = 0: the differences of the two sides agree up to sign (strict, as in Math-Verify) or up to
+ * any nonzero factor (not strict: 2y = 4x + 2 too); decided exactly when both are polynomial.
+ */
+function equationsEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean {
+  const [gl, gr] = g.xs as [Node, Node];
+  const [pl, pr] = p.xs as [Node, Node];
+  if (![gl, gr, pl, pr].every(isScalar)) return false;
+  const gd: Node = { t: 'add', xs: [gl, { t: 'neg', x: gr }] };
+  const pd: Node = { t: 'add', xs: [pl, { t: 'neg', x: pr }] };
+  const vars = variables(gd);
+  if (vars.size === 0 || !sameSet(vars, variables(pd))) return false;
+  const fg = toFrac(gd);
+  const fp = toFrac(pd);
+  if (fg && fp && constantOf(fg.den) && constantOf(fp.den)) {
+    try {
+      const c = proportional(fg.num, fp.num);
+      // strict (Math-Verify): the sides' differences agree up to sign; otherwise any nonzero multiple
+      if (c !== undefined) return !settings.strict || (c.d === 1n && (c.n === 1n || c.n === -1n));
+      if (onlyPlainAtoms(fg.num) && onlyPlainAtoms(fp.num)) return false; // polynomials: decided exactly
+    } catch (err) {
+      if (!(err instanceof RangeError)) throw err;
     }
   }
-  if (r.xs.length === 3 && r.xs[1]?.t === 'sym' && r.ops.every((o) => o === '<' || o === '<=')) {
-    return {
-      t: 'seq',
-      open: r.ops[0] === '<' ? '(' : '[',
-      close: r.ops[1] === '<' ? ')' : ']',
-      xs: [r.xs[0] as Node, r.xs[2] as Node],
-    };
+  const ratio: Node = { t: 'div', a: gd, b: pd };
+  const rand = rng(0xfeed);
+  let c: number | undefined;
+  let valid = 0;
+  for (let k = 0; k < PROBES; k++) {
+    const env = new Map<string, number>();
+    for (const v of vars) env.set(v, probeValue(rand, k));
+    const r = evalF(ratio, env);
+    if (!Number.isFinite(r)) continue;
+    if (c === undefined) c = r;
+    else if (!close(r, c, 1e-10)) return false;
+    valid++;
   }
-  return undefined;
+  if (valid < MIN_VALID_PROBES || c === undefined || c === 0) return false;
+  return !settings.strict || close(Math.abs(c), 1, 1e-10);
 }
 
-/** Relations: same sides (or mirrored), or for one equation, proportional differences (y = 2x+1 ⇔ 2x - y + 1 = 0). */
+/** Relations: same sides (or mirrored), proportional equations, or the same set of values. */
 function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: number): boolean {
   if (g.ops.length === p.ops.length) {
     if (g.ops.every((o, i) => o === p.ops[i]) && orderedEqual(g.xs, p.xs, depth)) return true;
@@ -462,28 +573,42 @@ function relationEqual(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }, depth: nu
     const [gl, gr] = g.xs as [Node, Node];
     const [pl, pr] = p.xs as [Node, Node];
     // "k = 3" and "x = 3": a named value; compare the values when they are constants
-    if (gl.t === 'sym' && pl.t === 'sym' && variables(gr).size === 0 && equalNodes(gr, pr, depth + 1)) return true;
-    if (![gl, gr, pl, pr].every(isScalar)) return false;
-    const gd: Node = { t: 'add', xs: [gl, { t: 'neg', x: gr }] };
-    const pd: Node = { t: 'add', xs: [pl, { t: 'neg', x: pr }] };
-    const vars = variables(gd);
-    if (vars.size === 0 || !sameSet(vars, variables(pd))) return false;
-    const ratio: Node = { t: 'div', a: gd, b: pd };
-    const rand = rng(0xfeed);
-    let c: number | undefined;
-    let valid = 0;
-    for (let k = 0; k < PROBES; k++) {
-      const env = new Map<string, number>();
-      for (const v of vars) env.set(v, probeValue(rand, k));
-      const r = evalF(ratio, env);
-      if (!Number.isFinite(r)) continue;
-      if (c === undefined) c = r;
-      else if (!close(r, c, 1e-8)) return false;
-      valid++;
-    }
-    return valid >= MIN_VALID_PROBES && c !== undefined && c !== 0;
+    if (
+      isLabel(gl) &&
+      isLabel(pl) &&
+      variables(gr).size === 0 &&
+      (!settings.strict || key(gl).toLowerCase() === key(pl).toLowerCase())
+    )
+      if (equalNodes(gr, pr, depth + 1)) return true;
+    return equationsEqual(g, p);
   }
-  return false;
+  const decided = settings.strict ? inequalitiesUpToSign(g, p) : undefined;
+  if (decided !== undefined) return decided;
+  const gs = relationToSet(g);
+  const ps = relationToSet(p);
+  if (gs === undefined || ps === undefined) return false;
+  if (settings.strict && !sameSet(relationVariables(g), relationVariables(p))) return false;
+  return equalNodes(gs, ps, depth + 1);
+}
+
+const INEQUALITY = new Set(['<', '>', '<=', '>=']);
+
+/**
+ * Strict (Math-Verify): two one-sided inequalities are the same when their sides' differences agree, with the sign
+ * flipped for a mirrored relation (x < 1 ⇔ -x > -1 ⇔ 1 > x; 2x < 2 is not x < 1). Undefined when not polynomial.
+ */
+function inequalitiesUpToSign(g: Node & { t: 'rel' }, p: Node & { t: 'rel' }): boolean | undefined {
+  if (g.xs.length !== 2 || p.xs.length !== 2) return undefined;
+  const [gop, pop] = [g.ops[0] as string, p.ops[0] as string];
+  if (!INEQUALITY.has(gop) || !INEQUALITY.has(pop)) return undefined;
+  const sign = gop === pop ? 1n : MIRROR[gop] === pop ? -1n : 0n;
+  if (sign === 0n) return false;
+  const fg = toFrac({ t: 'add', xs: [g.xs[0] as Node, { t: 'neg', x: g.xs[1] as Node }] });
+  const fp = toFrac({ t: 'add', xs: [p.xs[0] as Node, { t: 'neg', x: p.xs[1] as Node }] });
+  if (!fg || !fp || !constantOf(fg.den) || !constantOf(fp.den)) return undefined;
+  if (!onlyPlainAtoms(fg.num) || !onlyPlainAtoms(fp.num)) return undefined;
+  const c = proportional(fg.num, fp.num);
+  return c !== undefined && c.d === 1n && c.n === sign;
 }
 
 const textOf = (n: Node): string | undefined =>
@@ -493,25 +618,109 @@ const textOf = (n: Node): string | undefined =>
       ? n.name.slice(5).toLowerCase()
       : undefined;
 
+/** A list of inequalities joined by "or" (x < 2 or x > 3) as a union of intervals, else undefined. */
+function listAsUnion(n: Node): Node | undefined {
+  if (n.t !== 'list' || !n.xs.every((x) => x.t === 'rel')) return undefined;
+  const parts = n.xs.map((x) => relationToSet(x as Node & { t: 'rel' }));
+  if (parts.some((x) => x === undefined || x.t === 'set')) return undefined;
+  return {
+    t: 'union',
+    xs: parts.flatMap((x) => ((x as Node).t === 'union' ? (x as Node & { t: 'union' }).xs : [x as Node])),
+  };
+}
+
+/** Ratios: same quotient when both second terms are nonzero (11:21 = 22:42), else term by term (12:00 ≠ 24:00). */
+function ratioEqual(g: Node & { t: 'ratio' }, p: Node, depth: number): boolean {
+  const quotient = (r: Node & { t: 'ratio' }): Node | undefined => {
+    if (r.xs.length !== 2) return undefined;
+    const d = evalQ(r.xs[1] as Node);
+    if (d === null || d.n === 0n) return undefined;
+    return { t: 'div', a: r.xs[0] as Node, b: r.xs[1] as Node };
+  };
+  if (p.t === 'ratio') {
+    const gq = quotient(g);
+    const pq = quotient(p);
+    if (gq && pq) return equalNodes(gq, pq, depth + 1);
+    return !gq && !pq && orderedEqual(g.xs, p.xs, depth);
+  }
+  const gq = quotient(g);
+  return gq !== undefined && isScalar(p) && equalNodes(gq, p, depth + 1);
+}
+
+/** Are two parsed answers the same answer under `options` (precision, strict)? */
+export function compareAnswers(g: Node, p: Node, options: CompareOptions = DEFAULT_COMPARE): boolean {
+  const saved = settings;
+  settings = options;
+  try {
+    return equalNodes(g, p);
+  } finally {
+    settings = saved;
+  }
+}
+
+/** A ± inside an expression, (-1 ± √5)/2, as the list of its two values; else undefined. */
+function expandPm(n: Node): Node | undefined {
+  if (!['add', 'mul', 'neg', 'div', 'pow', 'fn'].includes(n.t) || !key(n).includes('(±')) return undefined;
+  const plus = (x: Node): Node => replacePm(x, false);
+  const minus = (x: Node): Node => replacePm(x, true);
+  return { t: 'list', xs: [plus(n), minus(n)] };
+}
+
+function replacePm(n: Node, negative: boolean, depth = 0): Node {
+  if (depth > 32) return n;
+  const r = (x: Node): Node => replacePm(x, negative, depth + 1);
+  switch (n.t) {
+    case 'pm':
+      return { t: 'add', xs: [r(n.a), negative ? { t: 'neg', x: r(n.b) } : r(n.b)] };
+    case 'add':
+    case 'mul':
+      return { t: n.t, xs: n.xs.map(r) };
+    case 'neg':
+      return { t: 'neg', x: r(n.x) };
+    case 'div':
+    case 'pow':
+      return { t: n.t, a: r(n.a), b: r(n.b) };
+    case 'fn':
+      return { t: 'fn', name: n.name, args: n.args.map(r) };
+    default:
+      return n;
+  }
+}
+
+/** The two sides of a stated computation agree (5! = 120, a matrix product = its result). */
+const sameValue = (a: Node, b: Node): boolean => equalNodes(a, b, 8);
+
 /** Are two parsed answers the same answer? */
-export function equalNodes(g: Node, p: Node, depth = 0): boolean {
+export function equalNodes(gIn: Node, pIn: Node, depth = 0): boolean {
   if (depth > 16) return false;
+  const gm = evalMatrix(gIn);
+  const pm = evalMatrix(pIn);
+  const g = expandPm(gm) ?? gm;
+  const p = expandPm(pm) ?? pm;
   if (g.t === 'rel' && p.t === 'rel' && relationEqual(g, p, depth)) return true;
   if (g.t === 'rel') {
-    // gold "x = 3" vs answer "3"
-    if (g.ops.length === 1 && (g.ops[0] === '=' || g.ops[0] === 'in') && g.xs[0]?.t === 'sym')
-      return equalNodes(g.xs[1] as Node, p, depth + 1);
-    if (p.t === 'rel') return false;
-    const range = relationToInterval(g);
+    if (p.t === 'rel') {
+      // gold "x = 2", answer "x = 1 + 1 = 2": the same label stating the same value (any labels when not strict)
+      const gv = statedValue(g, settings.strict, sameValue);
+      const pv = statedValue(p, settings.strict, sameValue);
+      const sameLabel = !settings.strict || key(g.xs[0] as Node).toLowerCase() === key(p.xs[0] as Node).toLowerCase();
+      return gv !== undefined && pv !== undefined && sameLabel && equalNodes(gv, pv, depth + 1);
+    }
+    // gold "x = 3" vs answer "3" (a gold relation such as x + y = 5 stays a relation when strict)
+    const value = statedValue(g, settings.strict, sameValue);
+    if (value !== undefined) return equalNodes(value, p, depth + 1);
+    const range = relationToSet(g);
     return range !== undefined && equalNodes(range, p, depth + 1);
   }
   if (p.t === 'rel') {
-    // answer "x = 3" (or "x = 1 + 2 = 3", "x \in [1, 2]"): its last side
-    if (p.ops.every((o) => o === '=' || o === 'in') && p.xs[0]?.t === 'sym')
-      return equalNodes(g, p.xs[p.xs.length - 1] as Node, depth + 1);
-    const range = relationToInterval(p);
+    // answer "x = 3" (or "x = 1 + 2 = 3", "x \in [1, 2]", "22/7 \approx 3.14"): the value it states
+    const value = statedValue(p, false, sameValue);
+    if (value !== undefined) return equalNodes(g, value, depth + 1);
+    const range = relationToSet(p);
     return range !== undefined && equalNodes(g, range, depth + 1);
   }
+  if (g.t === 'ratio') return ratioEqual(g, p, depth);
+  if (p.t === 'ratio') return ratioEqual(p, g, depth);
   const gt = textOf(g);
   const pt = textOf(p);
   if (gt !== undefined || pt !== undefined) return gt !== undefined && gt === pt;
@@ -527,13 +736,24 @@ export function equalNodes(g: Node, p: Node, depth = 0): boolean {
     return false;
   }
   if (p.t === 'pm') return (g.t === 'set' || g.t === 'list') && equalNodes(p, g, depth + 1);
+  if (g.t === 'union' && p.t === 'list') {
+    const u = listAsUnion(p);
+    return u !== undefined && equalNodes(g, u, depth + 1);
+  }
   if ((g.t === 'set' || g.t === 'list') && (p.t === 'set' || p.t === 'list')) return unorderedEqual(g.xs, p.xs, depth);
   if (g.t === 'seq') {
     if (p.t === 'seq') return g.open === p.open && g.close === p.close && orderedEqual(g.xs, p.xs, depth);
-    // "x = 1, y = 2" answers the point (1, 2); a bare "1, 2" does not (it could be an interval's ends)
+    // "x = 1, y = 2" answers the point (1, 2); so does a bare "1, 2" in the same order (Math-Verify reads both as the
+    // pair's ends); longer bare lists do not answer a tuple
     if (p.t === 'list')
-      return g.open === '(' && g.close === ')' && p.xs.every((x) => x.t === 'rel') && orderedEqual(g.xs, p.xs, depth);
+      return (
+        g.open === '(' &&
+        g.close === ')' &&
+        (p.xs.every((x) => x.t === 'rel') || p.xs.length === 2) &&
+        orderedEqual(g.xs, p.xs, depth)
+      );
     if (p.t === 'matrix') return equalNodes(p, g, depth + 1);
+    if (p.t === 'union') return p.xs.length === 1 && equalNodes(g, p.xs[0] as Node, depth + 1);
     return false;
   }
   if (g.t === 'union') return p.t === 'union' && unorderedEqual(g.xs, p.xs, depth);

@@ -1,5 +1,5 @@
 /** Math answer verification: extraction, parsing, equivalence, and the bounded worker-pool front end. */
-export { extractAnswer, extractGold } from './extract.js';
+export { EXTRACTION_TARGETS, type ExtractionTarget, extractAnswer, extractGold } from './extract.js';
 export { MathPoolError } from './pool.js';
 export {
   createMathVerifier,
@@ -10,4 +10,4 @@ export {
   verifyMath,
   verifyMathOptionsSchema,
 } from './verify.js';
-export { type MathVerdict, type MathVerification, verifyMathSync } from './verify-core.js';
+export { type MathVerdict, type MathVerification, type VerifyCoreOptions, verifyMathSync } from './verify-core.js';

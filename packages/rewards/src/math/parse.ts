@@ -28,10 +28,14 @@ export type Node =
   | { t: 'set'; xs: Node[] }
   | { t: 'list'; xs: Node[] } // a bare comma list: "1, 2"
   | { t: 'union'; xs: Node[] }
-  | { t: 'rel'; ops: string[]; xs: Node[] } // x = 3, 1 < x \le 2
+  | { t: 'rel'; ops: string[]; xs: Node[] } // x = 3, 1 < x \le 2, x \approx 3.14 (op "~=")
+  | { t: 'ratio'; xs: Node[] } // 11:21, 12:00
   | { t: 'matrix'; rows: Node[][] }
   | { t: 'text'; s: string };
 
+import { normalizeAnswer } from './normalize.js';
+
+export { normalizeAnswer };
 export const MAX_DEPTH = 64;
 export const MAX_TOKENS = 1000;
 
@@ -53,123 +57,16 @@ const FUNCS = new Set([
   'lg',
   'exp',
   'sqrt',
+  'max',
+  'min',
+  'gcd',
+  'lcm',
 ]);
 const GREEK = new Set(
   'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Sigma Phi Psi Omega'.split(
     ' ',
   ),
 );
-const UNIT_WORDS =
-  /^(?:units?|sq|square|cubic|cm|mm|km|m|meters?|metres?|centimeters?|inches|inch|in|feet|foot|ft|yards?|miles?|mph|kg|g|grams?|pounds?|lbs?|ounces?|oz|liters?|litres?|l|ml|gallons?|seconds?|secs?|s|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?|degrees?|deg|dollars?|cents?|euros?|people|students|apples|times|ways|points?|hats?|marbles|books|pages|cookies|cups?|eggs|boxes|bags|cars|miles per hour|km\/h|m\/s|sq\.? ?(?:ft|m|cm|units)|square (?:units|feet|meters|inches|cm|centimeters)|cubic (?:units|feet|meters|inches|cm|centimeters))$/i;
-
-/** Words that change a value's meaning ("not 5", "at least 5"): such \text{} is never dropped as a unit. */
-const LOGIC_WORDS =
-  /\b(?:not|no|none|never|except|excluding|but|or|and|more|less|than|least|most|fewer|greater|over|under|between|all|any|every|neither|nor|only|undefined|impossible|infinite|infinitely|many|approximately|about|roughly|nearly|almost)\b/i;
-
-const NUMBER_WORDS =
-  'zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen seventeen eighteen nineteen twenty'.split(
-    ' ',
-  );
-
-/** Superscript characters; they must become powers before NFKC, which would turn 2⁵ into the digits 25. */
-const SUPERSCRIPT: Record<string, string> = Object.fromEntries([
-  ...[...'⁰¹²³⁴⁵⁶⁷⁸⁹'].map((c, i) => [c, String(i)]),
-  ['⁺', '+'],
-  ['⁻', '-'],
-]);
-
-/**
- * Unicode → LaTeX/ASCII: superscripts become powers, then NFKC turns fullwidth and mathematical digits into ASCII digits;
- * symbols get their commands.
- */
-function unicodeToAscii(s: string): string {
-  return s
-    .replace(/(\d*)([\u00bc-\u00be\u2150-\u215e])/g, (_m, whole: string, f: string) => {
-      // vulgar fractions: 2½ is 2 + 1/2 (NFKC alone would make it "21⁄2")
-      const frac = f.normalize('NFKC').replace('\u2044', '/');
-      return whole ? `(${whole}+${frac})` : `(${frac})`;
-    })
-    .replace(/[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻]+/g, (sup) => `^{${[...sup].map((c) => SUPERSCRIPT[c] ?? '').join('')}}`)
-    .replace(/[₀₁₂₃₄₅₆₇₈₉]+/g, (sub) => `_{${[...sub].map((c) => String('₀₁₂₃₄₅₆₇₈₉'.indexOf(c))).join('')}}`)
-    .normalize('NFKC')
-    .replace(/[\u2212\u2012\u2013\u2014]/g, '-')
-    .replace(/×/g, '\\times ')
-    .replace(/[·⋅]/g, '\\cdot ')
-    .replace(/[÷\u2044\u2215]/g, '/')
-    .replace(/π/g, '\\pi ')
-    .replace(/√/g, '\\sqrt')
-    .replace(/∞/g, '\\infty ')
-    .replace(/≤/g, '\\le ')
-    .replace(/≥/g, '\\ge ')
-    .replace(/≠/g, '\\ne ')
-    .replace(/°/g, '^\\circ ')
-    .replace(/∪/g, '\\cup ')
-    .replace(/±/g, '\\pm ');
-}
-
-/** String-level clean-up before tokenizing: delimiters, spacing commands, units, thousands separators. */
-export function normalizeAnswer(raw: string): string {
-  let s = unicodeToAscii(raw).trim();
-  // outer math delimiters
-  for (;;) {
-    const m = /^\$\$?([\s\S]*?)\$?\$$/.exec(s) ?? /^\\\(([\s\S]*)\\\)$/.exec(s) ?? /^\\\[([\s\S]*)\\\]$/.exec(s);
-    if (!m) break;
-    s = (m[1] ?? '').trim();
-  }
-  s = s
-    .replace(/\\(?:left|right|bigl|bigr|Bigl|Bigr|big|Big|displaystyle|textstyle|limits)(?![a-zA-Z])/g, '')
-    .replace(/(?<!\\)\\(?:[,;:! ]|quad|qquad)/g, ' ')
-    .replace(/~/g, ' ')
-    .replace(/\\[dtc]frac/g, '\\frac')
-    .replace(/\\[dt]binom/g, '\\binom')
-    .replace(/\\(?:mathrm|mathbf|mathit|textbf|textit|textrm|textnormal|mbox|operatorname)\s*\{/g, '\\text{')
-    .replace(/\{,\}/g, '')
-    .replace(/\^\s*\{?\s*\\circ\s*\}?/g, '')
-    .replace(/\\(?:\$|dollar)/g, '')
-    .replace(/\$/g, '')
-    .replace(/\\%/g, '%')
-    .replace(/(\d)\s*\\text\{\s*%\s*\}/g, '$1%');
-  // units and words in \text{…} next to other content; " or "/" and " separate list items
-  s = s.replace(/\\text\{([^{}]*)\}(?:\^\{?[23]\}?)?/g, (whole, inner: string) => {
-    const t = inner.trim();
-    if (/^(?:or|and)$/i.test(t)) return ',';
-    const unitLike = UNIT_WORDS.test(t) || /^[a-zA-Z]+(?:[.\s]+[a-zA-Z]+)*\.?\s*(?:\^?\d)?$/.test(t);
-    if (unitLike && !LOGIC_WORDS.test(t)) {
-      // keep a lone \text{…} (a word answer); drop it when it follows a value (a unit)
-      return s.trim() === whole ? whole : ' ';
-    }
-    return whole;
-  });
-  s = s.replace(/\s+(?:or|and)\s+/g, ', ');
-  // plain trailing unit words after a number: "12 cm", "5 apples", "3 square units"
-  s = s.replace(/(\d)\s+([a-zA-Z][a-zA-Z ./]*?)(?:\^?[23])?\s*$/, (whole, d: string, words: string) =>
-    UNIT_WORDS.test(words.trim()) ? d : whole,
-  );
-  // repeating decimals: 0.\overline{3} = 1/3, 0.1\overline{6} = 1/6 (exact, as a fraction)
-  s = s.replace(/(\d*)\.(\d*)\\overline\s*\{(\d{1,50})\}/g, (_m, int: string, fixed: string, rep: string) => {
-    const ten = (k: number) => 10n ** BigInt(k);
-    const den = ten(fixed.length) * (ten(rep.length) - 1n);
-    const num = BigInt(int || '0') * den + BigInt(fixed || '0') * (ten(rep.length) - 1n) + BigInt(rep);
-    return `(${num}/${den})`;
-  });
-  // thousands separators: 1,000,000 and 1\,000 (already a space): only full groups of three digits
-  s = s.replace(
-    /(^|[^\d.,])(\d{1,3}(?:,\d{3})+)(?![\d,]*\d)(?=(?:\.\d+)?(?:$|[^\d,]))/g,
-    (_w, pre: string, num: string) => `${pre}${num.replace(/,/g, '')}`,
-  );
-  s = s.replace(/(\d{1,3}) (\d{3})(?!\d)/g, '$1$2');
-  s = s
-    .trim()
-    .replace(/[.;]+$/, '')
-    .trim();
-  const word = NUMBER_WORDS.indexOf(s.toLowerCase());
-  if (word >= 0) return String(word);
-  // a plain mixed number "3 3/4" (GSM8K style) is 3 + 3/4
-  const mixed = /^(-?)(\d+) (\d+)\/(\d+)$/.exec(s);
-  if (mixed) return `${mixed[1]}(${mixed[2]} + ${mixed[3]}/${mixed[4]})`;
-  return s;
-}
-
 type Tok =
   | { k: 'num'; s: string }
   | { k: 'word'; s: string } // letters (one letter = a variable, more = a word or a function name)
@@ -254,7 +151,7 @@ const REL: Record<string, string> = {
   lt: '<',
   gt: '>',
   in: 'in',
-  approx: '=', // "x \approx 3.14": the stated value; the rounding rule still decides whether it matches
+  approx: '~=', // "22/7 \approx 3.14": the exact value before it counts (equivalence.ts)
 };
 
 function numberNode(s: string): Node {
@@ -325,14 +222,24 @@ class Parser {
   }
 
   private parseRel(): Node {
-    const xs = [this.parseUnion()];
+    const xs = [this.parseRatio()];
     const ops: string[] = [];
     for (let op = this.relOp(); op !== undefined; op = this.relOp()) {
       this.i++;
       ops.push(op);
-      xs.push(this.parseUnion());
+      xs.push(this.parseRatio());
     }
     return ops.length === 0 ? (xs[0] as Node) : { t: 'rel', ops, xs };
+  }
+
+  /** a : b (a ratio, or a time such as 12:00). */
+  private parseRatio(): Node {
+    const xs = [this.parseUnion()];
+    while (this.isOp(':')) {
+      this.i++;
+      xs.push(this.parseUnion());
+    }
+    return xs.length === 1 ? (xs[0] as Node) : { t: 'ratio', xs };
   }
 
   private parseUnion(): Node {
@@ -354,7 +261,7 @@ class Parser {
       } else if (this.isOp('-')) {
         this.i++;
         left = add(left, { t: 'neg', x: this.parseUnary() });
-      } else if (this.isCmd('pm')) {
+      } else if (this.isCmd('pm') || this.isCmd('mp')) {
         this.i++;
         left = { t: 'pm', a: left, b: this.parseUnary() };
       } else break;
@@ -372,7 +279,7 @@ class Parser {
     } else if (this.isOp('+')) {
       this.i++;
       node = this.parseUnary();
-    } else if (this.isCmd('pm')) {
+    } else if (this.isCmd('pm') || this.isCmd('mp')) {
       this.i++;
       node = { t: 'pm', a: { t: 'num', n: 0n, d: 1n }, b: this.parseUnary() };
     } else node = this.parseMul();
@@ -455,9 +362,20 @@ class Parser {
       if (this.isOp('!')) {
         this.i++;
         n = { t: 'fn', name: 'fact', args: [n] };
+      } else if (this.isOp("'") && n.t === 'sym') {
+        // f'(x): a primed name
+        this.i++;
+        n = { t: 'sym', name: `${n.name}'` };
       } else if (this.isOp('%')) {
         this.i++;
         n = { t: 'pct', x: n };
+      } else if (this.isOp('_') && n.t === 'num' && n.d === 1n && n.decimals === undefined) {
+        // a numeral with its base: 204_5 (an opaque numeral, compared by digits and base)
+        this.i++;
+        const base = this.parseArg();
+        if (base.t !== 'num' || base.d !== 1n || base.n < 2n || base.n > 36n)
+          throw new MathParseError('bad base subscript');
+        n = { t: 'text', s: `${n.n}_${base.n}` };
       } else if (this.isOp('_') && n.t === 'sym') {
         // subscripted variable x_1 → symbol "x_1"
         this.i++;
@@ -574,7 +492,14 @@ class Parser {
         base = this.parseArg();
       } else break;
     }
-    const arg = this.isOp('(') ? this.parsePrimary() : this.parsePow();
+    let arg = this.isOp('(') ? this.parsePrimary() : this.parsePow();
+    // \sin 2x is sin(2x): an unparenthesised argument runs over juxtaposed numbers and single letters
+    for (
+      let t = this.peek();
+      t !== undefined && (t.k === 'word' ? t.s.length <= 2 && !FUNCS.has(t.s) : false);
+      t = this.peek()
+    )
+      arg = mul(arg, this.parsePow());
     const fname = name === 'lg' ? 'log10' : name;
     let node: Node =
       base !== undefined ? { t: 'fn', name: 'logb', args: [base, arg] } : { t: 'fn', name: fname, args: [arg] };
@@ -607,6 +532,16 @@ class Parser {
       }
       case 'pi':
         return { t: 'sym', name: 'pi' };
+      case 'overline': {
+        // \overline{AB}: a segment's name, as written (repeating decimals were rewritten in normalize)
+        const start = this.i;
+        this.parseArg();
+        const raw = this.toks
+          .slice(start, this.i)
+          .map((t) => t.s)
+          .join('');
+        return { t: 'sym', name: `overline:${raw}` };
+      }
       case 'infty':
       case 'infin':
         return { t: 'sym', name: 'inf' };
@@ -761,6 +696,8 @@ export function key(n: Node): string {
       return `(∪ ${n.xs.map(key).sort().join(' ')})`;
     case 'rel':
       return `(rel ${n.xs.map((x, i) => `${key(x)} ${n.ops[i] ?? ''}`).join(' ')})`;
+    case 'ratio':
+      return `(: ${n.xs.map(key).join(' ')})`;
     case 'matrix':
       return `[${n.rows.map((r) => r.map(key).join(' & ')).join(' \\\\ ')}]`;
     case 'text':
@@ -779,7 +716,8 @@ function checkNoTextInArithmetic(n: Node, inArithmetic: boolean): void {
     n.t === 'set' ||
     n.t === 'list' ||
     n.t === 'union' ||
-    n.t === 'rel'
+    n.t === 'rel' ||
+    n.t === 'ratio'
       ? n.xs
       : n.t === 'neg' || n.t === 'pct'
         ? [n.x]
@@ -793,11 +731,17 @@ function checkNoTextInArithmetic(n: Node, inArithmetic: boolean): void {
   for (const k of kids) checkNoTextInArithmetic(k, arithmetic);
 }
 
-/** Parses a normalized answer string; throws MathParseError when it cannot. */
+/** Parses a normalized answer string; throws MathParseError (and nothing else) when it cannot. */
 export function parseAnswer(raw: string): Node {
-  const s = normalizeAnswer(raw);
-  if (s.length === 0) throw new MathParseError('empty answer');
-  const node = new Parser(tokenize(s)).parseTop();
-  checkNoTextInArithmetic(node, false);
-  return node;
+  try {
+    const s = normalizeAnswer(raw);
+    if (s.length === 0) throw new MathParseError('empty answer');
+    const node = new Parser(tokenize(s)).parseTop();
+    checkNoTextInArithmetic(node, false);
+    return node;
+  } catch (err) {
+    // a BigInt or stack limit hit while reading is still "cannot read this answer"
+    if (err instanceof RangeError) throw new MathParseError(`answer too large to read: ${err.message}`);
+    throw err;
+  }
 }

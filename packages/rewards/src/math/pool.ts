@@ -9,12 +9,14 @@
  * Leaves out: priorities and cancellation of queued jobs.
  */
 import { Worker } from 'node:worker_threads';
-import type { MathVerification } from './verify-core.js';
+import type { MathVerification, VerifyCoreOptions } from './verify-core.js';
 
 interface Pending {
   gold: string;
   completion: string;
   timeoutMs: number;
+  /** Comparison and extraction settings; the worker's defaults when absent. */
+  options?: VerifyCoreOptions;
   resolve: (r: MathVerification) => void;
   reject: (e: Error) => void;
 }
@@ -62,10 +64,10 @@ export class MathWorkerPool {
   }
 
   /** Runs one verification; resolves `timeout` when it takes longer than `timeoutMs` on a worker. */
-  run(gold: string, completion: string, timeoutMs: number): Promise<MathVerification> {
+  run(gold: string, completion: string, timeoutMs: number, options?: VerifyCoreOptions): Promise<MathVerification> {
     if (this.closed) return Promise.reject(new MathPoolError('verifyMath: the worker pool is closed'));
     return new Promise((resolve, reject) => {
-      this.queue.push({ gold, completion, timeoutMs, resolve, reject });
+      this.queue.push({ gold, completion, timeoutMs, options, resolve, reject });
       this.pump();
     });
   }
@@ -142,7 +144,7 @@ export class MathWorkerPool {
       const timer = setTimeout(() => this.replace(slot, 'timeout'), next.timeoutMs);
       slot.job = { ...next, id, timer };
       slot.worker.ref();
-      slot.worker.postMessage({ id, gold: next.gold, completion: next.completion });
+      slot.worker.postMessage({ id, gold: next.gold, completion: next.completion, options: next.options });
     }
   }
 }

@@ -27,6 +27,19 @@ const cases: [string, string, string, number | null][] = [
   ['loophole: answer only in the think block, nothing after', '<think>maybe 4</think>', '4', 0],
   ['no tags: the whole completion is the answer', 'The answer is 4', '4', 1],
   ['model answer unreadable → 0 (the model failed)', '<think>x</think><answer>four</answer>', '4', 0],
+  [
+    'loophole: two <answer> blocks (hedging) → 0 even when the last is right',
+    '<think>x</think><answer>5</answer><answer>4</answer>',
+    '4',
+    0,
+  ],
+  ['loophole: two <answer> blocks, first right → 0', '<answer>4</answer>\n<answer>5</answer>', '4', 0],
+  [
+    'one <answer> block after a think block that mentions <answer> → verified',
+    '<think>use <answer> tags</think><answer>4</answer>',
+    '4',
+    1,
+  ],
   ['gold unparseable → null (cannot judge; open-r1 skips it)', '<think>x</think><answer>4</answer>', 'n/a', null],
 ];
 

@@ -8,6 +8,9 @@
  * cannot be read) → null, skipped and counted; `timeout` → the sample is reported as `timeout` through `ctx.fail`
  * (never a silent 0).
  *
+ * Hedging: a completion whose answer part holds more than one `<answer>` block scores 0 without being verified (taking
+ * the last block would pay a model that writes two candidates and lets the verifier pick).
+ *
  * The default verifier is `verifyMath` (worker pool, time limits); tests and users may pass their own with
  * `accuracyReward({ verify })`.
  *
@@ -50,6 +53,15 @@ export const AccuracyOptions = z.object({
 });
 export type AccuracyOptions = z.input<typeof AccuracyOptions>;
 
+/** Number of `<answer>` openings after the last `</think>` (where the answer part is looked for). */
+export function answerBlockCount(completion: string): number {
+  const close = completion.lastIndexOf('</think>');
+  const tail = close < 0 ? completion : completion.slice(close + '</think>'.length);
+  let count = 0;
+  for (let at = tail.indexOf('<answer>'); at >= 0; at = tail.indexOf('<answer>', at + 1)) count++;
+  return count;
+}
+
 /** Math accuracy reward (see the file comment). */
 export function accuracyReward(options: AccuracyOptions = {}): Reward {
   const o = AccuracyOptions.parse(options);
@@ -62,6 +74,7 @@ export function accuracyReward(options: AccuracyOptions = {}): Reward {
       return Promise.all(
         samples.map(async (sample, i) => {
           const completion = textOf(sample.completion);
+          if (answerBlockCount(completion) > 1) return 0; // hedging between answers is never paid
           const text = o.answerOnly ? answerPart(completion) : completion;
           const result = await verify(sample[o.column] as string, text, { timeoutMs });
           switch (result.verdict) {

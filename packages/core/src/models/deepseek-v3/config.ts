@@ -13,6 +13,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AhaError } from '../../errors.js';
+import type { DenseConfig } from '../dense/config.js';
 
 /** A config that does not validate: the message lists every offending key with its value. */
 export class ConfigError extends AhaError {
@@ -258,8 +259,11 @@ export async function readDeepseekV3Config(
   return parseDeepseekV3Config(json);
 }
 
-/** The JSON text HF expects in config.json (every key, unknown ones included; 2-space indent). */
-export function deepseekV3ConfigToJson(config: DeepseekV3Config): string {
+/**
+ * The JSON text HF expects in config.json (every key, unknown ones included; 2-space indent). Takes the dense
+ * families' configs too (written the same way), since trainers save whatever model they train.
+ */
+export function deepseekV3ConfigToJson(config: DeepseekV3Config | DenseConfig): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 

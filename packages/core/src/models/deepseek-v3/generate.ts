@@ -74,15 +74,18 @@ export interface Generation {
   text?: string;
 }
 
-/** What generation needs from the model (kept structural so this file does not import model.ts). */
-export interface GenerationModel {
-  readonly config: DeepseekV3Config;
+/**
+ * What generation needs from the model (kept structural so this file does not import model.ts). `Cache` is the
+ * model's KV cache: DeepSeek-V3's latent cache, or the dense families' grouped-query K/V cache.
+ */
+export interface GenerationModel<Cache = LatentKvCache> {
+  readonly config: Pick<DeepseekV3Config, 'eos_token_id' | 'pad_token_id'>;
   forward(tokens: number[][], options: { attentionMask?: number[][]; impl?: AttentionImpl }): Tensor;
-  newCache(batch: number, capacity: number): LatentKvCache;
+  newCache(batch: number, capacity: number): Cache;
   decode(
     tokens: number[][],
     attentionMask: number[][],
-    cache: LatentKvCache,
+    cache: Cache,
     past?: { keyMask: number[][]; positions: number[] },
   ): Tensor;
 }
@@ -157,8 +160,8 @@ const endsWith = (seq: number[], suffix: number[]) =>
   suffix.length <= seq.length && suffix.every((t, i) => seq[seq.length - suffix.length + i] === t);
 
 /** Batched generation (see file comment). Runs under `noGrad`. */
-export async function generate(
-  model: GenerationModel,
+export async function generate<Cache>(
+  model: GenerationModel<Cache>,
   prompts: number[][],
   options: GenerateOptions = {},
 ): Promise<Generation[]> {

@@ -58,13 +58,27 @@ export const defaultMaxBytes = (): number => Math.floor(totalmem() * 0.9);
  * heap; the message gives the estimate and the budget.
  */
 export function checkModelBudget(config: DeepseekV3Config, maxBytes = defaultMaxBytes(), where = 'model'): void {
+  const sizes = `hidden_size ${config.hidden_size}, num_hidden_layers ${config.num_hidden_layers}, n_routed_experts ${config.n_routed_experts}, vocab_size ${config.vocab_size}`;
+  checkParamBudget(deepseekV3Size(config), maxBytes, where, sizes);
+}
+
+/**
+ * The budget check of any model family: `size` (parameter values and tensors, from the family's HF-name table)
+ * against `maxBytes` as float32 plus the tensors' JS objects, and the objects alone against V8's heap limit.
+ * `sizes` names the config keys behind the estimate, for the message.
+ */
+export function checkParamBudget(
+  size: { values: number; tensors: number },
+  maxBytes = defaultMaxBytes(),
+  where = 'model',
+  sizes = '',
+): void {
   if (!(typeof maxBytes === 'number' && maxBytes > 0)) {
     throw new ValueError(`${where}: maxBytes must be a positive number of bytes, got ${String(maxBytes)}`);
   }
-  const { values, tensors } = deepseekV3Size(config);
+  const { values, tensors } = size;
   const bytes = values * 4 + tensors * HEAP_BYTES_PER_TENSOR;
   const gib = (n: number) => `${(n / 2 ** 30).toPrecision(3)} GiB`;
-  const sizes = `hidden_size ${config.hidden_size}, num_hidden_layers ${config.num_hidden_layers}, n_routed_experts ${config.n_routed_experts}, vocab_size ${config.vocab_size}`;
   if (bytes > maxBytes) {
     throw new ConfigError(
       `${where}: the config asks for ${values} parameters in ${tensors} tensors (${gib(bytes)} as float32 with ` +
@@ -116,21 +130,43 @@ function missingHint(name: string): string {
  */
 export function checkCheckpointAgainstConfig(ckpt: SafetensorsCheckpoint, config: DeepseekV3Config): void {
   const mtpStart = config.num_hidden_layers;
+  checkCheckpointAgainstParams(ckpt, deepseekV3HfParamsOf(config), {
+    optional: (name) => {
+      const layer = /^model\.layers\.(\d+)\./.exec(name);
+      return layer !== null && Number(layer[1]) >= mtpStart;
+    },
+    missingHint,
+    shapeHint: (want, got) => shapeHint(config, want, got),
+  });
+}
+
+/**
+ * The checkpoint check of any model family, against the tensors its HF-name table lists: each present (unless
+ * `optional`), with the same shape and a float dtype; no `model.*` / `lm_head.*` tensor beyond the list.
+ */
+export function checkCheckpointAgainstParams(
+  ckpt: SafetensorsCheckpoint,
+  params: Iterable<{ name: string; shape: number[] }>,
+  hints: {
+    optional?: (name: string) => boolean;
+    missingHint?: (name: string) => string;
+    shapeHint?: (want: readonly number[], got: readonly number[]) => string;
+  } = {},
+): void {
   const expected = new Set<string>();
-  for (const p of deepseekV3HfParamsOf(config)) {
+  for (const p of params) {
     expected.add(p.name);
     if (!ckpt.has(p.name)) {
-      const layer = /^model\.layers\.(\d+)\./.exec(p.name);
-      if (layer && Number(layer[1]) >= mtpStart) continue;
+      if (hints.optional?.(p.name)) continue;
       throw new SafetensorsError(
         'missing-tensor',
-        `loadModel: checkpoint ${ckpt.dir} has no tensor "${p.name}" ${fmtShape(p.shape)} that config.json implies${missingHint(p.name)}`,
+        `loadModel: checkpoint ${ckpt.dir} has no tensor "${p.name}" ${fmtShape(p.shape)} that config.json implies${hints.missingHint?.(p.name) ?? ''}`,
       );
     }
     const info = ckpt.info(p.name);
     if (info.shape.join() !== p.shape.join()) {
       throw new ShapeError(
-        `loadModel: "${p.name}" is ${fmtShape(info.shape)} in ${ckpt.dir} but the config needs ${fmtShape(p.shape)}${shapeHint(config, p.shape, info.shape)}`,
+        `loadModel: "${p.name}" is ${fmtShape(info.shape)} in ${ckpt.dir} but the config needs ${fmtShape(p.shape)}${hints.shapeHint?.(p.shape, info.shape) ?? ''}`,
       );
     }
     if (!FLOAT_DTYPES.has(info.dtype)) {
@@ -142,7 +178,7 @@ export function checkCheckpointAgainstConfig(ckpt: SafetensorsCheckpoint, config
     const shown = unexpected.slice(0, 3).map((n) => `"${n}"`);
     throw new SafetensorsError(
       'unexpected-tensor',
-      `loadModel: checkpoint ${ckpt.dir} has ${unexpected.length} tensor(s) the config does not describe (${shown.join(', ')}${unexpected.length > 3 ? ', …' : ''}): config.json and the weights disagree${missingHint(unexpected[0])}`,
+      `loadModel: checkpoint ${ckpt.dir} has ${unexpected.length} tensor(s) the config does not describe (${shown.join(', ')}${unexpected.length > 3 ? ', …' : ''}): config.json and the weights disagree${hints.missingHint?.(unexpected[0]) ?? ''}`,
     );
   }
 }

@@ -1,6 +1,6 @@
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { deepseekV3ParamCount, loadModel, loadTokenizer } from '@aha/core';
+import { DeepseekV3Model, deepseekV3ParamCount, loadModel, loadTokenizer } from '@aha/core';
 import { describe, expect, it } from 'vitest';
 import { evaluateGreedy } from './evaluate.js';
 import { heldOutProblems } from './pretrain.js';
@@ -9,6 +9,7 @@ import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR } from './save.js';
 describe('shipped base model (assets/r1-zero-base)', () => {
   it('is a small MLA + MoE DeepSeek-V3 with the byte-level tokenizer', async () => {
     const model = await loadModel(SHIPPED_BASE_MODEL_DIR);
+    if (!(model instanceof DeepseekV3Model)) throw new Error('the shipped base model must be DeepSeek-V3');
     const c = model.config;
     expect(c.kv_lora_rank).toBeGreaterThan(0);
     expect(c.num_hidden_layers - c.first_k_dense_replace).toBeGreaterThanOrEqual(2);

@@ -10,7 +10,7 @@ import {
   createByteLevelTokenizer,
   createModel,
   type DeepseekV3ConfigInput,
-  type Model,
+  type DeepseekV3Model,
   optimizerFrom,
   type TrainTask,
   trainLoop,
@@ -112,7 +112,7 @@ export type BaseModelOptions = z.input<typeof BaseModelOptionsSchema>;
 
 /** What `makeBaseModel` returns (and records in base-model.json). */
 export interface BaseModelResult {
-  model: Model;
+  model: DeepseekV3Model;
   steps: number;
   /** Greedy accuracy on the recorded held-out set (task.evalSeed / evalProblems). */
   heldOut: GreedyEval;

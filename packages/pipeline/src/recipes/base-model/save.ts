@@ -4,8 +4,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createByteLevelTokenizer, deepseekV3ParamCount } from '@aha/core';
+import { packagePath } from '../../package-root.js';
 import {
   type BaseModelOptions,
   type BaseModelResult,
@@ -15,7 +15,8 @@ import {
 } from './pretrain.js';
 
 /** Where the shipped base model lives. */
-export const SHIPPED_BASE_MODEL_DIR = fileURLToPath(new URL('../../../assets/r1-zero-base/', import.meta.url));
+// From the package folder, not this module: dist/ chunks sit at another depth than src/recipes/base-model/.
+export const SHIPPED_BASE_MODEL_DIR = `${packagePath('assets', 'r1-zero-base')}/`;
 
 /** Contents of base-model.json. */
 export interface BaseModelRecord {

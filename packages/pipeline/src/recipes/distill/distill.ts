@@ -15,9 +15,11 @@ import { join } from 'node:path';
 import { AhaError, createByteLevelTokenizer, createModel, loadModel, loadTokenizer } from '@aha/core';
 import { KeepOptionsSchema, rejectionSample, SftTrainer, TrainConfigSchema, writeJsonl } from '@aha/distill';
 import { additionProblems } from '@aha/grpo';
+import type { WeightedReward } from '@aha/rewards';
 import { writeLabelSidecar } from '@aha/safety';
 import { z } from 'zod';
-import { BUILTIN_REWARDS } from '../../commands/rewards.js';
+import { BUILTIN_REWARDS, configRewards } from '../../commands/rewards.js';
+import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
 import { evaluateGreedy } from '../base-model/evaluate.js';
@@ -152,6 +154,8 @@ export interface RunDistillOptions {
   log?: (message: string) => void;
   /** Live progress of the GRPO and SFT stages. */
   progress?: StepProgress;
+  /** Rewards of the teacher's GRPO (default: the r1-zero recipe's accuracy + format). */
+  rewards?: readonly WeightedReward[];
 }
 
 /** Runs the recipe's stages in `runDir` (see the file comment). */
@@ -189,6 +193,7 @@ export async function runDistill(options: DistillOptions, run: RunDistillOptions
           seed,
           signal: ctx.signal,
           log: (m) => log(`teacher: ${m}`),
+          rewards: async () => run.rewards,
           hooks: {
             onStart: (total, first) => {
               run.progress?.start(total, 'teacher grpo');
@@ -366,10 +371,19 @@ export async function distillRecipe(input: LoadedConfig, ctx: RecipeContext): Pr
       ? undefined
       : resolveModelDir(options.teacher, input.source, 'distill.teacher', input.baseDir);
   const baseModel = resolveModelDir(config.model, input.source);
+  // The config's rewards drive the teacher's GRPO, the only RL here; without one they would be silently unused.
+  if (config.rewards.length > 0 && (teacher !== undefined || options.teacherGrpoSteps === 0))
+    throw new ConfigError(input.source, [
+      'rewards: the distill recipe uses rewards only for the GRPO run that makes its teacher; with distill.teacher set or distill.teacherGrpoSteps 0 there is none',
+    ]);
+  const rewards = await configRewards(input, {
+    task: 'addition',
+    maxNewTokens: (await additionTaskOf(baseModel)).maxNewTokens,
+  });
   return withCtrlC(ctx, async (signal) => {
     const result = await runDistill(
       { ...options, teacher },
-      { baseModel, runDir: config.outputDir, seed: config.seed, signal, log: ctx.log, progress: ctx.progress },
+      { baseModel, runDir: config.outputDir, seed: config.seed, signal, log: ctx.log, progress: ctx.progress, rewards },
     );
     if (result.interrupted) ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);
     return result;

@@ -18,6 +18,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseTrainConfig } from '@aha/core';
 import { z } from 'zod';
+import { configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
@@ -27,7 +28,7 @@ import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '
 import { type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
 import { type GrpoSection, resolveGrpoSection } from '../grpo-section.js';
 import { type Stage, StageInterruptedError, stageRunner } from '../stages.js';
-import type { ReasoningRewardsFn } from './rewards.js';
+import { type ReasoningRewardsFn, reasoningOnly } from './rewards.js';
 import {
   AlignmentGrpoSchema,
   AlignmentRlSchema,
@@ -96,11 +97,14 @@ export interface RunR1Options {
   hooks?: TrainHooks;
   /** Replace stages (same input/output types). */
   stages?: Partial<R1Stages>;
-  /**
-   * Replace the reasoning rewards of stages 2–4 (default: accuracy + format + language consistency). A stage's
-   * record does not see a reward change: use a new run folder (or change a setting) to rerun with new rewards.
-   */
+  /** Replace the reasoning rewards of stages 2–4 (default: accuracy + format + language consistency). */
   reasoningRewards?: ReasoningRewardsFn;
+  /**
+   * What identifies `reasoningRewards` in the stage records (the config's `rewards` entries): stages 2–4 rerun when it
+   * changes instead of being skipped as finished. Code that replaces the rewards without an id reruns nothing: use a
+   * new run folder then.
+   */
+  rewardsId?: unknown;
 }
 
 /** What `runR1` returns. */
@@ -179,6 +183,9 @@ async function writeReports(
   return writeReport(runDir, join(runDir, REPORT_FILE), { title, riskControl }).file;
 }
 
+/** Longest completion of the recipe's task unless the config's `eval.maxNewTokens` says otherwise. */
+const R1_MAX_NEW_TOKENS = 80;
+
 /** Runs the four stages and the evaluation in `runDir`; `interrupted: true` when `signal` stopped a stage. */
 export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Result> {
   const t0 = performance.now();
@@ -187,7 +194,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
   const signal = run.signal ?? new AbortController().signal;
   const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
   const record = await readBaseModelRecord(baseDir);
-  const task = taskWithOverrides({ ...record.task, maxNewTokens: 80 }, o.task);
+  const task = taskWithOverrides({ ...record.task, maxNewTokens: R1_MAX_NEW_TOKENS }, o.task);
   const grpo = resolveR1Grpo(o, task);
   const seed = run.seed ?? 0;
   const s = { ...defaultR1Stages(run.hooks, run.reasoningRewards), ...run.stages };
@@ -204,7 +211,9 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       { modelDir: baseDir },
       { coldStart: o.coldStart, ...common },
     );
-    const reasoning = await stage<M, M>(s.reasoningRl, cold, {
+    const withRewards = <T extends object>(input: T) =>
+      run.rewardsId === undefined ? input : { ...input, rewards: run.rewardsId };
+    const reasoning = await stage<M, M>(s.reasoningRl, withRewards(cold), {
       reasoning: { ...o.reasoning, grpo: grpo.reasoning },
       ...common,
     });
@@ -220,7 +229,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     );
     const aligned = await stage<M & { rms: typeof rms }, M>(
       s.alignmentRl,
-      { modelDir: rejection.modelDir, id: rejection.id, rms },
+      withRewards({ modelDir: rejection.modelDir, id: rejection.id, rms }),
       { alignment: { ...o.alignment, grpo: grpo.alignment }, reasoningWeights: o.reasoning.weights, ...common },
     );
     const models = [
@@ -354,12 +363,33 @@ export async function resolveR1Config(loaded: Pick<LoadedConfig, 'config' | 'sou
   };
 }
 
+/**
+ * The config's `rewards` as the recipe's reasoning rewards (stages 2–4; each null on general prompts, as the default
+ * ones), or undefined when the config lists none. Their weights are the entries' own, so setting
+ * `r1.reasoning.weights` as well is an error.
+ */
+async function r1ConfigRewards(input: LoadedConfig, options: R1Options): Promise<ReasoningRewardsFn | undefined> {
+  const r1 = (input.config as { r1?: { reasoning?: { weights?: unknown } } }).r1;
+  if (input.config.rewards.length > 0 && r1?.reasoning?.weights !== undefined)
+    throw new ConfigError(input.source, [
+      'r1.reasoning.weights: not used when `rewards` is set; give each reward its `weight` there instead',
+    ]);
+  const resolved = await configRewards(input, {
+    task: 'addition',
+    maxNewTokens: (options.task as { maxNewTokens?: number } | undefined)?.maxNewTokens ?? R1_MAX_NEW_TOKENS,
+  });
+  return resolved && (() => resolved.map((r) => ({ reward: reasoningOnly(r.reward), weight: r.weight })));
+}
+
 /** The CLI handler: `aha run r1`. Ctrl-C stops after the current step; running again resumes. */
 export async function r1Recipe(input: LoadedConfig, ctx: RecipeContext): Promise<R1Result> {
   const { config } = input;
   const options = r1OptionsFromConfig(input);
+  const reasoningRewards = await r1ConfigRewards(input, options);
   return withCtrlC(ctx, async (signal) => {
     const result = await runR1(options, {
+      reasoningRewards,
+      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
       baseModel: config.model === 'tiny' ? undefined : config.model,
       runDir: config.outputDir,
       seed: config.seed,
