@@ -1,5 +1,5 @@
-// sgemm throughput (GFLOP/s) of the AVX2 and portable paths on square products, 1 and 2 threads, plus the hot
-// fused losses. A quick figure for the kernel README, not a test: `npx tsx benchmarks/gemm.ts [sizes...]`.
+// sgemm throughput (GFLOP/s) of the auto (the AHA_SIMD level) and portable paths on square products, 1 and 2
+// threads, plus the hot fused losses. A quick figure for the kernel README, not a test: `npx tsx benchmarks/gemm.ts [sizes...]`.
 import { setNumThreads, simdLevel } from '../packages/core/src/native.js';
 import { batchedGemm, type GemmPath } from '../packages/core/src/ops/matmul.js';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { estimateTrainingBytes, gemmShapes, renderTable } from './report.js';
+import { estimateTrainingBytes, gemmShapes, renderLevelTables, renderTable } from './report.js';
 
 const config = JSON.parse(readFileSync(new URL('model/config.json', import.meta.url), 'utf8'));
 const workload = JSON.parse(readFileSync(new URL('model/workload.json', import.meta.url), 'utf8'));
@@ -56,5 +56,30 @@ describe('benchmark report helpers', () => {
     expect(md).toContain('FMA peak: skipped (no gcc)');
     expect(md).toMatch(/\| lm_head fwd \| 512×4096×256 \| A·Bᵀ \| 1 \| 50\.0 \| — \| skipped \|/);
     expect(md).toContain('256 MiB');
+  });
+
+  it('renders the sgemm-by-level tables: ratio to the unpinned OpenBLAS, share of the widest peak, AVX2 table', () => {
+    const sec = (gflops: number, size: number) => (2 * size ** 3) / gflops / 1e9;
+    const rows = (gflops: number) => [{ size: 1024, threads: 1, seconds: sec(gflops, 1024) }];
+    const md = renderLevelTables({
+      widest: { unit: 'AVX-512F (zmm)', fmaPerCycle: 2, lanes: 16, peakGflops: { 1: 200, 2: 400 } },
+      avx2PeakGflops: { 1: 100, 2: 200 },
+      aha: { portable: rows(10), avx2: rows(80), avx512: rows(150) },
+      unpinned: {
+        1: {
+          numpy: '2.4',
+          corename: 'SkylakeX',
+          config: 'OpenBLAS 0.3.31  X',
+          maxErrorPerK: 5e-8,
+          rows: [{ size: 1024, seconds: sec(300, 1024) }],
+        },
+      },
+      pinned: { 1: { skipped: 'python3 did not start' } },
+    });
+    expect(md).toContain('AVX-512F (zmm) (2 × 16-lane FMA per cycle per core, measured): 200 GFLOP/s (1 thread)');
+    expect(md).toContain('kernel SkylakeX');
+    expect(md).toMatch(/\| 1024² \| 1 \| 10\.0 \| 80\.0 \| 150\.0 \| 300\.0 \| 0\.50 \| 75% \|/);
+    expect(md).toContain('Pinned baseline (the environment’s OPENBLAS_* settings): skipped (python3 did not start)');
+    expect(md).toMatch(/\| 1024² \| 1 \| 80\.0 \| — \| — \| 80% \|/);
   });
 });

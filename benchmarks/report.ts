@@ -254,3 +254,95 @@ export function renderTable(res: Results): string {
   );
   return lines.join('\n');
 }
+
+/** numpy's bundled OpenBLAS as run by benchmarks/openblas/numpy_sgemm.py, or why it was skipped. */
+export interface NumpyBlas {
+  numpy?: string;
+  corename?: string;
+  config?: string;
+  maxErrorPerK?: number;
+  rows?: { size: number; seconds: number }[];
+  skipped?: string;
+}
+
+/** What the sgemm-by-level section measured (benchmarks/run.ts). */
+export interface LevelResults {
+  /** The widest FMA unit: which, its FMAs per cycle per core, and the peak it gives on 1 and 2 threads. */
+  widest: { unit: string; fmaPerCycle: number; lanes: number; peakGflops: Record<number, number> } | null;
+  avx2PeakGflops: Record<number, number> | null;
+  /** aha seconds by level, size and threads (levels the CPU lacks are absent). */
+  aha: Record<string, { size: number; threads: number; seconds: number }[]>;
+  /** numpy's OpenBLAS by thread count, with the environment's OPENBLAS_CORETYPE / L2 pins removed, and with them. */
+  unpinned: Record<number, NumpyBlas>;
+  pinned: Record<number, NumpyBlas>;
+}
+
+const gflopsOf = (size: number, seconds: number) => (2 * size ** 3) / seconds / 1e9;
+
+function blasCell(b: NumpyBlas | undefined, size: number): number | null {
+  const row = b?.rows?.find((r) => r.size === size);
+  return row ? gflopsOf(size, row.seconds) : null;
+}
+
+function blasNote(label: string, byThreads: Record<number, NumpyBlas>): string {
+  const b = Object.values(byThreads).find((x) => !x.skipped) ?? Object.values(byThreads)[0];
+  if (!b || b.skipped) return `${label}: skipped (${b?.skipped ?? 'not run'}).`;
+  return (
+    `${label}: numpy ${b.numpy}'s bundled ${b.config?.split('  ')[0] ?? 'OpenBLAS'}, kernel ${b.corename} ` +
+    `(max |error| / K against a float64 product: ${b.maxErrorPerK?.toExponential(1)}).`
+  );
+}
+
+/**
+ * Two markdown tables of square sgemm: aha at every SIMD level the CPU has against numpy's OpenBLAS unpinned (its own
+ * choice of kernel) and the widest-unit peak; then the AVX2 comparison (aha avx2 vs the same OpenBLAS pinned by the
+ * environment, AVX2 peak).
+ */
+export function renderLevelTables(r: LevelResults): string {
+  const levels = Object.keys(r.aha);
+  const rows = r.aha[levels[levels.length - 1]] ?? [];
+  const cell = (x: number | null, d = 1) => (x === null ? '—' : x.toFixed(d));
+  const ahaAt = (level: string, size: number, threads: number) => {
+    const row = r.aha[level]?.find((x) => x.size === size && x.threads === threads);
+    return row ? gflopsOf(size, row.seconds) : null;
+  };
+  const ratio = (a: number | null, b: number | null) => (a === null || !b ? null : a / b);
+  const lines: string[] = [];
+  const widest = r.widest;
+  lines.push(
+    widest
+      ? `Peak from the widest FMA unit, ${widest.unit} (${widest.fmaPerCycle} × ${widest.lanes}-lane FMA per cycle per ` +
+          `core, measured): ${widest.peakGflops[1]} GFLOP/s (1 thread), ${widest.peakGflops[2]} GFLOP/s (2 threads).`
+      : 'FMA peak: skipped.',
+  );
+  lines.push(blasNote('Unpinned baseline', r.unpinned));
+  lines.push('');
+  lines.push(
+    `| size | threads | ${levels.map((l) => `aha ${l}`).join(' | ')} | OpenBLAS unpinned | ${levels[levels.length - 1]} / OpenBLAS | of peak |`,
+  );
+  lines.push(`|---|---|${levels.map(() => '---|').join('')}---|---|---|`);
+  for (const { size, threads } of rows) {
+    const best = ahaAt(levels[levels.length - 1], size, threads);
+    const ob = blasCell(r.unpinned[threads], size);
+    const pk = widest ? widest.peakGflops[threads] : null;
+    lines.push(
+      `| ${size}² | ${threads} | ${levels.map((l) => cell(ahaAt(l, size, threads))).join(' | ')} | ${cell(ob)} | ` +
+        `${cell(ratio(best, ob), 2)} | ${pk ? `${((100 * (best ?? 0)) / pk).toFixed(0)}%` : '—'} |`,
+    );
+  }
+  lines.push('');
+  lines.push(`AVX2 comparison. ${blasNote('Pinned baseline (the environment’s OPENBLAS_* settings)', r.pinned)}`);
+  lines.push('');
+  lines.push('| size | threads | aha avx2 | OpenBLAS pinned | ratio | of AVX2 peak |');
+  lines.push('|---|---|---|---|---|---|');
+  for (const { size, threads } of rows) {
+    const a = ahaAt('avx2', size, threads);
+    const ob = blasCell(r.pinned[threads], size);
+    const pk = r.avx2PeakGflops?.[threads] ?? null;
+    lines.push(
+      `| ${size}² | ${threads} | ${cell(a)} | ${cell(ob)} | ${cell(ratio(a, ob), 2)} | ` +
+        `${pk && a !== null ? `${((100 * a) / pk).toFixed(0)}%` : '—'} |`,
+    );
+  }
+  return lines.join('\n');
+}

@@ -6,7 +6,13 @@
  *  1. sgemm GFLOP/s (aha's native sgemm through batchedGemm) at the matmul shapes of the benchmark model's forward,
  *     backward and M = 1 decode, and square 256…2048, on 1 and 2 threads, as a ratio to OpenBLAS (a C harness in
  *     benchmarks/openblas/ compiled here with gcc -lopenblas, OPENBLAS_NUM_THREADS set) and to the FMA peak
- *     (cores × 2 FMA units × 8 lanes × 2 flops × clock, the clock measured by benchmarks/openblas/peak.c).
+ *     (cores × 2 FMA units × 8 lanes × 2 flops × clock, the clock measured by benchmarks/openblas/peak.c). This is
+ *     the AVX2-pinned comparison: the environment's OPENBLAS_CORETYPE pins that OpenBLAS to its AVX2 kernels.
+ *  1b. sgemm by SIMD level: aha at every level the CPU has (a child per AHA_SIMD level, benchmarks/gemm-level.ts) on
+ *     square 1024² / 2048² products, 1 and 2 threads, against numpy's bundled OpenBLAS
+ *     (benchmarks/openblas/numpy_sgemm.py, the python3 on PATH) with OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE removed for
+ *     that process only (it picks its own kernel, printed, after a float64 check) and, as the second table, with
+ *     them kept; the peak from the widest FMA unit (AVX-512 where present: FMAs per cycle measured by peak.c).
  *  2. Training tokens/s (forward + backward + AdamW) and greedy decode tokens/s (latent KV cache) of the tiny
  *     DeepSeek-V3 config in benchmarks/model/config.json, as a ratio to PyTorch CPU eager running the same config
  *     (benchmarks/model/torch_ref.py under Debian's /usr/bin/python3, on OpenBLAS-openmp), same thread count, each
@@ -26,9 +32,17 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import type { DeepseekV3ConfigInput } from '../packages/core/src/index.js';
-import { setNumThreads, simdLevel } from '../packages/core/src/native.js';
+import { setNumThreads, simdLevel, simdLevels } from '../packages/core/src/native.js';
 import { batchedGemm } from '../packages/core/src/ops/matmul.js';
-import { estimateTrainingBytes, type GemmShape, gemmShapes, renderTable } from './report.js';
+import {
+  estimateTrainingBytes,
+  type GemmShape,
+  gemmShapes,
+  type LevelResults,
+  type NumpyBlas,
+  renderLevelTables,
+  renderTable,
+} from './report.js';
 
 const root = fileURLToPath(new URL('../', import.meta.url));
 const here = join(root, 'benchmarks');
@@ -85,13 +99,31 @@ interface Peak {
   clockSource: string;
   peakGflops: Record<number, number>;
   measuredFmaGflops: Record<number, number>;
+  /** The widest FMA unit: AVX-512 where the CPU has it (FMAs per cycle from the measured zmm rate), else AVX2. */
+  widest: { unit: string; fmaPerCycle: number; lanes: number; peakGflops: Record<number, number> };
+}
+
+/**
+ * AVX-512 (16 lanes) where the probe ran zmm FMAs: a core retires round(measured / (32 flops x clock)) of them per
+ * cycle (2 with full-width units, 1 where they are split in halves), else AVX2 with 2 FMA units of 8 lanes.
+ */
+function widestUnit(p: Record<string, number | null>, clockGHz: number): Peak['widest'] {
+  const z = p.fma512Gflops1;
+  const units = z ? Math.min(2, Math.max(1, Math.round(z / (32 * clockGHz)))) : 2;
+  const lanes = z ? 16 : 8;
+  return {
+    unit: z ? 'AVX-512F (zmm)' : 'AVX2 + FMA (ymm)',
+    fmaPerCycle: units,
+    lanes,
+    peakGflops: Object.fromEntries(THREADS.map((t) => [t, round(t * units * lanes * 2 * clockGHz, 1)])),
+  };
 }
 
 function measurePeak(): Peak | { skipped: string } {
   if (peakErr) return { skipped: `peak probe did not build: ${peakErr}` };
   const r = spawnSync(peakBin, { encoding: 'utf8' });
   if (r.status !== 0) return { skipped: `peak probe failed: ${r.stderr}` };
-  const p = JSON.parse(r.stdout) as Record<string, number>;
+  const p = JSON.parse(r.stdout) as Record<string, number>; // fma512Gflops* are null without AVX-512
   // The busiest-core clock is the one that matters for 2 threads, but under load a probe thread loses time slices;
   // the best of the single- and dual-thread probes is the clock the cores reach.
   const clockGHz = Math.max(p.clockGHz1, p.clockGHz2);
@@ -102,6 +134,7 @@ function measurePeak(): Peak | { skipped: string } {
       `/proc/cpuinfo says ${machine.cpuinfoMHz} MHz`,
     peakGflops: Object.fromEntries(THREADS.map((t) => [t, round(t * 2 * 8 * 2 * clockGHz, 1)])),
     measuredFmaGflops: { 1: p.fmaGflops1, 2: p.fmaGflops2 },
+    widest: widestUnit(p, clockGHz),
   };
 }
 
@@ -228,6 +261,11 @@ else {
     `clock ${peak.clockGHz} GHz (${peak.clockSource}); FMA peak ${THREADS.map((t) => `${t}T ${peak.peakGflops[t]}`).join(', ')} GFLOP/s` +
       `, measured FMA loop ${THREADS.map((t) => `${t}T ${peak.measuredFmaGflops[t]}`).join(', ')} GFLOP/s`,
   );
+  const w = peak.widest;
+  log(
+    `widest FMA unit: ${w.unit}, ${w.fmaPerCycle} × ${w.lanes} lanes per cycle per core: peak ` +
+      `${THREADS.map((t) => `${t}T ${w.peakGflops[t]}`).join(', ')} GFLOP/s`,
+  );
 }
 
 const shapes = gemmShapes(config, workload, quick);
@@ -242,7 +280,9 @@ for (const threads of THREADS) {
     const t = ahaSeconds(s);
     const aha = flops / t.wall / 1e9;
     const ob = typeof blas === 'string' ? null : flops / blas[i].wall / 1e9;
-    const pk = 'skipped' in peak ? null : peak.peakGflops[threads];
+    // The peak of the unit this process's kernels use: zmm when it runs the avx512 level, else the AVX2 one.
+    const unitPeak = 'skipped' in peak ? null : simdLevel() === 'avx512' ? peak.widest.peakGflops : peak.peakGflops;
+    const pk = unitPeak === null ? null : unitPeak[threads];
     // With one thread, CPU time is the run time the call would have on an idle core: a load-proof second opinion.
     const cpuRatio = threads === 1 && typeof blas !== 'string' ? blas[i].cpu / t.cpu : null;
     gemmRows.push({
@@ -264,6 +304,67 @@ for (const threads of THREADS) {
   }
 }
 if (blasSkipped) log(`OpenBLAS baseline: skipped — ${blasSkipped}`);
+
+// ------------------------------------------------------------------ sgemm by SIMD level vs numpy's OpenBLAS
+
+const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
+const LEVEL_SIZES = quick ? [1024] : [1024, 2048];
+const OPENBLAS_PINS = ['OPENBLAS_CORETYPE', 'OPENBLAS_L2_SIZE'];
+
+/**
+ * numpy's bundled OpenBLAS (benchmarks/openblas/numpy_sgemm.py under the python3 on PATH) on `threads`, with the
+ * environment's kernel pins removed for that process only (`unpinned`) or kept. A build whose products fail the
+ * float64 check is reported as skipped, never timed into a ratio.
+ */
+function numpyBlas(threads: number, unpinned: boolean): NumpyBlas {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    OPENBLAS_NUM_THREADS: String(threads),
+    OMP_NUM_THREADS: String(threads),
+  };
+  if (unpinned) for (const k of OPENBLAS_PINS) delete env[k];
+  const r = spawnSync('python3', [join(here, 'openblas/numpy_sgemm.py'), ...LEVEL_SIZES.map(String)], {
+    encoding: 'utf8',
+    env,
+  });
+  if (r.error) return { skipped: `python3 did not start: ${r.error.message}` };
+  if (r.status !== 0) return { skipped: `numpy_sgemm.py exited ${r.status}: ${r.stderr.trim().split('\n').pop()}` };
+  const out = JSON.parse(r.stdout.trim().split('\n').pop() ?? '{}') as NumpyBlas;
+  if (!out.corename) return { skipped: `numpy ${out.numpy} has no bundled OpenBLAS to query (${out.config})` };
+  if ((out.maxErrorPerK ?? 1) > 2e-6)
+    return { skipped: `${out.corename} kernels give wrong products (${out.maxErrorPerK})` };
+  return out;
+}
+
+const levelResults: LevelResults = {
+  widest: 'skipped' in peak ? null : peak.widest,
+  avx2PeakGflops: 'skipped' in peak ? null : peak.peakGflops,
+  aha: {},
+  unpinned: {},
+  pinned: {},
+};
+for (const level of simdLevels()) {
+  const r = child(
+    process.execPath,
+    [
+      '--conditions=source',
+      '--import',
+      tsx,
+      join(here, 'gemm-level.ts'),
+      THREADS.join(','),
+      ...LEVEL_SIZES.map(String),
+    ],
+    { AHA_SIMD: level, AHA_DISABLE_SIMD: undefined },
+  );
+  if (typeof r === 'string') throw new Error(`aha sgemm at AHA_SIMD=${level} failed: ${r}`);
+  levelResults.aha[level] = r.rows as LevelResults['aha'][string];
+}
+for (const threads of THREADS) {
+  levelResults.unpinned[threads] = numpyBlas(threads, true);
+  levelResults.pinned[threads] = numpyBlas(threads, false);
+}
+log(renderLevelTables(levelResults));
+
 if (sgemmOnly) {
   log(
     `load average at end: ${loadavg()
@@ -276,7 +377,6 @@ if (sgemmOnly) {
 const torchSkipped = torchAvailable();
 if (torchSkipped) log(`PyTorch baseline: skipped — ${torchSkipped}`);
 const modelRows: Record<string, unknown>[] = [];
-const tsx = join(root, 'node_modules/tsx/dist/loader.mjs');
 for (const threads of THREADS) {
   const n = String(threads);
   const aha = child(process.execPath, ['--conditions=source', '--import', tsx, join(here, 'model/aha.ts'), n], {
@@ -345,6 +445,7 @@ const results = {
   peak,
   openblas: blasSkipped ? { skipped: blasSkipped } : { library: '-lopenblas (Debian libopenblas-dev)' },
   gemm: gemmRows,
+  sgemmLevels: levelResults,
   model: {
     config,
     workload,
@@ -365,5 +466,6 @@ const [startMark, endMark] = ['<!-- bench:cpu:start -->', '<!-- bench:cpu:end --
 const a = readme.indexOf(startMark);
 const b = readme.indexOf(endMark);
 if (a < 0 || b < a) throw new Error(`benchmarks/README.md lacks the ${startMark} … ${endMark} markers`);
-writeFileSync(readmePath, readme.slice(0, a + startMark.length) + '\n' + renderTable(results) + '\n' + readme.slice(b));
+const tables = `${renderTable(results)}\n\n### sgemm by SIMD level\n\n${renderLevelTables(levelResults)}`;
+writeFileSync(readmePath, readme.slice(0, a + startMark.length) + '\n' + tables + '\n' + readme.slice(b));
 log('wrote benchmarks/results/cpu.json and the table in benchmarks/README.md');

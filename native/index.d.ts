@@ -7,8 +7,10 @@ declare const native: {
   /** Threads in the persistent pool (AHA_NUM_THREADS, default: the number of cores). */
   numThreads(): number;
   setNumThreads(n: number): void;
-  /** 'avx2+fma' when the SIMD kernels are in use, else 'portable'. */
-  simdLevel(): 'avx2+fma' | 'portable';
+  /** The CPU kernel level in use: the widest the CPU supports unless AHA_SIMD (or AHA_DISABLE_SIMD=1) forces one. */
+  simdLevel(): 'portable' | 'avx2' | 'avx512';
+  /** The levels this CPU supports, narrowest first (each can be forced with AHA_SIMD). */
+  simdLevels(): Array<'portable' | 'avx2' | 'avx512'>;
   readonly [kernel: string]: unknown;
 };
 export = native;

@@ -12,6 +12,7 @@
 #include <exception>
 #include <new>
 #include <stdexcept>
+#include <string>
 
 #include "cpu.h"
 #include "parallel.h"
@@ -81,13 +82,22 @@ Napi::Value SetNumThreads(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-Napi::Value SimdLevel(const Napi::CallbackInfo& info) {
-  return Napi::String::New(info.Env(), cpu_has_avx2_fma() ? "avx2+fma" : "portable");
+Napi::Value SimdLevelNow(const Napi::CallbackInfo& info) {
+  return Napi::String::New(info.Env(), simd_level_name(simd_level()));
+}
+
+// The levels this CPU supports, narrowest first (tests run each one in a child process with AHA_SIMD set).
+Napi::Value SimdLevels(const Napi::CallbackInfo& info) {
+  const int widest = static_cast<int>(simd_level_supported());
+  Napi::Array out = Napi::Array::New(info.Env());
+  for (int l = 0; l <= widest; ++l) out.Set(l, simd_level_name(static_cast<SimdLevel>(l)));
+  return out;
 }
 
 AHA_EXPORT("numThreads", NumThreads);
 AHA_EXPORT("setNumThreads", SetNumThreads);
-AHA_EXPORT("simdLevel", SimdLevel);
+AHA_EXPORT("simdLevel", SimdLevelNow);
+AHA_EXPORT("simdLevels", SimdLevels);
 
 }  // namespace
 }  // namespace aha
@@ -96,6 +106,11 @@ AHA_EXPORT("simdLevel", SimdLevel);
 // Worker terminated at that moment makes these calls fail, and node-addon-api's init wrapper would answer the failure
 // with a C++ exception thrown through the C boundary (std::terminate). Here a failed call just ends the load.
 NAPI_MODULE_INIT() {
+  // AHA_SIMD / AHA_DISABLE_SIMD asking for a level this CPU cannot run (or an unknown value): refuse to load.
+  if (const char* error = aha::simd_config_error()) {
+    napi_throw_error(env, nullptr, (std::string("@aha/native: ") + error).c_str());
+    return nullptr;
+  }
   // The table is complete (static initialisation ran) and never changes again, so pointers into it stay valid.
   for (const auto& r : aha::registry()) {
     napi_value fn = nullptr;

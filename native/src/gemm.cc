@@ -14,7 +14,11 @@
 // thread count or partition, so results are bit-identical across thread counts. M == 1 or N == 1 (decode-time linear
 // layers) skip packing: packing B would cost as much memory traffic as the product itself, so a vectorised dot / axpy
 // over the rows of the matrix is used instead.
-// Left out: prefetch hints, AVX-512, k-splitting across threads (K-heavy skinny shapes use one thread per tile).
+// The level (cpu.h) picks the tile and kernels per call: portable and AVX2 use 6x16 with KC 256; AVX-512F uses 12x32
+// (packed A) or 6x32 (in-place A) with KC 192, 32-wide B panels packed by the same code, masked loads and stores for
+// the edges, and 16-wide dot / axpy for the M == 1 / N == 1 path. Results differ between levels in the last bits (the
+// K sum is split differently), never between thread counts at one level.
+// Left out: prefetch hints, k-splitting across threads (K-heavy skinny shapes use one thread per tile).
 #include "gemm.h"
 
 #include <algorithm>
@@ -34,6 +38,7 @@
 namespace aha {
 namespace {
 
+// The portable and AVX2 tile (the AVX-512 tiles are set next to their micro-kernels).
 constexpr int MR = 6;
 constexpr int NR = 16;
 // Sized for Zen 4/5 and recent Intel cores (L1d 32-48 KiB, L2 1-2 MiB, shared L3); measured on Zen 5 (benchmarks/).
@@ -47,7 +52,8 @@ inline const float* at(const float* X, bool trans, int64_t ld, int64_t i, int64_
 }
 
 // A block op(A)[i0 : i0 + mc, k0 : k0 + kc] -> panels of MR rows, each stored k-major ([kc][MR]), zero-padded.
-void packA(const float* A, bool trans, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* dst) {
+void packA(const float* A, bool trans, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc, float* dst,
+           int MR) {
   if (trans) {
     // op(A)[i, k] = A[k * lda + i]: the mc rows of one k are one contiguous run of storage. Copy whole runs, one k
     // at a time, into every panel: reading a column per row (or MR rows per panel) instead would revisit each cache
@@ -77,7 +83,8 @@ void packA(const float* A, bool trans, int64_t lda, int64_t i0, int64_t mc, int6
 }
 
 // One NR-wide panel of op(B)[k0 : k0 + kc, j0 : j0 + cols] -> [kc][NR], zero-padded.
-void packBPanel(const float* B, bool trans, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int cols, float* d) {
+void packBPanel(const float* B, bool trans, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, int cols, float* d,
+                int NR) {
   if (!trans && cols == NR) {
     for (int64_t k = 0; k < kc; ++k) std::memcpy(d + k * NR, B + (k0 + k) * ldb + j0, NR * sizeof(float));
     return;
@@ -101,8 +108,9 @@ void packBPanel(const float* B, bool trans, int64_t ldb, int64_t k0, int64_t kc,
   }
 }
 
-// C tile [mr, nr] (row stride ldc) = alpha * acc + beta * C; beta == 0 never reads C.
-inline void storeTile(const float* acc, float* C, int64_t ldc, int mr, int nr, float alpha, float beta) {
+// C tile [mr, nr] (row stride ldc) = alpha * acc + beta * C, acc rows NR apart; beta == 0 never reads C.
+inline void storeTile(const float* acc, float* C, int64_t ldc, int mr, int nr, float alpha, float beta,
+                      int NR = aha::NR) {
   for (int r = 0; r < mr; ++r) {
     float* c = C + r * ldc;
     const float* a = acc + r * NR;
@@ -213,10 +221,11 @@ AHA_TARGET_AVX2 void packATransAvx2(const float* A, int64_t lda, int64_t i0, int
   }
 }
 
-// A full NR-wide panel of a transposed B (op(B)[k, j] = B[j * ldb + k]) -> [kc][NR]: 8x8 blocks transposed in
+// A full kNR-wide panel of a transposed B (op(B)[k, j] = B[j * ldb + k]) -> [kc][NR]: 8x8 blocks transposed in
 // registers, 8 contiguous loads and 8 contiguous stores per 64 elements instead of 64 scattered scalar stores.
+template <int kNR>
 AHA_TARGET_AVX2 void packBTransAvx2(const float* B, int64_t ldb, int64_t k0, int64_t kc, int64_t j0, float* d) {
-  for (int h = 0; h < NR; h += 8) {
+  for (int h = 0; h < kNR; h += 8) {
     const float* s = B + (j0 + h) * ldb + k0;
     int64_t k = 0;
     for (; k + 8 <= kc; k += 8) {
@@ -236,14 +245,14 @@ AHA_TARGET_AVX2 void packBTransAvx2(const float* B, int64_t ldb, int64_t k0, int
       r2 = _mm256_permute2f128_ps(u2, u6, 0x20), r3 = _mm256_permute2f128_ps(u3, u7, 0x20);
       r4 = _mm256_permute2f128_ps(u0, u4, 0x31), r5 = _mm256_permute2f128_ps(u1, u5, 0x31);
       r6 = _mm256_permute2f128_ps(u2, u6, 0x31), r7 = _mm256_permute2f128_ps(u3, u7, 0x31);
-      float* o = d + k * NR + h;
-      _mm256_storeu_ps(o + 0 * NR, r0), _mm256_storeu_ps(o + 1 * NR, r1);
-      _mm256_storeu_ps(o + 2 * NR, r2), _mm256_storeu_ps(o + 3 * NR, r3);
-      _mm256_storeu_ps(o + 4 * NR, r4), _mm256_storeu_ps(o + 5 * NR, r5);
-      _mm256_storeu_ps(o + 6 * NR, r6), _mm256_storeu_ps(o + 7 * NR, r7);
+      float* o = d + k * kNR + h;
+      _mm256_storeu_ps(o + 0 * kNR, r0), _mm256_storeu_ps(o + 1 * kNR, r1);
+      _mm256_storeu_ps(o + 2 * kNR, r2), _mm256_storeu_ps(o + 3 * kNR, r3);
+      _mm256_storeu_ps(o + 4 * kNR, r4), _mm256_storeu_ps(o + 5 * kNR, r5);
+      _mm256_storeu_ps(o + 6 * kNR, r6), _mm256_storeu_ps(o + 7 * kNR, r7);
     }
     for (; k < kc; ++k)
-      for (int c = 0; c < 8; ++c) d[k * NR + h + c] = s[c * ldb + k];
+      for (int c = 0; c < 8; ++c) d[k * kNR + h + c] = s[c * ldb + k];
   }
 }
 
@@ -272,6 +281,99 @@ AHA_TARGET_AVX2 void axpyAvx2(float a, const float* x, float* y, int64_t n) {
     _mm256_storeu_ps(y + k, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
   for (; k < n; ++k) y[k] += a * x[k];
 }
+// AVX-512F. The packed micro-kernel holds a 12x32 tile of C in 24 zmm registers (2 B loads per k, each A value a
+// broadcast folded into its FMA as an embedded-broadcast memory operand): 24 FMAs per 14 loads, and 24 independent
+// accumulators hide the FMA latency on two 512-bit pipes. 12 rows rather than 14 (28 accumulators) leave registers for
+// the compiler; 12 divides MC. The in-place (direct) A kernel is 6x32: its 5 row offsets already use most of the
+// general registers, as in the AVX2 kernel. KC is lowered to 192 so the 192x32 B panel (24 KiB) and a 12x192 A tile
+// (9 KiB) fit a 48 KiB L1 together.
+constexpr int kMR512 = 12, kMRDirect512 = 6, kNR512 = 32;
+constexpr int64_t kKC512 = 192;
+
+template <int R, bool kPacked>
+AHA_TARGET_AVX512 void microAvx512(int64_t kc, const float* a, int64_t rsa, int64_t csa, const float* b, float* C,
+                                   int64_t ldc, int mr, int nr, float alpha, float beta) {
+  const int64_t cs = kPacked ? R : csa;
+  int64_t off[R];
+  for (int r = 0; r < R; ++r) off[r] = kPacked ? r : std::min(r, mr - 1) * rsa;
+  __m512 c[R][2];
+#pragma GCC unroll 16
+  for (int r = 0; r < R; ++r) c[r][0] = c[r][1] = _mm512_setzero_ps();
+  for (int64_t k = 0; k < kc; ++k, a += cs, b += kNR512) {
+    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 16
+    for (int r = 0; r < R; ++r) {
+      const __m512 ar = _mm512_set1_ps(a[off[r]]);
+      c[r][0] = _mm512_fmadd_ps(ar, b0, c[r][0]);
+      c[r][1] = _mm512_fmadd_ps(ar, b1, c[r][1]);
+    }
+  }
+  const __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+  // Masked loads and stores cover a partial width; rows past mr are dropped.
+  const uint32_t cols = nr >= kNR512 ? 0xFFFFFFFFu : (1u << nr) - 1;
+  const __mmask16 m0 = static_cast<__mmask16>(cols), m1 = static_cast<__mmask16>(cols >> 16);
+  for (int r = 0; r < R; ++r) {
+    if (r >= mr) break;
+    float* cr = C + r * ldc;
+    __m512 lo = _mm512_mul_ps(va, c[r][0]), hi = _mm512_mul_ps(va, c[r][1]);
+    if (beta != 0.f) {
+      lo = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), lo);
+      hi = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), hi);
+    }
+    _mm512_mask_storeu_ps(cr, m0, lo);
+    _mm512_mask_storeu_ps(cr + 16, m1, hi);
+  }
+}
+
+// packA for a transposed A: per k, each panel's rows are one masked 16-wide load (no read past the block's end) and
+// one masked store of exactly kMR512 floats, the rows past the block zeroed.
+AHA_TARGET_AVX512 void packATransAvx512(const float* A, int64_t lda, int64_t i0, int64_t mc, int64_t k0, int64_t kc,
+                                        float* dst) {
+  const int64_t panels = (mc + kMR512 - 1) / kMR512;
+  const __mmask16 full = (1u << kMR512) - 1;
+  for (int64_t k = 0; k < kc; ++k) {
+    const float* src = A + (k0 + k) * lda + i0;
+    for (int64_t p = 0; p < panels; ++p) {
+      const int64_t rows = std::min<int64_t>(kMR512, mc - p * kMR512);
+      const __mmask16 valid = static_cast<__mmask16>((1u << rows) - 1);
+      _mm512_mask_storeu_ps(dst + p * kMR512 * kc + k * kMR512, full, _mm512_maskz_loadu_ps(valid, src + p * kMR512));
+    }
+  }
+}
+
+AHA_TARGET_AVX512 float dotAvx512(const float* x, const float* y, int64_t n) {
+  __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+  int64_t k = 0;
+  for (; k + 64 <= n; k += 64) {
+    s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(y + k), s0);
+    s1 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k + 16), _mm512_loadu_ps(y + k + 16), s1);
+    s2 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k + 32), _mm512_loadu_ps(y + k + 32), s2);
+    s3 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k + 48), _mm512_loadu_ps(y + k + 48), s3);
+  }
+  for (; k + 16 <= n; k += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(x + k), _mm512_loadu_ps(y + k), s0);
+  if (k < n) {  // the tail as one masked step: lanes past n load 0
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - k)) - 1);
+    s1 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, x + k), _mm512_maskz_loadu_ps(m, y + k), s1);
+  }
+  // Lanes summed pairwise through memory (GCC 12's _mm512_reduce_add_ps trips -Wuninitialized in its own header).
+  alignas(64) float l[16];
+  _mm512_store_ps(l, _mm512_add_ps(_mm512_add_ps(s0, s1), _mm512_add_ps(s2, s3)));
+  for (int w = 8; w > 0; w /= 2)
+    for (int i = 0; i < w; ++i) l[i] += l[i + w];
+  return l[0];
+}
+
+AHA_TARGET_AVX512 void axpyAvx512(float a, const float* x, float* y, int64_t n) {
+  const __m512 va = _mm512_set1_ps(a);
+  int64_t k = 0;
+  for (; k + 16 <= n; k += 16)
+    _mm512_storeu_ps(y + k, _mm512_fmadd_ps(va, _mm512_loadu_ps(x + k), _mm512_loadu_ps(y + k)));
+  if (k < n) {
+    const __mmask16 m = static_cast<__mmask16>((1u << (n - k)) - 1);
+    _mm512_mask_storeu_ps(y + k, m,
+                          _mm512_fmadd_ps(va, _mm512_maskz_loadu_ps(m, x + k), _mm512_maskz_loadu_ps(m, y + k)));
+  }
+}
 #endif
 
 float dotPortable(const float* x, const float* y, int64_t n) {
@@ -288,10 +390,13 @@ void axpyPortable(float a, const float* x, float* y, int64_t n) {
   for (int64_t k = 0; k < n; ++k) y[k] += a * x[k];
 }
 
+using DotFn = float (*)(const float* x, const float* y, int64_t n);
+using AxpyFn = void (*)(float a, const float* x, float* y, int64_t n);
+
 // c[j * sc] = alpha * sum_k x[k * sx] * W(k, j) + beta * c[j * sc] for j < N, where W(k, j) = W[k * ldw + j]
 // (kRows) or W[j * ldw + k]. The vector is copied to a contiguous buffer first when strided.
 void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const float* W, int64_t ldw, bool kRows,
-          float beta, float* c, int64_t sc, bool simd) {
+          float beta, float* c, int64_t sc, DotFn dot, AxpyFn axpy) {
   std::vector<float> xbuf;
   if (sx != 1) {
     xbuf.resize(static_cast<size_t>(K));
@@ -305,12 +410,7 @@ void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const f
   if (!kRows) {  // each output is a dot product with a contiguous row of W
     parallel_for(N, std::max<int64_t>(1, 16384 / std::max<int64_t>(K, 1)), [&](int64_t b, int64_t e) {
       for (int64_t j = b; j < e; ++j) {
-#if AHA_X86
-        const float v = simd ? dotAvx2(x, W + j * ldw, K) : dotPortable(x, W + j * ldw, K);
-#else
-        const float v = dotPortable(x, W + j * ldw, K);
-#endif
-        emit(j, v);
+        emit(j, dot(x, W + j * ldw, K));
       }
     });
     return;
@@ -324,14 +424,7 @@ void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const f
       const int64_t j0 = blk * kBlock, n = std::min(kBlock, N - j0);
       std::fill(acc.begin(), acc.begin() + n, 0.f);
       for (int64_t k = 0; k < K; ++k) {
-#if AHA_X86
-        if (simd)
-          axpyAvx2(x[k], W + k * ldw + j0, acc.data(), n);
-        else
-          axpyPortable(x[k], W + k * ldw + j0, acc.data(), n);
-#else
-        axpyPortable(x[k], W + k * ldw + j0, acc.data(), n);
-#endif
+        axpy(x[k], W + k * ldw + j0, acc.data(), n);
       }
       for (int64_t j = 0; j < n; ++j) emit(j0 + j, acc[j]);
     }
@@ -380,13 +473,19 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
       for (int64_t j = 0; j < N; ++j) C[i * ldc + j] = beta == 0.f ? 0.f : beta * C[i * ldc + j];
     return;
   }
-  const bool simd = path == GemmPath::kAuto && cpu_has_avx2_fma();
+  [[maybe_unused]] const SimdLevel level = path == GemmPath::kAuto ? simd_level() : SimdLevel::kPortable;
+  DotFn dot = dotPortable;
+  AxpyFn axpy = axpyPortable;
+#if AHA_X86
+  if (level == SimdLevel::kAvx512) dot = dotAvx512, axpy = axpyAvx512;
+  if (level == SimdLevel::kAvx2) dot = dotAvx2, axpy = axpyAvx2;
+#endif
   if (M == 1) {  // C row = op(A) row @ op(B); op(B)(k, j) = B[k * ldb + j] unless transposed
-    gemv(K, N, alpha, A, transA ? lda : 1, B, ldb, !transB, beta, C, 1, simd);
+    gemv(K, N, alpha, A, transA ? lda : 1, B, ldb, !transB, beta, C, 1, dot, axpy);
     return;
   }
   if (N == 1) {  // C column = op(A) @ op(B) column, i.e. the M == 1 case of C^T = op(B)^T op(A)^T
-    gemv(K, M, alpha, B, transB ? 1 : ldb, A, lda, transA, beta, C, ldc, simd);
+    gemv(K, M, alpha, B, transB ? 1 : ldb, A, lda, transA, beta, C, ldc, dot, axpy);
     return;
   }
   // A non-transposed A is read in place when N is small: its rows are contiguous runs of K, so the micro-kernel
@@ -397,10 +496,25 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
   // in place, every k of a tile would be a different cache line.
   constexpr int64_t kPackAFromN = 512;
   const bool directA = !transA && N < kPackAFromN;
+  // The tile, K block and kernels of this call's level. Packing without a SIMD version falls back to the plain loops.
+  int MR = aha::MR, NR = aha::NR;
+  int64_t KC = aha::KC;
+  MicroKernel micro = microPortable;
+  using PackATrans = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, int64_t, float*);
+  using PackBTrans = void (*)(const float*, int64_t, int64_t, int64_t, int64_t, float*);
+  PackATrans packATrans = nullptr;
+  PackBTrans packBTrans = nullptr;
 #if AHA_X86
-  const MicroKernel micro = simd ? (directA ? microAvx2<false> : microAvx2<true>) : microPortable;
-#else
-  const MicroKernel micro = microPortable;
+  if (level == SimdLevel::kAvx2) {
+    micro = directA ? microAvx2<false> : microAvx2<true>;
+    packATrans = packATransAvx2;
+    packBTrans = packBTransAvx2<aha::NR>;
+  } else if (level == SimdLevel::kAvx512) {
+    MR = directA ? kMRDirect512 : kMR512, NR = kNR512, KC = kKC512;
+    micro = directA ? microAvx512<kMRDirect512, false> : microAvx512<kMR512, true>;
+    packATrans = packATransAvx512;
+    packBTrans = packBTransAvx2<kNR512>;
+  }
 #endif
   // Below ~2^18 multiply-adds handing work to the pool costs more than it saves: run the same loop nest inline.
   const bool tiny = M * N * K < (INT64_C(1) << 18);
@@ -437,12 +551,10 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
         uint8_t expected = kUnpacked;
         if (state[q].compare_exchange_strong(expected, kPacking, std::memory_order_acq_rel)) {
           const int cols = static_cast<int>(std::min<int64_t>(NR, nc - q * NR));
-#if AHA_X86
-          if (simd && transB && cols == NR)
-            packBTransAvx2(B, ldb, pc, kc, jc + q * NR, d);
+          if (packBTrans && transB && cols == NR)
+            packBTrans(B, ldb, pc, kc, jc + q * NR, d);
           else
-#endif
-            packBPanel(B, transB, ldb, pc, kc, jc + q * NR, cols, d);
+            packBPanel(B, transB, ldb, pc, kc, jc + q * NR, cols, d, NR);
           state[q].store(kReady, std::memory_order_release);
         } else {
           waitReady(state[q]);
@@ -466,12 +578,10 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
           const int64_t q0 = js * panelsPerSplit, q1 = std::min(nPanels, q0 + panelsPerSplit);
           if (q0 >= q1) continue;
           if (!directA) {
-#if AHA_X86
-            if (simd && transA)
-              packATransAvx2(A, lda, i0, mc, pc, kc, ap.data());
+            if (packATrans && transA)
+              packATrans(A, lda, i0, mc, pc, kc, ap.data());
             else
-#endif
-              packA(A, transA, lda, i0, mc, pc, kc, ap.data());
+              packA(A, transA, lda, i0, mc, pc, kc, ap.data(), MR);
           }
           const int64_t count = q1 - q0, rotate = threads > 1 ? (ib % threads) * count / threads : 0;
           for (int64_t step = 0; step < count; ++step) {

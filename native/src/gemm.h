@@ -11,7 +11,7 @@
 namespace aha {
 
 enum class GemmPath {
-  kAuto = 0,       // AVX2+FMA micro-kernel when the CPU has it, else portable
+  kAuto = 0,       // the process's SIMD level (cpu.h): AVX-512F or AVX2+FMA micro-kernels, else portable
   kPortable = 1,   // the packed, blocked path with the plain C++ micro-kernel (any CPU)
   kReference = 2,  // a plain triple loop in double: the yardstick tests compare the others against
 };

@@ -13,8 +13,9 @@
 // broadcast head (stride 0) and v narrowed out of k need no copy; q, q2 are contiguous. Gradients are contiguous.
 // Work split: the forward runs (batch, key/value head, tile of query rows) in parallel; the backward runs (batch,
 // key/value head) in parallel, each task owning its dK/dV rows, so nothing is shared and results do not depend on the
-// thread count. AVX2+FMA inner loops (dot products, row accumulation, exp) are picked at run time; a portable path
-// runs elsewhere and under AHA_DISABLE_SIMD=1. Leaves out: dropout, attention bias/ALiBi, sliding windows, float16.
+// thread count. AVX-512F or AVX2+FMA inner loops (dot products, row accumulation, exp) are picked at run time by the
+// SIMD level (cpu.h); a portable path runs elsewhere and under AHA_SIMD=portable. Leaves out: dropout, attention
+// bias/ALiBi, sliding windows, float16.
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -154,6 +155,92 @@ AHA_TARGET_AVX2 float expShiftAvx2(const float* x, int64_t n, float shift, float
   }
   return s;
 }
+
+// AVX-512F versions: 16 lanes, the dim's remainder as one masked step (dotRows, accumRows); expShift's remainder
+// goes through the AVX2 code, and exp512 is exp256 lane for lane.
+// Lanes 0-7 + lanes 8-15, then the AVX2 sum. Zero-masked forms with every lane selected: GCC 12's plain shuffle and
+// extract start from an "undefined" register and trip -Wuninitialized.
+AHA_TARGET_AVX512 inline float hsum512(__m512 v) {
+  const __m512 folded = _mm512_add_ps(v, _mm512_maskz_shuffle_f32x4(0xFFFF, v, v, 0x4E));
+  return hsum(_mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xFF, _mm512_castps_pd(folded), 0)));
+}
+
+AHA_TARGET_AVX512 void dotRowsAvx512(const float* a, const float* b, int64_t ldb, int64_t n, int64_t D, float scale,
+                                     float* out) {
+  const int64_t D16 = D & ~int64_t{15};
+  const __mmask16 tail = static_cast<__mmask16>((1u << (D - D16)) - 1);
+  const __m512 at = _mm512_maskz_loadu_ps(tail, a + D16);
+  int64_t j = 0;
+  for (; j + 4 <= n; j += 4) {  // one load of a feeds four keys
+    const float *b0 = b + j * ldb, *b1 = b0 + ldb, *b2 = b1 + ldb, *b3 = b2 + ldb;
+    __m512 s0 = _mm512_setzero_ps(), s1 = _mm512_setzero_ps(), s2 = _mm512_setzero_ps(), s3 = _mm512_setzero_ps();
+    for (int64_t d = 0; d < D16; d += 16) {
+      const __m512 av = _mm512_loadu_ps(a + d);
+      s0 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b0 + d), s0);
+      s1 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b1 + d), s1);
+      s2 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b2 + d), s2);
+      s3 = _mm512_fmadd_ps(av, _mm512_loadu_ps(b3 + d), s3);
+    }
+    if (tail) {
+      s0 = _mm512_fmadd_ps(at, _mm512_maskz_loadu_ps(tail, b0 + D16), s0);
+      s1 = _mm512_fmadd_ps(at, _mm512_maskz_loadu_ps(tail, b1 + D16), s1);
+      s2 = _mm512_fmadd_ps(at, _mm512_maskz_loadu_ps(tail, b2 + D16), s2);
+      s3 = _mm512_fmadd_ps(at, _mm512_maskz_loadu_ps(tail, b3 + D16), s3);
+    }
+    out[j] = hsum512(s0) * scale, out[j + 1] = hsum512(s1) * scale;
+    out[j + 2] = hsum512(s2) * scale, out[j + 3] = hsum512(s3) * scale;
+  }
+  for (; j < n; ++j) {
+    const float* bj = b + j * ldb;
+    __m512 s0 = _mm512_setzero_ps();
+    for (int64_t d = 0; d < D16; d += 16) s0 = _mm512_fmadd_ps(_mm512_loadu_ps(a + d), _mm512_loadu_ps(bj + d), s0);
+    if (tail) s0 = _mm512_fmadd_ps(at, _mm512_maskz_loadu_ps(tail, bj + D16), s0);
+    out[j] = hsum512(s0) * scale;
+  }
+}
+
+AHA_TARGET_AVX512 void accumRowsAvx512(const float* w, int64_t ldw, const float* x, int64_t ldx, int64_t n, int64_t D,
+                                       float* out) {
+  int64_t d = 0;
+  for (; d + 64 <= D; d += 64) {  // four accumulators held across all n rows
+    __m512 o0 = _mm512_loadu_ps(out + d), o1 = _mm512_loadu_ps(out + d + 16);
+    __m512 o2 = _mm512_loadu_ps(out + d + 32), o3 = _mm512_loadu_ps(out + d + 48);
+    for (int64_t i = 0; i < n; ++i) {
+      const float wi = w[i * ldw];
+      if (wi == 0.f) continue;
+      const __m512 wv = _mm512_set1_ps(wi);
+      const float* xi = x + i * ldx + d;
+      o0 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xi), o0);
+      o1 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xi + 16), o1);
+      o2 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xi + 32), o2);
+      o3 = _mm512_fmadd_ps(wv, _mm512_loadu_ps(xi + 48), o3);
+    }
+    _mm512_storeu_ps(out + d, o0), _mm512_storeu_ps(out + d + 16, o1);
+    _mm512_storeu_ps(out + d + 32, o2), _mm512_storeu_ps(out + d + 48, o3);
+  }
+  for (; d < D; d += 16) {  // 16 at a time, the last step masked
+    const __mmask16 m = D - d >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (D - d)) - 1);
+    __m512 o0 = _mm512_maskz_loadu_ps(m, out + d);
+    for (int64_t i = 0; i < n; ++i) {
+      const float wi = w[i * ldw];
+      if (wi != 0.f) o0 = _mm512_fmadd_ps(_mm512_set1_ps(wi), _mm512_maskz_loadu_ps(m, x + i * ldx + d), o0);
+    }
+    _mm512_mask_storeu_ps(out + d, m, o0);
+  }
+}
+
+AHA_TARGET_AVX512 float expShiftAvx512(const float* x, int64_t n, float shift, float* p) {
+  const __m512 sv = _mm512_set1_ps(shift);
+  __m512 acc = _mm512_setzero_ps();
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16) {
+    const __m512 e = exp512(_mm512_sub_ps(_mm512_loadu_ps(x + j), sv));
+    _mm512_storeu_ps(p + j, e);
+    acc = _mm512_add_ps(acc, e);
+  }
+  const float s = hsum512(acc);
+  return j < n ? s + expShiftAvx2(x + j, n - j, shift, p + j) : s;
+}
 #endif
 
 struct Kernels {
@@ -164,6 +251,7 @@ struct Kernels {
 
 Kernels pickKernels() {
 #if AHA_X86
+  if (cpu_has_avx512()) return {dotRowsAvx512, accumRowsAvx512, expShiftAvx512};
   if (cpu_has_avx2_fma()) return {dotRowsAvx2, accumRowsAvx2, expShiftAvx2};
 #endif
   return {dotRowsPortable, accumRowsPortable, expShiftPortable};

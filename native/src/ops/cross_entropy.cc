@@ -85,6 +85,42 @@ AHA_TARGET_AVX2 void rowSoftmaxScaledAvx2(const float* x, int64_t V, float invT,
     _mm256_storeu_ps(g + v, _mm256_mul_ps(vs, exp256(_mm256_fmsub_ps(_mm256_loadu_ps(x + v), t, vl))));
   for (; v < V; ++v) g[v] = scale * std::exp(x[v] * invT - lse);
 }
+
+// AVX-512F: the same passes 16 lanes at a time, the part of the row past the last 16 through the AVX2 code. The
+// softmax is exp512 = exp256 lane for lane, so the gradient equals the AVX2 one bit for bit; the max is exact in any
+// order (the zero-masked max with every lane set is the plain one, without GCC 12's -Wmaybe-uninitialized); the
+// sum's lanes group the row differently (last bits differ from AVX2).
+AHA_TARGET_AVX512 float rowMaxAvx512(const float* x, int64_t V, float invT) {
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  const __m512 t = _mm512_set1_ps(invT);
+  int64_t v = 0;
+  for (; v + 16 <= V; v += 16) m = _mm512_maskz_max_ps(0xFFFF, m, _mm512_mul_ps(_mm512_loadu_ps(x + v), t));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, m);
+  float r = -INFINITY;
+  for (float l : lanes) r = std::max(r, l);
+  return v < V ? std::max(r, rowMaxAvx2(x + v, V - v, invT)) : r;
+}
+
+AHA_TARGET_AVX512 double rowSumExpAvx512(const float* x, int64_t V, float invT, float m) {
+  const __m512 t = _mm512_set1_ps(invT), vm = _mm512_set1_ps(m);
+  __m512 s = _mm512_setzero_ps();
+  int64_t v = 0;
+  for (; v + 16 <= V; v += 16) s = _mm512_add_ps(s, exp512(_mm512_fmsub_ps(_mm512_loadu_ps(x + v), t, vm)));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, s);
+  double r = 0;
+  for (float l : lanes) r += l;
+  return v < V ? r + rowSumExpAvx2(x + v, V - v, invT, m) : r;
+}
+
+AHA_TARGET_AVX512 void rowSoftmaxScaledAvx512(const float* x, int64_t V, float invT, float lse, float scale, float* g) {
+  const __m512 t = _mm512_set1_ps(invT), vl = _mm512_set1_ps(lse), vs = _mm512_set1_ps(scale);
+  int64_t v = 0;
+  for (; v + 16 <= V; v += 16)
+    _mm512_storeu_ps(g + v, _mm512_mul_ps(vs, exp512(_mm512_fmsub_ps(_mm512_loadu_ps(x + v), t, vl))));
+  if (v < V) rowSoftmaxScaledAvx2(x + v, V - v, invT, lse, scale, g + v);
+}
 #endif
 
 // logsumexp of z = x·invT over one row; NaN anywhere gives NaN. The max pass ignores NaN (max keeps its first
@@ -92,8 +128,10 @@ AHA_TARGET_AVX2 void rowSoftmaxScaledAvx2(const float* x, int64_t V, float invT,
 inline float rowLse(const float* x, int64_t V, float invT) {
   float m;
 #if AHA_X86
-  const bool simd = cpu_has_avx2_fma();
-  if (simd)
+  const bool simd = cpu_has_avx2_fma(), wide = cpu_has_avx512();
+  if (wide)
+    m = rowMaxAvx512(x, V, invT);
+  else if (simd)
     m = rowMaxAvx2(x, V, invT);
   else
 #endif
@@ -109,7 +147,9 @@ inline float rowLse(const float* x, int64_t V, float invT) {
   }
   double s;
 #if AHA_X86
-  if (simd)
+  if (wide)
+    s = rowSumExpAvx512(x, V, invT, m);
+  else if (simd)
     s = rowSumExpAvx2(x, V, invT, m);
   else
 #endif
@@ -154,7 +194,9 @@ Napi::Value LogitsRowGrad(const Napi::CallbackInfo& info) {
         continue;
       }
 #if AHA_X86
-      if (cpu_has_avx2_fma())
+      if (cpu_has_avx512())
+        rowSoftmaxScaledAvx512(x, a.V, a.invT, l, s, gr);
+      else if (cpu_has_avx2_fma())
         rowSoftmaxScaledAvx2(x, a.V, a.invT, l, s, gr);
       else
 #endif

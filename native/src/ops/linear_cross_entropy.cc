@@ -129,6 +129,62 @@ AHA_TARGET_AVX2 void chunkSoftmaxScaledAvx2(const float* x, int64_t c, float inv
     _mm256_storeu_ps(g + j, _mm256_mul_ps(vs, exp256(_mm256_fmsub_ps(_mm256_loadu_ps(x + j), t, vl))));
   for (; j < c; ++j) g[j] = scale * std::exp(x[j] * invT - lse);
 }
+
+// AVX-512F: the same passes 16 lanes at a time, the chunk's remainder through the AVX2 code (exp512 is exp256 lane
+// for lane, so the gradient equals the AVX2 one bit for bit; the sums group lanes differently). Zero-masked forms
+// with every lane selected stand in for plain max / compare, which trip GCC 12's -Wmaybe-uninitialized.
+AHA_TARGET_AVX512 float chunkMaxAvx512(const float* x, int64_t c, float invT) {
+  __m512 m = _mm512_set1_ps(-INFINITY);
+  const __m512 t = _mm512_set1_ps(invT);
+  int64_t j = 0;
+  for (; j + 16 <= c; j += 16) m = _mm512_maskz_max_ps(0xFFFF, m, _mm512_mul_ps(_mm512_loadu_ps(x + j), t));
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, m);
+  float r = -INFINITY;
+  for (float l : lanes) r = std::max(r, l);
+  return j < c ? std::max(r, chunkMaxAvx2(x + j, c - j, invT)) : r;
+}
+
+AHA_TARGET_AVX512 double hsum512(__m512 v) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  double r = 0;
+  for (float l : lanes) r += l;
+  return r;
+}
+
+AHA_TARGET_AVX512 double chunkSumExpAvx512(const float* x, int64_t c, float invT, float m, double* u) {
+  const __m512 t = _mm512_set1_ps(invT), vm = _mm512_set1_ps(m), zero = _mm512_setzero_ps();
+  __m512 s = zero, w = zero;
+  int64_t j = 0;
+  if (u) {
+    for (; j + 16 <= c; j += 16) {
+      const __m512 d = _mm512_fmsub_ps(_mm512_loadu_ps(x + j), t, vm);
+      const __m512 e = exp512(d);
+      s = _mm512_add_ps(s, e);
+      w = _mm512_mask_add_ps(w, _mm512_cmp_ps_mask(e, zero, _CMP_GT_OQ), w, _mm512_mul_ps(e, d));
+    }
+  } else {
+    for (; j + 16 <= c; j += 16) s = _mm512_add_ps(s, exp512(_mm512_fmsub_ps(_mm512_loadu_ps(x + j), t, vm)));
+  }
+  double rs = hsum512(s), ru = hsum512(w);
+  if (j < c) {
+    double rest = 0;
+    rs += chunkSumExpAvx2(x + j, c - j, invT, m, u ? &rest : nullptr);
+    ru += rest;
+  }
+  if (u) *u = ru;
+  return rs;
+}
+
+AHA_TARGET_AVX512 void chunkSoftmaxScaledAvx512(const float* x, int64_t c, float invT, float lse, float scale,
+                                                float* g) {
+  const __m512 t = _mm512_set1_ps(invT), vl = _mm512_set1_ps(lse), vs = _mm512_set1_ps(scale);
+  int64_t j = 0;
+  for (; j + 16 <= c; j += 16)
+    _mm512_storeu_ps(g + j, _mm512_mul_ps(vs, exp512(_mm512_fmsub_ps(_mm512_loadu_ps(x + j), t, vl))));
+  if (j < c) chunkSoftmaxScaledAvx2(x + j, c - j, invT, lse, scale, g + j);
+}
 #endif
 
 // Folds one chunk of a row's logits x [c] (columns v0 … v0 + c − 1) into its state.
@@ -137,8 +193,10 @@ inline void foldChunk(RowState& st, const float* x, int64_t c, int64_t v0, float
   if (st.nan) return;
   float cm;
 #if AHA_X86
-  const bool simd = cpu_has_avx2_fma();
-  if (simd)
+  const bool simd = cpu_has_avx2_fma(), wide = cpu_has_avx512();
+  if (wide)
+    cm = chunkMaxAvx512(x, c, invT);
+  else if (simd)
     cm = chunkMaxAvx2(x, c, invT);
   else
 #endif
@@ -171,7 +229,9 @@ inline void foldChunk(RowState& st, const float* x, int64_t c, int64_t v0, float
   if (std::isinf(st.m)) return;  // a +inf logit: lse = +inf, nothing more to sum
   double s, u = 0;
 #if AHA_X86
-  if (simd)
+  if (wide)
+    s = chunkSumExpAvx512(x, c, invT, st.m, entropy ? &u : nullptr);
+  else if (simd)
     s = chunkSumExpAvx2(x, c, invT, st.m, entropy ? &u : nullptr);
   else
 #endif
@@ -277,7 +337,9 @@ Napi::Value LinearCeBackward(const Napi::CallbackInfo& info) {
           continue;
         }
 #if AHA_X86
-        if (cpu_has_avx2_fma())
+        if (cpu_has_avx512())
+          chunkSoftmaxScaledAvx512(g, c, p.invT, l, s, g);
+        else if (cpu_has_avx2_fma())
           chunkSoftmaxScaledAvx2(g, c, p.invT, l, s, g);
         else
 #endif

@@ -5,7 +5,8 @@
 //   d gate = dy · up · σ · (1 + gate · (1 − σ)),   d up = dy · gate · σ
 // The portable path is the same float arithmetic, in the same order, as silu (unary.cc) followed by mul (binary.cc),
 // so with SIMD off it is bit-identical to the unfused ops. The AVX2+FMA path evaluates exp with a Cephes-style
-// polynomial (≤ 2 ulp against libm over the range that matters) 8 lanes at a time; chosen at run time (cpu.h) or
+// polynomial (≤ 2 ulp against libm over the range that matters) 8 lanes at a time, the AVX-512 path the same
+// arithmetic 16 lanes at a time (bit-identical to AVX2: exp512 is exp256 lane for lane); chosen at run time (cpu.h) or
 // forced off by the `path` argument (1 = portable) for tests. The row helpers are also used by moe_experts.cc.
 // Leaves out: strided inputs (the TS side makes them contiguous), other gated activations (GeGLU).
 #include <algorithm>
@@ -73,13 +74,47 @@ AHA_TARGET_AVX2 void backwardAvx2(const float* dy, const float* g, const float* 
   }
   backwardPortable(dy + i, g + i, u + i, gg ? gg + i : nullptr, gu ? gu + i : nullptr, n - i);
 }
+
+// AVX-512F: 16 lanes of the AVX2 arithmetic (exp512 is exp256 lane for lane), the rest through the AVX2 code, so
+// both levels give the same bits for every element.
+AHA_TARGET_AVX512 inline __m512 sigmoid16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  return _mm512_div_ps(one, _mm512_add_ps(one, exp512(_mm512_sub_ps(_mm512_setzero_ps(), x))));
+}
+
+AHA_TARGET_AVX512 void forwardAvx512(const float* g, const float* u, float* out, int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 gv = _mm512_loadu_ps(g + i);
+    const __m512 silu = _mm512_mul_ps(gv, sigmoid16(gv));
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(silu, _mm512_loadu_ps(u + i)));
+  }
+  forwardAvx2(g + i, u + i, out + i, n - i);
+}
+
+AHA_TARGET_AVX512 void backwardAvx512(const float* dy, const float* g, const float* u, float* gg, float* gu,
+                                      int64_t n) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 gv = _mm512_loadu_ps(g + i), dv = _mm512_loadu_ps(dy + i);
+    const __m512 s = sigmoid16(gv);
+    if (gg) {
+      const __m512 ds = _mm512_mul_ps(s, _mm512_fmadd_ps(gv, _mm512_sub_ps(one, s), one));
+      _mm512_storeu_ps(gg + i, _mm512_mul_ps(_mm512_mul_ps(dv, _mm512_loadu_ps(u + i)), ds));
+    }
+    if (gu) _mm512_storeu_ps(gu + i, _mm512_mul_ps(dv, _mm512_mul_ps(gv, s)));
+  }
+  backwardAvx2(dy + i, g + i, u + i, gg ? gg + i : nullptr, gu ? gu + i : nullptr, n - i);
+}
 #endif
 
 }  // namespace
 
-// out[i] = silu(g[i]) · u[i] over n contiguous floats, on this thread. simd = use AVX2+FMA when the CPU has it.
+// out[i] = silu(g[i]) · u[i] over n contiguous floats, on this thread. simd = use the process's SIMD level (cpu.h).
 void swigluRow(const float* g, const float* u, float* out, int64_t n, bool simd) {
 #if AHA_X86
+  if (simd && cpu_has_avx512()) return forwardAvx512(g, u, out, n);
   if (simd && cpu_has_avx2_fma()) return forwardAvx2(g, u, out, n);
 #endif
   forwardPortable(g, u, out, n);
@@ -88,6 +123,7 @@ void swigluRow(const float* g, const float* u, float* out, int64_t n, bool simd)
 // The backward of swigluRow; gg / gu may be null.
 void swigluBackwardRow(const float* dy, const float* g, const float* u, float* gg, float* gu, int64_t n, bool simd) {
 #if AHA_X86
+  if (simd && cpu_has_avx512()) return backwardAvx512(dy, g, u, gg, gu, n);
   if (simd && cpu_has_avx2_fma()) return backwardAvx2(dy, g, u, gg, gu, n);
 #endif
   backwardPortable(dy, g, u, gg, gu, n);

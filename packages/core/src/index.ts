@@ -116,7 +116,7 @@ export {
   TINY_QWEN3_CONFIG as tinyQwen3Config,
 } from './models/dense/testing.js';
 export { createModel, loadModel, type Model, type ModelConfig, modelFamilyOf } from './models/index.js';
-export { getNumThreads, setNumThreads, simdLevel } from './native.js';
+export { getNumThreads, type SimdLevel, setNumThreads, simdLevel, simdLevels } from './native.js';
 // nn layers and the DeepSeek-V3 model
 export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.

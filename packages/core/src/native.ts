@@ -4,10 +4,14 @@
  */
 import { createRequire } from 'node:module';
 
+/** CPU kernel levels, narrowest first: plain C++, AVX2 + FMA, AVX-512F (on top of AVX2 for kernels without a zmm path). */
+export type SimdLevel = 'portable' | 'avx2' | 'avx512';
+
 type NativeTable = {
   numThreads(): number;
   setNumThreads(n: number): void;
-  simdLevel(): 'avx2+fma' | 'portable';
+  simdLevel(): SimdLevel;
+  simdLevels(): SimdLevel[];
   readonly [kernel: string]: unknown;
 };
 
@@ -46,7 +50,16 @@ export function setNumThreads(n: number): void {
   nativeTable().setNumThreads(n);
 }
 
-/** Which CPU kernel family runs: 'avx2+fma' or 'portable'. */
-export function simdLevel(): 'avx2+fma' | 'portable' {
+/**
+ * Which CPU kernel level runs: the widest the CPU (and OS) supports unless the environment forces one with
+ * `AHA_SIMD=portable|avx2|avx512` (`AHA_DISABLE_SIMD=1` = portable). Forcing a level the CPU lacks makes the addon
+ * refuse to load (error code AHA_SIMD_UNSUPPORTED).
+ */
+export function simdLevel(): SimdLevel {
   return nativeTable().simdLevel();
+}
+
+/** The levels this CPU supports, narrowest first: each can be forced with AHA_SIMD (in a fresh process). */
+export function simdLevels(): SimdLevel[] {
+  return nativeTable().simdLevels();
 }

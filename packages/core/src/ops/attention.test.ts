@@ -66,6 +66,8 @@ describe('scaledDotProductAttention', () => {
   it('matches softmax(q·kᵀ·scale)·v without a mask, gradients to q, k, v', () => {
     check({ B: 2, H: 3, Hk: 3, T: 4, S: 5, D: 7, Dv: 5 }, {});
     check({ B: 1, H: 2, Hk: 2, T: 3, S: 9, D: 37, Dv: 40 }, { scale: 0.3 }); // 32-wide, 8-wide and scalar tails
+    // At the avx512 level: D = 4·16 + 3 (masked dot tail), Dv = 64 + 16 + 3 (64-wide, 16-wide and masked accumulation)
+    check({ B: 1, H: 1, Hk: 1, T: 2, S: 21, D: 67, Dv: 83 }, { scale: 0.2 });
   });
 
   it('is causal with an offset: queries are the last T of S positions', () => {

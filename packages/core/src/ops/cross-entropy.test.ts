@@ -137,6 +137,27 @@ describe('tokenLogprobs', () => {
     expect(Number.isNaN(tokenLogprobs(tensor(withNaN, [1, 40]), Int32Array.of(0)).item())).toBe(true);
   });
 
+  // V = 61 = 3·16 + 8 + 5: at the avx512 level a row takes the 16-lane body, then the AVX2 8-lane step, then the
+  // scalar tail (run the suite under AHA_SIMD=avx2 / portable for the other levels).
+  it('is exact on rows that cover every vector width and the scalar tail, forward and gradient', () => {
+    const targets = Int32Array.of(60, 0, 47, 48, 56);
+    checkOp({
+      inputs: [randTensor([5, 61], 18, -30, 30)],
+      forward: (x) => tokenLogprobs(x, targets, { temperature: 1.3 }),
+      reference: (x) => {
+        const lp = logSoftmaxRows(x, 1.3);
+        return Float64Array.from(targets, (t, r) => lp[r][t]);
+      },
+      gradTol: 2e-3,
+    });
+    checkOp({
+      inputs: [randTensor([5, 61], 19, -30, 30)],
+      forward: (x) => crossEntropy(x, targets),
+      reference: refCrossEntropy(Array.from(targets)),
+      gradTol: 2e-3,
+    });
+  });
+
   it('matches crossEntropy (−mean of logprobs at T = 1)', () => {
     const x = randTensor([3, 4, 7], 6, -3, 3);
     const t = Int32Array.from({ length: 12 }, (_, i) => (i * 5) % 7);

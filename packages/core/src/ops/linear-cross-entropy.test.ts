@@ -73,6 +73,7 @@ const shapes: [number[], number, number, number | undefined][] = [
   [[2, 3], 13, 37, 16],
   [[7], 9, 20, 1],
   [[3, 4], 16, 50, 24],
+  [[2], 11, 61, 29], // chunks of 16 + 8 + 5: the 16-lane body, the 8-lane step and the scalar tail at avx512
 ];
 
 describe('linearCrossEntropy', () => {

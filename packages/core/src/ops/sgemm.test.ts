@@ -1,12 +1,12 @@
 // The threaded sgemm (native/src/gemm.cc) against the float64 reference path: products large enough to go through the
 // thread pool (>= 2^18 multiply-adds), with dims that are not multiples of the 6x16 tile, K across the 256 K block and
-// N across the 2048 N block, every transpose pair, 1 to 3 threads, both micro-kernels (AVX2 and portable) and, in a
-// child process, the whole addon under AHA_DISABLE_SIMD=1. These paths are the in-place (unpacked) row-major A, the B
+// N across the 2048 N block, every transpose pair, 1 to 3 threads, both micro-kernels (the widest SIMD one and portable)
+// and, in a child process per level, the whole addon under AHA_SIMD=portable|avx2|avx512. These paths are the in-place (unpacked) row-major A, the B
 // panels shared between threads and packed by whichever thread needs them first, and the AVX2 transposed-B packing.
 import { afterAll, describe, expect, it } from 'vitest';
 import { getNumThreads, setNumThreads } from '../native.js';
 import { rng } from '../testing/gradcheck.js';
-import { runWithPortableKernels } from '../testing/portable.js';
+import { runWithSimdLevel, simdLevelsToTest } from '../testing/portable.js';
 import { batchedGemm, type GemmPath } from './matmul.js';
 
 // [M, N, K]: every one >= 2^18 multiply-adds except the last two (the inline, unthreaded path).
@@ -97,28 +97,36 @@ describe('sgemm on the thread pool', () => {
     }
   });
 
-  it('matches the reference with AHA_DISABLE_SIMD=1 (a fresh process: the CPU check is made once)', () => {
-    const script = `
-      const n = require('@aha/native');
-      let seed = 1;
-      const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
-      let worst = 0;
-      for (const [M, N, K] of ${JSON.stringify(SHAPES.slice(0, 4))})
-        for (let v = 0; v < 4; v++) {
-          const tA = v & 1, tB = v >> 1, lda = tA ? M : K, ldb = tB ? K : N;
-          const A = Float32Array.from({ length: M * K }, r), B = Float32Array.from({ length: K * N }, r);
-          const ref = new Float32Array(M * N);
-          n.batchedGemm(tA, tB, M, N, K, 1, A, lda, [0], B, ldb, [0], 0, ref, N, [0], 2, 0);
-          for (const threads of [1, 2, 3]) {
-            n.setNumThreads(threads);
-            const C = new Float32Array(M * N);
-            n.batchedGemm(tA, tB, M, N, K, 1, A, lda, [0], B, ldb, [0], 0, C, N, [0], 0, 0);
-            for (let i = 0; i < C.length; i++) worst = Math.max(worst, Math.abs(C[i] - ref[i]) / K);
+  // Each level in a fresh process (the level is fixed at load): the same reference check on odd shapes, the M = 1 and
+  // N = 1 (decode) paths included. A level this CPU lacks is reported as a skipped test.
+  const LEVEL_SHAPES = [...SHAPES.slice(0, 5), [37, 530, 401], [1, 300, 77], [1, 1000, 513], [45, 1, 200], [29, 47, 1]];
+  for (const [level, supported] of simdLevelsToTest()) {
+    const name = `matches the reference with AHA_SIMD=${level}${supported ? '' : ' (skipped: this CPU lacks it)'}`;
+    it.runIf(supported)(name, () => {
+      const script = `
+        const n = require('@aha/native');
+        let seed = 1;
+        const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+        let worst = 0;
+        for (const [M, N, K] of ${JSON.stringify(LEVEL_SHAPES)})
+          for (let v = 0; v < 4; v++) {
+            const tA = v & 1, tB = v >> 1, lda = (tA ? M : K) + v, ldb = (tB ? K : N) + 1;
+            const A = Float32Array.from({ length: lda * (tA ? K : M) }, r);
+            const B = Float32Array.from({ length: ldb * (tB ? N : K) }, r);
+            const C0 = Float32Array.from({ length: M * N }, r), beta = v === 1 ? 0 : 0.5;
+            const ref = C0.slice();
+            n.batchedGemm(tA, tB, M, N, K, 0.75, A, lda, [0], B, ldb, [0], beta, ref, N, [0], 2, 0);
+            for (const threads of [1, 2, 3]) {
+              n.setNumThreads(threads);
+              const C = C0.slice();
+              n.batchedGemm(tA, tB, M, N, K, 0.75, A, lda, [0], B, ldb, [0], beta, C, N, [0], 0, 0);
+              for (let i = 0; i < C.length; i++) worst = Math.max(worst, Math.abs(C[i] - ref[i]) / K);
+            }
           }
-        }
-      console.log(JSON.stringify({ simd: n.simdLevel(), worst }));`;
-    const { simd, worst } = runWithPortableKernels<{ simd: string; worst: number }>({ code: script });
-    expect(simd).toBe('portable');
-    expect(worst).toBeLessThan(2e-6);
-  });
+        console.log(JSON.stringify({ simd: n.simdLevel(), worst }));`;
+      const out = runWithSimdLevel<{ simd: string; worst: number }>(level, { code: script });
+      expect(out.simd).toBe(level);
+      expect(out.worst).toBeLessThan(2e-6);
+    });
+  }
 });

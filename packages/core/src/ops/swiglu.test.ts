@@ -4,7 +4,7 @@ import { DTypeError, ShapeError } from '../errors.js';
 import { getNumThreads, kernel, setNumThreads } from '../native.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { checkOp, maxRelError, type RefInput, randTensor } from '../testing/gradcheck.js';
-import { runWithPortableKernels } from '../testing/portable.js';
+import { runWithPortableKernels, runWithSimdLevel, simdLevelsToTest } from '../testing/portable.js';
 import { mul } from './binary.js';
 import { swiglu } from './swiglu.js';
 import { silu } from './unary.js';
@@ -95,6 +95,45 @@ describe('swiglu', () => {
     const [portable] = raw(g, u, new Float32Array(77), 1);
     expect(out).toEqual(Array.from(portable));
   });
+
+  // Each SIMD level in its own process (fixed at load) on 1533 = 95·16 + 13 elements: the 16-lane body, the 8-lane
+  // step and the scalar tail. exp512 is exp256 lane for lane, so avx512 must equal avx2 bit for bit.
+  const levelScript = `const t = require(${JSON.stringify(createRequire(import.meta.url).resolve('@aha/native'))});
+    let seed = 5;
+    const r = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * 2 - 1;
+    const n = 1533, g = Float32Array.from({ length: n }, () => 100 * r()), u = Float32Array.from({ length: n }, r);
+    const dy = Float32Array.from({ length: n }, r);
+    g.set([0, -0, 88, -88, 89, -89, 1e-8, -1e-8, NaN, Infinity, -Infinity], 0);
+    const out = new Float32Array(n), gg = new Float32Array(n), gu = new Float32Array(n);
+    t.swigluForward(g, u, n, out, 0);
+    t.swigluBackward(dy, g, u, n, gg, gu, 0);
+    const p = [new Float32Array(n), new Float32Array(n), new Float32Array(n)];
+    t.swigluForward(g, u, n, p[0], 1);
+    t.swigluBackward(dy, g, u, n, p[1], p[2], 1);
+    const bits = (a) => Array.from(new Uint32Array(a.buffer));
+    process.stdout.write(JSON.stringify({ simd: t.simdLevel(), out: [out, gg, gu].map(bits), portable: p.map(bits) }));`;
+  const byLevel = new Map<string, number[][]>();
+  for (const [level, supported] of simdLevelsToTest()) {
+    const name = `AHA_SIMD=${level} matches the portable path${level === 'avx512' ? ' and avx2 bit for bit' : ''}`;
+    it.runIf(supported)(supported ? name : `${name} (skipped: this CPU lacks it)`, () => {
+      type Out = { simd: string; out: number[][]; portable: number[][] };
+      const child = runWithSimdLevel<Out>(level, { code: levelScript });
+      expect(child.simd).toBe(level);
+      const f32 = (bits: number[]) => new Float32Array(Uint32Array.from(bits).buffer);
+      for (let i = 0; i < 3; i++) {
+        const got = f32(child.out[i]);
+        const want = f32(child.portable[i]);
+        expect(Number.isNaN(got[8]), `output ${i}: NaN gate`).toBe(true);
+        got[8] = want[8] = 0;
+        expect(maxRelError(got, want, 1e-30), `output ${i}`).toBeLessThan(1e-6);
+      }
+      byLevel.set(level, child.out);
+      if (level === 'avx512') {
+        const avx2 = byLevel.get('avx2') ?? runWithSimdLevel<Out>('avx2', { code: levelScript }).out;
+        expect(child.out).toEqual(avx2);
+      }
+    });
+  }
 
   it('propagates NaN from the gate and keeps infinite gates finite where silu is', () => {
     for (const path of [0, 1]) {
