@@ -1,0 +1,72 @@
+// Host launchers of aha's CUDA kernels (one .cu per op). Pointers are device pointers (host pointers under the
+// emulation); launches are asynchronous on `stream`. Storage: activations bf16, accumulation f32, master weights,
+// optimizer state and weight gradients f32. Shapes are row-major and contiguous unless a stride is given.
+#pragma once
+
+#include <cstdint>
+
+#include "common.cuh"
+
+namespace aha_cuda {
+
+// y = x · rsqrt(mean(x²) + eps) · w over rows of D; rstd [rows] kept for the backward.
+void rmsNormForward(const bf16* x, const bf16* w, bf16* y, float* rstd, int rows, int D, float eps, cudaStream_t s);
+// gx [rows, D] (may be null); gw [D] f32 accumulated with atomics (the caller zeroes it; may be null).
+void rmsNormBackward(const bf16* g, const bf16* x, const bf16* w, const float* rstd, bf16* gx, float* gw, int rows,
+                     int D, cudaStream_t s);
+
+// y = silu(gate) · up elementwise, and its backward (gg / gu may be null).
+void swigluForward(const bf16* gate, const bf16* up, bf16* y, int64_t n, cudaStream_t s);
+void swigluBackward(const bf16* dy, const bf16* gate, const bf16* up, bf16* gg, bf16* gu, int64_t n, cudaStream_t s);
+
+// Rotary embedding of x [N, T, D] (N = batch × heads) by cos/sin [T, D/2]; interleaved pairs (2i, 2i+1) or half
+// pairs (i, i + D/2). sign = +1 forward, −1 backward (the inverse rotation).
+void ropeApply(const bf16* x, const float* cos, const float* sin, bf16* y, int N, int T, int D, bool interleaved,
+               float sign, cudaStream_t s);
+
+// out [n, D] = table[ids[i]]; backward: gtable [V, D] f32 += g rows (atomics; the caller zeroes it).
+void embeddingForward(const int32_t* ids, const bf16* table, bf16* out, int n, int D, cudaStream_t s);
+void embeddingBackward(const int32_t* ids, const bf16* g, float* gtable, int n, int D, cudaStream_t s);
+
+// torch.optim.AdamW at step t (1-based) over n f32 params in place; pbf16 (may be null) receives the bf16 copy.
+struct AdamWParams {
+  double lr, beta1, beta2, eps, weightDecay;  // double: the bias corrections are formed in double, as in PyTorch
+  int step;
+};
+void adamwStep(float* p, const float* g, float* m, float* v, bf16* pbf16, int64_t n, AdamWParams h, cudaStream_t s);
+
+// DeepSeek-V3 routing (HF DeepseekV3TopkRouter; moe.ts selectExperts): scores = sigmoid(logits) [N, E]; selection on
+// scores + bias, group-limited (group score = sum of its top-2 biased scores, keep topkGroup groups, others' biased
+// scores become 0), top-k with ties to the lower index; weights from the unbiased scores, normalised over the k when
+// normTopk, times scaling. E ≤ 1024, E divisible by nGroup.
+struct MoeRouting {
+  int E, K, nGroup, topkGroup;
+  bool normTopk;
+  float scaling;
+};
+void moeRoute(const float* logits, const float* bias, float* scores, int32_t* ids, float* weights, int N, MoeRouting r,
+              cudaStream_t s);
+// Gradient of the logits from the gradient of the weights [N, K] (through the normalisation and the sigmoid).
+void moeRouteBackward(const float* gweights, const float* scores, const int32_t* ids, float* glogits, int N,
+                      MoeRouting r, cudaStream_t s);
+
+// C[M, N] = alpha · Σ_k A(m, k) B(k, n) + beta · C, A(m, k) = A[m·sam + k·sak], B(k, n) = B[k·sbk + n·sbn] (strides
+// express the transposes of linear forward / backward). bf16 inputs, f32 accumulation; C f32 or bf16.
+void gemm(const bf16* A, int64_t sam, int64_t sak, const bf16* B, int64_t sbk, int64_t sbn, float* C, int M, int N,
+          int K, float alpha, float beta, cudaStream_t s);
+void gemm(const bf16* A, int64_t sam, int64_t sak, const bf16* B, int64_t sbk, int64_t sbn, bf16* C, int M, int N,
+          int K, float alpha, float beta, cudaStream_t s);
+
+// Per row of logits [N, V]: lse, logp = logit[target] − lse, entropy = lse − Σ p·logit (each may be null except lse).
+void logProbsForward(const bf16* logits, const int32_t* targets, float* lse, float* logp, float* entropy, int N, int V,
+                     cudaStream_t s);
+// glogits = glogp · (onehot(target) − softmax) per row.
+void logProbsBackward(const bf16* logits, const int32_t* targets, const float* lse, const float* glogp, bf16* glogits,
+                      int N, int V, cudaStream_t s);
+
+// Causal attention forward, flash style (key tiles, online softmax, no T × T matrix): q, k, v, o [BH, T, D] with
+// D ≤ 128; lse [BH, T] kept for a backward.
+void flashAttentionForward(const bf16* q, const bf16* k, const bf16* v, bf16* o, float* lse, int BH, int T, int D,
+                           float scale, cudaStream_t s);
+
+}  // namespace aha_cuda
