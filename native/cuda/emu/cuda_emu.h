@@ -9,7 +9,10 @@
 //   - __nv_bfloat16: 16-bit storage, float conversion rounding to nearest even like cuda_bf16.h (NaN kept quiet).
 // Leaves out: dynamic shared memory (extern __shared__), streams and events (launches are synchronous), cooperative
 // groups, warp-divergent shuffles with partial masks (every lane of the warp must take part; the mask is not read),
-// tensor cores and inline PTX (kernels that use them need a twin path; none does yet), textures.
+// inline PTX (a kernel using it needs a twin path), textures.
+// WMMA (nvcuda::wmma) is modelled with each lane holding the whole tile in its fragment (the real per-lane element
+// mapping is unspecified, so kernels may only touch fragments through the wmma calls or uniformly over x[]); every
+// lane computes the full product, which is redundant but exact (f32 accumulation of bf16 products).
 #pragma once
 
 #include <math.h>
@@ -22,6 +25,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <functional>
+#include <type_traits>
 #include <vector>
 
 #define __global__
@@ -31,6 +35,7 @@
 #define __restrict__ __restrict
 #define __shared__ static
 #define __launch_bounds__(...)
+#define __align__(n) __attribute__((aligned(n)))
 
 struct dim3 {
   unsigned x = 1, y = 1, z = 1;
@@ -297,3 +302,70 @@ inline float __bfloat162float(__nv_bfloat16 h) {
 inline cudaError_t cudaGetLastError() { return cudaSuccess; }
 inline cudaError_t cudaDeviceSynchronize() { return cudaSuccess; }
 inline const char* cudaGetErrorString(cudaError_t) { return "no error"; }
+
+// ---- WMMA: whole-tile fragments (see the note at the top) ----
+namespace nvcuda {
+namespace wmma {
+struct matrix_a {};
+struct matrix_b {};
+struct accumulator {};
+struct row_major {};
+struct col_major {};
+enum layout_t { mem_row_major, mem_col_major };
+
+template <class Use, int M, int N, int K, class T, class Layout = void>
+struct fragment {
+  static constexpr int rows = std::is_same<Use, matrix_b>::value ? K : M;
+  static constexpr int cols = std::is_same<Use, matrix_a>::value ? K : N;
+  static constexpr int num_elements = rows * cols;
+  T x[num_elements];  // logical [rows][cols], row-major
+};
+
+inline float toFloat(float v) { return v; }
+inline float toFloat(__nv_bfloat16 v) { return __bfloat162float(v); }
+template <class T>
+T fromFloat(float v);
+template <>
+inline float fromFloat<float>(float v) {
+  return v;
+}
+template <>
+inline __nv_bfloat16 fromFloat<__nv_bfloat16>(float v) {
+  return __float2bfloat16(v);
+}
+
+template <class Use, int M, int N, int K, class T, class L>
+void fill_fragment(fragment<Use, M, N, K, T, L>& f, float v) {
+  for (auto& e : f.x) e = fromFloat<T>(v);
+}
+template <class Use, int M, int N, int K, class T, class L>
+void load_matrix_sync(fragment<Use, M, N, K, T, L>& f, const T* p, unsigned ldm) {
+  using F = fragment<Use, M, N, K, T, L>;
+  for (int r = 0; r < F::rows; ++r)
+    for (int c = 0; c < F::cols; ++c)
+      f.x[r * F::cols + c] = std::is_same<L, col_major>::value ? p[c * ldm + r] : p[r * ldm + c];
+}
+template <int M, int N, int K>
+void load_matrix_sync(fragment<accumulator, M, N, K, float>& f, const float* p, unsigned ldm, layout_t l) {
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < N; ++c) f.x[r * N + c] = l == mem_col_major ? p[c * ldm + r] : p[r * ldm + c];
+}
+template <int M, int N, int K>
+void store_matrix_sync(float* p, const fragment<accumulator, M, N, K, float>& f, unsigned ldm, layout_t l) {
+  for (int r = 0; r < M; ++r)
+    for (int c = 0; c < N; ++c) (l == mem_col_major ? p[c * ldm + r] : p[r * ldm + c]) = f.x[r * N + c];
+}
+template <int M, int N, int K, class T, class LA, class LB>
+void mma_sync(fragment<accumulator, M, N, K, float>& d, const fragment<matrix_a, M, N, K, T, LA>& a,
+              const fragment<matrix_b, M, N, K, T, LB>& b, const fragment<accumulator, M, N, K, float>& c) {
+  float out[M * N];
+  for (int m = 0; m < M; ++m)
+    for (int n = 0; n < N; ++n) {
+      float s = c.x[m * N + n];
+      for (int k = 0; k < K; ++k) s += toFloat(a.x[m * K + k]) * toFloat(b.x[k * N + n]);
+      out[m * N + n] = s;
+    }
+  for (int i = 0; i < M * N; ++i) d.x[i] = out[i];
+}
+}  // namespace wmma
+}  // namespace nvcuda

@@ -57,6 +57,13 @@ void gemm(const bf16* A, int64_t sam, int64_t sak, const bf16* B, int64_t sbk, i
 void gemm(const bf16* A, int64_t sam, int64_t sak, const bf16* B, int64_t sbk, int64_t sbn, bf16* C, int M, int N,
           int K, float alpha, float beta, cudaStream_t s);
 
+// The same product on tensor cores (WMMA, sm_80+) for linear's forward layout: C[M, N] = alpha · A·Wᵀ + beta · C,
+// A [M, K] and W [N, K] with row strides lda, ldw (K contiguous).
+void gemmTensorCore(const bf16* A, int64_t lda, const bf16* W, int64_t ldw, float* C, int M, int N, int K, float alpha,
+                    float beta, cudaStream_t s);
+void gemmTensorCore(const bf16* A, int64_t lda, const bf16* W, int64_t ldw, bf16* C, int M, int N, int K, float alpha,
+                    float beta, cudaStream_t s);
+
 // Per row of logits [N, V]: lse, logp = logit[target] − lse, entropy = lse − Σ p·logit (each may be null except lse).
 void logProbsForward(const bf16* logits, const int32_t* targets, float* lse, float* logp, float* entropy, int N, int V,
                      cudaStream_t s);

@@ -7,6 +7,7 @@
 #ifdef __CUDACC__
 #include <cuda_bf16.h>
 #include <cuda_runtime.h>
+#include <mma.h>
 // Launches kernel over grid × block on stream with no dynamic shared memory.
 #define AHA_LAUNCH(kernel, grid, block, stream, ...) kernel<<<(grid), (block), 0, (stream)>>>(__VA_ARGS__)
 // Full unrolling of a loop with a constant trip count, so small per-thread arrays stay in registers.

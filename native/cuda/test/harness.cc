@@ -459,10 +459,21 @@ void testGemm(const std::string& tag, int M, int N, int K, bool transA, bool bf1
     bf16* dC = upload(toBf(C0));
     aha_cuda::gemm(dA, sam, sak, dB, sbk, sbn, dC, M, N, K, 0.5f, beta, nullptr);
     check("gemm" + tag, fromBf(download(dC, M * N)), C, 1e-2, kBfTol);
+    if (!transA) {  // the tensor-core path takes linear's layout only
+      bf16* dC2 = upload(toBf(C0));
+      aha_cuda::gemmTensorCore(dA, K, dB, K, dC2, M, N, K, 0.5f, beta, nullptr);
+      check("gemmTensorCore" + tag, fromBf(download(dC2, M * N)), C, 1e-2, kBfTol);
+    }
   } else {
     float* dC = upload(toF(C0));
     aha_cuda::gemm(dA, sam, sak, dB, sbk, sbn, dC, M, N, K, 0.5f, beta, nullptr);
     check("gemm" + tag, fromF(download(dC, M * N)), C, 1e-4, 1e-4);
+    if (!transA) {
+      float* dC2 = upload(toF(C0));
+      aha_cuda::gemmTensorCore(dA, K, dB, K, dC2, M, N, K, 0.5f, beta, nullptr);
+      // Looser than the CUDA-core path: tensor cores may add the products in an order and with a rounding of their own.
+      check("gemmTensorCore" + tag, fromF(download(dC2, M * N)), C, 1e-3, 1e-3);
+    }
   }
   freeAll();
 }
@@ -579,6 +590,9 @@ void bench() {
     bf16 *A = devAlloc<bf16>(size_t(M) * K), *B = devAlloc<bf16>(size_t(N) * K), *C = devAlloc<bf16>(size_t(M) * N);
     const float ms = timeMs([&] { aha_cuda::gemm(A, K, 1, B, 1, K, C, M, N, K, 1.f, 0.f, nullptr); }, 5);
     std::printf("BENCH gemm %dx%dx%d (CUDA cores): %.3f ms, %.1f TFLOPS\n", M, N, K, ms, 2.0 * M * N * K / ms / 1e9);
+    const float tc = timeMs([&] { aha_cuda::gemmTensorCore(A, K, B, K, C, M, N, K, 1.f, 0.f, nullptr); }, 5);
+    std::printf("BENCH gemmTensorCore %dx%dx%d (WMMA): %.3f ms, %.1f TFLOPS (H100 SXM dense bf16 peak ~989)\n", M, N, K,
+                tc, 2.0 * M * N * K / tc / 1e9);
   }
   {  // log-probs over a DeepSeek-V3-sized vocab row
     const int N = 2048, V = 129280;
@@ -626,6 +640,7 @@ int main(int argc, char** argv) {
   testGemm(" 37x29x45 f32", 37, 29, 45, false, false, 0.f);
   testGemm(" 70x67x33 Aᵀ f32 beta=1", 70, 67, 33, true, false, 1.f);
   testGemm(" 65x3x17 bf16 beta=0.5", 65, 3, 17, false, true, 0.5f);
+  testGemm(" 70x131x77 f32 beta=1", 70, 131, 77, false, false, 1.f);
   testLogProbs();
   testFlash(3, 45, 40);
   testFlash(2, 37, 128);
