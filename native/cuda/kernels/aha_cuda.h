@@ -75,5 +75,9 @@ void logProbsBackward(const bf16* logits, const int32_t* targets, const float* l
 // D ≤ 128; lse [BH, T] kept for a backward.
 void flashAttentionForward(const bf16* q, const bf16* k, const bf16* v, bf16* o, float* lse, int BH, int T, int D,
                            float scale, cudaStream_t s);
+// Its backward from the forward's o and lse: dq, dk, dv [BH, T, D]; delta [BH, T] is f32 workspace (Σ dO·o per row).
+void flashAttentionBackward(const bf16* q, const bf16* k, const bf16* v, const bf16* o, const float* lse,
+                            const bf16* dO, bf16* dq, bf16* dk, bf16* dv, float* delta, int BH, int T, int D,
+                            float scale, cudaStream_t s);
 
 }  // namespace aha_cuda

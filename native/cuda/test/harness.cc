@@ -523,10 +523,25 @@ void testLogProbs() {
 }
 
 // ---- causal attention ----
+Vec attnRef(const Vec& q, const Vec& k, const Vec& v, int BH, int T, int D, double scale, Vec* lse = nullptr);
+
 void testFlash(int BH, int T, int D) {
   const Vec q = randn(BH * T * D), k = randn(BH * T * D), v = randn(BH * T * D);
   const double scale = 1 / std::sqrt(static_cast<double>(D));
-  Vec o(BH * T * D), lse(BH * T);
+  Vec lse(BH * T);
+  const Vec o = attnRef(q, k, v, BH, T, D, scale, &lse);
+  bf16 *dq = upload(toBf(q)), *dk = upload(toBf(k)), *dv = upload(toBf(v)), *dout = devAlloc<bf16>(o.size());
+  float* dl = devAlloc<float>(BH * T);
+  aha_cuda::flashAttentionForward(dq, dk, dv, dout, dl, BH, T, D, static_cast<float>(scale), nullptr);
+  const std::string tag = " BH=" + std::to_string(BH) + " T=" + std::to_string(T) + " D=" + std::to_string(D);
+  check("flashAttention.forward o" + tag, fromBf(download(dout, o.size())), o, 2e-3, kBfTol);
+  check("flashAttention.forward lse" + tag, fromF(download(dl, BH * T)), lse, 1e-4, 1e-5);
+  freeAll();
+}
+
+// Causal attention in double: o [BH, T, D] (and lse [BH, T] when asked).
+Vec attnRef(const Vec& q, const Vec& k, const Vec& v, int BH, int T, int D, double scale, Vec* lse) {
+  Vec o(BH * T * D);
   for (int b = 0; b < BH; ++b)
     for (int i = 0; i < T; ++i) {
       std::vector<double> s(i + 1);
@@ -538,19 +553,66 @@ void testFlash(int BH, int T, int D) {
         mx = std::max(mx, s[j]);
       }
       for (int j = 0; j <= i; ++j) sum += (s[j] = std::exp(s[j] - mx));
-      lse[b * T + i] = mx + std::log(sum);
+      if (lse) (*lse)[b * T + i] = mx + std::log(sum);
       for (int c = 0; c < D; ++c) {
         double a = 0;
         for (int j = 0; j <= i; ++j) a += s[j] * v[(b * T + j) * D + c];
         o[(b * T + i) * D + c] = a / sum;
       }
     }
-  bf16 *dq = upload(toBf(q)), *dk = upload(toBf(k)), *dv = upload(toBf(v)), *dout = devAlloc<bf16>(o.size());
-  float* dl = devAlloc<float>(BH * T);
-  aha_cuda::flashAttentionForward(dq, dk, dv, dout, dl, BH, T, D, static_cast<float>(scale), nullptr);
+  return o;
+}
+
+void testFlashBackward(int BH, int T, int D, bool fd) {
+  const Vec q = randn(BH * T * D), k = randn(BH * T * D), v = randn(BH * T * D), dO = randn(BH * T * D);
+  const double scale = 1 / std::sqrt(static_cast<double>(D));
+  Vec lse(BH * T);
+  const Vec o = attnRef(q, k, v, BH, T, D, scale, &lse);
+  Vec dq(q.size(), 0.0), dk(q.size(), 0.0), dv(q.size(), 0.0);
+  for (int b = 0; b < BH; ++b)
+    for (int i = 0; i < T; ++i) {
+      const double* qi = &q[(b * T + i) * D];
+      const double* gi = &dO[(b * T + i) * D];
+      double delta = 0;
+      for (int c = 0; c < D; ++c) delta += gi[c] * o[(b * T + i) * D + c];
+      for (int j = 0; j <= i; ++j) {
+        const double* kj = &k[(b * T + j) * D];
+        double s = 0, dp = 0;
+        for (int c = 0; c < D; ++c) {
+          s += qi[c] * kj[c];
+          dp += gi[c] * v[(b * T + j) * D + c];
+        }
+        const double p = std::exp(s * scale - lse[b * T + i]), ds = p * (dp - delta);
+        for (int c = 0; c < D; ++c) {
+          dq[(b * T + i) * D + c] += scale * ds * kj[c];
+          dk[(b * T + j) * D + c] += scale * ds * qi[c];
+          dv[(b * T + j) * D + c] += p * gi[c];
+        }
+      }
+    }
   const std::string tag = " BH=" + std::to_string(BH) + " T=" + std::to_string(T) + " D=" + std::to_string(D);
-  check("flashAttention.forward o" + tag, fromBf(download(dout, o.size())), o, 2e-3, kBfTol);
-  check("flashAttention.forward lse" + tag, fromF(download(dl, BH * T)), lse, 1e-4, 1e-5);
+  if (fd) {
+    fdCheck(
+        "flashAttention.backward dq" + tag, [&](const Vec& x) { return dotv(dO, attnRef(x, k, v, BH, T, D, scale)); },
+        q, dq);
+    fdCheck(
+        "flashAttention.backward dk" + tag, [&](const Vec& x) { return dotv(dO, attnRef(q, x, v, BH, T, D, scale)); },
+        k, dk);
+    fdCheck(
+        "flashAttention.backward dv" + tag, [&](const Vec& x) { return dotv(dO, attnRef(q, k, x, BH, T, D, scale)); },
+        v, dv);
+  }
+  const size_t n = q.size();
+  bf16 *dq_ = upload(toBf(q)), *dk_ = upload(toBf(k)), *dv_ = upload(toBf(v)), *dout = devAlloc<bf16>(n),
+       *dgo = upload(toBf(dO)), *gq = devAlloc<bf16>(n), *gk = devAlloc<bf16>(n), *gv = devAlloc<bf16>(n);
+  float *dl = devAlloc<float>(BH * T), *delta = devAlloc<float>(BH * T);
+  aha_cuda::flashAttentionForward(dq_, dk_, dv_, dout, dl, BH, T, D, static_cast<float>(scale), nullptr);
+  aha_cuda::flashAttentionBackward(dq_, dk_, dv_, dout, dl, dgo, gq, gk, gv, delta, BH, T, D, static_cast<float>(scale),
+                                   nullptr);
+  // The kernel's delta uses the bf16 o of the forward, so dq / dk carry that rounding too: an absolute term of 1e-2.
+  check("flashAttention.backward dq" + tag, fromBf(download(gq, n)), dq, 1e-2, kBfTol);
+  check("flashAttention.backward dk" + tag, fromBf(download(gk, n)), dk, 1e-2, kBfTol);
+  check("flashAttention.backward dv" + tag, fromBf(download(gv, n)), dv, 1e-2, kBfTol);
   freeAll();
 }
 
@@ -610,6 +672,12 @@ void bench() {
     const float ms = timeMs([&] { aha_cuda::flashAttentionForward(q, k, v, o, l, BH, T, D, 0.088f, nullptr); }, 3);
     std::printf("BENCH flashAttention.forward BH=%d T=%d D=%d: %.3f ms, %.1f TFLOPS\n", BH, T, D, ms,
                 2.0 * BH * double(T) * T * D / ms / 1e9);
+    bf16 *dO = devAlloc<bf16>(n), *dq = devAlloc<bf16>(n), *dk = devAlloc<bf16>(n), *dv = devAlloc<bf16>(n);
+    float* delta = devAlloc<float>(size_t(BH) * T);
+    const float bw = timeMs(
+        [&] { aha_cuda::flashAttentionBackward(q, k, v, o, l, dO, dq, dk, dv, delta, BH, T, D, 0.088f, nullptr); }, 3);
+    std::printf("BENCH flashAttention.backward BH=%d T=%d D=%d: %.3f ms, %.1f TFLOPS (2.5x the forward's flops)\n", BH,
+                T, D, bw, 5.0 * BH * double(T) * T * D / bw / 1e9);
   }
   freeAll();
 }
@@ -644,6 +712,9 @@ int main(int argc, char** argv) {
   testLogProbs();
   testFlash(3, 45, 40);
   testFlash(2, 37, 128);
+  testFlashBackward(1, 19, 24, true);
+  testFlashBackward(2, 45, 40, false);
+  testFlashBackward(1, 37, 128, false);
 #ifdef __CUDACC__
   for (int i = 1; i < argc; ++i)
     if (std::string(argv[i]) == "--bench") bench();
