@@ -262,6 +262,7 @@ inline unsigned atomicCAS(unsigned* p, unsigned cmp, unsigned v) {
   return old;
 }
 
+inline int __popc(unsigned x) { return __builtin_popcount(x); }
 inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline float __expf(float x) { return std::exp(x); }

@@ -50,6 +50,22 @@ void moeRoute(const float* logits, const float* bias, float* scores, int32_t* id
 void moeRouteBackward(const float* gweights, const float* scores, const int32_t* ids, float* glogits, int N,
                       MoeRouting r, cudaStream_t s);
 
+// MoE token permutation (the expert-parallel-free form of DeepEP's dispatch / combine): the N·K (token, slot) pairs
+// of ids [N, K] sorted by expert, stably (by token, then slot, inside an expert), so results do not depend on timing.
+// offsets [E + 1] (the rows of expert e are offsets[e] .. offsets[e+1]), rowToken [N·K] (the token of each sorted
+// row), slotRow [N·K] (the sorted row of slot n·K + k). Ids must be in [0, E) (checked where they are made).
+void moePermute(const int32_t* ids, int32_t* offsets, int32_t* rowToken, int32_t* slotRow, int N, int K, int E,
+                cudaStream_t s);
+// xs [N·K, D] = x[rowToken[r]] for each sorted row.
+void moeGatherRows(const bf16* x, const int32_t* rowToken, bf16* xs, int rows, int D, cudaStream_t s);
+// The grouped expert GEMM on tensor cores: ys[r] = xs[r] · W[e]ᵀ for the rows r of expert e; xs [rows, Din],
+// W [E, Dout, Din], ys [rows, Dout]. offsets stay on the device (no read-back to size the launch).
+void moeGroupedGemm(const bf16* xs, const bf16* W, const int32_t* offsets, bf16* ys, int rows, int E, int Din, int Dout,
+                    cudaStream_t s);
+// out [N, D] = Σ_k weights[n, k] · ys[slotRow[n·K + k]] (f32 sum in slot order, bf16 out).
+void moeUnpermute(const bf16* ys, const int32_t* slotRow, const float* weights, bf16* out, int N, int K, int D,
+                  cudaStream_t s);
+
 // C[M, N] = alpha · Σ_k A(m, k) B(k, n) + beta · C, A(m, k) = A[m·sam + k·sak], B(k, n) = B[k·sbk + n·sbn] (strides
 // express the transposes of linear forward / backward). bf16 inputs, f32 accumulation; C f32 or bf16.
 void gemm(const bf16* A, int64_t sam, int64_t sak, const bf16* B, int64_t sbk, int64_t sbn, float* C, int M, int N,

@@ -442,6 +442,54 @@ void testMoeRoute(const std::string& tag, int N, aha_cuda::MoeRouting r, bool ti
   freeAll();
 }
 
+// ---- MoE permute → grouped expert GEMM → weighted un-permute ----
+void testMoeDispatch(const std::string& tag, int N, int K, int E, int usedE, int Din, int Dout) {
+  std::vector<int32_t> ids(N * K);
+  for (int n = 0; n < N; ++n) {  // K distinct experts per token, from the first usedE (the rest stay empty)
+    std::vector<int32_t> all(usedE);
+    for (int e = 0; e < usedE; ++e) all[e] = e;
+    std::shuffle(all.begin(), all.end(), rng);
+    for (int k = 0; k < K; ++k) ids[n * K + k] = all[k];
+  }
+  const Vec x = randn(N * Din), W = randn(E * Dout * Din, 0.2), w = randn(N * K);
+  // Expected permutation: stable by expert, then token, then slot.
+  std::vector<int32_t> offsets(E + 1, 0), rowToken, slotRow(N * K);
+  for (int e = 0; e < E; ++e) {
+    for (int i = 0; i < N * K; ++i)
+      if (ids[i] == e) {
+        slotRow[i] = static_cast<int32_t>(rowToken.size());
+        rowToken.push_back(i / K);
+      }
+    offsets[e + 1] = static_cast<int32_t>(rowToken.size());
+  }
+  Vec out(N * Dout, 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int k = 0; k < K; ++k) {
+      const int e = ids[n * K + k];
+      for (int o = 0; o < Dout; ++o) {
+        double y = 0;
+        for (int i = 0; i < Din; ++i) y += x[n * Din + i] * W[(e * Dout + o) * Din + i];
+        out[n * Dout + o] += w[n * K + k] * y;
+      }
+    }
+  const int rows = N * K;
+  int32_t *di = upload(ids), *doff = devAlloc<int32_t>(E + 1), *drt = devAlloc<int32_t>(rows),
+          *dsr = devAlloc<int32_t>(rows);
+  bf16 *dx = upload(toBf(x)), *dW = upload(toBf(W)), *dxs = devAlloc<bf16>(rows * Din),
+       *dys = devAlloc<bf16>(rows * Dout), *dout = devAlloc<bf16>(N * Dout);
+  float* dw = upload(toF(w));
+  aha_cuda::moePermute(di, doff, drt, dsr, N, K, E, nullptr);
+  aha_cuda::moeGatherRows(dx, drt, dxs, rows, Din, nullptr);
+  aha_cuda::moeGroupedGemm(dxs, dW, doff, dys, rows, E, Din, Dout, nullptr);
+  aha_cuda::moeUnpermute(dys, dsr, dw, dout, N, K, Dout, nullptr);
+  const bool permOk =
+      download(doff, E + 1) == offsets && download(drt, rows) == rowToken && download(dsr, rows) == slotRow;
+  checkTrue("moePermute (stable order)" + tag, permOk, permOk ? "offsets, rowToken, slotRow exact" : "differ");
+  // Two bf16 roundings (the expert outputs, then the combined row): twice the tolerance.
+  check("moe dispatch + grouped GEMM + combine" + tag, fromBf(download(dout, N * Dout)), out, 2e-2, 2 * kBfTol);
+  freeAll();
+}
+
 // ---- GEMM ----
 void testGemm(const std::string& tag, int M, int N, int K, bool transA, bool bf16Out, float beta) {
   const Vec A = randn(M * K), B = randn(N * K), C0 = randn(M * N);
@@ -656,6 +704,22 @@ void bench() {
     std::printf("BENCH gemmTensorCore %dx%dx%d (WMMA): %.3f ms, %.1f TFLOPS (H100 SXM dense bf16 peak ~989)\n", M, N, K,
                 tc, 2.0 * M * N * K / tc / 1e9);
   }
+  {  // grouped expert GEMM at DeepSeek-V3 expert shapes: 4096 tokens × 8 of 256 experts, 7168 → 2048
+    const int N = 4096, K = 8, E = 256, Din = 7168, Dout = 2048, rows = N * K;
+    std::vector<int32_t> ids(rows);
+    for (int i = 0; i < rows; ++i) ids[i] = (i / K * 37 + i % K * 32) % E;  // K distinct experts per token, balanced
+    int32_t *di = upload(ids), *off = devAlloc<int32_t>(E + 1), *rt = devAlloc<int32_t>(rows),
+            *sr = devAlloc<int32_t>(rows);
+    bf16 *xs = devAlloc<bf16>(size_t(rows) * Din), *W = devAlloc<bf16>(size_t(E) * Dout * Din),
+         *ys = devAlloc<bf16>(size_t(rows) * Dout);
+    aha_cuda::moePermute(di, off, rt, sr, N, K, E, nullptr);
+    const float pm = timeMs([&] { aha_cuda::moePermute(di, off, rt, sr, N, K, E, nullptr); });
+    const float ms = timeMs([&] { aha_cuda::moeGroupedGemm(xs, W, off, ys, rows, E, Din, Dout, nullptr); }, 3);
+    std::printf("BENCH moePermute N=%d K=%d E=%d: %.3f ms\n", N, K, E, pm);
+    std::printf("BENCH moeGroupedGemm rows=%d E=%d %d->%d (WMMA): %.3f ms, %.1f TFLOPS (target: 60%% of dense peak)\n",
+                rows, E, Din, Dout, ms, 2.0 * rows * double(Din) * Dout / ms / 1e9);
+    freeAll();
+  }
   {  // log-probs over a DeepSeek-V3-sized vocab row
     const int N = 2048, V = 129280;
     bf16* x = devAlloc<bf16>(size_t(N) * V);
@@ -705,6 +769,8 @@ int main(int argc, char** argv) {
   testMoeRoute(" E=16 G=4 k=4", 13, {16, 4, 4, 2, true, 2.5f}, false);
   testMoeRoute(" E=12 G=3 k=3 ties, no norm", 9, {12, 3, 3, 2, false, 1.f}, true);
   testMoeRoute(" E=64 G=8 k=6", 5, {64, 6, 8, 3, true, 2.5f}, false);
+  testMoeDispatch(" N=13 K=3 E=5", 13, 3, 5, 5, 24, 37);
+  testMoeDispatch(" N=110 K=2 E=4, one empty, >64 rows", 110, 2, 4, 3, 40, 70);
   testGemm(" 37x29x45 f32", 37, 29, 45, false, false, 0.f);
   testGemm(" 70x67x33 Aᵀ f32 beta=1", 70, 67, 33, true, false, 1.f);
   testGemm(" 65x3x17 bf16 beta=0.5", 65, 3, 17, false, true, 0.5f);
