@@ -96,4 +96,12 @@ void flashAttentionBackward(const bf16* q, const bf16* k, const bf16* v, const b
                             const bf16* dO, bf16* dq, bf16* dk, bf16* dv, float* delta, int BH, int T, int D,
                             float scale, cudaStream_t s);
 
+// MLA decode step over a paged latent cache [pages, pageSize, Dc + Dr] (rows [latent | rope], shared by all heads):
+// for batch b, head h: o_lat [Dc] = softmax_t(scale · (qLat·c_t + qRope·kRope_t)) · c over t < seqLens[b] (≥ 1),
+// tokens located by blockTable [B, maxPages]. qLat [B, H, Dc] (absorbed), qRope [B, H, Dr], out [B, H, Dc],
+// lse [B, H]. Dc ≤ 512, Dr ≤ 64.
+void mlaDecode(const bf16* qLat, const bf16* qRope, const bf16* cache, const int32_t* blockTable,
+               const int32_t* seqLens, bf16* out, float* lse, int B, int H, int Dc, int Dr, int pageSize, int maxPages,
+               float scale, cudaStream_t s);
+
 }  // namespace aha_cuda

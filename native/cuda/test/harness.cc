@@ -664,6 +664,52 @@ void testFlashBackward(int BH, int T, int D, bool fd) {
   freeAll();
 }
 
+// ---- MLA decode over a paged latent cache ----
+void testMlaDecode(int B, int H, int Dc, int Dr, int pageSize, const std::vector<int32_t>& lens) {
+  const int row = Dc + Dr, maxPages = (*std::max_element(lens.begin(), lens.end()) + pageSize - 1) / pageSize;
+  const int pages = B * maxPages;
+  std::vector<int32_t> table(B * maxPages);  // a shuffled page order, so the block table is really followed
+  for (int i = 0; i < pages; ++i) table[i] = i;
+  std::shuffle(table.begin(), table.end(), rng);
+  const Vec cache = randn(static_cast<size_t>(pages) * pageSize * row), ql = randn(B * H * Dc), qr = randn(B * H * Dr);
+  const double scale = 1 / std::sqrt(static_cast<double>(row));
+  Vec out(B * H * Dc), lse(B * H);
+  for (int b = 0; b < B; ++b)
+    for (int h = 0; h < H; ++h) {
+      const int qh = b * H + h;
+      std::vector<double> s(lens[b]);
+      double mx = -INFINITY, sum = 0;
+      for (int t = 0; t < lens[b]; ++t) {
+        const double* kv =
+            &cache[(static_cast<size_t>(table[b * maxPages + t / pageSize]) * pageSize + t % pageSize) * row];
+        double d = 0;
+        for (int c = 0; c < Dc; ++c) d += ql[qh * Dc + c] * kv[c];
+        for (int c = 0; c < Dr; ++c) d += qr[qh * Dr + c] * kv[Dc + c];
+        s[t] = d * scale;
+        mx = std::max(mx, s[t]);
+      }
+      for (int t = 0; t < lens[b]; ++t) sum += (s[t] = std::exp(s[t] - mx));
+      lse[qh] = mx + std::log(sum);
+      for (int c = 0; c < Dc; ++c) {
+        double a = 0;
+        for (int t = 0; t < lens[b]; ++t)
+          a += s[t] *
+               cache[(static_cast<size_t>(table[b * maxPages + t / pageSize]) * pageSize + t % pageSize) * row + c];
+        out[qh * Dc + c] = a / sum;
+      }
+    }
+  bf16 *dc = upload(toBf(cache)), *dql = upload(toBf(ql)), *dqr = upload(toBf(qr)), *dout = devAlloc<bf16>(out.size());
+  int32_t *dt = upload(table), *dlen = upload(lens);
+  float* dl = devAlloc<float>(B * H);
+  aha_cuda::mlaDecode(dql, dqr, dc, dt, dlen, dout, dl, B, H, Dc, Dr, pageSize, maxPages, static_cast<float>(scale),
+                      nullptr);
+  const std::string tag = " B=" + std::to_string(B) + " H=" + std::to_string(H) + " Dc=" + std::to_string(Dc) +
+                          " Dr=" + std::to_string(Dr) + " page=" + std::to_string(pageSize);
+  check("mlaDecode o" + tag, fromBf(download(dout, out.size())), out, 2e-3, kBfTol);
+  check("mlaDecode lse" + tag, fromF(download(dl, B * H)), lse, 1e-4, 1e-5);
+  freeAll();
+}
+
 #ifdef __CUDACC__
 // ---- GPU timings (gpu-check.sh --bench): cudaEvent around repeated launches, after a warm-up ----
 float timeMs(const std::function<void()>& f, int reps = 20) {
@@ -718,6 +764,22 @@ void bench() {
     std::printf("BENCH moePermute N=%d K=%d E=%d: %.3f ms\n", N, K, E, pm);
     std::printf("BENCH moeGroupedGemm rows=%d E=%d %d->%d (WMMA): %.3f ms, %.1f TFLOPS (target: 60%% of dense peak)\n",
                 rows, E, Din, Dout, ms, 2.0 * rows * double(Din) * Dout / ms / 1e9);
+    freeAll();
+  }
+  {  // MLA decode, DeepSeek-V3 dims: bytes = the cache rows read once per batch item (FlashMLA's accounting)
+    const int B = 128, H = 128, Dc = 512, Dr = 64, page = 64, len = 4096, maxPages = len / page;
+    const size_t rows = size_t(B) * len;
+    std::vector<int32_t> table(size_t(B) * maxPages), lens(B, len);
+    for (size_t i = 0; i < table.size(); ++i) table[i] = static_cast<int32_t>(i);
+    bf16 *cache = devAlloc<bf16>(rows * (Dc + Dr)), *ql = devAlloc<bf16>(size_t(B) * H * Dc),
+         *qr = devAlloc<bf16>(size_t(B) * H * Dr), *o = devAlloc<bf16>(size_t(B) * H * Dc);
+    int32_t *dt = upload(table), *dlen = upload(lens);
+    float* l = devAlloc<float>(size_t(B) * H);
+    const float ms = timeMs(
+        [&] { aha_cuda::mlaDecode(ql, qr, cache, dt, dlen, o, l, B, H, Dc, Dr, page, maxPages, 0.04f, nullptr); }, 3);
+    const double gbs = rows * (Dc + Dr) * 2.0 / ms / 1e6;
+    std::printf("BENCH mlaDecode B=%d H=%d len=%d: %.3f ms, %.0f GB/s (%.0f%% of H100 SXM's 3350 GB/s; target 70%%)\n",
+                B, H, len, ms, gbs, gbs / 33.5);
     freeAll();
   }
   {  // log-probs over a DeepSeek-V3-sized vocab row
@@ -778,6 +840,8 @@ int main(int argc, char** argv) {
   testLogProbs();
   testFlash(3, 45, 40);
   testFlash(2, 37, 128);
+  testMlaDecode(3, 10, 64, 16, 16, {1, 37, 50});
+  testMlaDecode(2, 3, 512, 64, 64, {70, 5});
   testFlashBackward(1, 19, 24, true);
   testFlashBackward(2, 45, 40, false);
   testFlashBackward(1, 37, 128, false);
