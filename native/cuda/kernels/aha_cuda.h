@@ -65,6 +65,16 @@ void moeGroupedGemm(const bf16* xs, const bf16* W, const int32_t* offsets, bf16*
 // out [N, D] = Σ_k weights[n, k] · ys[slotRow[n·K + k]] (f32 sum in slot order, bf16 out).
 void moeUnpermute(const bf16* ys, const int32_t* slotRow, const float* weights, bf16* out, int N, int K, int D,
                   cudaStream_t s);
+// Backward of the dispatch, stage by stage (deterministic, no atomics):
+//   moeUnpermuteBackward: dys[slotRow[n·K + k]] = weights[n, k] · dout[n]; dweights [N, K] = dout[n]·ys[row].
+//   moeGroupedGemmBackward: dxs [rows, Din] = dys·W[e] for the rows of expert e; dW [E, Dout, Din] (f32) =
+//     betaW · dW + dys_eᵀ·xs_e (an expert with no rows gets betaW · dW: no gradient).
+//   moeGatherRowsBackward: dx [N, D] = Σ_k dxs[slotRow[n·K + k]].
+void moeUnpermuteBackward(const bf16* dout, const bf16* ys, const int32_t* slotRow, const float* weights, bf16* dys,
+                          float* dweights, int N, int K, int D, cudaStream_t s);
+void moeGroupedGemmBackward(const bf16* xs, const bf16* W, const int32_t* offsets, const bf16* dys, bf16* dxs,
+                            float* dW, int rows, int E, int Din, int Dout, float betaW, cudaStream_t s);
+void moeGatherRowsBackward(const bf16* dxs, const int32_t* slotRow, bf16* dx, int N, int K, int D, cudaStream_t s);
 
 // C[M, N] = alpha · Σ_k A(m, k) B(k, n) + beta · C, A(m, k) = A[m·sam + k·sak], B(k, n) = B[k·sbk + n·sbn] (strides
 // express the transposes of linear forward / backward). bf16 inputs, f32 accumulation; C f32 or bf16.

@@ -462,31 +462,89 @@ void testMoeDispatch(const std::string& tag, int N, int K, int E, int usedE, int
       }
     offsets[e + 1] = static_cast<int32_t>(rowToken.size());
   }
-  Vec out(N * Dout, 0.0);
+  auto outRef = [&](const Vec& xx, const Vec& WW, const Vec& ww) {
+    Vec o(N * Dout, 0.0);
+    for (int n = 0; n < N; ++n)
+      for (int k = 0; k < K; ++k) {
+        const int e = ids[n * K + k];
+        for (int c = 0; c < Dout; ++c) {
+          double y = 0;
+          for (int i = 0; i < Din; ++i) y += xx[n * Din + i] * WW[(e * Dout + c) * Din + i];
+          o[n * Dout + c] += ww[n * K + k] * y;
+        }
+      }
+    return o;
+  };
+  const Vec dout = randn(N * Dout);
+  // Reference backward: dweights[n, k] = dout_n·y_nk, dW_e += w·dout_nᵀ x_n, dx_n = Σ_k w·dout_n·W_e.
+  Vec dwt(N * K, 0.0), dW(E * Dout * Din, 0.0), dx(N * Din, 0.0);
   for (int n = 0; n < N; ++n)
     for (int k = 0; k < K; ++k) {
       const int e = ids[n * K + k];
-      for (int o = 0; o < Dout; ++o) {
+      const double wk = w[n * K + k];
+      for (int c = 0; c < Dout; ++c) {
+        const double g = dout[n * Dout + c];
         double y = 0;
-        for (int i = 0; i < Din; ++i) y += x[n * Din + i] * W[(e * Dout + o) * Din + i];
-        out[n * Dout + o] += w[n * K + k] * y;
+        for (int i = 0; i < Din; ++i) {
+          y += x[n * Din + i] * W[(e * Dout + c) * Din + i];
+          dW[(e * Dout + c) * Din + i] += wk * g * x[n * Din + i];
+          dx[n * Din + i] += wk * g * W[(e * Dout + c) * Din + i];
+        }
+        dwt[n * K + k] += g * y;
       }
     }
+  // The same gradients with the kernel path's bf16 storage points (expert outputs ys, row gradients dys and dxs),
+  // so the kernels are held to f32-accumulation accuracy rather than to the storage rounding.
+  Vec dwtR(N * K, 0.0), dWR(E * Dout * Din, 0.0), dxR(N * Din, 0.0), outR(N * Dout, 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int k = 0; k < K; ++k) {
+      const int e = ids[n * K + k];
+      Vec dxs(Din, 0.0);
+      for (int c = 0; c < Dout; ++c) {
+        double y = 0;
+        for (int i = 0; i < Din; ++i) y += x[n * Din + i] * W[(e * Dout + c) * Din + i];
+        const double g = dout[n * Dout + c], dy = bf(w[n * K + k] * g);
+        dwtR[n * K + k] += g * bf(y);
+        outR[n * Dout + c] += w[n * K + k] * bf(y);
+        for (int i = 0; i < Din; ++i) {
+          dWR[(e * Dout + c) * Din + i] += dy * x[n * Din + i];
+          dxs[i] += dy * W[(e * Dout + c) * Din + i];
+        }
+      }
+      for (int i = 0; i < Din; ++i) dxR[n * Din + i] += bf(dxs[i]);
+    }
+  if (N * Din <= 512) {
+    fdCheck(
+        "moe dispatch backward dx" + tag, [&](const Vec& v) { return dotv(dout, outRef(v, W, w)); }, x, dx);
+    fdCheck(
+        "moe dispatch backward dW" + tag, [&](const Vec& v) { return dotv(dout, outRef(x, v, w)); }, W, dW);
+    fdCheck(
+        "moe dispatch backward dweights" + tag, [&](const Vec& v) { return dotv(dout, outRef(x, W, v)); }, w, dwt);
+  }
   const int rows = N * K;
   int32_t *di = upload(ids), *doff = devAlloc<int32_t>(E + 1), *drt = devAlloc<int32_t>(rows),
           *dsr = devAlloc<int32_t>(rows);
-  bf16 *dx = upload(toBf(x)), *dW = upload(toBf(W)), *dxs = devAlloc<bf16>(rows * Din),
-       *dys = devAlloc<bf16>(rows * Dout), *dout = devAlloc<bf16>(N * Dout);
+  bf16 *dx_ = upload(toBf(x)), *dW_ = upload(toBf(W)), *dxs_ = devAlloc<bf16>(rows * Din),
+       *dys_ = devAlloc<bf16>(rows * Dout), *dout_ = devAlloc<bf16>(N * Dout);
   float* dw = upload(toF(w));
   aha_cuda::moePermute(di, doff, drt, dsr, N, K, E, nullptr);
-  aha_cuda::moeGatherRows(dx, drt, dxs, rows, Din, nullptr);
-  aha_cuda::moeGroupedGemm(dxs, dW, doff, dys, rows, E, Din, Dout, nullptr);
-  aha_cuda::moeUnpermute(dys, dsr, dw, dout, N, K, Dout, nullptr);
+  aha_cuda::moeGatherRows(dx_, drt, dxs_, rows, Din, nullptr);
+  aha_cuda::moeGroupedGemm(dxs_, dW_, doff, dys_, rows, E, Din, Dout, nullptr);
+  aha_cuda::moeUnpermute(dys_, dsr, dw, dout_, N, K, Dout, nullptr);
   const bool permOk =
       download(doff, E + 1) == offsets && download(drt, rows) == rowToken && download(dsr, rows) == slotRow;
   checkTrue("moePermute (stable order)" + tag, permOk, permOk ? "offsets, rowToken, slotRow exact" : "differ");
   // Two bf16 roundings (the expert outputs, then the combined row): twice the tolerance.
-  check("moe dispatch + grouped GEMM + combine" + tag, fromBf(download(dout, N * Dout)), out, 2e-2, 2 * kBfTol);
+  check("moe dispatch + grouped GEMM + combine" + tag, fromBf(download(dout_, N * Dout)), outR, 1e-3, kBfTol);
+  bf16 *dg = upload(toBf(dout)), *dys = devAlloc<bf16>(rows * Dout), *dxs = devAlloc<bf16>(rows * Din),
+       *ddx = devAlloc<bf16>(N * Din);
+  float *ddw = devAlloc<float>(N * K), *ddW = devAlloc<float>(E * Dout * Din);
+  aha_cuda::moeUnpermuteBackward(dg, dys_, dsr, dw, dys, ddw, N, K, Dout, nullptr);
+  aha_cuda::moeGroupedGemmBackward(dxs_, dW_, doff, dys, dxs, ddW, rows, E, Din, Dout, 0.f, nullptr);
+  aha_cuda::moeGatherRowsBackward(dxs, dsr, ddx, N, K, Din, nullptr);
+  check("moe dispatch backward dweights" + tag, fromF(download(ddw, N * K)), dwtR, 1e-3, 1e-4);
+  check("moe dispatch backward dW" + tag, fromF(download(ddW, E * Dout * Din)), dWR, 1e-4, 1e-4);
+  check("moe dispatch backward dx" + tag, fromBf(download(ddx, N * Din)), dxR, 1e-3, kBfTol);
   freeAll();
 }
 
