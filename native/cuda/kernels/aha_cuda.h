@@ -11,9 +11,11 @@ namespace aha_cuda {
 
 // y = x · rsqrt(mean(x²) + eps) · w over rows of D; rstd [rows] kept for the backward.
 void rmsNormForward(const bf16* x, const bf16* w, bf16* y, float* rstd, int rows, int D, float eps, cudaStream_t s);
-// gx [rows, D] (may be null); gw [D] f32 accumulated with atomics (the caller zeroes it; may be null).
-void rmsNormBackward(const bf16* g, const bf16* x, const bf16* w, const float* rstd, bf16* gx, float* gw, int rows,
-                     int D, cudaStream_t s);
+// gx [rows, D] (may be null); gw [D] f32 (may be null), reduced deterministically from per-chunk partials in
+// workspace [rmsNormWorkspace(rows, D)] floats (no atomics: the same bits on every run).
+void rmsNormBackward(const bf16* g, const bf16* x, const bf16* w, const float* rstd, bf16* gx, float* gw,
+                     float* workspace, int rows, int D, cudaStream_t s);
+int64_t rmsNormWorkspace(int rows, int D);
 
 // y = silu(gate) · up elementwise, and its backward (gg / gu may be null).
 void swigluForward(const bf16* gate, const bf16* up, bf16* y, int64_t n, cudaStream_t s);

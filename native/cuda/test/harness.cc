@@ -205,8 +205,7 @@ Vec rmsRef(const Vec& x, const Vec& w, int rows, int D, double eps, Vec* rstd = 
   }
   return y;
 }
-void testRmsNorm() {
-  const int rows = 7, D = 301;
+void testRmsNorm(int rows, int D) {
   const double eps = 1e-6;
   const Vec x = randn(rows * D), w = randn(D, 0.5), g = randn(rows * D);
   Vec rs(rows);
@@ -221,20 +220,22 @@ void testRmsNorm() {
       gw[j] += g[r * D + j] * x[r * D + j] * rs[r];
     }
   }
+  const std::string tag = " " + std::to_string(rows) + "x" + std::to_string(D);
   fdCheck(
-      "rmsNorm.backward dx", [&](const Vec& xx) { return dotv(g, rmsRef(xx, w, rows, D, eps)); }, x, gx);
+      "rmsNorm.backward dx" + tag, [&](const Vec& xx) { return dotv(g, rmsRef(xx, w, rows, D, eps)); }, x, gx);
   fdCheck(
-      "rmsNorm.backward dw", [&](const Vec& ww) { return dotv(g, rmsRef(x, ww, rows, D, eps)); }, w, gw);
+      "rmsNorm.backward dw" + tag, [&](const Vec& ww) { return dotv(g, rmsRef(x, ww, rows, D, eps)); }, w, gw);
   bf16 *dx = upload(toBf(x)), *dw = upload(toBf(w)), *dy = devAlloc<bf16>(x.size());
   float* drs = devAlloc<float>(rows);
   aha_cuda::rmsNormForward(dx, dw, dy, drs, rows, D, static_cast<float>(eps), nullptr);
-  check("rmsNorm.forward y", fromBf(download(dy, x.size())), y, 1e-3, kBfTol);
-  check("rmsNorm.forward rstd", fromF(download(drs, rows)), rs, 0, 1e-5);
+  check("rmsNorm.forward y" + tag, fromBf(download(dy, x.size())), y, 1e-3, kBfTol);
+  check("rmsNorm.forward rstd" + tag, fromF(download(drs, rows)), rs, 0, 1e-5);
   bf16 *dg = upload(toBf(g)), *dgx = devAlloc<bf16>(x.size());
   float* dgw = devAlloc<float>(D);
-  aha_cuda::rmsNormBackward(dg, dx, dw, drs, dgx, dgw, rows, D, nullptr);
-  check("rmsNorm.backward dx", fromBf(download(dgx, x.size())), gx, 1e-3, kBfTol);
-  check("rmsNorm.backward dw", fromF(download(dgw, D)), gw, 1e-4, 1e-4);
+  float* work = devAlloc<float>(static_cast<size_t>(aha_cuda::rmsNormWorkspace(rows, D)));
+  aha_cuda::rmsNormBackward(dg, dx, dw, drs, dgx, dgw, work, rows, D, nullptr);
+  check("rmsNorm.backward dx" + tag, fromBf(download(dgx, x.size())), gx, 1e-3, kBfTol);
+  check("rmsNorm.backward dw" + tag, fromF(download(dgw, D)), gw, 1e-4, 1e-4);
   freeAll();
 }
 
@@ -793,6 +794,16 @@ void bench() {
     const float ms = timeMs([&] { aha_cuda::rmsNormForward(x, w, y, rs, rows, D, 1e-6f, nullptr); });
     std::printf("BENCH rmsNorm.forward %dx%d: %.3f ms, %.0f GB/s\n", rows, D, ms, 4.0 * rows * D / ms / 1e6);
   }
+  {  // RMSNorm backward: reads g, x, writes gx (bf16) plus the dw passes
+    const int rows = 16384, D = 7168;
+    bf16 *x = devAlloc<bf16>(size_t(rows) * D), *w = devAlloc<bf16>(D), *g = devAlloc<bf16>(size_t(rows) * D),
+         *gx = devAlloc<bf16>(size_t(rows) * D);
+    float *rs = devAlloc<float>(rows), *gw = devAlloc<float>(D),
+          *work = devAlloc<float>(size_t(aha_cuda::rmsNormWorkspace(rows, D)));
+    const float ms = timeMs([&] { aha_cuda::rmsNormBackward(g, x, w, rs, gx, gw, work, rows, D, nullptr); });
+    std::printf("BENCH rmsNorm.backward %dx%d: %.3f ms, %.0f GB/s (gx pass + dw passes)\n", rows, D, ms,
+                10.0 * rows * D / ms / 1e6);
+  }
   {  // SwiGLU: 3 bf16 streams
     const int64_t n = int64_t(1) << 27;
     bf16 *g = devAlloc<bf16>(n), *u = devAlloc<bf16>(n), *y = devAlloc<bf16>(n);
@@ -881,7 +892,8 @@ int main(int argc, char** argv) {
   std::printf("device: %s (sm_%d%d)\n", prop.name, prop.major, prop.minor);
 #endif
   testPrimitives();
-  testRmsNorm();
+  testRmsNorm(7, 301);
+  testRmsNorm(131, 45);  // more rows than dw chunks
   testSwiglu();
   testRope();
   testEmbedding();
