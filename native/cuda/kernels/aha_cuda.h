@@ -99,6 +99,15 @@ void logProbsForward(const bf16* logits, const int32_t* targets, float* lse, flo
 void logProbsBackward(const bf16* logits, const int32_t* targets, const float* lse, const float* glogp, bf16* glogits,
                       int N, int V, cudaStream_t s);
 
+// The LM head fused with the log-probs: h [N, Dm] · W [V, Dm]ᵀ walked in vocab chunks of `chunk`, never the full
+// [N, V] logits. Outputs as logProbsForward (logp / entropy may be null). workspace: lmHeadWorkspace(N, chunk) floats.
+// The backward (of logp) writes dh [N, Dm] and dW [V, Dm] in f32 (overwritten, not accumulated).
+int64_t lmHeadWorkspace(int N, int chunk);
+void lmHeadLogProbsForward(const bf16* h, const bf16* W, const int32_t* targets, float* lse, float* logp,
+                           float* entropy, float* workspace, int N, int V, int Dm, int chunk, cudaStream_t s);
+void lmHeadLogProbsBackward(const bf16* h, const bf16* W, const int32_t* targets, const float* lse, const float* glogp,
+                            float* dh, float* dW, float* workspace, int N, int V, int Dm, int chunk, cudaStream_t s);
+
 // Causal attention forward, flash style (key tiles, online softmax, no T × T matrix): q, k, v, o [BH, T, D] with
 // D ≤ 128; lse [BH, T] kept for a backward.
 void flashAttentionForward(const bf16* q, const bf16* k, const bf16* v, bf16* o, float* lse, int BH, int T, int D,

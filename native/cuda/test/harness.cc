@@ -629,6 +629,68 @@ void testLogProbs() {
   freeAll();
 }
 
+// ---- LM head fused with the log-probs ----
+void testLmHead(int N, int V, int Dm, int chunk) {
+  const Vec h = randn(N * Dm), W = randn(V * Dm, 0.5), g = randn(N);
+  std::vector<int32_t> t(N);
+  for (int i = 0; i < N; ++i) t[i] = static_cast<int32_t>(rng() % V);
+  auto logitsOf = [&](const Vec& hh) {
+    Vec x(N * V);
+    for (int n = 0; n < N; ++n)
+      for (int v = 0; v < V; ++v) {
+        double d = 0;
+        for (int i = 0; i < Dm; ++i) d += hh[n * Dm + i] * W[v * Dm + i];
+        x[n * V + v] = d;
+      }
+    return x;
+  };
+  auto lpOf = [&](const Vec& x, Vec* lse, Vec* ent) {
+    Vec lp(N);
+    for (int n = 0; n < N; ++n) {
+      double mx = -INFINITY, s = 0, px = 0;
+      for (int v = 0; v < V; ++v) mx = std::max(mx, x[n * V + v]);
+      for (int v = 0; v < V; ++v) s += std::exp(x[n * V + v] - mx);
+      const double L = mx + std::log(s);
+      for (int v = 0; v < V; ++v) px += std::exp(x[n * V + v] - L) * x[n * V + v];
+      lp[n] = x[n * V + t[n]] - L;
+      if (lse) (*lse)[n] = L;
+      if (ent) (*ent)[n] = L - px;
+    }
+    return lp;
+  };
+  const Vec x = logitsOf(h);
+  Vec lse(N), ent(N);
+  const Vec lp = lpOf(x, &lse, &ent);
+  Vec dh(N * Dm, 0.0), dW(V * Dm, 0.0);
+  for (int n = 0; n < N; ++n)
+    for (int v = 0; v < V; ++v) {
+      const double dl = g[n] * ((v == t[n]) - std::exp(x[n * V + v] - lse[n]));
+      for (int i = 0; i < Dm; ++i) {
+        dh[n * Dm + i] += dl * W[v * Dm + i];
+        dW[v * Dm + i] += dl * h[n * Dm + i];
+      }
+    }
+  const std::string tag = " N=" + std::to_string(N) + " V=" + std::to_string(V) + " Dm=" + std::to_string(Dm) +
+                          " chunk=" + std::to_string(chunk);
+  fdCheck(
+      "lmHeadLogProbs.backward dh" + tag, [&](const Vec& hh) { return dotv(g, lpOf(logitsOf(hh), nullptr, nullptr)); },
+      h, dh);
+  bf16 *dhh = upload(toBf(h)), *dWW = upload(toBf(W));
+  int32_t* dt = upload(t);
+  float *dlse = devAlloc<float>(N), *dlp = devAlloc<float>(N), *dent = devAlloc<float>(N),
+        *work = devAlloc<float>(static_cast<size_t>(aha_cuda::lmHeadWorkspace(N, chunk)));
+  aha_cuda::lmHeadLogProbsForward(dhh, dWW, dt, dlse, dlp, dent, work, N, V, Dm, chunk, nullptr);
+  check("lmHeadLogProbs.forward lse" + tag, fromF(download(dlse, N)), lse, 1e-4, 1e-5);
+  check("lmHeadLogProbs.forward logp" + tag, fromF(download(dlp, N)), lp, 1e-4, 1e-5);
+  check("lmHeadLogProbs.forward entropy" + tag, fromF(download(dent, N)), ent, 1e-4, 1e-4);
+  float *dg = upload(toF(g)), *ddh = devAlloc<float>(N * Dm), *ddW = devAlloc<float>(V * Dm);
+  aha_cuda::lmHeadLogProbsBackward(dhh, dWW, dt, dlse, dg, ddh, ddW, work, N, V, Dm, chunk, nullptr);
+  // d logits pass through bf16 (the GEMM operands): bf16-level tolerances.
+  check("lmHeadLogProbs.backward dh" + tag, fromF(download(ddh, N * Dm)), dh, 1e-2, kBfTol);
+  check("lmHeadLogProbs.backward dW" + tag, fromF(download(ddW, V * Dm)), dW, 1e-2, kBfTol);
+  freeAll();
+}
+
 // ---- causal attention ----
 Vec attnRef(const Vec& q, const Vec& k, const Vec& v, int BH, int T, int D, double scale, Vec* lse = nullptr);
 
@@ -859,6 +921,18 @@ void bench() {
     const float ms = timeMs([&] { aha_cuda::logProbsForward(x, t, lse, lp, nullptr, N, V, nullptr); });
     std::printf("BENCH logProbs.forward %dx%d: %.3f ms, %.0f GB/s\n", N, V, ms, 2.0 * N * V / ms / 1e6);
   }
+  {  // LM head + log-probs, DeepSeek-V3 vocab and width, vocab chunks of 8192
+    const int N = 2048, V = 129280, Dm = 7168, chunk = 8192;
+    bf16 *h = devAlloc<bf16>(size_t(N) * Dm), *W = devAlloc<bf16>(size_t(V) * Dm);
+    int32_t* t = devAlloc<int32_t>(N);
+    float *lse = devAlloc<float>(N), *lp = devAlloc<float>(N),
+          *work = devAlloc<float>(size_t(aha_cuda::lmHeadWorkspace(N, chunk)));
+    const float ms =
+        timeMs([&] { aha_cuda::lmHeadLogProbsForward(h, W, t, lse, lp, nullptr, work, N, V, Dm, chunk, nullptr); }, 3);
+    std::printf("BENCH lmHeadLogProbs.forward N=%d V=%d Dm=%d: %.3f ms, %.1f TFLOPS\n", N, V, Dm, ms,
+                2.0 * N * double(V) * Dm / ms / 1e9);
+    freeAll();
+  }
   {  // causal attention: 2·2·T²·D/2 flops per head
     const int BH = 64, T = 4096, D = 128;
     const size_t n = size_t(BH) * T * D;
@@ -908,6 +982,8 @@ int main(int argc, char** argv) {
   testGemm(" 65x3x17 bf16 beta=0.5", 65, 3, 17, false, true, 0.5f);
   testGemm(" 70x131x77 f32 beta=1", 70, 131, 77, false, false, 1.f);
   testLogProbs();
+  testLmHead(9, 300, 40, 128);
+  testLmHead(70, 97, 24, 97);
   testFlash(3, 45, 40);
   testFlash(2, 37, 128);
   testMlaDecode(3, 10, 64, 16, 16, {1, 37, 50});
