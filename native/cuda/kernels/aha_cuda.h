@@ -40,7 +40,8 @@ void adamwStep(float* p, const float* g, float* m, float* v, bf16* pbf16, int64_
 // DeepSeek-V3 routing (HF DeepseekV3TopkRouter; moe.ts selectExperts): scores = sigmoid(logits) [N, E]; selection on
 // scores + bias, group-limited (group score = sum of its top-2 biased scores, keep topkGroup groups, others' biased
 // scores become 0), top-k with ties to the lower index; weights from the unbiased scores, normalised over the k when
-// normTopk, times scaling. E ≤ 1024, E divisible by nGroup.
+// normTopk, times scaling. Limits (checked by the caller): E ≤ 1024, E divisible by nGroup, nGroup ≤ 64, K ≤ 64, K ≤
+// topkGroup · E / nGroup.
 struct MoeRouting {
   int E, K, nGroup, topkGroup;
   bool normTopk;
