@@ -6,6 +6,7 @@ import './autograd/engine.js';
 
 export { backward } from './autograd/engine.js';
 export { type GradNode, isGradEnabled, noGrad, setGradEnabled } from './autograd/node.js';
+export { DeviceError, type DeviceErrorReason, type DeviceKind, selectDevice } from './device/device.js';
 export { AhaError, type AhaErrorCode, DTypeError, IndexError, ShapeError, ValueError } from './errors.js';
 export { writeFileAtomic } from './io/atomic.js';
 export {
