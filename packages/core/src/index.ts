@@ -117,9 +117,27 @@ export {
   TINY_QWEN3_CONFIG as tinyQwen3Config,
 } from './models/dense/testing.js';
 export { createModel, loadModel, type Model, type ModelConfig, modelFamilyOf } from './models/index.js';
+export {
+  ADAPTER_CONFIG,
+  ADAPTER_WEIGHTS,
+  loadLoraAdapter,
+  PEFT_PREFIX,
+  readLoraAdapterConfig,
+  saveLoraAdapter,
+} from './models/lora/peft.js';
 export { getNumThreads, type SimdLevel, setNumThreads, simdLevel, simdLevels } from './native.js';
+export {
+  applyLora,
+  LoraAdapter,
+  type LoraOptions,
+  type LoraState,
+  loraAdaptersOf,
+  loraStateOf,
+  mergeLora,
+  trainableParameters,
+} from './nn/lora.js';
 // nn layers and the DeepSeek-V3 model
-export { Embedding, InitRng, Linear, Module, ModuleList, RMSNorm } from './nn/module.js';
+export { Embedding, InitRng, Linear, type LinearAdapter, Module, ModuleList, RMSNorm } from './nn/module.js';
 // Op set, first half (elementwise, selection, reductions, softmax, cat/split) and optimizers.
 export { type AttentionOptions, scaledDotProductAttention } from './ops/attention.js';
 export { add, div, maximum, minimum, mul, sub } from './ops/binary.js';

@@ -8,7 +8,7 @@
 import { ValueError } from '../errors.js';
 import { Mulberry32 } from '../random.js';
 import { type Tensor, zeros } from '../tensor.js';
-import { embedding, linear, rmsNorm } from './functional.js';
+import { add, embedding, linear, rmsNorm } from './functional.js';
 
 /** A seeded normal sampler (mulberry32 + Box–Muller), so `createModel(config, { seed })` is reproducible. */
 export class InitRng {
@@ -90,9 +90,27 @@ export class Module {
     return out;
   }
 
-  /** The trainable tensors (each gets `.grad` after `backward()`). */
+  /**
+   * The trainable tensors (each gets `.grad` after `backward()`): the parameters whose `requiresGrad` is set, so a
+   * model with frozen weights (LoRA, nn/lora.ts) hands its optimizer only what trains. `namedParameters` lists all.
+   */
   parameters(): Tensor[] {
-    return this.namedParameters().map(([, t]) => t);
+    return this.namedParameters()
+      .filter(([, t]) => t.requiresGrad)
+      .map(([, t]) => t);
+  }
+
+  /** Every module with its dotted path ('' = this one), depth-first (LoRA matches target names against these). */
+  namedModules(prefix = ''): [string, Module][] {
+    const out: [string, Module][] = [[prefix.replace(/\.$/, ''), this]];
+    for (const [n, m] of this._children) out.push(...m.namedModules(`${prefix}${n}.`));
+    return out;
+  }
+
+  /** Adds, replaces or (m = null) removes a child after construction (LoRA attaches / drops lora_A and lora_B). */
+  setChild(name: string, m: Module | null): void {
+    if (m) this._children.set(name, m);
+    else this._children.delete(name);
   }
 
   /** Parameters and buffers by name: what a checkpoint holds. */
@@ -130,10 +148,17 @@ export class ModuleList<M extends Module> extends Module {
   }
 }
 
-/** y = x · Wᵀ (+ b), weight [out, in] as in HF. */
+/** What a Linear adds to its output when adapted (a LoRA adapter, nn/lora.ts): delta(x) [..., out]. */
+export interface LinearAdapter {
+  forward(x: Tensor): Tensor;
+}
+
+/** y = x · Wᵀ (+ b) (+ adapter(x)), weight [out, in] as in HF. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias?: Tensor;
+  /** Set by `applyLora` (nn/lora.ts), cleared by `mergeLora`; null = a plain Linear. */
+  adapter: LinearAdapter | null = null;
   constructor(
     readonly inFeatures: number,
     readonly outFeatures: number,
@@ -150,7 +175,8 @@ export class Linear extends Module {
     if (options.bias) this.bias = this.param('bias', zeros([outFeatures]));
   }
   forward(x: Tensor): Tensor {
-    return linear(x, this.weight, this.bias); // [..., out]
+    const y = linear(x, this.weight, this.bias); // [..., out]
+    return this.adapter ? add(y, this.adapter.forward(x)) : y;
   }
 }
 
