@@ -1,0 +1,56 @@
+/**
+ * SFT with LoRA: the unchanged SftTrainer on a tiny Qwen2 with adapters on q_proj / v_proj trains only lora_A /
+ * lora_B (its optimizer gets `model.parameters()`, which lists only trainable tensors): every base weight stays
+ * bit-identical, every lora_B moves off zero, and the loss falls.
+ * Leaves out: LoRA in GRPO (reference = base with adapters off), half-precision frozen base (later slices).
+ */
+import { applyLora, createByteLevelTokenizer, createModel } from '@aha/core';
+import { expect, it } from 'vitest';
+import { additionRows } from '../__fixtures__/tiny.js';
+import { SftTrainer } from './trainer.js';
+
+it('SftTrainer steps with LoRA on a tiny Qwen2 change only the adapters', async () => {
+  const tokenizer = createByteLevelTokenizer();
+  const model = createModel(
+    {
+      model_type: 'qwen2',
+      vocab_size: 263,
+      hidden_size: 32,
+      intermediate_size: 48,
+      num_hidden_layers: 2,
+      num_attention_heads: 4,
+      num_key_value_heads: 2,
+      max_position_embeddings: 128,
+      tie_word_embeddings: true,
+      initializer_range: 0.1,
+      bos_token_id: tokenizer.tokenToId('<|bos|>') as number,
+      eos_token_id: tokenizer.tokenToId('<|eos|>') as number,
+      pad_token_id: tokenizer.tokenToId('<|pad|>') as number,
+    },
+    { seed: 2 },
+  );
+  applyLora(model, { r: 4, alpha: 16, targetModules: ['q_proj', 'v_proj'] });
+  const before = new Map(model.namedParameters().map(([n, t]) => [n, t.toFloat32Array()]));
+  const trainer = new SftTrainer({
+    model,
+    tokenizer,
+    dataset: additionRows(4),
+    config: { completionOnlyLoss: true, maxLength: 64, learningRate: 2e-2, maxSteps: 6, batchSize: 4, shuffle: false },
+  });
+  const losses: number[] = [];
+  for await (const r of trainer.train()) losses.push(r.loss);
+  expect(losses).toHaveLength(6);
+  expect(losses[5]).toBeLessThan(losses[0]);
+  let adapters = 0;
+  for (const [n, t] of model.namedParameters()) {
+    const now = t.toFloat32Array();
+    if (n.includes('.lora_B.')) {
+      adapters++;
+      expect(
+        now.some((v) => v !== 0),
+        n,
+      ).toBe(true);
+    } else if (!n.includes('.lora_A.')) expect(now, n).toEqual(before.get(n));
+  }
+  expect(adapters).toBe(4);
+});
