@@ -150,6 +150,66 @@ describe('PEFT format', () => {
   });
 });
 
+describe('PEFT-written config', () => {
+  it('loads a config with the keys a recent PEFT writes (all at their defaults)', async () => {
+    const model = createModel(TINY_QWEN2_CONFIG, { seed: 1 });
+    applyLora(model, { r: 2, alpha: 4, targetModules: ['v_proj', 'q_proj'] });
+    trainSteps(model, 1);
+    const dir = await tempDir();
+    await saveLoraAdapter(model, dir);
+    // The key set PEFT ≥ 0.14 writes for a plain LoRA (set-valued target_modules come out in any order).
+    const peftConfig = {
+      alpha_pattern: {},
+      auto_mapping: null,
+      base_model_name_or_path: 'Qwen/Qwen2.5-0.5B',
+      bias: 'none',
+      eva_config: null,
+      exclude_modules: null,
+      fan_in_fan_out: false,
+      inference_mode: true,
+      init_lora_weights: true,
+      layer_replication: null,
+      layers_pattern: null,
+      layers_to_transform: null,
+      loftq_config: {},
+      lora_alpha: 4,
+      lora_bias: false,
+      lora_dropout: 0.0,
+      megatron_config: null,
+      megatron_core: 'megatron.core',
+      modules_to_save: null,
+      peft_type: 'LORA',
+      r: 2,
+      rank_pattern: {},
+      revision: null,
+      target_modules: ['q_proj', 'v_proj'],
+      task_type: 'CAUSAL_LM',
+      use_dora: false,
+      use_rslora: false,
+    };
+    await writeFile(join(dir, 'adapter_config.json'), JSON.stringify(peftConfig, null, 2));
+    const fresh = createModel(TINY_QWEN2_CONFIG, { seed: 1 });
+    await loadLoraAdapter(fresh, dir);
+    expect(logits(fresh)).toEqual(logits(model));
+  });
+});
+
+describe('dropout', () => {
+  it('drops adapter inputs in training mode only', () => {
+    const model = createModel(TINY_QWEN2_CONFIG, { seed: 1 });
+    applyLora(model, { r: 2, dropout: 0.5, targetModules: ['q_proj'], seed: 4 });
+    for (const [n, t] of trainableParameters(model)) if (n.includes('lora_B')) t.values().fill(0.3);
+    model.eval();
+    const a = model.forward(TOKENS).toFloat32Array();
+    expect(model.forward(TOKENS).toFloat32Array()).toEqual(a); // eval: deterministic, no dropout
+    model.train();
+    const b = model.forward(TOKENS).toFloat32Array();
+    const c = model.forward(TOKENS).toFloat32Array();
+    expect(b).not.toEqual(a);
+    expect(c).not.toEqual(b); // a fresh mask each forward
+  });
+});
+
 describe('errors', () => {
   const qwen = () => createModel(TINY_QWEN2_CONFIG, { seed: 1 });
 
