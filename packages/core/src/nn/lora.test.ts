@@ -278,5 +278,6 @@ describe('errors', () => {
     await expect(saveLoraAdapter(model, await tempDir())).rejects.toThrow(/no LoRA adapters/);
     applyLora(model, { r: 2, targetModules: ['q_proj'] });
     expect(() => applyLora(model, { r: 2, targetModules: ['q_proj'] })).toThrow(/already has LoRA adapters/);
+    await expect(model.save(await tempDir())).rejects.toThrow(/has LoRA adapters; mergeLora\(model\) first/);
   });
 });

@@ -10,7 +10,7 @@
  * Leaves out: rsLoRA / DoRA / bias training, per-module rank patterns, several named adapters, a frozen base in half
  * precision (later slices).
  */
-import { ValueError } from '../errors.js';
+import { AhaError, ValueError } from '../errors.js';
 import { Mulberry32 } from '../random.js';
 import { type Tensor, tensor } from '../tensor.js';
 import { linear, mul } from './functional.js';
@@ -133,6 +133,18 @@ export function applyLora(model: Module, options: LoraOptions): string[] {
   const state: LoraState = { r, alpha, dropout, targetModules: targets, adapted: chosen.map(([p]) => p) };
   STATE.set(model, state);
   model.nameTensors();
+  // A plain HF checkpoint cannot hold adapters: `model.save` now refuses (instead of writing lora_* tensors no HF
+  // loader takes) until mergeLora removes this instance override.
+  const host = model as Module & { save?: unknown };
+  if (typeof host.save === 'function') {
+    host.save = () =>
+      Promise.reject(
+        new AhaError(
+          'state',
+          'save: the model has LoRA adapters; mergeLora(model) first, or saveLoraAdapter(model, dir)',
+        ),
+      );
+  }
   return [...state.adapted];
 }
 
@@ -178,5 +190,6 @@ export function mergeLora(model: Module): void {
     lin.setChild('lora_B', null);
   }
   STATE.delete(model);
+  delete (model as Module & { save?: unknown }).save; // back to the class's save
   for (const [, t] of model.namedParameters()) t.requiresGrad_(true);
 }
