@@ -32,6 +32,7 @@ export {
   type PackedCorpus,
   type PretrainBatch,
   packDocuments,
+  packDocumentsAsync,
   unpackSequences,
 } from './pretrain/packing.js';
 export {

@@ -20,40 +20,71 @@ export interface PackedCorpus {
   tokens: number;
 }
 
-/**
- * Tokenizes `texts` (no special tokens added by the tokenizer), appends `eosId` to each and cuts the stream into
- * windows of `seqLength` tokens with stride `seqLength − 1`.
- */
-export function packDocuments(
-  texts: Iterable<string>,
-  tokenizer: Pick<Tokenizer, 'encode' | 'eosTokenId'>,
-  options: { seqLength: number; eosId?: number },
-): PackedCorpus {
-  const { seqLength } = options;
-  if (!Number.isInteger(seqLength) || seqLength < 2) {
-    throw new ValueError(`packDocuments: seqLength must be an integer >= 2, got ${seqLength}`);
-  }
-  const eos = options.eosId ?? tokenizer.eosTokenId;
-  if (eos === null || eos === undefined) {
-    throw new ValueError('packDocuments: the tokenizer has no EOS token; pass eosId to separate documents');
-  }
-  const stream: number[] = [];
-  let documents = 0;
-  for (const text of texts) {
-    if (typeof text !== 'string') {
-      throw new ValueError(`packDocuments: document ${documents} is ${typeof text}, expected a string`);
+type PackTokenizer = Pick<Tokenizer, 'encode' | 'eosTokenId'>;
+type PackOptions = { seqLength: number; eosId?: number };
+
+/** Accumulates documents into the EOS-separated stream, then cuts it (shared by the sync and async entry points). */
+class Packer {
+  readonly stream: number[] = [];
+  documents = 0;
+  readonly #eos: number;
+
+  constructor(
+    private readonly tokenizer: PackTokenizer,
+    private readonly options: PackOptions,
+  ) {
+    const { seqLength } = options;
+    if (!Number.isInteger(seqLength) || seqLength < 2) {
+      throw new ValueError(`packDocuments: seqLength must be an integer >= 2, got ${seqLength}`);
     }
-    for (const id of tokenizer.encode(text, { addSpecialTokens: false })) stream.push(id);
-    stream.push(eos);
-    documents++;
+    const eos = options.eosId ?? tokenizer.eosTokenId;
+    if (eos === null || eos === undefined) {
+      throw new ValueError('packDocuments: the tokenizer has no EOS token; pass eosId to separate documents');
+    }
+    this.#eos = eos;
   }
-  if (stream.length < 2) throw new ValueError('packDocuments: the corpus has no document (need at least 2 tokens)');
-  const sequences: number[][] = [];
-  const stride = seqLength - 1;
-  for (let start = 0; start + 1 < stream.length; start += stride) {
-    sequences.push(stream.slice(start, Math.min(start + seqLength, stream.length)));
+
+  add(text: unknown): void {
+    if (typeof text !== 'string') {
+      throw new ValueError(`packDocuments: document ${this.documents} is ${typeof text}, expected a string`);
+    }
+    for (const id of this.tokenizer.encode(text, { addSpecialTokens: false })) this.stream.push(id);
+    this.stream.push(this.#eos);
+    this.documents++;
   }
-  return { sequences, documents, tokens: stream.length };
+
+  finish(): PackedCorpus {
+    const { stream } = this;
+    if (stream.length < 2) throw new ValueError('packDocuments: the corpus has no document (need at least 2 tokens)');
+    const sequences: number[][] = [];
+    const { seqLength } = this.options;
+    const stride = seqLength - 1;
+    for (let start = 0; start + 1 < stream.length; start += stride) {
+      sequences.push(stream.slice(start, Math.min(start + seqLength, stream.length)));
+    }
+    return { sequences, documents: this.documents, tokens: stream.length };
+  }
+}
+
+/**
+ * Tokenizes `texts` (no special tokens added by the tokenizer), appends `eosId` (default: the tokenizer's EOS) to
+ * each and cuts the stream into windows of `seqLength` tokens with stride `seqLength − 1`.
+ */
+export function packDocuments(texts: Iterable<string>, tokenizer: PackTokenizer, options: PackOptions): PackedCorpus {
+  const packer = new Packer(tokenizer, options);
+  for (const text of texts) packer.add(text);
+  return packer.finish();
+}
+
+/** {@link packDocuments} over a sync or async iterable (e.g. texts streamed from a cleaned JSONL file). */
+export async function packDocumentsAsync(
+  texts: Iterable<string> | AsyncIterable<string>,
+  tokenizer: PackTokenizer,
+  options: PackOptions,
+): Promise<PackedCorpus> {
+  const packer = new Packer(tokenizer, options);
+  for await (const text of texts) packer.add(text);
+  return packer.finish();
 }
 
 /** The token stream back from its sequences (drops the token each sequence shares with the previous one). */

@@ -16,7 +16,7 @@ import {
 } from '@aha/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TINY_STUDENT, TINY_TEACHER } from '../__fixtures__/tiny.js';
-import { collateSequences, packDocuments, unpackSequences } from './packing.js';
+import { collateSequences, packDocuments, packDocumentsAsync, unpackSequences } from './packing.js';
 import { type PretrainConfig, PretrainTrainer, pretrainLoss } from './trainer.js';
 
 const tokenizer = createByteLevelTokenizer();
@@ -89,6 +89,16 @@ describe('packDocuments', () => {
     expect(packed.sequences.reduce((n, s) => n + s.length - 1, 0)).toBe(packed.tokens - 1);
   });
 
+  it('packs an async stream of texts the same as an array', async () => {
+    const docs = corpus(11);
+    async function* stream() {
+      for (const d of docs) yield d;
+    }
+    expect(await packDocumentsAsync(stream(), tokenizer, { seqLength: 9 })).toEqual(
+      packDocuments(docs, tokenizer, { seqLength: 9 }),
+    );
+  });
+
   it('rejects bad input naming the problem', () => {
     expect(() => packDocuments(['a'], tokenizer, { seqLength: 1 })).toThrow(/seqLength must be an integer >= 2/);
     expect(() => packDocuments([], tokenizer, { seqLength: 8 })).toThrow(/no document/);
@@ -134,10 +144,13 @@ describe('PretrainTrainer', () => {
       return loss(tokens, options);
     };
     const docs = corpus(13);
+    async function* texts() {
+      yield* docs; // read once, streamed
+    }
     const trainer = new PretrainTrainer({
       model,
       tokenizer,
-      texts: docs,
+      texts: texts(),
       config: { seqLength: 12, batchSize: 3, epochs: 1, seed: 4, learningRate: 1e-3 },
     });
     for await (const _ of trainer.train()) {
@@ -176,6 +189,24 @@ describe('PretrainTrainer', () => {
     const out = noGrad(() => pretrainLoss(model, batch, { mtpWeight: 0.1, balanceAlpha: 0 }));
     const parts = noGrad(() => model.loss(batch.tokens, { attentionMask: batch.attentionMask, mtpWeight: 0 }));
     expect(out.loss.item()).toBeCloseTo(parts.lmLoss.item() + 0.1 * parts.mtpLoss!.item(), 5);
+  });
+
+  it('weights accumulated micro-batches by their targets: the step loss is the mean over all its tokens', async () => {
+    // 5 documents of 8 bytes + EOS = 45 tokens → 6 windows of 9 (8 targets each) and a last one of 5 (4 targets).
+    const texts = ['abcdefgh', '12345678', 'the cat.', 'hello yo', 'zyxwvuts'];
+    expect(packDocuments(texts, tokenizer, { seqLength: 9 }).sequences.map((s) => s.length)).toEqual([
+      9, 9, 9, 9, 9, 5,
+    ]);
+    const step1 = async (batchSize: number, gradAccumulation: number) => {
+      const model = createModel(TINY_MTP, { seed: 3 });
+      const config = { seqLength: 9, batchSize, gradAccumulation, maxSteps: 1, mtpWeight: 0, shuffle: false };
+      for await (const r of new PretrainTrainer({ model, tokenizer, texts, config }).train()) return r;
+      throw new Error('no step');
+    };
+    const whole = await step1(6, 1);
+    const split = await step1(2, 3);
+    expect(split.loss).toBeCloseTo(whole.loss, 5);
+    expect(split.metrics.lmLoss).toBeCloseTo(whole.metrics.lmLoss, 5);
   });
 
   it('lowers the loss on a tiny corpus and moves the routing bias', async () => {

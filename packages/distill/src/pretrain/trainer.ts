@@ -25,7 +25,7 @@ import {
   trainLoop,
 } from '@aha/core';
 import { z } from 'zod';
-import { collateSequences, type PackedCorpus, type PretrainBatch, packDocuments } from './packing.js';
+import { collateSequences, type PackedCorpus, type PretrainBatch, packDocumentsAsync } from './packing.js';
 
 export const PretrainConfigSchema = TrainConfigBaseSchema.extend({
   lrSchedule: TrainConfigBaseSchema.shape.lrSchedule.unwrap().default('cosine'),
@@ -68,8 +68,11 @@ export interface PretrainTrainerOptions {
   /** The model to train, in place (each checkpoint of the run is a loadable HF model folder). */
   model: Model;
   tokenizer: Tokenizer;
-  /** The documents (cleaned text, e.g. the `text` of @aha/data's output rows), read once at `train()`. */
-  texts: Iterable<string>;
+  /**
+   * The documents (cleaned text, e.g. the `text` of @aha/data's output rows), read once by `pack()` / `train()`;
+   * an async iterable may stream them from a file.
+   */
+  texts: Iterable<string> | AsyncIterable<string>;
   config?: PretrainConfig;
 }
 
@@ -124,9 +127,11 @@ export class PretrainTrainer {
     this.routingBiasGamma = gamma ?? (moe ? 0.001 : 0);
   }
 
-  /** Packs the texts as training will see them. */
-  pack(): PackedCorpus {
-    this.corpus = packDocuments(this.options.texts, this.options.tokenizer, { seqLength: this.config.seqLength });
+  /** Packs the texts as training will see them (once: a second call returns the same corpus). */
+  async pack(): Promise<PackedCorpus> {
+    this.corpus ??= await packDocumentsAsync(this.options.texts, this.options.tokenizer, {
+      seqLength: this.config.seqLength,
+    });
     return this.corpus;
   }
 
@@ -143,7 +148,7 @@ export class PretrainTrainer {
   ): AsyncGenerator<StepReport> {
     const { model, tokenizer } = this.options;
     const config = this.config;
-    const { sequences } = this.pack();
+    const { sequences } = await this.pack();
     const padId = tokenizer.padTokenId ?? tokenizer.eosTokenId ?? 0;
     let stream = new DataIterator(sequences, { seed: config.seed, shuffle: config.shuffle });
     const totalSteps = this.totalSteps(sequences.length);
