@@ -3,7 +3,7 @@
  * (next-token + λ · MTP, the MTP term exactly as the model reports it), learning on a tiny corpus, the routing-bias
  * update, config errors, and exact resume after a crash and after an abort. Leaves out: large corpora, the CLI.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -279,6 +279,13 @@ describe('PretrainTrainer', () => {
     expect(steps).toEqual(how === 'crash' ? [4, 5, 6, 7, 8] : [6, 7, 8]);
     expect(sameWeights(resumed, straight)).toBe(0);
     expect(sameWeights(resumed, make())).toBeGreaterThan(0); // training moved the weights
+    // metrics.jsonl holds each step once, with the objective's terms
+    const records = (await readFile(join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(records.map((r) => r.step)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    for (const r of records) expect(r.loss).toBeCloseTo(r.lmLoss + 0.3 * r.mtpLoss, 5);
   });
 
   it('rejects settings that would be ignored or are invalid, naming them', () => {
