@@ -1,4 +1,4 @@
-/** @aha/distill — Distillation: rejection sampling, the SFT trainer, logit distillation (forward/reverse KL, JSD). */
+/** @aha/distill — Distillation: rejection sampling, the SFT and pretraining trainers, logit distillation (forward/reverse KL, JSD). */
 
 // Data: JSONL, SFT rows → tokens + labels → batches.
 export { readJsonl, writeJsonl } from './data/jsonl.js';
@@ -26,6 +26,24 @@ export {
   tokenDivergence,
 } from './kd/losses.js';
 export { type KdConfig, KdConfigSchema, KdTrainer, type KdTrainerOptions } from './kd/trainer.js';
+// Pretraining: packed text, next-token + MTP loss, aux-loss-free routing bias.
+export {
+  collateSequences,
+  type PackedCorpus,
+  type PretrainBatch,
+  packDocuments,
+  packDocumentsAsync,
+  unpackSequences,
+} from './pretrain/packing.js';
+export {
+  mtpDepth,
+  type ParsedPretrainConfig,
+  type PretrainConfig,
+  PretrainConfigSchema,
+  PretrainTrainer,
+  type PretrainTrainerOptions,
+  pretrainLoss,
+} from './pretrain/trainer.js';
 // Rejection sampling.
 export {
   dedupeKey,
