@@ -2,7 +2,7 @@
  * SFT on a dense model: the unchanged SftTrainer on a tiny Qwen2 (q/k/v biases, GQA, tied head) with the byte-level
  * vocabulary. The first step's reported loss equals a hand-computed float64 NLL of the model before the step (so the
  * fused `forwardHidden` + LM-head path the trainer uses is the model's own), and a few steps lower the loss.
- * Leaves out: LoRA (a later slice); packing and resume are covered on DeepSeek-V3 in trainer.test.ts.
+ * Leaves out: LoRA (sft/lora.test.ts); packing and resume are covered on DeepSeek-V3 in trainer.test.ts.
  */
 import { createByteLevelTokenizer, createModel, noGrad } from '@aha/core';
 import { expect, it } from 'vitest';

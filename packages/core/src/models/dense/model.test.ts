@@ -3,7 +3,7 @@
  * decoding (GQA KV cache) against repeated full forwards with left-padded prompts, HF-layout save → load round trips
  * (f32 bit-identical, sharded), the fused loss against the unfused logits, and the typed errors of the family
  * dispatch and the load checks. The logits against the PyTorch reference are in reference.test.ts.
- * Leaves out: LoRA and half-precision weights in memory (later slices).
+ * Leaves out: half-precision weights in memory (a later slice); LoRA is tested in nn/lora.test.ts.
  */
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';

@@ -14,7 +14,8 @@
  * Left-padded batches: position ids count real tokens per row; attention is causal over the keys the mask marks real
  * (as DeepSeek-V3's model.ts). Parameter names are HF tensor names (hf-names.ts).
  * Letters: B batch, T positions, S keys (past + new), H query heads, Hk key/value heads, G = H/Hk, Dh head dim.
- * Leaves out: LoRA, half-precision weights in memory, sliding-window attention, attention dropout (later slices).
+ * Leaves out: half-precision weights in memory, sliding-window attention, attention dropout (later slices); LoRA
+ * adapters attach from outside (nn/lora.ts).
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
