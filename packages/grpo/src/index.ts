@@ -11,14 +11,24 @@ export {
   parseGrpoConfig,
 } from './config.js';
 export { R1_ZERO_INSTRUCTION, r1ZeroTemplate, renderPrompt } from './data/chat.js';
+export {
+  DatasetRecordError,
+  extractGold,
+  GOLD_FORMATS,
+  type GoldFormat,
+  gsm8kAnswer,
+  lastBoxed,
+} from './data/gold.js';
 export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './data/iterator.js';
 export {
   type LoadDatasetOptions,
   loadDataset,
   loadJsonl,
   loadParquet,
+  loadRecords,
   normaliseRows,
   type ParquetCompressors,
+  type RawRecords,
 } from './data/load.js';
 export { createRng, hashString, mixSeed, permutation, type Rng } from './data/prng.js';
 export {

@@ -49,13 +49,15 @@ describe('loadJsonl', () => {
   it('names file and line for invalid JSON and bad prompts', async () => {
     const p = join(dir, 'bad.jsonl');
     await writeFile(p, `${JSON.stringify({ prompt: 'ok' })}\n\n{"prompt": oops}\n`);
-    await expect(loadJsonl(p)).rejects.toThrow(/bad\.jsonl:3: invalid JSON/);
+    await expect(loadJsonl(p)).rejects.toThrow(/bad\.jsonl: line 3: invalid JSON/);
     const q = join(dir, 'bad2.jsonl');
     await writeFile(q, `${JSON.stringify({ prompt: 'ok' })}\n\n${JSON.stringify({ prompt: [] })}\n`);
-    await expect(loadJsonl(q)).rejects.toThrow(/bad2\.jsonl: line 3: 'prompt' must be a string or a non-empty list/);
+    await expect(loadJsonl(q)).rejects.toThrow(
+      /bad2\.jsonl: line 3, column 'prompt': must be a string or a non-empty list/,
+    );
     const r = join(dir, 'bad3.jsonl');
     await writeFile(r, `${JSON.stringify({ question: 'x' })}\n`);
-    await expect(loadJsonl(r)).rejects.toThrow(/no 'prompt' column \(columns: question\)/);
+    await expect(loadJsonl(r)).rejects.toThrow(/column 'prompt': no such column \(columns: question\)/);
   });
 
   it('a missing file is an io error; an unknown extension a value error', async () => {
@@ -122,7 +124,9 @@ describe('loadParquet', () => {
 describe('normaliseRows', () => {
   it('rejects non-object records and non-string solutions', () => {
     expect(() => normaliseRows([42], 'mem')).toThrow(/mem: row 0: expected an object, got number 42/);
-    expect(() => normaliseRows([{ prompt: 'x', solution: { a: 1 } }], 'mem')).toThrow(/'solution' must be a string/);
+    expect(() => normaliseRows([{ prompt: 'x', solution: { a: 1 } }], 'mem')).toThrow(
+      /column 'solution': must be a string/,
+    );
   });
   it('drops a null solution instead of keeping "null"', () => {
     expect(normaliseRows([{ prompt: 'x', solution: null }], 'mem')).toEqual([{ prompt: 'x' }]);

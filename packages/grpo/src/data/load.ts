@@ -11,6 +11,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { AhaError, ValueError } from '@aha/core';
+import { DatasetRecordError, extractGold, type GoldFormat } from './gold.js';
 import { type DatasetRow, PromptSchema } from './types.js';
 
 /** A decompressor per parquet codec, as `hyparquet-compressors` exports them. */
@@ -25,6 +26,11 @@ export type ParquetCompressors = Partial<
 export interface LoadDatasetOptions {
   /** Source column names to read as `prompt` / `solution` (e.g. `{ prompt: 'problem', solution: 'answer' }`). */
   columns?: { prompt?: string; solution?: string };
+  /**
+   * How the gold answer is read from the solution column: 'raw' (as written, the default), 'gsm8k' (after the last
+   * `####`) or 'math' (the last `\boxed{}`). A row whose solution lacks the marker is a {@link DatasetRecordError}.
+   */
+  goldFormat?: GoldFormat;
   /** Keep only the first `limit` rows. */
   limit?: number;
   /** Parquet decompressors for codecs beyond SNAPPY. */
@@ -39,8 +45,36 @@ export async function loadDataset(path: string, opts: LoadDatasetOptions = {}): 
   throw new ValueError(`loadDataset: ${path}: unknown extension '${ext}'; expected .jsonl, .ndjson or .parquet`);
 }
 
+/** Records of a file as read (not checked), and where record k sits ("line 3" for JSONL, "row 2" for Parquet). */
+export interface RawRecords {
+  records: unknown[];
+  where: (k: number) => string;
+}
+
+/**
+ * Read a `.jsonl` / `.ndjson` or `.parquet` file's records without checking them (INT64 `bigint`s become numbers
+ * where exact), for loaders with their own row layout (SFT's `{ prompt, completion }` / `{ messages }`).
+ */
+export async function loadRecords(path: string, opts: Omit<LoadDatasetOptions, 'columns'> = {}): Promise<RawRecords> {
+  const ext = extname(path).toLowerCase();
+  const raw =
+    ext === '.jsonl' || ext === '.ndjson'
+      ? await readJsonlRaw(path, opts)
+      : ext === '.parquet'
+        ? await readParquetRaw(path, opts)
+        : undefined;
+  if (!raw)
+    throw new ValueError(`loadRecords: ${path}: unknown extension '${ext}'; expected .jsonl, .ndjson or .parquet`);
+  return { records: raw.records.map(fromBigInt), where: raw.where };
+}
+
 /** Load a JSON-lines file: one JSON object per line, blank lines skipped. */
 export async function loadJsonl(path: string, opts: LoadDatasetOptions = {}): Promise<DatasetRow[]> {
+  const { records, where } = await readJsonlRaw(path, opts);
+  return normaliseRows(records, path, opts, where);
+}
+
+async function readJsonlRaw(path: string, opts: LoadDatasetOptions): Promise<RawRecords> {
   const text = await readText(path, 'loadJsonl');
   const raw: unknown[] = [];
   const lines = text.split('\n');
@@ -50,15 +84,20 @@ export async function loadJsonl(path: string, opts: LoadDatasetOptions = {}): Pr
     try {
       raw.push(JSON.parse(line));
     } catch (err) {
-      throw new ValueError(`loadJsonl: ${path}:${i + 1}: invalid JSON (${(err as Error).message})`);
+      throw new DatasetRecordError(path, `line ${i + 1}`, undefined, `invalid JSON (${(err as Error).message})`);
     }
     if (opts.limit !== undefined && raw.length >= opts.limit) break;
   }
-  return normaliseRows(raw, path, opts, (k) => `line ${lineOf(lines, k)}`);
+  return { records: raw, where: (k) => `line ${lineOf(lines, k)}` };
 }
 
 /** Load a Parquet file (all row groups) into rows. */
 export async function loadParquet(path: string, opts: LoadDatasetOptions = {}): Promise<DatasetRow[]> {
+  const { records, where } = await readParquetRaw(path, opts);
+  return normaliseRows(records, path, opts, where);
+}
+
+async function readParquetRaw(path: string, opts: LoadDatasetOptions): Promise<RawRecords> {
   const { asyncBufferFromFile, parquetReadObjects } = await import('hyparquet');
   let rows: Record<string, unknown>[];
   try {
@@ -75,7 +114,7 @@ export async function loadParquet(path: string, opts: LoadDatasetOptions = {}): 
       : '';
     throw new AhaError('io', `loadParquet: ${path}: ${msg}${hint}`, { cause: err });
   }
-  return normaliseRows(rows, path, opts, (k) => `row ${k}`);
+  return { records: rows, where: (k) => `row ${k}` };
 }
 
 /**
@@ -96,19 +135,21 @@ export function normaliseRows(
   for (let k = 0; k < n; k++) {
     const rec = raw[k];
     if (typeof rec !== 'object' || rec === null || Array.isArray(rec)) {
-      throw new ValueError(`${source}: ${where(k)}: expected an object, got ${describe(rec)}`);
+      throw new DatasetRecordError(source, where(k), undefined, `expected an object, got ${describe(rec)}`);
     }
     const row: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(rec)) row[key] = fromBigInt(value);
     if (!(promptCol in row)) {
       const cols = Object.keys(row).join(', ');
-      throw new ValueError(`${source}: ${where(k)}: no '${promptCol}' column (columns: ${cols})`);
+      throw new DatasetRecordError(source, where(k), promptCol, `no such column (columns: ${cols})`);
     }
     const prompt = PromptSchema.safeParse(row[promptCol]);
     if (!prompt.success) {
-      throw new ValueError(
-        `${source}: ${where(k)}: '${promptCol}' must be a string or a non-empty list of {role, content} messages, ` +
-          `got ${describe(row[promptCol])}`,
+      throw new DatasetRecordError(
+        source,
+        where(k),
+        promptCol,
+        `must be a string or a non-empty list of {role, content} messages, got ${describe(row[promptCol])}`,
       );
     }
     if (promptCol !== 'prompt') delete row[promptCol];
@@ -118,9 +159,20 @@ export function normaliseRows(
     if (sol === undefined || sol === null) {
       delete row.solution;
     } else if (typeof sol === 'string' || typeof sol === 'number') {
-      row.solution = String(sol);
+      const format = opts.goldFormat ?? 'raw';
+      const gold = extractGold(String(sol), format);
+      if (gold === undefined) {
+        const marker = format === 'gsm8k' ? "a final '#### <answer>'" : "a '\\boxed{}' answer";
+        throw new DatasetRecordError(
+          source,
+          where(k),
+          solutionCol,
+          `goldFormat '${format}': no ${marker} in ${describe(sol)}`,
+        );
+      }
+      row.solution = gold;
     } else {
-      throw new ValueError(`${source}: ${where(k)}: '${solutionCol}' must be a string or number, got ${describe(sol)}`);
+      throw new DatasetRecordError(source, where(k), solutionCol, `must be a string or number, got ${describe(sol)}`);
     }
     out.push(row as DatasetRow);
   }
