@@ -273,11 +273,19 @@ Examples:
     ).action(async (file: string | undefined, flags: Record<string, unknown>, cmd: Command) =>
       done(await runCommand(`train ${name}`, configFrom(configFileOf(file, flags), flags, io), flags, context(cmd))),
     );
-  stage(
-    'grpo',
-    'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards',
-    `
-The "grpo" section holds the data ("dataset": a JSONL file with a prompt column, or "task": "addition") and any
+  // Bring-your-own-model flags of grpo / sft: they override the section's dataset, lora and merge keys.
+  const byomFlags = (cmd: Command) =>
+    cmd
+      .option('-d, --dataset <file>', 'JSONL or Parquet dataset (overrides the section\'s "dataset")')
+      .option('--lora <spec>', 'train LoRA adapters, e.g. r=16,alpha=32,targets=q_proj,v_proj (saved to adapter/)')
+      .option('--merge', 'with --lora: also save the merged model (Hugging Face checkpoint) to final/');
+  byomFlags(
+    stage(
+      'grpo',
+      'GRPO reinforcement learning (R1-Zero / R1 reasoning RL) with rule rewards',
+      `
+The "grpo" section holds the data ("dataset": a JSONL/Parquet file with a prompt column, "columns" to rename
+source columns, "goldFormat": raw|gsm8k|math for the solution; or "task": "addition"), "lora" and any
 GrpoConfig field (groupSize, promptsPerStep, maxSteps, learningRate, beta, ...; defaults are the paper's, except
 that with a task maxCompletionLength is the task's maxNewTokens; every key: docs/config.md). The
 top-level "rewards" lists built-in rewards by name and your own modules. Re-running resumes from the newest
@@ -286,16 +294,20 @@ Example config:
   { "model": "tiny", "outputDir": "runs/grpo", "rewards": [{ "name": "accuracy" }, { "name": "format" }],
     "grpo": { "task": "addition", "maxSteps": 50, "groupSize": 8, "promptsPerStep": 16, "beta": 0,
               "maxCompletionLength": 40, "learningRate": 0.0007, "checkpointEvery": 5 } }`,
+    ),
   );
-  stage(
-    'sft',
-    'supervised fine-tuning (cold start, rejection-sampled data, distillation students)',
-    `
-The "sft" section holds "dataset" (JSONL of {prompt, completion} or {messages} rows) and any SFT setting
+  byomFlags(
+    stage(
+      'sft',
+      'supervised fine-tuning (cold start, rejection-sampled data, distillation students)',
+      `
+The "sft" section holds "dataset" (JSONL/Parquet of {prompt, completion}, {messages} or {prompt, chosen} rows;
+"columns" renames source columns; "lora": {r, alpha, targets} trains adapters) and any SFT setting
 (learningRate, lrSchedule, epochs, maxSteps, batchSize, maxLength, packing, completionOnlyLoss, ...).
 Every key: docs/config.md.
 Example config:
   { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "learningRate": 1e-4 } }`,
+    ),
   );
   stage(
     'rm',

@@ -321,7 +321,7 @@ describe('aha train sft / rm', () => {
     const badRow = await aha(['train', 'sft', 'sft-bad2.json']);
     expect(badRow.code).toBe(2);
     expect(badRow.stderr).toContain('sft.dataset: ');
-    expect(badRow.stderr).toContain('sft-bad.jsonl line 1');
+    expect(badRow.stderr).toContain("sft-bad.jsonl: line 1, column 'completion'");
   });
 
   it('rm: pairwise rows → a reward model folder; the objective follows the data', async () => {

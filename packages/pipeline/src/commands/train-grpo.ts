@@ -8,8 +8,8 @@
  * Leaves out: evaluation during training (run `aha eval` on a checkpoint folder) and reference models other than the
  * starting policy.
  */
-import { join } from 'node:path';
-import { type DatasetRow, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
+import { join, resolve } from 'node:path';
+import { DatasetRecordError, type DatasetRow, GOLD_FORMATS, GrpoTrainer, loadDataset, r1ZeroTemplate } from '@aha/grpo';
 import { z } from 'zod';
 import type { CommandContext, CommandInput, CommandResult } from '../cli/registry.js';
 import { ConfigError } from '../config/errors.js';
@@ -28,6 +28,7 @@ import {
   taskTrainRows,
   withCtrlC,
 } from './common.js';
+import { attachLora, loraSectionShape, saveLoraResult, sectionWithFlags } from './lora.js';
 import { DEFAULT_REWARDS, rejectSectionWeights, resolveRewards } from './rewards.js';
 
 /** The `grpo` section of a `train grpo` config: where the prompts come from, plus every GrpoConfig field. */
@@ -46,6 +47,14 @@ export const TrainGrpoSchema = z
       })
       .optional()
       .describe('Source column names when the file does not use prompt / solution.'),
+    goldFormat: z
+      .enum(GOLD_FORMATS)
+      .default('raw')
+      .describe(
+        "How the gold answer is read from the solution column: 'raw' as written, 'gsm8k' after the final '####', " +
+          "'math' the last \\boxed{}.",
+      ),
+    ...loraSectionShape,
     task: z
       .enum(TASKS)
       .optional()
@@ -64,7 +73,7 @@ export const TrainGrpoSchema = z
   .describe('`aha train grpo` settings: the data and the GRPO hyper-parameters (GrpoConfigSchema).');
 export type TrainGrpoSettings = z.output<typeof TrainGrpoSchema>;
 
-const DATA_KEYS = ['dataset', 'columns', 'task', 'trainProblems', 'template'] as const;
+const DATA_KEYS = ['dataset', 'columns', 'goldFormat', 'lora', 'merge', 'task', 'trainProblems', 'template'] as const;
 
 /**
  * The GRPO settings a `train grpo` config means: the `grpo` section less its data keys, with GrpoConfig's defaults
@@ -82,12 +91,19 @@ export function resolveTrainGrpo(
 }
 
 /** The handler of `aha train grpo`. */
-export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: CommandContext): Promise<CommandResult> {
+export async function trainGrpoCommand(
+  { config: fromFile, options = {} }: CommandInput,
+  ctx: CommandContext,
+): Promise<CommandResult> {
+  // --dataset / --lora / --merge override the section's keys; the section schema then checks them like the file's.
+  const grpoSection = sectionWithFlags(fromFile.config.grpo, options, (p) => resolve(ctx.cwd, p));
+  const loaded = { ...fromFile, config: { ...fromFile.config, grpo: grpoSection } };
   const { config } = loaded;
   const { settings } = resolveTrainGrpo(loaded);
   if (settings.dataset !== undefined && settings.task !== undefined) {
     throw new ConfigError(loaded.source, ['grpo: give either `dataset` (a file) or `task` (built-in), not both']);
   }
+  if (settings.merge && !settings.lora) throw new ConfigError(loaded.source, ['grpo.merge: set only with `lora`']);
   const modelDir = resolveModelDir(config.model, loaded.source);
   const task = settings.dataset === undefined ? (settings.task ?? 'addition') : undefined;
   const taskOptions = task ? await additionTaskOf(modelDir) : undefined;
@@ -105,7 +121,13 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
   let dataset: DatasetRow[];
   if (settings.dataset !== undefined) {
     const file = configPath(loaded, settings.dataset);
-    dataset = await loadDataset(file, { columns: settings.columns });
+    dataset = await loadDataset(file, { columns: settings.columns, goldFormat: settings.goldFormat }).catch(
+      (err: unknown) => {
+        // A bad record is a usage error (exit 2) naming file, line/row and column, like a bad config key.
+        if (err instanceof DatasetRecordError) throw new ConfigError(loaded.source, [`grpo.dataset: ${err.message}`]);
+        throw err;
+      },
+    );
     if (dataset.length === 0) throw new ConfigError(loaded.source, [`grpo.dataset: ${file} has no rows`]);
   } else {
     dataset = taskTrainRows(taskOptions!, settings.trainProblems, config.seed).map((p) => ({
@@ -114,6 +136,7 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
     }));
   }
   const { model, tokenizer } = await loadModelAndTokenizer(modelDir);
+  const adapted = settings.lora ? attachLora(model, settings.lora, config.seed) : undefined;
   const { template } = settings;
   const runDir = config.outputDir;
   const t0 = performance.now();
@@ -136,6 +159,7 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
       rewardLogger: ctx.progress.rewardLogger?.(),
     });
     ctx.log(`GRPO on ${task ? `the ${task} task` : settings.dataset} from ${modelDir} into ${runDir}`);
+    if (adapted) ctx.log(`LoRA r=${settings.lora!.r} on ${adapted.length} modules; only the adapters train`);
     let started = false;
     let last: { step: number; accuracy?: number; reward: { mean: number } } | undefined;
     for await (const m of trainer.train()) {
@@ -149,12 +173,14 @@ export async function trainGrpoCommand({ config: loaded }: CommandInput, ctx: Co
     ctx.progress.stop();
     const seconds = Math.round((performance.now() - t0) / 1000);
     if (signal.aborted) return interruptedRun(ctx, runDir, last?.step, seconds);
-    const finalDir = await saveFinalModel(runDir, model, tokenizer);
+    const saved = settings.lora
+      ? await saveLoraResult(runDir, model, tokenizer, { merge: settings.merge, baseModel: modelDir })
+      : { finalModel: await saveFinalModel(runDir, model, tokenizer) };
     const report = writeReport(runDir, join(runDir, REPORT_FILE), { title: 'aha train grpo' });
-    ctx.log(`final model: ${finalDir}; report: ${report.file}`);
+    ctx.log(`${Object.values(saved).join(', ')}; report: ${report.file}`);
     return {
       runDir,
-      finalModel: finalDir,
+      ...saved,
       steps: grpo.maxSteps,
       lastStep: last ? last.step : 0,
       rewardMean: last?.reward.mean,
