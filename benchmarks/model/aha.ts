@@ -2,7 +2,8 @@
  * One side of the model benchmark (run by benchmarks/run.ts as a child process so its peak RSS is its own):
  * forward+backward+AdamW training tokens/s and greedy decode tokens/s with the latent KV cache of the tiny
  * DeepSeek-V3 config in config.json, workload in workload.json. Prints one JSON line.
- * Run alone: `AHA_NUM_THREADS=2 npx tsx --conditions=source benchmarks/model/aha.ts 2`.
+ * Run alone: `AHA_NUM_THREADS=2 npx tsx --conditions=source benchmarks/model/aha.ts 2`; add `--decode-only` to skip
+ * the training part (decode tokens/s only: the quick check for decode-time threading changes).
  * Leaves out: MTP and the balance loss (num_nextn_predict_layers = 0, balanceAlpha off), sampling (greedy argmax).
  */
 import { readFileSync } from 'node:fs';
@@ -22,6 +23,9 @@ const here = new URL('./', import.meta.url);
 const config = JSON.parse(readFileSync(new URL('config.json', here), 'utf8')) as DeepseekV3ConfigInput;
 const work = JSON.parse(readFileSync(new URL('workload.json', here), 'utf8')) as Record<string, number>;
 const threads = Number(process.argv[2] ?? 1);
+const extra = process.argv.slice(3);
+for (const a of extra) if (a !== '--decode-only') throw new Error(`aha.ts: unknown argument ${a} (only --decode-only)`);
+const decodeOnly = extra.includes('--decode-only');
 const baseRssBytes = process.memoryUsage().rss; // runtime + addon, before the model exists
 setNumThreads(threads);
 
@@ -38,7 +42,8 @@ const params = model.parameters();
 const opt = new AdamW(params, { lr: 1e-4 });
 
 // ---- training: forward + backward + AdamW step; first step is warm-up, then min over steps
-const { trainBatch: B, trainSeq: T, trainSteps } = work;
+const { trainBatch: B, trainSeq: T } = work;
+const trainSteps = decodeOnly ? -1 : work.trainSteps;
 const stepTimes: number[] = [];
 const stepCpu: number[] = []; // CPU seconds of the process (all threads): immune to time lost to other processes
 let lastLoss = Number.NaN;

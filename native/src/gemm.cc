@@ -393,6 +393,9 @@ void axpyPortable(float a, const float* x, float* y, int64_t n) {
 using DotFn = float (*)(const float* x, const float* y, int64_t n);
 using AxpyFn = void (*)(float a, const float* x, float* y, int64_t n);
 
+// The least work per gemv task, in multiply-adds, once gemv is threaded at all.
+constexpr int64_t kGemvTaskMacs = INT64_C(1) << 15;
+
 // c[j * sc] = alpha * sum_k x[k * sx] * W(k, j) + beta * c[j * sc] for j < N, where W(k, j) = W[k * ldw + j]
 // (kRows) or W[j * ldw + k]. The vector is copied to a contiguous buffer first when strided.
 void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const float* W, int64_t ldw, bool kRows,
@@ -407,8 +410,15 @@ void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const f
     float& dst = c[j * sc];
     dst = beta == 0.f ? alpha * v : alpha * v + beta * dst;
   };
+  // Decode-time products are small (a 256 x 128 projection is 32K multiply-adds, a few microseconds): below
+  // kMinParallelWork (parallel.h) the product runs inline, above it each task gets at least kGemvTaskMacs. The split
+  // is along N only (every output is one whole dot / axpy chain), so results do not depend on the thread count.
+  const int64_t work = N * K;
+  auto run = [work](int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+    parallel_for_work(work, n, grain, fn);
+  };
   if (!kRows) {  // each output is a dot product with a contiguous row of W
-    parallel_for(N, std::max<int64_t>(1, 16384 / std::max<int64_t>(K, 1)), [&](int64_t b, int64_t e) {
+    run(N, std::max<int64_t>(1, kGemvTaskMacs / std::max<int64_t>(K, 1)), [&](int64_t b, int64_t e) {
       for (int64_t j = b; j < e; ++j) {
         emit(j, dot(x, W + j * ldw, K));
       }
@@ -418,7 +428,7 @@ void gemv(int64_t K, int64_t N, float alpha, const float* x, int64_t sx, const f
   // Rows of W run along j: accumulate x[k] * W[k, block] over k for a block of columns that stays in L1.
   constexpr int64_t kBlock = 512;
   const int64_t blocks = (N + kBlock - 1) / kBlock;
-  parallel_for(blocks, 1, [&](int64_t b, int64_t e) {
+  run(blocks, std::max<int64_t>(1, kGemvTaskMacs / std::max<int64_t>(kBlock * K, 1)), [&](int64_t b, int64_t e) {
     std::vector<float> acc(kBlock);
     for (int64_t blk = b; blk < e; ++blk) {
       const int64_t j0 = blk * kBlock, n = std::min(kBlock, N - j0);
@@ -516,8 +526,9 @@ void sgemm(bool transA, bool transB, int64_t M, int64_t N, int64_t K, float alph
     packBTrans = packBTransAvx2<kNR512>;
   }
 #endif
-  // Below ~2^18 multiply-adds handing work to the pool costs more than it saves: run the same loop nest inline.
-  const bool tiny = M * N * K < (INT64_C(1) << 18);
+  // Below kMinParallelWork multiply-adds handing work to the pool costs more than it saves: run the same loop nest
+  // inline.
+  const bool tiny = M * N * K < kMinParallelWork;
   const int threads = tiny ? 1 : num_threads();
   auto run = [tiny](int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
     if (tiny)

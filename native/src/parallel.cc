@@ -42,6 +42,7 @@ int64_t spinNs() {
 }
 
 thread_local bool tl_in_worker = false;
+std::atomic<int64_t> g_jobs{0};  // see pool_jobs()
 
 // Spins until pred() holds or spinNs() passed; returns pred()'s last value.
 template <class Pred>
@@ -98,6 +99,7 @@ class Pool {
       fn(0, n);
       return;
     }
+    g_jobs.fetch_add(1, std::memory_order_relaxed);
     int64_t chunks = std::min<int64_t>(maxChunks, static_cast<int64_t>(threads) * kChunksPerThread);
     Job job;
     job.fn = &fn;
@@ -200,6 +202,16 @@ void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, in
   if (n <= 0) return;
   pool().run(n, grain, fn);
 }
+
+void parallel_for_work(int64_t work, int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn) {
+  if (n <= 0) return;
+  if (work < kMinParallelWork)
+    fn(0, n);
+  else
+    pool().run(n, grain, fn);
+}
+
+int64_t pool_jobs() { return g_jobs.load(std::memory_order_relaxed); }
 
 int num_threads() { return pool().size(); }
 

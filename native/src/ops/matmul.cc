@@ -56,7 +56,10 @@ Napi::Value BatchedGemm(const Napi::CallbackInfo& info) {
   const bool small = static_cast<double>(M) * static_cast<double>(N) * static_cast<double>(K) <= 96.0 * 96 * 96;
   if (!serial && batch > 1 && small) {
     // Inside parallel_for the nested sgemm runs single-threaded: one whole product per task.
-    parallel_for(static_cast<int64_t>(batch), 1, [&](int64_t b0, int64_t b1) {
+    // The whole batch's work decides: decode's per-head products (batch = heads, M = 1) are too small to hand off.
+    // (small bounds M·N·K, so the product cannot overflow.)
+    const int64_t n = static_cast<int64_t>(batch);
+    parallel_for_work(n * M * N * K, n, 1, [&](int64_t b0, int64_t b1) {
       for (int64_t b = b0; b < b1; ++b) one(static_cast<size_t>(b));
     });
   } else {

@@ -136,7 +136,10 @@ Napi::Value MoeExpertsForward(const Napi::CallbackInfo& info) {
 
   static thread_local std::vector<float> ypBuf;
   float* Yp = scratch(ypBuf, S * D);  // [S, D] expert outputs, permuted, unweighted
-  parallel_for(static_cast<int64_t>(r.tiles.size()), 1, [&](int64_t t0, int64_t t1) {
+  // Decode's few routed rows (S = K) are not worth a hand-off to the pool: 3 products of S x I x D in all (in double:
+  // a training batch's S·I·D can pass 2^63).
+  const auto work = static_cast<int64_t>(std::min(3.0 * static_cast<double>(S) * static_cast<double>(I) * D, 1e18));
+  parallel_for_work(work, static_cast<int64_t>(r.tiles.size()), 1, [&](int64_t t0, int64_t t1) {
     std::vector<float> xp, hg, hu, a;
     for (int64_t t = t0; t < t1; ++t) {
       const Tile& tile = r.tiles[t];

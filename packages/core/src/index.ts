@@ -155,6 +155,7 @@ export { embedding } from './ops/embedding.js';
 export { gather } from './ops/gather.js';
 export { indexSelect } from './ops/index-select.js';
 export { linear } from './ops/linear.js';
+export { type Bf16Weight, linearBf16, toBf16Weight } from './ops/linear-bf16.js';
 export {
   type LinearCrossEntropyOptions,
   type LinearLogProbs,
