@@ -6,6 +6,7 @@
 import { evalCommand } from '../commands/eval.js';
 import { generateCommand } from '../commands/generate.js';
 import { trainGrpoCommand } from '../commands/train-grpo.js';
+import { trainPretrainCommand } from '../commands/train-pretrain.js';
 import { trainRmCommand } from '../commands/train-rm.js';
 import { trainSftCommand } from '../commands/train-sft.js';
 import { distillRecipe } from '../recipes/distill/distill.js';
@@ -32,6 +33,9 @@ export function registerBuiltins(): void {
   registerCommand('train grpo', trainGrpoCommand, { description: 'GRPO from a config file' });
   registerCommand('train sft', trainSftCommand, { description: 'SFT on prompt/completion or messages JSONL' });
   registerCommand('train rm', trainRmCommand, { description: 'reward model on pairwise or point-wise JSONL' });
+  registerCommand('train pretrain', trainPretrainCommand, {
+    description: 'pretraining (next-token + MTP) on text files or JSONL',
+  });
   registerCommand('generate', generateCommand, { description: 'sample completions' });
   registerCommand('eval', evalCommand, { description: 'accuracy and mean reward per reward' });
 }

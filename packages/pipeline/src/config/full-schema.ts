@@ -10,6 +10,7 @@ import { KdConfigSchema, TrainConfigSchema } from '@aha/distill';
 import { RewardTrainerConfigSchema } from '@aha/reward-models';
 import { z } from 'zod';
 import { TrainGrpoSchema } from '../commands/train-grpo.js';
+import { TrainPretrainSchema } from '../commands/train-pretrain.js';
 import { TrainRmSchema } from '../commands/train-rm.js';
 import { TrainSftSchema } from '../commands/train-sft.js';
 import { DistillSchema, resolveDistillConfig } from '../recipes/distill/distill.js';
@@ -49,6 +50,7 @@ export function sectionSchemas() {
       .describe('Reward-model settings: `aha train rm` (RewardTrainerConfig + dataset), or the r1 reward models.'),
     rejection: RejectionSftSchema.describe('r1 stage 3: rejection sampling + SFT.'),
     distill: DistillSchema,
+    pretrain: TrainPretrainSchema,
     eval: z
       .union([
         R1ZeroTaskSchema,
@@ -106,7 +108,8 @@ export function configReferenceTables(): ConfigReferenceTable[] {
       title: 'Training keys of every trainer',
       where:
         '`grpo` (and r1 `grpo.reasoning` / `grpo.alignment`), `sft` (and r1 `sft.coldStart.sft` / `rejection.sft`), ' +
-        '`rm`, and the library configs (`new GrpoTrainer`, `SftTrainer`, `KdTrainer`, `RewardModelTrainer`). `seed` ' +
+        '`rm`, `pretrain`, and the library configs (`new GrpoTrainer`, `SftTrainer`, `KdTrainer`, `RewardModelTrainer`, ' +
+        '`PretrainTrainer`). `seed` ' +
         'and `outputDir` are top-level keys of a config file',
       keys: Object.keys(TrainConfigBaseSchema.shape),
       columns: [
@@ -114,6 +117,7 @@ export function configReferenceTables(): ConfigReferenceTable[] {
         { name: 'SFT / KD (TrainConfig)', schema: TrainConfigSchema },
         { name: 'r1 cold-start SFT', schema: ColdStartSchema.shape.sft.unwrap() as never },
         { name: 'reward model', schema: RewardTrainerConfigSchema },
+        { name: 'pretrain', schema: TrainPretrainSchema },
       ],
     },
     {
@@ -155,6 +159,12 @@ export function configReferenceTables(): ConfigReferenceTable[] {
         { name: 'sft', schema: TrainSftSchema },
         { name: 'rm', schema: TrainRmSchema },
       ],
+    },
+    {
+      title: '`aha train pretrain`',
+      where: '`pretrain` (`aha train pretrain`), `new PretrainTrainer({ config })` (all but the data and model keys)',
+      keys: own(TrainPretrainSchema, TrainConfigBaseSchema),
+      columns: [{ name: 'default', schema: TrainPretrainSchema }],
     },
     { title: 'r1-zero recipe', where: '`r1Zero`', columns: [{ name: 'default', schema: R1ZeroSettingsSchema }] },
     { title: 'r1-zero task', where: '`eval` (r1-zero)', columns: [{ name: 'default', schema: R1ZeroTaskSchema }] },

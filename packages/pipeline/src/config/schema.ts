@@ -8,7 +8,7 @@
 import { z } from 'zod';
 
 /** Stage sections every config may have. Their contents are checked by the schema registered for each. */
-export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generate', 'eval'] as const;
+export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generate', 'eval', 'pretrain'] as const;
 /**
  * Recipe sections: the settings of a recipe that are not a trainer's (how many training problems, how often to
  * evaluate, reward weights), kept apart from the trainer sections so those mean the same thing everywhere.
@@ -28,6 +28,7 @@ const stageDescriptions: Record<StageKey, string> = {
   rejection: 'Rejection-sampling settings: samples per prompt, filters, how many to keep.',
   generate: 'Generation settings: maxNewTokens, temperature, topP, topK, stop.',
   eval: 'Evaluation settings: dataset, samples per prompt, metrics.',
+  pretrain: 'Pretraining settings (`aha train pretrain`): the text, the model source and PretrainTrainer settings.',
 };
 
 /** One reward term of r = Σ wᵢ·rᵢ: a built-in reward by name or a module of your own. */
