@@ -13,11 +13,11 @@
  *  4. `r1-zero`: `runR1Zero` from that model (its own stages in `<runDir>/r1-zero`).
  *  5. `report`: report.html: the pretraining curves (the report writer), the cleaning counts per step as a table, and
  *     held-out accuracy before and after GRPO (the GRPO curves are in r1-zero/report.html).
- * Full-size defaults (FromScratchSchema): 600 pages × 8 examples, a 4-layer model (hidden 96, 8 experts, 1 MTP
+ * Full-size defaults (FromScratchSchema): 300 pages × 8 examples, a 4-layer model (hidden 96, 8 experts, 1 MTP
  * module), 400 pretraining steps of 8 × 128 tokens, then the r1-zero defaults. Leaves out: a real web corpus, a
  * tokenizer trained on the corpus, and early stopping of pretraining in an accuracy band (makeBaseModel does that).
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createByteLevelTokenizer, createModel, type DeepseekV3ConfigInput, deepseekV3ParamCount } from '@aha/core';
 import { cleanDataset, listInputFiles, readRecords } from '@aha/data';
@@ -42,7 +42,7 @@ const PlantSchema = z.number().int().min(1);
 /** The synthetic raw corpus. */
 export const CorpusSchema = z
   .strictObject({
-    pages: z.number().int().min(1).default(600).describe('Clean pages of addition examples.'),
+    pages: z.number().int().min(1).default(300).describe('Clean pages of addition examples.'),
     examplesPerPage: z.number().int().min(2).default(8).describe('Addition examples per page, one per line.'),
     pii: PlantSchema.default(20).describe('Pages with an e-mail address and a phone number added.'),
     exactDuplicates: PlantSchema.default(20).describe('Exact copies of pages.'),
@@ -307,7 +307,6 @@ const reportStage = defineStage({
   ) {
     const file = join(ctx.runDir, REPORT_FILE);
     const r = writeReport(join(ctx.runDir, 'pretrain', METRICS_FILE), file, { title });
-    const { readFile } = await import('node:fs/promises');
     const html = await readFile(r.file, 'utf8');
     const g = input.grpo;
     const grpo =
