@@ -62,7 +62,8 @@ describe('from-scratch recipe (reduced size)', () => {
     expect(clean.output).toBe(18);
 
     const pre = stages.pretrain.output as { modelDir: string; steps: number; documents: number };
-    expect(pre).toMatchObject({ steps: 3, documents: 18 });
+    // One document per line: 18 pages of 4 examples, plus the 2 pseudonymised contact lines.
+    expect(pre).toMatchObject({ steps: 3, documents: 18 * 4 + 2 });
     const model = await loadModel(pre.modelDir);
     expect((model.config as { num_nextn_predict_layers: number }).num_nextn_predict_layers).toBe(1);
     const base = JSON.parse(readFileSync(join(pre.modelDir, 'base-model.json'), 'utf8'));

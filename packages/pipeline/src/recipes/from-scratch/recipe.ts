@@ -7,9 +7,9 @@
  *     pages (a keyword list written beside the corpus).
  *  2. `clean`: @aha/data's `cleanDataset` (pii → content → quality → exact-dedup → near-dedup) with @aha/safety's
  *     keyword filter as the content classifier, as `aha data clean` does.
- *  3. `pretrain`: @aha/distill's PretrainTrainer on the cleaned text: a fresh tiny DeepSeek-V3 (MLA + MoE + MTP),
- *     the byte-level tokenizer with <think>/<answer>; the model is saved with a base-model.json (task + held-out
- *     greedy accuracy), the record `runR1Zero` reads.
+ *  3. `pretrain`: @aha/distill's PretrainTrainer on the cleaned text (one document per line): a fresh tiny
+ *     DeepSeek-V3 (MLA + MoE + MTP), the byte-level tokenizer with <think>/<answer>; the model is saved with a
+ *     base-model.json (task + held-out greedy accuracy), the record `runR1Zero` reads.
  *  4. `r1-zero`: `runR1Zero` from that model (its own stages in `<runDir>/r1-zero`).
  *  5. `report`: report.html: the pretraining curves (the report writer), the cleaning counts per step as a table, and
  *     held-out accuracy before and after GRPO (the GRPO curves are in r1-zero/report.html).
@@ -200,7 +200,11 @@ const pretrainStage = defineStage({
   }),
   async run(input: { out: string }, { model: overrides, pretrain, task, seed }, ctx) {
     const texts: string[] = [];
-    for await (const r of readRecords(await listInputFiles(join(input.out, 'data')))) texts.push(r.text);
+    // Pages are the unit of cleaning (dedup compares pages); each line is a pretraining document, so every example
+    // ends with EOS as in the shipped base model's text (otherwise the model runs on into the next example).
+    for await (const r of readRecords(await listInputFiles(join(input.out, 'data')))) {
+      for (const line of r.text.split('\n')) if (line.trim()) texts.push(line);
+    }
     const config = { ...BASE_MODEL_CONFIG, ...overrides } as DeepseekV3ConfigInput;
     const model = createModel(config, { seed });
     const tokenizer = createByteLevelTokenizer();
