@@ -6,9 +6,11 @@
 import { evalCommand } from '../commands/eval.js';
 import { generateCommand } from '../commands/generate.js';
 import { trainGrpoCommand } from '../commands/train-grpo.js';
+import { trainPretrainCommand } from '../commands/train-pretrain.js';
 import { trainRmCommand } from '../commands/train-rm.js';
 import { trainSftCommand } from '../commands/train-sft.js';
 import { distillRecipe } from '../recipes/distill/distill.js';
+import { fromScratchRecipe } from '../recipes/from-scratch/recipe.js';
 import { r1Recipe } from '../recipes/r1/recipe.js';
 import { r1ZeroRecipe } from '../recipes/r1-zero.js';
 import { registerCommand, registerRecipe } from './registry.js';
@@ -29,9 +31,15 @@ export function registerBuiltins(): void {
     description:
       'teacher (short GRPO of the base model, or any model) → rejection sampling → SFT of a small dense student',
   });
+  registerRecipe('from-scratch', fromScratchRecipe, {
+    description: 'synthetic raw corpus → aha data clean → pretraining a tiny MLA+MoE+MTP model → R1-Zero GRPO → report',
+  });
   registerCommand('train grpo', trainGrpoCommand, { description: 'GRPO from a config file' });
   registerCommand('train sft', trainSftCommand, { description: 'SFT on prompt/completion or messages JSONL' });
   registerCommand('train rm', trainRmCommand, { description: 'reward model on pairwise or point-wise JSONL' });
+  registerCommand('train pretrain', trainPretrainCommand, {
+    description: 'pretraining (next-token + MTP) on text files or JSONL',
+  });
   registerCommand('generate', generateCommand, { description: 'sample completions' });
   registerCommand('eval', evalCommand, { description: 'accuracy and mean reward per reward' });
 }

@@ -1,5 +1,5 @@
 /**
- * The `aha` command line (commander): `run`, `train grpo|sft|rm`, `generate`, `eval`, `report`, `init`. It parses
+ * The `aha` command line (commander): `run`, `train grpo|sft|rm|pretrain`, `generate`, `eval`, `report`, `init`. It parses
  * flags, loads and checks configs, sets up progress and prints results; the work is done by `writeReport`,
  * `initProject` and the handlers in the registry (trainers register themselves). Exit codes: 0 ok, 1 the command
  * failed while running, 2 usage or config error. `--json` prints one JSON object on stdout, for scripts.
@@ -225,6 +225,7 @@ Examples:
         rm: _r,
         rejection: _j,
         distill: _d,
+        pretrain: _p,
         eval: _e,
         r1Zero: _z,
         r1: _1,
@@ -261,8 +262,8 @@ Examples:
     done(out);
   });
 
-  const train = program.command('train').description('run one training stage: grpo, sft or rm');
-  const stage = (name: 'grpo' | 'sft' | 'rm', description: string, example: string) =>
+  const train = program.command('train').description('run one training stage: grpo, sft, rm or pretrain');
+  const stage = (name: 'grpo' | 'sft' | 'rm' | 'pretrain', description: string, example: string) =>
     runFlags(
       train
         .command(name)
@@ -308,6 +309,18 @@ Every key: docs/config.md.
 Example config:
   { "model": "runs/base", "outputDir": "runs/sft", "sft": { "dataset": "data/sft.jsonl", "epochs": 2, "learningRate": 1e-4 } }`,
     ),
+  );
+  stage(
+    'pretrain',
+    'pretraining on raw text: next-token + multi-token-prediction loss, MoE routing-bias updates',
+    `
+The "pretrain" section holds "data" (a .txt/.md file, a JSONL/Parquet file with a "text" column, or a folder of
+them, e.g. the output of aha data clean), optionally "modelConfig" (a fresh DeepSeek-V3 instead of "model") and
+"tokenizer" ("byte-level" or a folder), and any pretraining setting (seqLength, batchSize, mtpWeight,
+routingBiasGamma, balanceAlpha, learningRate, maxSteps, ...). Every key: docs/config.md.
+Example config:
+  { "outputDir": "runs/pretrain", "pretrain": { "data": "clean/", "seqLength": 128, "maxSteps": 200,
+    "modelConfig": { "vocab_size": 263, "hidden_size": 64, "num_hidden_layers": 2, "num_nextn_predict_layers": 1 } } }`,
   );
   stage(
     'rm',

@@ -39,7 +39,7 @@ export interface CommandResult {
 export type RecipeHandler = (input: LoadedConfig, context: CommandContext) => Promise<CommandResult | undefined>;
 
 /** The single-stage commands whose handlers are registered by the packages that implement them. */
-export const COMMANDS = ['train grpo', 'train sft', 'train rm', 'generate', 'eval'] as const;
+export const COMMANDS = ['train grpo', 'train sft', 'train rm', 'train pretrain', 'generate', 'eval'] as const;
 export type CommandName = (typeof COMMANDS)[number];
 
 /** Input of a single-stage command: the validated config (defaults + file + flags) and the raw flags. */

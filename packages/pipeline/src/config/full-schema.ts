@@ -6,13 +6,19 @@
  * r1) is a union of its shapes here; at run time each recipe checks its own sections strictly (config/section.ts).
  */
 import { TrainConfigBaseSchema } from '@aha/core';
-import { KdConfigSchema, TrainConfigSchema } from '@aha/distill';
+import { KdConfigSchema, PretrainConfigSchema, TrainConfigSchema } from '@aha/distill';
 import { RewardTrainerConfigSchema } from '@aha/reward-models';
 import { z } from 'zod';
 import { TrainGrpoSchema } from '../commands/train-grpo.js';
+import { TrainPretrainSchema } from '../commands/train-pretrain.js';
 import { TrainRmSchema } from '../commands/train-rm.js';
 import { TrainSftSchema } from '../commands/train-sft.js';
 import { DistillSchema, resolveDistillConfig } from '../recipes/distill/distill.js';
+import {
+  CorpusSchema,
+  FROM_SCRATCH_PRETRAIN_DEFAULTS,
+  FromScratchSettingsSchema,
+} from '../recipes/from-scratch/recipe.js';
 import { GrpoSectionSchema } from '../recipes/grpo-section.js';
 import { R1TaskSchema, resolveR1Config } from '../recipes/r1/recipe.js';
 import {
@@ -49,6 +55,13 @@ export function sectionSchemas() {
       .describe('Reward-model settings: `aha train rm` (RewardTrainerConfig + dataset), or the r1 reward models.'),
     rejection: RejectionSftSchema.describe('r1 stage 3: rejection sampling + SFT.'),
     distill: DistillSchema,
+    pretrain: z
+      .union([
+        TrainPretrainSchema,
+        PretrainConfigSchema.strict().describe('from-scratch: PretrainTrainer settings over the recipe defaults.'),
+      ])
+      .describe('Pretraining settings: `aha train pretrain` (data, model source, PretrainConfig), or from-scratch.'),
+    fromScratch: FromScratchSettingsSchema,
     eval: z
       .union([
         R1ZeroTaskSchema,
@@ -106,7 +119,8 @@ export function configReferenceTables(): ConfigReferenceTable[] {
       title: 'Training keys of every trainer',
       where:
         '`grpo` (and r1 `grpo.reasoning` / `grpo.alignment`), `sft` (and r1 `sft.coldStart.sft` / `rejection.sft`), ' +
-        '`rm`, and the library configs (`new GrpoTrainer`, `SftTrainer`, `KdTrainer`, `RewardModelTrainer`). `seed` ' +
+        '`rm`, `pretrain`, and the library configs (`new GrpoTrainer`, `SftTrainer`, `KdTrainer`, `RewardModelTrainer`, ' +
+        '`PretrainTrainer`). `seed` ' +
         'and `outputDir` are top-level keys of a config file',
       keys: Object.keys(TrainConfigBaseSchema.shape),
       columns: [
@@ -114,6 +128,7 @@ export function configReferenceTables(): ConfigReferenceTable[] {
         { name: 'SFT / KD (TrainConfig)', schema: TrainConfigSchema },
         { name: 'r1 cold-start SFT', schema: ColdStartSchema.shape.sft.unwrap() as never },
         { name: 'reward model', schema: RewardTrainerConfigSchema },
+        { name: 'pretrain', schema: TrainPretrainSchema },
       ],
     },
     {
@@ -155,6 +170,27 @@ export function configReferenceTables(): ConfigReferenceTable[] {
         { name: 'sft', schema: TrainSftSchema },
         { name: 'rm', schema: TrainRmSchema },
       ],
+    },
+    {
+      title: '`aha train pretrain`',
+      where: '`pretrain` (`aha train pretrain`), `new PretrainTrainer({ config })` (all but the data and model keys)',
+      keys: own(TrainPretrainSchema, TrainConfigBaseSchema),
+      columns: [{ name: 'default', schema: TrainPretrainSchema }],
+    },
+    {
+      title: 'from-scratch recipe',
+      where:
+        '`fromScratch` (its `corpus` key holds the keys of the next table); `pretrain` holds PretrainTrainer keys ' +
+        `over the recipe's defaults (${Object.entries(FROM_SCRATCH_PRETRAIN_DEFAULTS)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ')}), \`grpo\` the r1-zero GRPO keys, \`eval\` the r1-zero task keys`,
+      keys: ['modelConfig', 'trainProblems', 'evalEvery'],
+      columns: [{ name: 'default', schema: FromScratchSettingsSchema }],
+    },
+    {
+      title: 'from-scratch recipe: corpus',
+      where: '`fromScratch.corpus`',
+      columns: [{ name: 'default', schema: CorpusSchema }],
     },
     { title: 'r1-zero recipe', where: '`r1Zero`', columns: [{ name: 'default', schema: R1ZeroSettingsSchema }] },
     { title: 'r1-zero task', where: '`eval` (r1-zero)', columns: [{ name: 'default', schema: R1ZeroTaskSchema }] },

@@ -8,12 +8,12 @@
 import { z } from 'zod';
 
 /** Stage sections every config may have. Their contents are checked by the schema registered for each. */
-export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generate', 'eval'] as const;
+export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generate', 'eval', 'pretrain'] as const;
 /**
  * Recipe sections: the settings of a recipe that are not a trainer's (how many training problems, how often to
  * evaluate, reward weights), kept apart from the trainer sections so those mean the same thing everywhere.
  */
-export const RECIPE_KEYS = ['r1Zero', 'r1'] as const;
+export const RECIPE_KEYS = ['r1Zero', 'r1', 'fromScratch'] as const;
 /** Every section key (stages, then recipes). */
 export const SECTION_KEYS = [...STAGE_KEYS, ...RECIPE_KEYS] as const;
 export type StageKey = (typeof SECTION_KEYS)[number];
@@ -21,6 +21,7 @@ export type StageKey = (typeof SECTION_KEYS)[number];
 const stageDescriptions: Record<StageKey, string> = {
   r1Zero: 'Settings of the r1-zero recipe that are not GRPO settings: trainProblems, evalEvery.',
   r1: 'Settings of the r1 recipe that are not trainer settings: training problems and reward weights per stage.',
+  fromScratch: 'Settings of the from-scratch recipe that are not trainer settings: the synthetic corpus and the model.',
   grpo: 'GRPO settings (GrpoConfig of @aha/grpo, the same keys in every recipe and in `aha train grpo`): G, β, ε_low/ε_high, learningRate, maxSteps, ...',
   sft: 'Supervised fine-tuning settings (cold start, rejection-sampled SFT, distillation students).',
   rm: 'Reward-model training settings (pairwise helpfulness, point-wise safety).',
@@ -28,6 +29,7 @@ const stageDescriptions: Record<StageKey, string> = {
   rejection: 'Rejection-sampling settings: samples per prompt, filters, how many to keep.',
   generate: 'Generation settings: maxNewTokens, temperature, topP, topK, stop.',
   eval: 'Evaluation settings: dataset, samples per prompt, metrics.',
+  pretrain: 'Pretraining settings (`aha train pretrain`): the text, the model source and PretrainTrainer settings.',
 };
 
 /** One reward term of r = Σ wᵢ·rᵢ: a built-in reward by name or a module of your own. */
@@ -93,7 +95,7 @@ export function createConfigSchema(stages: Partial<Record<StageKey, z.ZodType>> 
         .string()
         .min(1)
         .default('r1-zero')
-        .describe('Recipe to run: r1-zero, r1, distill, or a name registered with registerRecipe.'),
+        .describe('Recipe to run: r1-zero, r1, distill, from-scratch, or a name registered with registerRecipe.'),
       model: z
         .string()
         .min(1)
