@@ -9,6 +9,7 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { DataConfigError } from '../errors.js';
+import { createTally } from '../pipeline/tally.js';
 import { type DataRecord, drop, EDIT, KEEP, type Step, type StepOutcome } from '../record.js';
 
 /** Categories a classifier found in a text (empty: nothing found). */
@@ -120,38 +121,21 @@ export function contentStep(
         `${c.name}.actions: unknown category '${id}' (the classifier has: ${classifier.categories.join(', ')})`,
       );
   }
-  let hits: Record<string, number> = {};
-  let delta: Record<string, number> = {};
+  const hits = createTally();
   return {
     name: c.name,
     async process(record: DataRecord): Promise<StepOutcome> {
       const { categories } = await classifier.classify(record.text);
       if (categories.length === 0) return KEEP;
-      for (const id of categories) {
-        hits[id] = (hits[id] ?? 0) + 1;
-        delta[id] = (delta[id] ?? 0) + 1;
-      }
+      for (const id of categories) hits.add(id);
       const dropFor = categories.find((id) => (c.actions[id] ?? c.default) === 'drop');
       if (dropFor) return drop(`content:${dropFor}`);
       for (const id of categories) if (!record.tags.includes(`content:${id}`)) record.tags.push(`content:${id}`);
       return EDIT;
     },
-    report: () => ({ recordsPerCategory: hits }),
-    checkpoint() {
-      const d = delta;
-      delta = {};
-      return d;
-    },
-    absorb(d) {
-      for (const [k, n] of Object.entries(d as Record<string, number>)) {
-        hits[k] = (hits[k] ?? 0) + n;
-        delta[k] = (delta[k] ?? 0) + n;
-      }
-    },
-    restore(deltas) {
-      hits = {};
-      for (const d of deltas as Record<string, number>[])
-        for (const [k, n] of Object.entries(d)) hits[k] = (hits[k] ?? 0) + n;
-    },
+    report: () => ({ recordsPerCategory: hits.totals() }),
+    checkpoint: hits.checkpoint,
+    absorb: hits.absorb,
+    restore: hits.restore,
   };
 }

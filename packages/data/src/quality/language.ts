@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { DataConfigError } from '../errors.js';
+import { createTally } from '../pipeline/tally.js';
 import { type DataRecord, drop, KEEP, type StepOutcome, type SyncStep } from '../record.js';
 
 export const LanguageStepSchema = z
@@ -70,35 +71,20 @@ export async function languageStep(config: Omit<LanguageStepConfig, 'type'> = {}
   await checkLanguageCodes(c.keep, `${c.name}.keep`);
   await checkLanguageCodes(c.only, `${c.name}.only`);
   const franc = await loadLanguageDetector();
-  let counts: Record<string, number> = {};
-  let delta: Record<string, number> = {};
+  const counts = createTally();
   return {
     name: c.name,
     process(record: DataRecord): StepOutcome {
       const lang = franc(record.text.slice(0, c.sampleChars), { only: c.only, minLength: c.minLength });
-      counts[lang] = (counts[lang] ?? 0) + 1;
-      delta[lang] = (delta[lang] ?? 0) + 1;
+      counts.add(lang);
       // the language is metadata, not an edit of the text: a kept record counts as kept
       record.lang = lang;
       if (c.keep && !c.keep.includes(lang)) return drop(`language:${lang}`);
       return KEEP;
     },
-    report: () => ({ detected: counts }),
-    checkpoint() {
-      const d = delta;
-      delta = {};
-      return d;
-    },
-    absorb(d) {
-      for (const [k, n] of Object.entries(d as Record<string, number>)) {
-        counts[k] = (counts[k] ?? 0) + n;
-        delta[k] = (delta[k] ?? 0) + n;
-      }
-    },
-    restore(deltas) {
-      counts = {};
-      for (const d of deltas as Record<string, number>[])
-        for (const [k, n] of Object.entries(d)) counts[k] = (counts[k] ?? 0) + n;
-    },
+    report: () => ({ detected: counts.totals() }),
+    checkpoint: counts.checkpoint,
+    absorb: counts.absorb,
+    restore: counts.restore,
   };
 }

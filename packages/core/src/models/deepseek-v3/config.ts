@@ -14,6 +14,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AhaError } from '../../errors.js';
 import type { DenseConfig } from '../dense/config.js';
+import { checkSpecialTokenIds, foldRopeParameters } from '../hf-config.js';
 
 /** A config that does not validate: the message lists every offending key with its value. */
 export class ConfigError extends AhaError {
@@ -188,30 +189,7 @@ function checkConsistency(c: z.infer<typeof shape>, ctx: z.RefinementCtx): void 
     );
   }
   if (c.qk_rope_head_dim % 2 !== 0) bad(`qk_rope_head_dim (${c.qk_rope_head_dim}) must be even`, 'qk_rope_head_dim');
-  for (const key of ['bos_token_id', 'pad_token_id'] as const) {
-    const id = c[key];
-    if (id !== null && id >= c.vocab_size) bad(`${key} (${id}) is outside vocab_size (${c.vocab_size})`, key);
-  }
-  const eos = c.eos_token_id === null ? [] : Array.isArray(c.eos_token_id) ? c.eos_token_id : [c.eos_token_id];
-  for (const id of eos) {
-    if (id >= c.vocab_size) bad(`eos_token_id (${id}) is outside vocab_size (${c.vocab_size})`, 'eos_token_id');
-  }
-}
-
-/** Folds a transformers-v5 `rope_parameters` block into the v4 keys this schema reads. */
-function foldRopeParameters(input: unknown): unknown {
-  if (!input || typeof input !== 'object') return input;
-  const raw = input as Record<string, unknown>;
-  const rp = raw.rope_parameters as Record<string, unknown> | null | undefined;
-  if (!rp || typeof rp !== 'object') return input;
-  const out = { ...raw };
-  if (out.rope_theta === undefined && typeof rp.rope_theta === 'number') out.rope_theta = rp.rope_theta;
-  const kind = rp.rope_type ?? rp.type;
-  if (out.rope_scaling === undefined && kind !== undefined && kind !== 'default') {
-    const { rope_theta: _theta, ...scaling } = rp;
-    out.rope_scaling = scaling;
-  }
-  return out;
+  checkSpecialTokenIds(c, ctx);
 }
 
 /** The zod schema of `config.json` for DeepseekV3ForCausalLM (defaults = DeepSeek-V3). */

@@ -15,6 +15,7 @@ import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
 import { AhaError } from '../../errors.js';
 import { ConfigError } from '../deepseek-v3/config.js';
+import { checkSpecialTokenIds, foldRopeParameters } from '../hf-config.js';
 
 const posInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -187,30 +188,7 @@ function checkConsistency(c: DenseConfig, ctx: z.RefinementCtx): void {
       'rope_scaling',
     );
   }
-  for (const key of ['bos_token_id', 'pad_token_id'] as const) {
-    const id = c[key];
-    if (id !== null && id >= c.vocab_size) bad(`${key} (${id}) is outside vocab_size (${c.vocab_size})`, key);
-  }
-  const eos = c.eos_token_id === null ? [] : Array.isArray(c.eos_token_id) ? c.eos_token_id : [c.eos_token_id];
-  for (const id of eos) {
-    if (id >= c.vocab_size) bad(`eos_token_id (${id}) is outside vocab_size (${c.vocab_size})`, 'eos_token_id');
-  }
-}
-
-/** Folds a transformers-v5 `rope_parameters` block into `rope_theta` / `rope_scaling`. */
-function foldRopeParameters(input: unknown): unknown {
-  if (!input || typeof input !== 'object') return input;
-  const raw = input as Record<string, unknown>;
-  const rp = raw.rope_parameters as Record<string, unknown> | null | undefined;
-  if (!rp || typeof rp !== 'object') return input;
-  const out = { ...raw };
-  if (out.rope_theta === undefined && typeof rp.rope_theta === 'number') out.rope_theta = rp.rope_theta;
-  const kind = rp.rope_type ?? rp.type;
-  if (out.rope_scaling === undefined && kind !== undefined && kind !== 'default') {
-    const { rope_theta: _theta, ...scaling } = rp;
-    out.rope_scaling = scaling;
-  }
-  return out;
+  checkSpecialTokenIds(c, ctx);
 }
 
 /** The zod schema of each family's config.json. */
