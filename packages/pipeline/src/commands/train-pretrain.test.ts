@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadModel } from '@aha/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCliCaptured } from '../cli/capture.js';
-import { saveMicroBaseModel } from '../recipes/base-model/micro.js';
+import { MICRO_SIZES, saveMicroBaseModel } from '../recipes/base-model/micro.js';
 import { BASE_MODEL_CONFIG } from '../recipes/base-model/pretrain.js';
 
 let dir: string;
@@ -23,22 +23,7 @@ const metrics = (run: string) =>
     .filter((m) => typeof m.step === 'number' && typeof m.loss === 'number');
 
 /** The micro base model's sizes with one MTP module. */
-const MODEL_CONFIG = {
-  ...BASE_MODEL_CONFIG,
-  hidden_size: 16,
-  intermediate_size: 16,
-  moe_intermediate_size: 8,
-  num_hidden_layers: 2,
-  n_routed_experts: 2,
-  n_group: 1,
-  num_attention_heads: 2,
-  num_key_value_heads: 2,
-  kv_lora_rank: 8,
-  qk_nope_head_dim: 4,
-  qk_rope_head_dim: 4,
-  v_head_dim: 4,
-  num_nextn_predict_layers: 1,
-};
+const MODEL_CONFIG = { ...BASE_MODEL_CONFIG, ...MICRO_SIZES, num_nextn_predict_layers: 1 };
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'aha-pretrain-'));

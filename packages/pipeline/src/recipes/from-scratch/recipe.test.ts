@@ -7,27 +7,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadModel } from '@aha/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MICRO_SIZES } from '../base-model/micro.js';
 import { readStages } from '../stages.js';
 import { type CleanCounts, type FromScratchOptions, runFromScratch } from './recipe.js';
 
 /** The reduced size `npm test` runs. */
 export const REDUCED = {
   corpus: { pages: 16, examplesPerPage: 4, pii: 2, exactDuplicates: 2, nearDuplicates: 2, junk: 2, harmful: 2 },
-  modelConfig: {
-    hidden_size: 16,
-    intermediate_size: 16,
-    moe_intermediate_size: 8,
-    num_hidden_layers: 2,
-    n_routed_experts: 2,
-    n_group: 1,
-    num_attention_heads: 2,
-    num_key_value_heads: 2,
-    kv_lora_rank: 8,
-    qk_nope_head_dim: 4,
-    qk_rope_head_dim: 4,
-    v_head_dim: 4,
-    num_nextn_predict_layers: 1,
-  },
+  modelConfig: { ...MICRO_SIZES, num_nextn_predict_layers: 1 },
   task: { minDigits: 1, maxDigits: 2, evalProblems: 4, maxNewTokens: 6 },
   pretrain: { seqLength: 32, batchSize: 2, maxSteps: 3, warmupSteps: 0, checkpointEvery: 0 },
   grpo: { maxSteps: 2, promptsPerStep: 2, groupSize: 2, checkpointEvery: 1, warmupSteps: 0 },
