@@ -5,6 +5,7 @@
  * Leaves out: LoRA (sft/lora.test.ts); packing and resume are covered on DeepSeek-V3 in trainer.test.ts.
  */
 import { createByteLevelTokenizer, createModel, noGrad } from '@aha/core';
+import { byteLevelQwen2Config } from '@aha/core/testing';
 import { expect, it } from 'vitest';
 import { additionRows } from '../__fixtures__/tiny.js';
 import { tokenizeSftDataset } from '../data/sft-data.js';
@@ -12,24 +13,7 @@ import { SftTrainer } from './trainer.js';
 
 it('SFT steps on a tiny Qwen2 model through the same trainer code as DeepSeek-V3', async () => {
   const tokenizer = createByteLevelTokenizer();
-  const model = createModel(
-    {
-      model_type: 'qwen2',
-      vocab_size: 263,
-      hidden_size: 32,
-      intermediate_size: 48,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 128,
-      tie_word_embeddings: true,
-      initializer_range: 0.1,
-      bos_token_id: tokenizer.tokenToId('<|bos|>') as number,
-      eos_token_id: tokenizer.tokenToId('<|eos|>') as number,
-      pad_token_id: tokenizer.tokenToId('<|pad|>') as number,
-    },
-    { seed: 2 },
-  );
+  const model = createModel(byteLevelQwen2Config(tokenizer), { seed: 2 });
   const rows = additionRows(4);
   const config = { completionOnlyLoss: true, maxLength: 64, appendEos: true, ignoreIndex: -100 };
   // Hand NLL of the whole dataset (one batch of 4) before training, one unpadded row at a time, in float64.

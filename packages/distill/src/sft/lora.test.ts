@@ -5,30 +5,14 @@
  * Leaves out: LoRA in GRPO (reference = base with adapters off), half-precision frozen base (later slices).
  */
 import { applyLora, createByteLevelTokenizer, createModel } from '@aha/core';
+import { byteLevelQwen2Config } from '@aha/core/testing';
 import { expect, it } from 'vitest';
 import { additionRows } from '../__fixtures__/tiny.js';
 import { SftTrainer } from './trainer.js';
 
 it('SftTrainer steps with LoRA on a tiny Qwen2 change only the adapters', async () => {
   const tokenizer = createByteLevelTokenizer();
-  const model = createModel(
-    {
-      model_type: 'qwen2',
-      vocab_size: 263,
-      hidden_size: 32,
-      intermediate_size: 48,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 128,
-      tie_word_embeddings: true,
-      initializer_range: 0.1,
-      bos_token_id: tokenizer.tokenToId('<|bos|>') as number,
-      eos_token_id: tokenizer.tokenToId('<|eos|>') as number,
-      pad_token_id: tokenizer.tokenToId('<|pad|>') as number,
-    },
-    { seed: 2 },
-  );
+  const model = createModel(byteLevelQwen2Config(tokenizer), { seed: 2 });
   applyLora(model, { r: 4, alpha: 16, targetModules: ['q_proj', 'v_proj'] });
   const before = new Map(model.namedParameters().map(([n, t]) => [n, t.toFloat32Array()]));
   const trainer = new SftTrainer({

@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createModel, DenseModel, listCheckpoints, loadModel } from '@aha/core';
+import { byteLevelQwen2Config } from '@aha/core/testing';
 import { defineReward } from '@aha/rewards';
 import { afterEach, expect, it } from 'vitest';
 import { generateAddition } from '../tasks/addition.js';
@@ -31,24 +32,7 @@ afterEach(async () => {
 it('a GRPO step on a tiny Qwen2 model trains it through the same trainer code as DeepSeek-V3', async () => {
   dir = await mkdtemp(join(tmpdir(), 'aha-grpo-dense-'));
   const tok = tinyTokenizer();
-  const model = createModel(
-    {
-      model_type: 'qwen2',
-      vocab_size: 263,
-      hidden_size: 32,
-      intermediate_size: 48,
-      num_hidden_layers: 2,
-      num_attention_heads: 4,
-      num_key_value_heads: 2,
-      max_position_embeddings: 256,
-      tie_word_embeddings: true,
-      initializer_range: 0.1,
-      bos_token_id: tok.tokenToId('<|bos|>') as number,
-      eos_token_id: tok.tokenToId('<|eos|>') as number,
-      pad_token_id: tok.tokenToId('<|pad|>') as number,
-    },
-    { seed: 4 },
-  );
+  const model = createModel(byteLevelQwen2Config(tok, 256), { seed: 4 });
   const before = new Map([...model.stateDict()].map(([n, t]) => [n, t.toFloat32Array()]));
   const trainer = new GrpoTrainer({
     model,
