@@ -114,7 +114,7 @@ const uint16_t* u16Arg(const Napi::CallbackInfo& info, size_t i, const char* op,
 Napi::Value LinearBf16(const Napi::CallbackInfo& info) {
   const char* name = "linearBf16";
   const int64_t M = intArg(info, 1, name), K = intArg(info, 2, name), N = intArg(info, 4, name);
-  const bool portable = intArg(info, 6, name, 0, 1) != 0;
+  [[maybe_unused]] const bool portable = intArg(info, 6, name, 0, 1) != 0;  // only read where x86 paths exist
   const float* x = f32Arg(info, 0, name, static_cast<size_t>(sizeOf(M, K)));
   const uint16_t* w = u16Arg(info, 3, name, static_cast<size_t>(sizeOf(N, K)));
   float* y = f32Arg(info, 5, name, static_cast<size_t>(sizeOf(M, N)));
