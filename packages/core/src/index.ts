@@ -239,6 +239,7 @@ export {
 } from './train/config.js';
 export { DataIterator, type DataIteratorOptions, type DataPosition, type ServedRow } from './train/data.js';
 export {
+  loopConfigOf,
   type MicroStepResult,
   type StepContext,
   type StepReport,

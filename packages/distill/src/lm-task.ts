@@ -9,6 +9,7 @@
 import {
   DataIterator,
   type DataPosition,
+  loopConfigOf,
   type Model,
   optimizerFrom,
   type StepReport,
@@ -88,19 +89,6 @@ export function runLmTraining(args: {
       stream = new DataIterator(units, { seed: config.seed, shuffle: config.shuffle, position });
     },
   };
-  const reports = trainLoop(
-    task,
-    {
-      totalSteps,
-      gradAccumulation: config.gradAccumulation,
-      maxGradNorm: config.maxGradNorm,
-      checkpointEvery: config.checkpointEvery,
-      keepCheckpoints: config.keepCheckpoints,
-      outputDir: config.outputDir,
-      resume: config.resume,
-      logEvery: config.logEvery,
-    },
-    { signal: args.signal, onEvent: args.onEvent },
-  );
+  const reports = trainLoop(task, loopConfigOf(config, totalSteps), { signal: args.signal, onEvent: args.onEvent });
   return { totalSteps, reports };
 }

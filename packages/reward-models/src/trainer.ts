@@ -12,6 +12,7 @@
 import {
   DataIterator,
   type DataPosition,
+  loopConfigOf,
   narrow,
   noGrad,
   optimizerFrom,
@@ -229,20 +230,7 @@ export class RewardModelTrainer {
         this.data = new DataIterator(this.rows, { seed: cfg.seed, position });
       },
     };
-    return trainLoop(
-      task,
-      {
-        totalSteps,
-        gradAccumulation: cfg.gradAccumulation,
-        maxGradNorm: cfg.maxGradNorm,
-        outputDir: cfg.outputDir,
-        checkpointEvery: cfg.checkpointEvery,
-        keepCheckpoints: cfg.keepCheckpoints,
-        resume: cfg.resume,
-        logEvery: cfg.logEvery,
-      },
-      options,
-    );
+    return trainLoop(task, loopConfigOf(cfg, totalSteps), options);
   }
 
   /** The next micro-batch of up to `n` rows (seeded shuffle per epoch; the last batch of an epoch may be short). */

@@ -20,7 +20,7 @@ import {
   removeStaleTemporaries,
   saveCheckpoint,
 } from './checkpoint.js';
-import { TrainConfigBaseSchema } from './config.js';
+import { type TrainConfigBase, TrainConfigBaseSchema } from './config.js';
 import { appendMetrics, METRICS_FILE, stepRecord, truncateMetrics } from './metrics.js';
 
 export const TrainLoopConfigSchema = TrainConfigBaseSchema.pick({
@@ -39,6 +39,30 @@ export const TrainLoopConfigSchema = TrainConfigBaseSchema.pick({
     .describe('Write <outputDir>/metrics.jsonl (one record per logged step); needs outputDir.'),
 });
 export type TrainLoopConfig = z.input<typeof TrainLoopConfigSchema>;
+
+/** The loop keys of the base training config, as every trainer's parsed config carries them. */
+type LoopKeys =
+  | 'gradAccumulation'
+  | 'maxGradNorm'
+  | 'checkpointEvery'
+  | 'keepCheckpoints'
+  | 'outputDir'
+  | 'resume'
+  | 'logEvery';
+
+/** The loop's config from a trainer's parsed config (its loop keys) and the run's step count. */
+export function loopConfigOf(config: Pick<TrainConfigBase, LoopKeys>, totalSteps: number): TrainLoopConfig {
+  return {
+    totalSteps,
+    gradAccumulation: config.gradAccumulation,
+    maxGradNorm: config.maxGradNorm,
+    checkpointEvery: config.checkpointEvery,
+    keepCheckpoints: config.keepCheckpoints,
+    outputDir: config.outputDir,
+    resume: config.resume,
+    logEvery: config.logEvery,
+  };
+}
 
 /** What a micro-batch's loss function returns. */
 export interface MicroStepResult {

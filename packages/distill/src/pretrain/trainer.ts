@@ -14,6 +14,7 @@ import {
   ConfigError,
   DataIterator,
   type DataPosition,
+  loopConfigOf,
   type Model,
   optimizerFrom,
   parseTrainConfig,
@@ -184,19 +185,6 @@ export class PretrainTrainer {
         stream = new DataIterator(sequences, { seed: config.seed, shuffle: config.shuffle, position });
       },
     };
-    yield* trainLoop(
-      task,
-      {
-        totalSteps,
-        gradAccumulation: config.gradAccumulation,
-        maxGradNorm: config.maxGradNorm,
-        checkpointEvery: config.checkpointEvery,
-        keepCheckpoints: config.keepCheckpoints,
-        outputDir: config.outputDir,
-        resume: config.resume,
-        logEvery: config.logEvery,
-      },
-      { signal: options.signal, onEvent: options.onEvent },
-    );
+    yield* trainLoop(task, loopConfigOf(config, totalSteps), { signal: options.signal, onEvent: options.onEvent });
   }
 }

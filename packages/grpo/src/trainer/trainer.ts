@@ -20,6 +20,7 @@ import {
   createModel,
   deepseekV3ConfigToJson,
   type LrScheduler,
+  loopConfigOf,
   type Model,
   noGrad,
   type Optimizer,
@@ -259,34 +260,21 @@ export class GrpoTrainer {
     const { optimizer, scheduler } = optimizerFrom(c, this.model.parameters(), c.maxSteps);
     const task = this.#task(optimizer, scheduler);
     // The loop writes <outputDir>/metrics.jsonl (each line before its checkpoint) and truncates it on resume.
-    const loop = trainLoop(
-      task,
-      {
-        totalSteps: c.maxSteps,
-        gradAccumulation: c.gradAccumulation,
-        maxGradNorm: c.maxGradNorm,
-        checkpointEvery: c.checkpointEvery,
-        keepCheckpoints: c.keepCheckpoints,
-        outputDir: c.outputDir,
-        resume: c.resume,
-        logEvery: c.logEvery,
+    const loop = trainLoop(task, loopConfigOf(c, c.maxSteps), {
+      signal: this.#opts.signal,
+      onEvent: this.#opts.onEvent,
+      record: (report) => {
+        const m = this.#metrics(report);
+        // StepMetrics plus the loop's names for the quantities every trainer logs (one vocabulary in metrics.jsonl).
+        return {
+          ...m,
+          time: Date.now(),
+          grad_norm: m.gradNorm,
+          step_seconds: m.stepSeconds,
+          tokens_per_s: { rollout: m.throughput.rolloutTokensPerSec, train: m.throughput.trainTokensPerSec },
+        };
       },
-      {
-        signal: this.#opts.signal,
-        onEvent: this.#opts.onEvent,
-        record: (report) => {
-          const m = this.#metrics(report);
-          // StepMetrics plus the loop's names for the quantities every trainer logs (one vocabulary in metrics.jsonl).
-          return {
-            ...m,
-            time: Date.now(),
-            grad_norm: m.gradNorm,
-            step_seconds: m.stepSeconds,
-            tokens_per_s: { rollout: m.throughput.rolloutTokensPerSec, train: m.throughput.trainTokensPerSec },
-          };
-        },
-      },
-    );
+    });
     for await (const report of loop) {
       if (!report.record) {
         yield this.#metrics(report);
