@@ -79,15 +79,18 @@ export {
   type RolloutErrorReason,
 } from './rollout/remote.js';
 export {
+  type AdditionColumn,
   type AdditionOptions,
   type AdditionProblem,
   type AdditionProblemOptions,
   type AdditionRow,
   addDigits,
+  additionColumns,
   additionCompletion,
   additionProblems,
   additionPrompt,
   additionTrace,
+  columnSum,
   generateAddition,
   scoreAddition,
   verifyAddition,

@@ -130,19 +130,36 @@ export interface AdditionProblem {
 export const additionPrompt = (a: string, b: string, width = 0): string =>
   `${a.padStart(width, '0')}+${b.padStart(width, '0')}=`;
 
-/** Compact column-by-column trace: right to left, `da+db(+carry)=s` per column. */
-export function additionTrace(a: string, b: string): string {
-  const parts: string[] = [];
-  let carry = 0;
+/** One column of `a + b`, right to left: its digits, the carry in, and the column sum `s` (carry out = s ≥ 10). */
+export interface AdditionColumn {
+  da: number;
+  db: number;
+  carryIn: 0 | 1;
+  s: number;
+}
+
+/** The columns of `a + b` from the ones up (the walk every addition trace writes out). */
+export function additionColumns(a: string, b: string): AdditionColumn[] {
+  const columns: AdditionColumn[] = [];
+  let carryIn: 0 | 1 = 0;
   const n = Math.max(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const da = i < a.length ? Number(a[a.length - 1 - i]) : 0;
     const db = i < b.length ? Number(b[b.length - 1 - i]) : 0;
-    const s = da + db + carry;
-    parts.push(carry ? `${da}+${db}+1=${s}` : `${da}+${db}=${s}`);
-    carry = s >= 10 ? 1 : 0;
+    const s: number = da + db + carryIn;
+    columns.push({ da, db, carryIn, s });
+    carryIn = s >= 10 ? 1 : 0;
   }
-  return parts.join(' ');
+  return columns;
+}
+
+/** `da+db(+1)=s`: one column as the traces write it. */
+export const columnSum = (c: AdditionColumn): string =>
+  c.carryIn ? `${c.da}+${c.db}+1=${c.s}` : `${c.da}+${c.db}=${c.s}`;
+
+/** Compact column-by-column trace: right to left, `da+db(+carry)=s` per column. */
+export function additionTrace(a: string, b: string): string {
+  return additionColumns(a, b).map(columnSum).join(' ');
 }
 
 /** The compact reference completion `<think>trace</think><answer>sum</answer>` (EOS is the tokenizer's business). */

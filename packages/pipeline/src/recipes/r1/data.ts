@@ -15,7 +15,7 @@
  */
 
 import type { AdditionProblem } from '@aha/grpo';
-import { createRng } from '@aha/grpo';
+import { additionColumns, columnSum, createRng } from '@aha/grpo';
 import { bannedWordPairs } from '@aha/reward-models';
 
 /** The words of a readable trace, in the target language (English) and in the noise language (Chinese). */
@@ -34,17 +34,7 @@ const WORDS = {
 export function readableTrace(a: string, b: string, pickZh: (word: number) => boolean = () => false): string {
   let word = 0;
   const w = (key: 'carry' | 'done') => (pickZh(word++) ? WORDS.zh : WORDS.en)[key];
-  const parts: string[] = [];
-  let carry = 0;
-  const n = Math.max(a.length, b.length);
-  for (let i = 0; i < n; i++) {
-    const da = i < a.length ? Number(a[a.length - 1 - i]) : 0;
-    const db = i < b.length ? Number(b[b.length - 1 - i]) : 0;
-    const s = da + db + carry;
-    const sum = carry ? `${da}+${db}+1=${s}` : `${da}+${db}=${s}`;
-    carry = s >= 10 ? 1 : 0;
-    parts.push(carry ? `${sum} ${w('carry')} 1` : sum);
-  }
+  const parts = additionColumns(a, b).map((c) => (c.s >= 10 ? `${columnSum(c)} ${w('carry')} 1` : columnSum(c)));
   parts.push(w('done'));
   return parts.join(', ');
 }
