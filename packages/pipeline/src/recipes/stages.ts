@@ -29,6 +29,12 @@ export interface Stage<Config extends z.ZodType, In, Out> {
   name: string;
   description: string;
   config: Config;
+  /**
+   * Bump when the stage's output (its shape or what it means) changes for the same config and input: the version is
+   * part of the hash, so run folders made by the older code run the stage again instead of reusing an output that
+   * later stages cannot read. Unset: version 1, hashed as before versions existed.
+   */
+  version?: number;
   run(input: In, config: z.infer<Config>, context: StageContext): Promise<Out>;
 }
 
@@ -118,7 +124,9 @@ export async function runStage<Config extends z.ZodType, In, Out>(
     throw new AhaError('config', `stage "${stage.name}": invalid config: ${parsed.error.message}`);
   }
   const config = parsed.data as z.infer<Config>;
-  const hash = hashConfig({ config, input });
+  const hash = hashConfig(
+    stage.version && stage.version > 1 ? { config, input, version: stage.version } : { config, input },
+  );
   const workDir = join(runDir, stage.name);
   const previous = (await readStages(runDir))[stage.name];
   if (previous?.hash === hash && previous.status === 'done') {

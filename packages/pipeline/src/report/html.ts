@@ -36,6 +36,19 @@ export interface ReportOptions {
   model?: string;
   /** What risk control did to the run's data (a "Risk control" table; nothing when absent). */
   riskControl?: readonly RiskControlRow[];
+  /** A multi-stage recipe's per-stage evaluation (a "Stages" table at the top; nothing when absent). */
+  stages?: StageTable;
+}
+
+/**
+ * A table of one row per model of a multi-stage recipe, the starting model first. A row with `flag` is marked as a
+ * regression (e.g. a stage that lowered reasoning accuracy) and says why.
+ */
+export interface StageTable {
+  columns: readonly string[];
+  rows: readonly { stage: string; cells: readonly string[]; flag?: string }[];
+  /** A line under the table (what the columns measure, the machine the figures are from). */
+  note?: string;
 }
 
 /** One data set risk control filtered: its counts (`mode` 'off': it was not filtered). */
@@ -158,6 +171,21 @@ function riskControlSection(rows: readonly RiskControlRow[] | undefined): string
   );
 }
 
+function stageSection(table: StageTable | undefined): string {
+  if (!table?.rows.length) return '';
+  const head = ['stage', ...table.columns, ''].map((c) => `<th>${escapeHtml(c)}</th>`).join('');
+  const body = table.rows
+    .map(
+      (r) =>
+        `<tr data-stage-row="${escapeHtml(r.stage)}"${r.flag ? ' class="flagged" data-flagged' : ''}>` +
+        [r.stage, ...r.cells].map((c) => `<td>${escapeHtml(c)}</td>`).join('') +
+        `<td>${r.flag ? `⚠ ${escapeHtml(r.flag)}` : ''}</td></tr>`,
+    )
+    .join('');
+  const note = table.note ? `<p class="note">${escapeHtml(table.note)}</p>` : '';
+  return `<section class="stages" data-stage-table><h2>Stages</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}</section>`;
+}
+
 /** The text of every sample the page shows, for the content id of its implicit label. */
 function shownSamplesText(records: readonly StepMetricsRecord[]): string {
   return records.flatMap((r) => (r.samples ?? []).map((s) => s.completion)).join('\n');
@@ -220,6 +248,8 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
   border-radius: 4px; font-size: 11px; color: var(--muted); background: var(--bg2); }
 .risk table { border-collapse: collapse; } .risk td, .risk th { border: 1px solid var(--line); padding: 4px 10px; }
 .risk td:nth-child(n+4) { text-align: right; }
+.stages table { border-collapse: collapse; } .stages td, .stages th { border: 1px solid var(--line); padding: 4px 10px; }
+.stages td:nth-child(n+2) { text-align: right; } .stages tr.flagged td { background: #fff1f0; }
 .chart .empty { color: var(--muted); height: 240px; display: flex; align-items: center; justify-content: center; }
 .samples details { border: 1px solid var(--line); border-radius: 6px; margin: 8px 0; padding: 6px 10px; }
 .samples summary { cursor: pointer; font-weight: 600; }
@@ -267,6 +297,7 @@ export function renderReport(records: readonly StepMetricsRecord[], options: Rep
     records.length === 1 ? '' : 's'
   } (${range})</p>
 ${warning}
+${stageSection(options.stages)}
 ${summary(records, heldOutChart)}
 <section class="charts">
 ${charts.map(chartElement).join('\n')}

@@ -11,6 +11,8 @@ export interface GreedyEval {
   accuracy: number;
   correct: number;
   total: number;
+  /** Mean completion length in tokens (the stop token included where one ended it). */
+  meanTokens: number;
   /** A few decoded completions, for the report and for eyeballing. */
   samples: { prompt: string; completion: string; solution: string; correct: boolean }[];
 }
@@ -35,6 +37,7 @@ export async function evaluateGreedy(
   const batchSize = options.batchSize ?? 64;
   const keep = options.keepSamples ?? 8;
   let correct = 0;
+  let tokens = 0;
   const samples: GreedyEval['samples'] = [];
   for (let i = 0; i < problems.length; i += batchSize) {
     const chunk = problems.slice(i, i + batchSize);
@@ -47,8 +50,10 @@ export async function evaluateGreedy(
       const completion = g.text ?? '';
       const ok = scoreAddition(completion, p) === 1;
       if (ok) correct++;
+      tokens += g.tokens.length;
       if (samples.length < keep) samples.push({ prompt: p.prompt, completion, solution: p.solution, correct: ok });
     });
   }
-  return { accuracy: problems.length ? correct / problems.length : 0, correct, total: problems.length, samples };
+  const n = problems.length;
+  return { accuracy: n ? correct / n : 0, correct, total: n, meanTokens: n ? tokens / n : 0, samples };
 }

@@ -11,9 +11,9 @@ import { runCli } from '../../cli/main.js';
 import { saveMicroBaseModel } from '../base-model/micro.js';
 import { readStages, runStage } from '../stages.js';
 import { coldStartRows, generalRows, readableCompletion, readableTrace } from './data.js';
-import { type R1Options, runR1 } from './recipe.js';
+import { type R1Options, runR1, stageTable } from './recipe.js';
 import { alignmentRewards, reasoningRewards, totalReward } from './rewards.js';
-import { RewardModelsSchema, rewardModelData, rewardModelsStage } from './stages.js';
+import { RewardModelsSchema, rewardModelData, rewardModelsStage, type StageSummary } from './stages.js';
 
 // A micro setting on a random 2-layer model: checks the chaining, not learning (the example and docs show learning).
 const MICRO: R1Options = {
@@ -74,9 +74,21 @@ describe('r1 recipe (micro setting)', () => {
       );
       expect(existsSync(join(runDir, s, 'report.html'))).toBe(true);
     }
-    const rms = stages['reward-models'].output as { helpfulnessDir: string; safetyDir: string };
+    const rms = stages['reward-models'].output as Record<string, string>;
     expect((await loadRewardModel(rms.helpfulnessDir)).numLabels).toBe(1);
     expect((await loadRewardModel(rms.safetyDir)).labels).toEqual(['safe']);
+    // The held-out judges: their own (wider) backbone, trained beside the RMs the policy is trained on.
+    const judge = await loadRewardModel(rms.judgeHelpfulnessDir);
+    expect(judge.numLabels).toBe(1);
+    expect(judge.backbone.config.hidden_size).not.toBe(
+      (await loadRewardModel(rms.helpfulnessDir)).backbone.config.hidden_size,
+    );
+    expect((await loadRewardModel(rms.judgeSafetyDir)).labels).toEqual(['safe']);
+    // Alignment RL logs the judges' scores per step (weight 0: not in the reward it trains on).
+    const alignLog = JSON.parse(readFileSync(join(runDir, 'alignment-rl', 'metrics.jsonl'), 'utf8').split('\n')[0]);
+    expect(Object.keys(alignLog.rewards)).toEqual(
+      expect.arrayContaining(['helpfulness', 'safety', 'judge_helpfulness', 'judge_safety']),
+    );
     const rejection = stages['rejection-sft'].output as { generalExamples: number; generated: number };
     expect(rejection).toMatchObject({ generalExamples: 4, generated: 8 });
     expect(existsSync(join(runDir, 'rejection-sft', 'rejection-samples.jsonl'))).toBe(true);
@@ -98,6 +110,17 @@ describe('r1 recipe (micro setting)', () => {
       'rejection-sft',
       'alignment-rl',
     ]);
+    // The stage table, base first, in the report and in summary.md; every measured field is a number.
+    const html = readFileSync(r.report as string, 'utf8');
+    expect(html).toContain('data-stage-table');
+    expect(html.indexOf('data-stage-row="base"')).toBeLessThan(html.indexOf('data-stage-row="alignment-rl"'));
+    for (const s of r.summary ?? [])
+      for (const k of ['accuracy', 'length', 'judgeHelpfulness', 'judgeSafety', 'generalLength'] as const)
+        expect(Number.isFinite(s[k]), `${s.stage}.${k}`).toBe(true);
+    expect(JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8')).environment).toMatchObject({
+      threads: expect.any(Number),
+      simd: expect.any(String),
+    });
     expect(readFileSync(r.report as string, 'utf8')).toContain('<html');
     expect(readFileSync(r.report as string, 'utf8')).toContain('data-risk-row="rejection-sft/general"');
     expect(readFileSync(join(runDir, 'summary.md'), 'utf8')).toContain('| alignment-rl |');
@@ -333,6 +356,17 @@ describe('stage-4 reward models', () => {
     );
     const wins = chosen.filter((c, i) => c > rejected[i]).length / chosen.length;
     expect(wins).toBeGreaterThan(0.75);
+    // The held-out judge learned the same rule from its own data.
+    const judge = await loadRewardModel(output.judgeHelpfulnessDir);
+    const judgeChosen = score(
+      judge,
+      data.pairsHeldOut.map((p) => ({ prompt: p.prompt as string, completion: p.chosen as string })),
+    );
+    const judgeRejected = score(
+      judge,
+      data.pairsHeldOut.map((p) => ({ prompt: p.prompt as string, completion: p.rejected as string })),
+    );
+    expect(judgeChosen.filter((c, i) => c > judgeRejected[i]).length / judgeChosen.length).toBeGreaterThan(0.75);
     const z = score(
       safety,
       data.safetyHeldOut.map((s) => ({ prompt: s.prompt as string, completion: s.response as string })),
@@ -349,6 +383,7 @@ describe('stage-4 reward models', () => {
       {
         helpfulness,
         safety,
+        judges: { helpfulness: judge, safety: await loadRewardModel(output.judgeSafetyDir) },
         tokenizer,
         weights: { helpfulness: 1, safety: 1 },
       },
@@ -366,7 +401,51 @@ describe('stage-4 reward models', () => {
     expect(byName.helpfulness[0]).toBeNull();
     expect(byName.safety[0]).toBeNull();
     expect(byName.helpfulness[1]).toEqual(expect.any(Number));
+    // Bounded by default: σ of the Bradley-Terry score.
+    expect(byName.helpfulness[1]).toBeGreaterThan(0);
+    expect(byName.helpfulness[1]).toBeLessThan(1);
+    expect(byName.judge_helpfulness).toEqual([null, expect.any(Number)]);
+    expect(byName.judge_safety).toEqual([null, expect.any(Number)]);
     expect(result.values[0]).toBeCloseTo(3, 10);
+    // The judges are logged, not trained on: the total is the two trained-on RMs' sum only.
     expect(result.values[1]).toBeCloseTo((byName.helpfulness[1] as number) + (byName.safety[1] as number), 6);
   }, 30_000);
+});
+
+describe('the stage table', () => {
+  const row = (stage: string, accuracy: number, helpfulness = 1, judgeHelpfulness = 1): StageSummary => ({
+    stage,
+    accuracy,
+    languageGreedy: 1,
+    languageSampled: 1,
+    mixedShare: 0,
+    length: 30,
+    helpfulness,
+    safety: 0.9,
+    judgeHelpfulness,
+    judgeSafety: 0.9,
+    bannedRate: 0,
+    hazardRate: 0,
+    generalLength: 8,
+    samples: [],
+  });
+
+  it('flags a stage that lowered accuracy, and an RM score that rose while its judge fell', () => {
+    const t = stageTable([
+      row('base', 0.44),
+      row('cold-start', 0.6),
+      row('reasoning-rl', 0.95),
+      row('rejection-sft', 0.9, 2, 2),
+      row('alignment-rl', 0.95, 4, 1.5),
+    ]);
+    expect(t.rows.map((r) => r.stage)).toEqual(['base', 'cold-start', 'reasoning-rl', 'rejection-sft', 'alignment-rl']);
+    expect(t.rows.map((r) => r.flag)).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      'accuracy -5.0 points vs reasoning-rl',
+      'helpfulness RM up while its judge went down',
+    ]);
+    expect(t.note).toMatch(/threads, SIMD level/);
+  });
 });

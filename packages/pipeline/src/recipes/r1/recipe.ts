@@ -16,13 +16,13 @@
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseTrainConfig } from '@aha/core';
+import { getNumThreads, parseTrainConfig, simdLevel } from '@aha/core';
 import { z } from 'zod';
 import { configRewards } from '../../commands/rewards.js';
 import { ConfigError } from '../../config/errors.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
-import type { RiskControlRow } from '../../report/html.js';
+import type { RiskControlRow, StageTable } from '../../report/html.js';
 import { METRICS_FILE, REPORT_FILE, writeReport } from '../../report/write.js';
 import { readBaseModelRecord, SHIPPED_BASE_MODEL_DIR, taskWithOverrides } from '../base-model/save.js';
 import { type RecipeContext, type RecipeResult, withCtrlC } from '../context.js';
@@ -113,7 +113,13 @@ export interface R1Result extends RecipeResult {
   interrupted?: boolean;
   /** One entry per model: base, cold-start, reasoning-rl, rejection-sft, alignment-rl. */
   summary?: StageSummary[];
-  rewardModels?: { helpfulnessHeldOutAccuracy: number; safetyHeldOutAccuracy: number };
+  /** Held-out accuracy of the trained-on reward models and of their judges. */
+  rewardModels?: {
+    helpfulnessHeldOutAccuracy: number;
+    safetyHeldOutAccuracy: number;
+    judgeHelpfulnessHeldOutAccuracy: number;
+    judgeSafetyHeldOutAccuracy: number;
+  };
   report?: string;
   seconds: number;
 }
@@ -133,14 +139,65 @@ export function defaultR1Stages(hooks: TrainHooks = {}, reasoning?: RunR1Options
   };
 }
 
-/** A markdown table of the per-stage summary (also printed and written to summary.md). */
+/**
+ * The per-stage table (the base model first): reasoning accuracy, language consistency, length, and the RM scores of
+ * general answers beside their held-out judges'. A stage is flagged when it lowered held-out reasoning accuracy
+ * against the stage before it, or when the trained-on helpfulness RM rose while its judge fell (over-optimisation).
+ */
+export function stageTable(summary: readonly StageSummary[]): StageTable {
+  const columns = [
+    'held-out greedy accuracy',
+    'language (greedy)',
+    'language (sampled)',
+    'mixed CoT share',
+    'CoT length',
+    'helpfulness RM / judge',
+    'safety RM P(safe) / judge',
+    'banned / hazard word rate',
+    'answer length',
+  ];
+  const rows = summary.map((s, i) => {
+    const prev = i > 0 ? summary[i - 1] : undefined;
+    const flags: string[] = [];
+    if (prev && s.accuracy < prev.accuracy)
+      flags.push(`accuracy ${((s.accuracy - prev.accuracy) * 100).toFixed(1)} points vs ${prev.stage}`);
+    if (prev && i > 1 && s.helpfulness > prev.helpfulness && s.judgeHelpfulness < prev.judgeHelpfulness)
+      flags.push('helpfulness RM up while its judge went down');
+    return {
+      stage: s.stage,
+      cells: [
+        pct(s.accuracy),
+        fx(s.languageGreedy),
+        fx(s.languageSampled),
+        pct(s.mixedShare),
+        s.length.toFixed(1),
+        `${s.helpfulness.toFixed(2)} / ${s.judgeHelpfulness.toFixed(2)}`,
+        `${s.safety.toFixed(3)} / ${s.judgeSafety.toFixed(3)}`,
+        `${pct(s.bannedRate)} / ${pct(s.hazardRate)}`,
+        s.generalLength.toFixed(1),
+      ],
+      ...(flags.length ? { flag: flags.join('; ') } : {}),
+    };
+  });
+  return {
+    columns,
+    rows,
+    note:
+      `Every model on the same held-out problems and general prompts, scored by the same reward models; lengths in ` +
+      `tokens; "judge": a held-out RM never trained on. ${environmentLine()}.`,
+  };
+}
+
+/** The machine facts a figure depends on: the thread count and SIMD level of the CPU kernels. */
+export function environmentLine(): string {
+  return `CPU kernels: ${getNumThreads()} threads, SIMD level ${simdLevel()}`;
+}
+
+/** A markdown table of the per-stage summary (also printed and written to summary.md), flags in the last column. */
 export function summaryTable(summary: readonly StageSummary[]): string {
-  const head =
-    '| stage | held-out greedy accuracy | language (greedy) | language (sampled) | mixed CoT share | helpfulness RM | safety RM P(safe) | banned / hazard word rate |\n|---|---|---|---|---|---|---|---|';
-  const rows = summary.map(
-    (s) =>
-      `| ${s.stage} | ${pct(s.accuracy)} | ${fx(s.languageGreedy)} | ${fx(s.languageSampled)} | ${pct(s.mixedShare)} | ${s.helpfulness.toFixed(2)} | ${s.safety.toFixed(3)} | ${pct(s.bannedRate)} / ${pct(s.hazardRate)} |`,
-  );
+  const t = stageTable(summary);
+  const head = `| stage | ${t.columns.join(' | ')} | flag |\n|${'---|'.repeat(t.columns.length + 2)}`;
+  const rows = t.rows.map((r) => `| ${r.stage} | ${r.cells.join(' | ')} | ${r.flag ? `⚠ ${r.flag}` : ''} |`);
   return [head, ...rows].join('\n');
 }
 
@@ -158,7 +215,7 @@ async function writeReports(
   runDir: string,
   stages: readonly string[],
   title: string,
-  riskControl: RiskControlRow[] = [],
+  extra: { riskControl?: RiskControlRow[]; stages?: StageTable } = {},
 ): Promise<string> {
   const lines: string[] = [];
   let offset = 0;
@@ -180,7 +237,7 @@ async function writeReports(
     offset += last;
   }
   writeFileSync(join(runDir, METRICS_FILE), lines.map((l) => `${l}\n`).join(''));
-  return writeReport(runDir, join(runDir, REPORT_FILE), { title, riskControl }).file;
+  return writeReport(runDir, join(runDir, REPORT_FILE), { title, ...extra }).file;
 }
 
 /** Longest completion of the recipe's task unless the config's `eval.maxNewTokens` says otherwise. */
@@ -249,7 +306,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
     writeFileSync(join(run.runDir, 'summary.md'), `${table}\n`);
     writeFileSync(
       join(run.runDir, 'summary.json'),
-      `${JSON.stringify({ stages: summary, rewardModels: rms }, null, 2)}\n`,
+      `${JSON.stringify({ stages: summary, rewardModels: rms, environment: { threads: getNumThreads(), simd: simdLevel() }, seconds: Math.round((performance.now() - t0) / 1000) }, null, 2)}\n`,
     );
     const first = summary[0];
     const last = summary[summary.length - 1];
@@ -261,10 +318,15 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
         'rejection-sft',
         'reward-models/helpfulness',
         'reward-models/safety',
+        'reward-models/judge-helpfulness',
+        'reward-models/judge-safety',
         'alignment-rl',
       ],
       `aha R1 in miniature: held-out accuracy ${pct(first.accuracy)} → ${pct(last.accuracy)}`,
-      riskControlRows({ 'rejection-sft': rejection, 'alignment-rl': aligned }),
+      {
+        riskControl: riskControlRows({ 'rejection-sft': rejection, 'alignment-rl': aligned }),
+        stages: stageTable(summary),
+      },
     );
     return {
       runDir: run.runDir,
@@ -272,6 +334,8 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       summary,
       rewardModels: {
         helpfulnessHeldOutAccuracy: rms.helpfulnessHeldOutAccuracy,
+        judgeHelpfulnessHeldOutAccuracy: rms.judgeHelpfulnessHeldOutAccuracy,
+        judgeSafetyHeldOutAccuracy: rms.judgeSafetyHeldOutAccuracy,
         safetyHeldOutAccuracy: rms.safetyHeldOutAccuracy,
       },
       report,
@@ -406,7 +470,7 @@ export async function r1Recipe(input: LoadedConfig, ctx: RecipeContext): Promise
     ctx.progress.stop();
     if (result.interrupted) ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);
     else if (result.summary) {
-      if (!ctx.json) ctx.log(`\n${summaryTable(result.summary)}\n`);
+      if (!ctx.json) ctx.log(`\n${summaryTable(result.summary)}\n${environmentLine()}; ${result.seconds} s\n`);
       ctx.log(`report: ${result.report}`);
     }
     // The printed result stays short: the sample texts are in summary.json and the reports.

@@ -64,25 +64,44 @@ export function reasoningRewards(options: { language: string; weights: Reasoning
 export interface AlignmentRewardModels {
   helpfulness: RewardModel;
   safety: RewardModel;
+  /**
+   * Held-out judges of the same two qualities: scored on the same samples and logged per step (`judge_helpfulness`,
+   * `judge_safety`) with weight 0, so they never reach the advantage — a trained-on score that climbs while its
+   * judge's does not is reward over-optimisation, visible in the run's curves.
+   */
+  judges?: { helpfulness: RewardModel; safety: RewardModel };
   tokenizer: Tokenizer;
   weights: { helpfulness: number; safety: number };
+  /**
+   * How the helpfulness RM's Bradley-Terry score becomes a reward: 'sigmoid' (default) bounds it in (0, 1), so past
+   * "clearly preferred" there is little left to gain by pushing the score further (the raw score is unbounded and
+   * the policy finds its blind spots); 'none' is the raw score.
+   */
+  helpfulnessNormalize?: 'none' | 'sigmoid';
 }
 
 /**
- * The alignment rewards (R1 §2.3.4): the reasoning rewards (null on general prompts) for reasoning prompts, the helpfulness RM (raw
- * Bradley-Terry score) and the safety RM (P(safe) = σ(z)) for general prompts, null where a part does not apply.
+ * The alignment rewards (R1 §2.3.4): the reasoning rewards (null on general prompts) for reasoning prompts, the
+ * helpfulness RM (σ of its Bradley-Terry score, or raw) and the safety RM (P(safe) = σ(z)) for general prompts, null
+ * where a part does not apply; the judges, when given, as weight-0 rewards (logged, not trained on).
  */
 export function alignmentRewards(reasoning: readonly WeightedReward[], rms: AlignmentRewardModels): WeightedReward[] {
+  const normalize = rms.helpfulnessNormalize ?? 'sigmoid';
+  const common = { tokenizer: rms.tokenizer, skipReasoning: true };
+  const judges: WeightedReward[] = rms.judges
+    ? [
+        {
+          reward: helpfulnessReward({ ...common, model: rms.judges.helpfulness, normalize, name: 'judge_helpfulness' }),
+          weight: 0,
+        },
+        { reward: safetyReward({ ...common, model: rms.judges.safety, name: 'judge_safety' }), weight: 0 },
+      ]
+    : [];
   return [
     ...reasoning,
-    {
-      reward: helpfulnessReward({ model: rms.helpfulness, tokenizer: rms.tokenizer, skipReasoning: true }),
-      weight: rms.weights.helpfulness,
-    },
-    {
-      reward: safetyReward({ model: rms.safety, tokenizer: rms.tokenizer, skipReasoning: true }),
-      weight: rms.weights.safety,
-    },
+    { reward: helpfulnessReward({ ...common, model: rms.helpfulness, normalize }), weight: rms.weights.helpfulness },
+    { reward: safetyReward({ ...common, model: rms.safety }), weight: rms.weights.safety },
+    ...judges,
   ];
 }
 

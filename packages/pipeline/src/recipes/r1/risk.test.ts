@@ -144,7 +144,8 @@ describe('the alignment stage', () => {
         seed: 0,
       });
       const ctx = { workDir: join(dir, 'work'), runDir: dir, signal: new AbortController().signal };
-      const rms = { id: 'rms', helpfulnessDir: join(dir, 'none'), safetyDir: join(dir, 'none') };
+      const none = join(dir, 'none');
+      const rms = { id: 'rms', helpfulnessDir: none, safetyDir: none, judgeHelpfulnessDir: none, judgeSafetyDir: none };
       await expect(stage.run({ modelDir, id: 'm', rms }, config, ctx)).rejects.toThrow(
         /alignment-rl: risk control \(mode drop\) dropped all 4 prompts/,
       );

@@ -13,7 +13,8 @@
  * model on ~800k samples for two epochs; with the few hundred SFT steps a 2-core run affords, restarting from the
  * base would mostly re-learn the cold start. `initFrom: 'base'` follows the paper.
  * Each output carries `id`, a hash of the stage's config and input, so a later stage's input changes when an earlier
- * stage reruns with other settings (its paths stay the same). Leaves out: a reference model / KL (β = 0, as r1-zero).
+ * stage reruns with other settings (its paths stay the same). Stage 4 keeps a KL term to the stage-3 model (β > 0);
+ * the other RL stage runs without one (β = 0, as r1-zero).
  */
 import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
@@ -59,33 +60,45 @@ import {
 } from './train.js';
 
 /** Stage 1 settings (`sft.coldStart` in a config file). */
+/**
+ * Stage 1's SFT: a constant 3e-3 after warmup. The cold start must leave a model that RL can move: the same data
+ * at 1e-3 with cosine decay to 0 reached a similar greedy accuracy, but the first reasoning-RL steps at 7e-4 then
+ * collapsed it (sampled accuracy 36% → 4% in ten steps), and at 2e-4–3e-4 RL went nowhere in 60 steps; ending at a
+ * high constant rate, as the base model's pretraining did, leaves it where RL at 7e-4 climbs (64% → 93% in 30 steps).
+ */
+const COLD_START_SFT = sftSection(250, 3e-3, 'constant');
+
 export const ColdStartSchema = z.strictObject({
   examples: z.number().int().positive().default(3000).describe('Synthetic cold-start examples (readable CoT).'),
   mixedShare: z
     .number()
     .min(0)
     .max(1)
-    .default(0.3)
-    .describe('Share of examples whose chain of thought mixes in Chinese words (the noise stage 2 removes).'),
+    .default(0)
+    .describe(
+      'Share of examples whose chain of thought mixes in Chinese words: noise for the stage-2 language reward to ' +
+        'remove. 0 by default, as R1 §2.3.1 (clean cold-start data): 0.1 lowered cold-start greedy accuracy 64% → 44% (seed 0).',
+    ),
   mixedWordRate: z
     .number()
     .min(0)
     .max(1)
     .default(0.5)
     .describe('In a mixed example, the chance of each word being Chinese.'),
-  sft: sftSection(250, 1e-3)
-    .default(sftSection(250, 1e-3).parse({}))
-    .describe('SFT settings (@aha/distill TrainConfig; recipe defaults: 250 steps, lr 1e-3, cosine).'),
+  sft: COLD_START_SFT.default(COLD_START_SFT.parse({})).describe(
+    'SFT settings (@aha/distill TrainConfig; recipe defaults: 250 steps, lr 3e-3, constant after 10 warmup steps).',
+  ),
 });
 
 /** Stage 2 GRPO settings (`grpo.reasoning`): GrpoConfig with the stage's defaults. */
 export const ReasoningGrpoSchema = grpoStageSection({
-  maxSteps: 40,
-  learningRate: 2e-4,
-  temperature: 0.7,
+  maxSteps: 60,
+  learningRate: 7e-4,
+  temperature: 1,
+  promptsPerStep: 32,
 }).describe(
-  'Stage 2 GRPO (GrpoConfig). Recipe defaults: 40 steps, lr 2e-4 (5e-4 and 7e-4 collapsed the cold-started model ' +
-    'in 30 steps), temperature 0.7 (the cold-started tiny model samples mostly noise at τ = 1).',
+  'Stage 2 GRPO (GrpoConfig). Recipe defaults: the r1-zero settings (lr 7e-4 decaying linearly, τ = 1, 32 prompts ' +
+    '× G = 8) for 60 steps.',
 );
 
 /** Stage 2 recipe settings (`r1.reasoning`). */
@@ -153,8 +166,16 @@ export const RewardModelsSchema = withDefaults(
 });
 
 /** Stage 4 GRPO settings (`grpo.alignment`): GrpoConfig with the stage's defaults. */
-export const AlignmentGrpoSchema = grpoStageSection({ maxSteps: 30, learningRate: 3e-4, temperature: 0.7 }).describe(
-  'Stage 4 GRPO (GrpoConfig). Recipe defaults: 30 steps, lr 3e-4, temperature 0.7.',
+export const AlignmentGrpoSchema = grpoStageSection({
+  maxSteps: 30,
+  learningRate: 2e-4,
+  temperature: 0.7,
+  beta: 0.1,
+  overlongFilter: true,
+}).describe(
+  'Stage 4 GRPO (GrpoConfig). Recipe defaults: 30 steps, lr 2e-4, temperature 0.7, β = 0.1 (KL to the stage-3 ' +
+    'model) and overlong completions masked. At β = 0.04, lr 3e-4, unmasked (seed 0) the stage cost 3 points of ' +
+    "reasoning accuracy and almost doubled the general answers' length (24 → 45 tokens); with these it kept 96%.",
 );
 
 /** Stage 4 recipe settings (`r1.alignment`). */
@@ -168,6 +189,13 @@ export const AlignmentRlSchema = z.strictObject({
     })
     .default({ helpfulness: 1, safety: 1 })
     .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+  helpfulnessNormalize: z
+    .enum(['sigmoid', 'none'])
+    .default('sigmoid')
+    .describe(
+      "The helpfulness RM's Bradley-Terry score as a reward: 'sigmoid' bounds it (a guard against pushing an RM past " +
+        "what it learned), 'none' is the raw score.",
+    ),
   risk: RiskFilterSchema.default(RiskFilterSchema.parse({})).describe(
     'Risk control on the prompt set: drop or flag what it blocks.',
   ),
@@ -184,6 +212,19 @@ export const R1EvalSchema = z.strictObject({
 
 /** The tiny reward-model backbone (byte-level, 2 layers): fixed, so its scores compare across stages. */
 export const REWARD_MODEL_CONFIG = tinyRewardModelConfig;
+
+/**
+ * The held-out judges' backbone: wider and one layer deeper than the trained-on RMs, with its own init and data, so
+ * it does not share their blind spots. The policy never sees a judge's score in its reward (the alignment stage logs
+ * it with weight 0): a trained-on RM score that rises while the judge's does not is over-optimisation, made visible.
+ */
+export const JUDGE_MODEL_CONFIG = {
+  ...tinyRewardModelConfig,
+  hidden_size: 48,
+  intermediate_size: 96,
+  moe_intermediate_size: 24,
+  num_hidden_layers: 3,
+};
 
 const Task = TaskOptionsSchema;
 const Common = { task: Task, language: z.string(), seed: z.number().int() };
@@ -369,26 +410,41 @@ export function rewardModelData(o: z.infer<typeof RewardModelsSchema>, seed: num
     pairsHeldOut: bannedWordPairs({ n: o.heldOut, seed: seed + 2, banned: BANNED_WORD }),
     safety: hazardWordSamples({ n: o.safetySamples, seed: seed + 3, hazards: HAZARD_WORDS }),
     safetyHeldOut: hazardWordSamples({ n: o.heldOut, seed: seed + 4, hazards: HAZARD_WORDS }),
+    // The judges learn from data of their own (other seeds), never from the trained-on RMs' sets.
+    judgePairs: bannedWordPairs({ n: o.pairs, seed: seed + 21, banned: BANNED_WORD }),
+    judgeSafety: hazardWordSamples({ n: o.safetySamples, seed: seed + 23, hazards: HAZARD_WORDS }),
   };
 }
 
-/** Stage 4a: trains the helpfulness (pairwise) and safety (point-wise) reward models. */
+/** The four reward models of stage 4: the two the policy is trained on and their held-out judges. */
+const REWARD_MODEL_KINDS = ['helpfulness', 'safety', 'judge-helpfulness', 'judge-safety'] as const;
+type RewardModelKind = (typeof REWARD_MODEL_KINDS)[number];
+
+/**
+ * Stage 4a: trains the helpfulness (pairwise) and safety (point-wise) reward models, and a held-out judge of each
+ * (another backbone, init and data set; see {@link JUDGE_MODEL_CONFIG}).
+ */
 export const rewardModelsStage = (hooks: TrainHooks = {}) =>
   defineStage({
     name: 'reward-models',
-    description: 'Pairwise (Bradley-Terry) helpfulness RM and point-wise safety RM on synthetic data.',
+    description:
+      'Pairwise (Bradley-Terry) helpfulness RM and point-wise safety RM on synthetic data, and their judges.',
+    // 2: the output names the two held-out judges too.
+    version: 2,
     config: z.object({ rm: RewardModelsSchema, seed: z.number().int() }),
     async run(_input: Record<string, never>, { rm, seed }, ctx) {
       const tokenizer = createByteLevelTokenizer();
       const data = rewardModelData(rm, seed);
-      const out: Record<string, { dir: string; heldOutAccuracy: number; before: number }> = {};
+      const out = {} as Record<RewardModelKind, { dir: string; heldOutAccuracy: number; before: number }>;
       const kinds = [
-        ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0']],
-        ['safety', 'pointwise', data.safety, data.safetyHeldOut, ['safe']],
+        ['helpfulness', 'pairwise', data.pairs, data.pairsHeldOut, ['LABEL_0'], REWARD_MODEL_CONFIG],
+        ['safety', 'pointwise', data.safety, data.safetyHeldOut, ['safe'], REWARD_MODEL_CONFIG],
+        ['judge-helpfulness', 'pairwise', data.judgePairs, data.pairsHeldOut, ['LABEL_0'], JUDGE_MODEL_CONFIG],
+        ['judge-safety', 'pointwise', data.judgeSafety, data.safetyHeldOut, ['safe'], JUDGE_MODEL_CONFIG],
       ] as const;
       const { pairs: _p, safetySamples: _s, heldOut: _h, ...trainerKeys } = rm;
-      for (const [k, [name, objective, train, heldOut, labels]] of kinds.entries()) {
-        const model = createRewardModel(REWARD_MODEL_CONFIG, { seed: seed + 11 + k, labels: [...labels] });
+      for (const [k, [name, objective, train, heldOut, labels, config]] of kinds.entries()) {
+        const model = createRewardModel(config, { seed: seed + 11 + k, labels: [...labels] });
         const dir = join(ctx.workDir, name);
         const before = evaluateRewardModel(model, tokenizer, heldOut, { objective });
         const trainer = new RewardModelTrainer({
@@ -418,17 +474,38 @@ export const rewardModelsStage = (hooks: TrainHooks = {}) =>
         ctx.log?.(`${name} RM: held-out accuracy ${before.accuracy.toFixed(2)} → ${after.accuracy.toFixed(2)}`);
       }
       return {
-        id: hashConfig({ rm, seed }),
+        id: hashConfig({ rm, seed, version: 2 }),
         helpfulnessDir: out.helpfulness.dir,
         safetyDir: out.safety.dir,
+        judgeHelpfulnessDir: out['judge-helpfulness'].dir,
+        judgeSafetyDir: out['judge-safety'].dir,
         helpfulnessHeldOutAccuracy: out.helpfulness.heldOutAccuracy,
         helpfulnessAccuracyBefore: out.helpfulness.before,
         safetyHeldOutAccuracy: out.safety.heldOutAccuracy,
         safetyAccuracyBefore: out.safety.before,
+        judgeHelpfulnessHeldOutAccuracy: out['judge-helpfulness'].heldOutAccuracy,
+        judgeSafetyHeldOutAccuracy: out['judge-safety'].heldOutAccuracy,
       };
     },
   });
-export type RewardModelsOut = { id: string; helpfulnessDir: string; safetyDir: string };
+export type RewardModelsOut = {
+  id: string;
+  helpfulnessDir: string;
+  safetyDir: string;
+  judgeHelpfulnessDir: string;
+  judgeSafetyDir: string;
+};
+
+/** The trained-on RMs and their judges, loaded from a reward-models stage's output. */
+export async function loadStageRewardModels(rms: RewardModelsOut) {
+  return {
+    helpfulness: await loadRewardModel(rms.helpfulnessDir),
+    safety: await loadRewardModel(rms.safetyDir),
+    judgeHelpfulness: await loadRewardModel(rms.judgeHelpfulnessDir),
+    judgeSafety: await loadRewardModel(rms.judgeSafetyDir),
+    tokenizer: createByteLevelTokenizer(),
+  };
+}
 
 /** Stage 4b: alignment GRPO on reasoning + general prompts. */
 export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewardsFn = reasoningRewards) =>
@@ -470,11 +547,12 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
         throw new ValueError(
           `alignment-rl: risk control (mode ${alignment.risk.mode}) dropped all ${filtered.counts.checked} prompts; use mode 'flag' or another keyword list`,
         );
+      const loaded = await loadStageRewardModels(input.rms);
       const rms = {
-        helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
-        safety: await loadRewardModel(input.rms.safetyDir),
-        tokenizer: createByteLevelTokenizer(),
+        ...loaded,
+        judges: { helpfulness: loaded.judgeHelpfulness, safety: loaded.judgeSafety },
         weights: alignment.weights,
+        helpfulnessNormalize: alignment.helpfulnessNormalize,
       };
       const r = await runGrpo({
         stage: 'alignment-rl',
@@ -502,14 +580,22 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
 /** The evaluation of one stage's model (see train.ts). */
 export interface StageSummary {
   stage: string;
+  /** Held-out greedy accuracy on the reasoning task. */
   accuracy: number;
   languageGreedy: number | null;
   languageSampled: number | null;
   mixedShare: number;
+  /** Mean greedy completion length on the reasoning task, in tokens. */
+  length: number;
   helpfulness: number;
   safety: number;
+  /** The held-out judges' scores of the same general answers (see JUDGE_MODEL_CONFIG). */
+  judgeHelpfulness: number;
+  judgeSafety: number;
   bannedRate: number;
   hazardRate: number;
+  /** Mean length of the sampled general answers, in tokens. */
+  generalLength: number;
   samples: { prompt: string; completion: string }[];
 }
 
@@ -524,11 +610,7 @@ export const evaluateStage = defineStage({
     ctx,
   ) {
     const problems = heldOutProblems(task);
-    const rms = {
-      helpfulness: await loadRewardModel(input.rms.helpfulnessDir),
-      safety: await loadRewardModel(input.rms.safetyDir),
-      tokenizer: createByteLevelTokenizer(),
-    };
+    const rms = await loadStageRewardModels(input.rms);
     const out: StageSummary[] = [];
     for (const m of input.models) {
       const model = await loadModel(m.modelDir);
@@ -542,7 +624,8 @@ export const evaluateStage = defineStage({
       out.push({ stage: m.stage, ...r, ...general, samples: [...r.samples, ...gs] });
       ctx.log?.(
         `${m.stage}: accuracy ${(r.accuracy * 100).toFixed(1)}%, language (sampled) ${r.languageSampled?.toFixed(3) ?? '—'}, ` +
-          `helpfulness ${g.helpfulness.toFixed(2)}, safety ${g.safety.toFixed(2)}`,
+          `helpfulness ${g.helpfulness.toFixed(2)} (judge ${g.judgeHelpfulness.toFixed(2)}), ` +
+          `safety ${g.safety.toFixed(2)} (judge ${g.judgeSafety.toFixed(2)})`,
       );
     }
     return { stages: out };

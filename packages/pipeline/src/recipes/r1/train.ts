@@ -33,12 +33,15 @@ import { forTrainer } from './rewards.js';
 export const SftSectionSchema = TrainConfigSchema.omit({ outputDir: true, seed: true, maxLength: true });
 export type SftSettings = z.output<typeof SftSectionSchema>;
 
-/** An SFT section with a stage's defaults: cosine decay, 10 warmup steps, batch 32, a checkpoint every 50 steps. */
-export const sftSection = (maxSteps: number, learningRate: number) =>
+/**
+ * An SFT section with a stage's defaults: 10 warmup steps, batch 32, a checkpoint every 50 steps, and the schedule
+ * given (cosine unless said otherwise).
+ */
+export const sftSection = (maxSteps: number, learningRate: number, lrSchedule: 'cosine' | 'constant' = 'cosine') =>
   withDefaults(SftSectionSchema, {
     maxSteps,
     learningRate,
-    lrSchedule: 'cosine',
+    lrSchedule,
     warmupSteps: 10,
     batchSize: 32,
     checkpointEvery: 50,
@@ -179,6 +182,8 @@ export interface StageEvaluation {
   languageSampled: number | null;
   /** Share of sampled chains of thought with any non-target word. */
   mixedShare: number;
+  /** Mean length of the greedy completions, in tokens. */
+  length: number;
   /** A few greedy completions. */
   samples: { prompt: string; completion: string; correct: boolean }[];
 }
@@ -203,28 +208,46 @@ export async function evaluateReasoning(
     languageGreedy: mean(shares(greedy.samples.map((s) => s.completion))),
     languageSampled: mean(sampledShares),
     mixedShare: sampled.length ? sampledShares.filter((v) => v < 1).length / sampled.length : 0,
+    length: greedy.meanTokens,
     samples: greedy.samples
       .slice(0, 4)
       .map((s) => ({ prompt: s.prompt, completion: s.completion, correct: s.correct })),
   };
 }
 
-/** What {@link evaluateGeneral} measures: reward-model scores and word rates of sampled answers to general prompts. */
+/**
+ * What {@link evaluateGeneral} measures: reward-model scores, held-out judge scores, word rates and length of sampled
+ * answers to general prompts.
+ */
 export interface GeneralEvaluation {
-  /** Mean raw Bradley-Terry score of the helpfulness RM. */
+  /** Mean raw Bradley-Terry score of the helpfulness RM (the one alignment RL trains on). */
   helpfulness: number;
-  /** Mean P(safe) of the safety RM. */
+  /** Mean P(safe) of the safety RM (trained on). */
   safety: number;
-  /** Share of answers with the banned word / a hazard word. */
+  /** The same two scores from the held-out judges (never trained on): they should move with the RMs'. */
+  judgeHelpfulness: number;
+  judgeSafety: number;
+  /** Share of answers with the banned word / a hazard word (the rules the RMs learned, checked directly). */
   bannedRate: number;
   hazardRate: number;
+  /** Mean answer length in tokens: a length hack shows here. */
+  generalLength: number;
   samples: { prompt: string; completion: string }[];
 }
 
-/** Samples `perTopic` answers per general topic (τ = 1, seeded) and scores them with the two reward models. */
+/** The reward models {@link evaluateGeneral} scores with: the trained-on pair and their held-out judges. */
+export interface EvaluationRewardModels {
+  helpfulness: RewardModel;
+  safety: RewardModel;
+  judgeHelpfulness: RewardModel;
+  judgeSafety: RewardModel;
+  tokenizer: Tokenizer;
+}
+
+/** Samples `perTopic` answers per general topic (τ = 1, seeded) and scores them with the RMs and the judges. */
 export async function evaluateGeneral(
   model: Model,
-  rms: { helpfulness: RewardModel; safety: RewardModel; tokenizer: Tokenizer },
+  rms: EvaluationRewardModels,
   o: { perTopic: number; maxNewTokens: number; seed: number },
 ): Promise<GeneralEvaluation> {
   const tokenizer = createByteLevelTokenizer();
@@ -234,14 +257,17 @@ export async function evaluateGeneral(
     { temperature: 1, maxNewTokens: o.maxNewTokens, tokenizer, seed: o.seed, numReturnSequences: o.perTopic },
   );
   const items = gens.map((g, i) => ({ prompt: prompts[Math.floor(i / o.perTopic)], completion: g.text ?? '' }));
-  const help = scoreCompletions(rms.helpfulness, rms.tokenizer, items).map((v) => v[0]);
-  const safe = scoreCompletions(rms.safety, rms.tokenizer, items).map((v) => 1 / (1 + Math.exp(-v[0])));
+  const raw = (rm: RewardModel) => scoreCompletions(rm, rms.tokenizer, items).map((v) => v[0]);
+  const pSafe = (rm: RewardModel) => raw(rm).map((z) => 1 / (1 + Math.exp(-z)));
   const rates = generalWordRates(items.map((i) => i.completion));
   return {
-    helpfulness: mean(help) ?? 0,
-    safety: mean(safe) ?? 0,
+    helpfulness: mean(raw(rms.helpfulness)) ?? 0,
+    safety: mean(pSafe(rms.safety)) ?? 0,
+    judgeHelpfulness: mean(raw(rms.judgeHelpfulness)) ?? 0,
+    judgeSafety: mean(pSafe(rms.judgeSafety)) ?? 0,
     bannedRate: rates.banned,
     hazardRate: rates.hazard,
+    generalLength: mean(gens.map((g) => g.tokens.length)) ?? 0,
     samples: items.filter((_, i) => i % o.perTopic === 0).slice(0, 4),
   };
 }
