@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { AhaError, applyLora, loadLoraAdapter, loadModel, loraAdaptersOf, type Model } from '@aha/core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tinyModel, tinyTokenizer } from '../trainer/__fixtures__/tiny.js';
@@ -138,6 +138,14 @@ describe('loraAdapterSync (vLLM runtime LoRA)', () => {
     const closed = loraAdapterSync({ baseUrl: gone, dir: await tmp() });
     const err2 = await closed.sync(ctx(loraModel(), 0)).catch((e: unknown) => e);
     expect(WeightSyncError.isWeightSyncError(err2, 'connection')).toBe(true);
+  });
+
+  it('a relative folder is sent as an absolute path (the server has its own working directory)', async () => {
+    server = await startMockOpenAi(() => 'ok');
+    const dir = await tmp();
+    const sync = loraAdapterSync({ baseUrl: server.baseUrl, dir: relative(process.cwd(), dir) });
+    await sync.sync(ctx(loraModel(), 1));
+    expect(server.requests[1].lora_path).toBe(join(dir, 'aha-policy-step-1'));
   });
 
   it('refuses a model without adapters, and bad options', async () => {

@@ -17,7 +17,7 @@
  * Leaves out: NCCL / collective-RPC weight broadcast (no shared GPU group here), several servers.
  */
 import { rm } from 'node:fs/promises';
-import { join, relative } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { AhaError, bodySnippet, loraStateOf, type Model, saveLoraAdapter, type Tokenizer, ValueError } from '@aha/core';
 import { anySignal } from './remote.js';
 
@@ -189,7 +189,8 @@ export function fullWeightSync(opts: FullWeightSyncOptions): WeightSync {
 }
 
 function serverPath(opts: FolderOptions, dir: string): string {
-  if (opts.serverDir === undefined) return dir;
+  // Absolute: the server resolves a relative path against its own working directory, not ours.
+  if (opts.serverDir === undefined) return resolve(dir);
   // Posix joins: the server's paths are the server's, whatever this machine uses.
   return [opts.serverDir.replace(/\/+$/, ''), ...relative(opts.dir, dir).split(/[\\/]/)].join('/');
 }
