@@ -17,7 +17,7 @@ export interface MockOpenAi {
   close(): Promise<void>;
 }
 
-export type MockReply = (body: Record<string, unknown>, path: string) => unknown;
+export type MockReply = (body: Record<string, unknown>, path?: string) => unknown;
 
 /** A reply with its own status (e.g. a 500 from /v1/load_lora_adapter). */
 export class HttpReply {
