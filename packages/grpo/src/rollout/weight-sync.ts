@@ -139,6 +139,9 @@ export function loraAdapterSync(opts: LoraAdapterSyncOptions): WeightSync {
         );
     },
     async sync(ctx) {
+      // A new name per version: the rollout request then names exactly the weights it samples from, and the
+      // server's logs and /v1/models show which step it serves. (vLLM: unload of an unknown name is a 404, loading a
+      // name it holds a 400; vllm/entrypoints/openai/serving_models.py.)
       const name = `${prefix}-step-${ctx.step}`;
       const dir = join(opts.dir, name);
       await writing(dir, () => saveLoraAdapter(ctx.model, dir, { baseModelNameOrPath: opts.baseModelNameOrPath }));
