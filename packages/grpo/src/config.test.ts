@@ -72,6 +72,31 @@ describe('GrpoConfig', () => {
     expect(parseGrpoConfig({}).resume).toBe(true);
   });
 
+  it('remote rollouts take a weight sync: lora or full, defaulted, checked strictly', () => {
+    const remote = { backend: 'remote', baseUrl: 'http://127.0.0.1:8000', model: 'base' } as const;
+    const lora = parseGrpoConfig({ rollout: { ...remote, sync: { kind: 'lora' } } }).rollout;
+    expect(lora.backend === 'remote' && lora.sync).toEqual({
+      kind: 'lora',
+      namePrefix: 'aha-policy',
+      timeoutMs: 300000,
+    });
+    const full = parseGrpoConfig({ rollout: { ...remote, sync: { kind: 'full', serverDir: '/mnt/x' } } }).rollout;
+    expect(full.backend === 'remote' && full.sync).toEqual({
+      kind: 'full',
+      endpoint: '/update_weights_from_disk',
+      pathKey: 'model_path',
+      serverDir: '/mnt/x',
+      timeoutMs: 300000,
+    });
+    const bad = (sync: unknown) => () => parseGrpoConfig({ rollout: { ...remote, sync } });
+    expect(bad({ kind: 'nccl' })).toThrow(/rollout\.sync\.kind/);
+    expect(bad({ kind: 'full', endpoint: 'reload' })).toThrow(/rollout\.sync\.endpoint: a path starting with \//);
+    expect(bad({ kind: 'lora', namePrefix: 'my policy' })).toThrow(/rollout\.sync\.namePrefix/);
+    expect(bad({ kind: 'lora', endpoint: '/x' })).toThrow(/rollout\.sync.*endpoint/); // a full-sync key on lora
+    expect(bad({ kind: 'lora', timeoutMs: 0 })).toThrow(/rollout\.sync\.timeoutMs/);
+    expect(() => parseGrpoConfig({ rollout: { backend: 'local', sync: { kind: 'lora' } } })).toThrow(/sync/);
+  });
+
   it('rejects empty stop strings', () => {
     expect(() => parseGrpoConfig({ stop: [''] })).toThrow(/stop\[0\]: stop strings must be non-empty/);
   });

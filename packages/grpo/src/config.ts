@@ -32,6 +32,77 @@ export const LossTypeSchema = z
   );
 export type LossType = z.infer<typeof LossTypeSchema>;
 
+/** Settings both weight-sync kinds share (rollout/weight-sync.ts). */
+const syncShared = {
+  dir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Folder each synced version is written to (only the newest is kept). Default <outputDir>/weight-sync.'),
+  serverDir: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      'The same folder as the server names it, when its file system differs (a container, a shared mount); ' +
+        'default `dir`. The server must be able to read what the trainer writes there.',
+    ),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .default(300_000)
+    .describe('Timeout of each load / unload / reload request in ms. A failed or timed-out sync fails the step.'),
+};
+
+const WeightSyncSchema = z
+  .discriminatedUnion('kind', [
+    z
+      .strictObject({
+        kind: z
+          .literal('lora')
+          .describe(
+            'vLLM runtime LoRA (server run with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora): before each ' +
+              'rollout the adapter is saved in PEFT format, the previous one unloaded (/v1/unload_lora_adapter), the new ' +
+              'one loaded (/v1/load_lora_adapter) as `<namePrefix>-step-<N>`, and the rollout requests that name. ' +
+              'Needs a model with LoRA adapters.',
+          ),
+        namePrefix: z
+          .string()
+          .regex(/^[A-Za-z0-9._-]+$/, 'letters, digits, ".", "_" or "-"')
+          .default('aha-policy')
+          .describe('Adapter names on the server are `<namePrefix>-step-<N>` (N = optimizer steps done).'),
+        ...syncShared,
+      })
+      .describe('Sync the LoRA adapter through vLLM’s runtime LoRA endpoints.'),
+    z
+      .strictObject({
+        kind: z
+          .literal('full')
+          .describe(
+            'Full weights: before each rollout write a Hugging Face checkpoint and POST {<pathKey>: folder} to ' +
+              '`endpoint` (default SGLang’s /update_weights_from_disk). For a model without LoRA adapters.',
+          ),
+        endpoint: z
+          .string()
+          .regex(/^\//, 'a path starting with /')
+          .default('/update_weights_from_disk')
+          .describe('Reload endpoint, relative to baseUrl’s server root. A reply {"success": false} fails the step.'),
+        pathKey: z
+          .string()
+          .min(1)
+          .default('model_path')
+          .describe('Request body key holding the checkpoint folder (SGLang: model_path).'),
+        ...syncShared,
+      })
+      .describe('Sync full weights by writing a checkpoint the server reloads.'),
+  ])
+  .describe(
+    'Push the policy to the server before each rollout, so rollouts sample the policy being trained. Unset: the ' +
+      'server keeps its weights (rollouts drift off-policy as training goes on). A custom strategy is the trainer ' +
+      'option `weightSync`.',
+  );
+
 const RemoteRolloutSchema = z
   .strictObject({
     backend: z.literal('remote').describe('Sample on an OpenAI-compatible server (vLLM / SGLang /v1/completions).'),
@@ -52,6 +123,7 @@ const RemoteRolloutSchema = z
       .min(0)
       .default(3)
       .describe('Retries on 5xx / 429 / connection errors / timeouts, with exponential backoff.'),
+    sync: WeightSyncSchema.optional(),
   })
   .describe('Remote rollout backend.');
 

@@ -79,6 +79,17 @@ export {
   type RolloutErrorReason,
 } from './rollout/remote.js';
 export {
+  type FullWeightSyncOptions,
+  fullWeightSync,
+  type LoraAdapterSyncOptions,
+  loraAdapterSync,
+  type WeightSync,
+  type WeightSyncContext,
+  WeightSyncError,
+  type WeightSyncErrorReason,
+  type WeightSyncResult,
+} from './rollout/weight-sync.js';
+export {
   type AdditionColumn,
   type AdditionOptions,
   type AdditionProblem,

@@ -127,6 +127,11 @@ export interface StepMetrics {
   rewardFailures?: Record<string, { error: number; timeout: number; samples?: number; messages?: string[] }>;
   /** Completions left out of the loss because their total reward is null (nothing applied, or a failure). */
   maskedSamples?: number;
+  /**
+   * The weight sync before the step's rollout: its kind ('lora', 'full', …), the version pushed (adapter name or
+   * checkpoint folder) and its wall-clock seconds. Absent without a sync.
+   */
+  weightSync?: { kind: string; version: string; seconds: number };
   /** A few of the step's completions, for eyeballing. */
   samples?: { prompt: string; completion: string; reward: number | null }[];
 }

@@ -4,7 +4,8 @@
  * remote.ts). The trainer holds one engine and never asks which kind it is, except through `samplerLogprobs`
  * (whether the engine reports its own per-token log-probs, which truncated importance sampling needs).
  * Another engine (a server pool, a cached replay) implements the same two members and is passed to `GrpoTrainer`.
- * Leaves out: asynchronous (overlapped) generation; weight sync to a remote server (the caller's business).
+ * Leaves out: asynchronous (overlapped) generation. Weight sync to a remote server is weight-sync.ts, which the
+ * trainer runs before each rollout; its adapter name reaches the engine as `SamplingSettings.model`.
  */
 import type { Model, Tokenizer } from '@aha/core';
 import type { DatasetRow } from '../data/types.js';
@@ -28,6 +29,8 @@ export interface SamplingSettings {
   maxNewTokens: number;
   stop: string[];
   seed: number;
+  /** Served model name to sample from (the adapter a weight sync loaded); remote engines only. */
+  model?: string;
   signal?: AbortSignal;
 }
 
@@ -97,6 +100,7 @@ export function remoteRolloutEngine(client: RemoteRolloutClient, tokenizer: Toke
       const replies = await client.complete(
         prompts.map((p) => p.text),
         {
+          model: s.model,
           n: s.groupSize,
           temperature: s.temperature,
           topP: s.topP,

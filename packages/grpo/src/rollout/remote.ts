@@ -13,8 +13,8 @@
  * 429, connection errors and timeouts are retried with exponential backoff and jitter (honouring Retry-After);
  * other 4xx fail at once; a reply that does not match the schema is a 'malformed' RolloutError naming the field.
  *
- * Left out: streaming, the chat endpoint (R1-Zero prompts are plain text), weight sync to the server (that is the
- * trainer's business, e.g. vLLM's collective RPC or reloading an HF checkpoint).
+ * Left out: streaming, the chat endpoint (R1-Zero prompts are plain text). Weight sync to the server is
+ * weight-sync.ts; a request names the synced adapter through `model`.
  */
 import { AhaError, abortableSleep, bodySnippet, parseRetryAfter, ValueError } from '@aha/core';
 import { z } from 'zod';
@@ -74,6 +74,8 @@ export interface RemoteRolloutOptions {
 
 /** Sampling parameters of one request. */
 export interface RemoteSampleOptions {
+  /** Served model name for this request instead of the client's `model` (e.g. a LoRA adapter loaded at runtime). */
+  model?: string;
   /** Samples per prompt: G. */
   n: number;
   temperature: number;
@@ -157,7 +159,7 @@ export class RemoteRolloutClient {
     nonNegativeInt('maxTokens', opts.maxTokens);
     const body: Record<string, unknown> = {
       ...this.#o.extraBody,
-      model: this.#o.model,
+      model: opts.model ?? this.#o.model,
       prompt: prompts,
       n: opts.n,
       temperature: opts.temperature,
@@ -307,8 +309,8 @@ export function createRemoteRollout(opts: RemoteRolloutOptions): RemoteRolloutCl
   return new RemoteRolloutClient(opts);
 }
 
-/** AbortSignal.any (Node >= 20.3) with a fallback for earlier Node 20 releases. */
-function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
+/** AbortSignal.any (Node >= 20.3) with a fallback for earlier Node 20 releases. @internal */
+export function anySignal(a: AbortSignal, b: AbortSignal): AbortSignal {
   if (typeof AbortSignal.any === 'function') return AbortSignal.any([a, b]);
   const ctl = new AbortController();
   for (const s of [a, b]) {

@@ -11,9 +11,13 @@
  * log π_old is computed once (no grad) before the first update; otherwise π_old = π_θ detached (ratio 1, as TRL).
  * Each step's batch is split into `gradAccumulation` micro-batches; the loop sums their weighted gradients.
  *
- * Follows TRL's GRPOTrainer in spirit (reading only); leaves out: multi-GPU / vLLM weight sync, reward models as
+ * With a remote server and a weight sync (`rollout.sync` or the `weightSync` option), the policy is pushed to the
+ * server before each rollout (rollout/weight-sync.ts), so the server samples the policy being trained.
+ *
+ * Follows TRL's GRPOTrainer in spirit (reading only); leaves out: multi-GPU / NCCL weight broadcast, reward models as
  * networks (pass them as rewards), and asynchronous generation.
  */
+import { join } from 'node:path';
 import {
   AhaError,
   closestKey,
@@ -43,6 +47,7 @@ import { grpoLossWithStats } from '../loss.js';
 import { reflectionStats, type StepMetrics } from '../metrics.js';
 import { localRolloutEngine, type PreparedPrompt, type RolloutEngine, remoteRolloutEngine } from '../rollout/engine.js';
 import { createRemoteRollout } from '../rollout/remote.js';
+import { fullWeightSync, loraAdapterSync, type WeightSync } from '../rollout/weight-sync.js';
 import { addFailures, RewardFailureWatch } from './reward-failures.js';
 import { advantagesWithNulls, type RewardFailures, type RolloutSample, scoreCompletions } from './rollout.js';
 import { logprobsNoGrad, maskedEntropy, packSequences, policyLogprobs } from './sequences.js';
@@ -72,6 +77,11 @@ export interface GrpoTrainerOptions extends GrpoConfigInput {
   fetch?: typeof fetch;
   /** Samples the rollouts instead of the engine `rollout` configures (local policy or remote server). */
   rolloutEngine?: RolloutEngine;
+  /**
+   * Pushes the policy to the rollout server before each rollout, instead of the `rollout.sync` the config names
+   * (e.g. a vLLM collective RPC or a server restart of your own). A remote backend or a `rolloutEngine` only.
+   */
+  weightSync?: WeightSync;
 }
 
 /** A trained micro-batch: samples of the step and the step's token count (DAPO's normaliser). */
@@ -91,6 +101,8 @@ interface RolloutBuffer {
   failures: RewardFailures;
   rolloutSeconds: number;
   rolloutTokens: number;
+  /** The weight sync that preceded the rollout, when there is one. */
+  sync?: { kind: string; version: string; seconds: number };
 }
 
 interface TrainerState {
@@ -113,6 +125,7 @@ const RUN_KEYS = [
   'rewardLogger',
   'fetch',
   'rolloutEngine',
+  'weightSync',
 ];
 
 /**
@@ -171,6 +184,7 @@ export class GrpoTrainer {
   readonly #failureWatch: RewardFailureWatch;
   readonly #opts: GrpoTrainerOptions;
   readonly #engine: RolloutEngine;
+  readonly #weightSync: WeightSync | null;
   readonly #padId: number;
   #data: DataIterator<number>;
   #rollout: RolloutBuffer | null = null;
@@ -237,6 +251,39 @@ export class GrpoTrainer {
             this.tokenizer,
           )
         : localRolloutEngine(this.model, this.tokenizer));
+    this.#weightSync = this.#buildWeightSync(options);
+  }
+
+  /** The `weightSync` option, or the one `rollout.sync` configures, checked against the model; null when none. */
+  #buildWeightSync(options: GrpoTrainerOptions): WeightSync | null {
+    const r = this.config.rollout;
+    const configured = r.backend === 'remote' ? r.sync : undefined;
+    if (options.weightSync && configured)
+      throw new ValueError('GrpoTrainer: give weightSync or rollout.sync, not both');
+    if (options.weightSync && r.backend === 'local' && !options.rolloutEngine)
+      throw new ValueError(
+        "GrpoTrainer: weightSync needs a server to sync to (rollout.backend 'remote' or a rolloutEngine); local " +
+          'rollouts sample the policy itself',
+      );
+    if (options.weightSync && typeof options.weightSync.sync !== 'function')
+      throw new ValueError('GrpoTrainer: weightSync must have a sync(ctx) method');
+    let sync: WeightSync | null = options.weightSync ?? null;
+    if (configured && r.backend === 'remote') {
+      const common = {
+        baseUrl: r.baseUrl,
+        apiKey: r.apiKey,
+        timeoutMs: configured.timeoutMs,
+        fetch: options.fetch,
+        dir: configured.dir ?? join(this.config.outputDir, 'weight-sync'),
+        serverDir: configured.serverDir,
+      };
+      sync =
+        configured.kind === 'lora'
+          ? loraAdapterSync({ ...common, namePrefix: configured.namePrefix })
+          : fullWeightSync({ ...common, endpoint: configured.endpoint, pathKey: configured.pathKey });
+    }
+    sync?.check?.(this.model);
+    return sync;
   }
 
   /** The completions of the rollout being trained on (read-only view, for inspection and tests). */
@@ -335,7 +382,7 @@ export class GrpoTrainer {
     const inRollout = step % this.stepsPerRolloutBatch;
     const rolloutIndex = Math.floor(step / this.stepsPerRolloutBatch);
     if (inRollout === 0 || !this.#rollout || this.#rollout.index !== rolloutIndex) {
-      this.#rollout = await this.#doRollout(rolloutIndex);
+      this.#rollout = await this.#doRollout(rolloutIndex, step);
     }
     const mini = inRollout % c.stepsPerRollout;
     const groupsPerStep = Math.ceil(this.#rollout.samples.length / c.groupSize / c.stepsPerRollout);
@@ -355,9 +402,19 @@ export class GrpoTrainer {
     return out;
   }
 
-  async #doRollout(index: number): Promise<RolloutBuffer> {
+  async #doRollout(index: number, step: number): Promise<RolloutBuffer> {
     const c = this.config;
     const t0 = performance.now();
+    // The server must sample the policy as it is now (after `step` optimizer steps). A failed sync throws out of
+    // nextBatches, so the step that would have trained on stale rollouts never runs.
+    let sync: RolloutBuffer['sync'];
+    let served: string | undefined;
+    if (this.#weightSync) {
+      const s0 = performance.now();
+      const r = await this.#weightSync.sync({ step, model: this.model, tokenizer: this.tokenizer });
+      served = r.model;
+      sync = { kind: this.#weightSync.kind, version: r.version, seconds: (performance.now() - s0) / 1000 };
+    }
     const want = c.promptsPerStep * c.stepsPerRollout;
     const kept: RolloutSample[][] = [];
     const flat: RolloutSample[][] = [];
@@ -376,6 +433,7 @@ export class GrpoTrainer {
         maxNewTokens: c.maxCompletionLength,
         stop: c.stop,
         seed: mixSeed(c.seed, index, round),
+        model: served,
       };
       const sampled = await this.#engine.generate(prompts, settings);
       if (sampled.length !== prompts.length * c.groupSize)
@@ -441,6 +499,7 @@ export class GrpoTrainer {
       failures,
       rolloutSeconds: (performance.now() - t0) / 1000,
       rolloutTokens,
+      ...(sync ? { sync } : {}),
     };
   }
 
@@ -571,6 +630,7 @@ export class GrpoTrainer {
     if (perFunction.accuracy) m.accuracy = rewards.accuracy.mean;
     if (perFunction.format) m.formatRate = rewards.format.mean;
     if (this.refModel) m.kl = a.tokens ? a.klSum / a.tokens : 0;
+    if (r.sync) m.weightSync = r.sync;
     return m;
   }
 }

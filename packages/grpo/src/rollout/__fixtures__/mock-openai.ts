@@ -1,7 +1,8 @@
 /**
  * A scripted mock of an OpenAI-compatible `/v1/completions` server (vLLM / SGLang wire format) on 127.0.0.1, for
- * rollout tests: each request is answered by `reply(body)`, which returns the JSON to send (or a raw string to send
- * as is, or null to never answer). Requests are recorded in `requests`.
+ * rollout tests: each request is answered by `reply(body, path)`, which returns the JSON to send (or a raw string to
+ * send as is, an {@link httpReply} for another status, or null to never answer). Requests are recorded in `requests`
+ * and their paths in `paths` (same order), so weight-sync tests can check the admin calls between rollouts.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,13 +10,28 @@ import type { AddressInfo } from 'node:net';
 export interface MockOpenAi {
   baseUrl: string;
   requests: Record<string, unknown>[];
+  /** The URL path of each request, in order. */
+  paths: string[];
+  /** The authorization header of each request ('' when absent), in order. */
+  auth: string[];
   close(): Promise<void>;
 }
 
-export type MockReply = (body: Record<string, unknown>) => unknown;
+export type MockReply = (body: Record<string, unknown>, path?: string) => unknown;
+
+/** A reply with its own status (e.g. a 500 from /v1/load_lora_adapter). */
+export class HttpReply {
+  constructor(
+    readonly status: number,
+    readonly body: unknown,
+  ) {}
+}
+export const httpReply = (status: number, body: unknown) => new HttpReply(status, body);
 
 export async function startMockOpenAi(reply: MockReply): Promise<MockOpenAi> {
   const requests: Record<string, unknown>[] = [];
+  const paths: string[] = [];
+  const auth: string[] = [];
   const server: Server = createServer((req, res) => {
     let data = '';
     req.on('data', (c) => {
@@ -24,9 +40,13 @@ export async function startMockOpenAi(reply: MockReply): Promise<MockOpenAi> {
     req.on('end', () => {
       const body = JSON.parse(data || '{}') as Record<string, unknown>;
       requests.push(body);
-      const out = reply(body);
+      paths.push(req.url ?? '');
+      auth.push(req.headers.authorization ?? '');
+      let out = reply(body, req.url ?? '');
       if (out === null) return; // hang: the client's timeout must fire
-      res.writeHead(200, { 'content-type': 'application/json' });
+      let status = 200;
+      if (out instanceof HttpReply) [status, out] = [out.status, out.body];
+      res.writeHead(status, { 'content-type': typeof out === 'string' ? 'text/plain' : 'application/json' });
       res.end(typeof out === 'string' ? out : JSON.stringify(out));
     });
   });
@@ -34,6 +54,8 @@ export async function startMockOpenAi(reply: MockReply): Promise<MockOpenAi> {
   return {
     baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     requests,
+    paths,
+    auth,
     close: async () => {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
