@@ -413,7 +413,7 @@ describe('stage-4 reward models', () => {
 });
 
 describe('the stage table', () => {
-  const row = (stage: string, accuracy: number, helpfulness = 1, judgeHelpfulness = 1): StageSummary => ({
+  const row = (stage: string, accuracy: number, helpfulness = 1, judgeHelpfulness = 2): StageSummary => ({
     stage,
     accuracy,
     languageGreedy: 1,
@@ -435,8 +435,9 @@ describe('the stage table', () => {
       row('base', 0.44),
       row('cold-start', 0.6),
       row('reasoning-rl', 0.95),
-      row('rejection-sft', 0.9, 2, 2),
-      row('alignment-rl', 0.95, 4, 1.5),
+      // RM up, judge down before any stage trains on the RMs: not flagged.
+      row('rejection-sft', 0.9, 2, 0.5),
+      row('alignment-rl', 0.95, 4, 0.4),
     ]);
     expect(t.rows.map((r) => r.stage)).toEqual(['base', 'cold-start', 'reasoning-rl', 'rejection-sft', 'alignment-rl']);
     expect(t.rows.map((r) => r.flag)).toEqual([

@@ -143,9 +143,14 @@ export function defaultR1Stages(hooks: TrainHooks = {}, reasoning?: RunR1Options
 /**
  * The per-stage table (the base model first): reasoning accuracy, language consistency, length, and the RM scores of
  * general answers beside their held-out judges'. A stage is flagged when it lowered held-out reasoning accuracy
- * against the stage before it, or when the trained-on helpfulness RM rose while its judge fell (over-optimisation).
+ * against the stage before it, or — for the stages trained on the RMs (`rmTrained`) — when the helpfulness RM's
+ * score rose while its judge's fell (over-optimisation). Before the RMs are trained on, their scores of the general
+ * answers move with whatever else the stage changed, so a disagreement there means nothing.
  */
-export function stageTable(summary: readonly StageSummary[]): StageTable {
+export function stageTable(
+  summary: readonly StageSummary[],
+  rmTrained: readonly string[] = ['alignment-rl'],
+): StageTable {
   const columns = [
     'held-out greedy accuracy',
     'language (greedy)',
@@ -162,7 +167,12 @@ export function stageTable(summary: readonly StageSummary[]): StageTable {
     const flags: string[] = [];
     if (prev && s.accuracy < prev.accuracy)
       flags.push(`accuracy ${((s.accuracy - prev.accuracy) * 100).toFixed(1)} points vs ${prev.stage}`);
-    if (prev && i > 1 && s.helpfulness > prev.helpfulness && s.judgeHelpfulness < prev.judgeHelpfulness)
+    if (
+      prev &&
+      rmTrained.includes(s.stage) &&
+      s.helpfulness > prev.helpfulness &&
+      s.judgeHelpfulness < prev.judgeHelpfulness
+    )
       flags.push('helpfulness RM up while its judge went down');
     return {
       stage: s.stage,
