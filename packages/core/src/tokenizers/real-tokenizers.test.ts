@@ -207,6 +207,15 @@ describe.each(REAL)('real tokenizer $name', (real) => {
     expect(tok.applyChatTemplate(c.messages, options)).toBe(c.expected);
     // The rendered text is encoded without a second BOS: the template wrote it.
     expect(tok.encodeChat(c.messages, options)).toEqual(oracleIds(c.expected, false));
+    if ('enable_thinking' in c.variables) {
+      // The typed option renders the same; contradicting the raw variable is an error, not a silent pick.
+      const enableThinking = c.variables.enable_thinking as boolean;
+      const typed = { addGenerationPrompt: c.addGenerationPrompt, enableThinking };
+      expect(tok.applyChatTemplate(c.messages, typed)).toBe(c.expected);
+      expect(() =>
+        tok.applyChatTemplate(c.messages, { ...typed, variables: { enable_thinking: !enableThinking } }),
+      ).toThrow(/contradicts variables.enable_thinking/);
+    }
     if (real.oracleRendersTemplate) {
       const rendered = oracle.apply_chat_template(c.messages, {
         tokenize: false,

@@ -30,6 +30,12 @@ export interface ChatMessage {
 export interface ChatTemplateOptions {
   /** Append the assistant's turn opener so the model continues as the assistant (HF `add_generation_prompt`). */
   addGenerationPrompt?: boolean;
+  /**
+   * Qwen3's switch (HF `enable_thinking` kwarg): `false` makes its template write an empty `<think>\n\n</think>\n\n`
+   * after the generation prompt so the model answers without reasoning; `true` or unset leaves the reasoning to the
+   * model. Templates that do not read `enable_thinking` (DeepSeek-R1's, Llama 3's) ignore it. Unset passes nothing.
+   */
+  enableThinking?: boolean;
   /** Extra template variables (HF `**kwargs` of `apply_chat_template`, e.g. `tools`). */
   variables?: Record<string, unknown>;
 }
@@ -213,8 +219,17 @@ export class HfTokenizer implements Tokenizer {
         throw new ValueError(`applyChatTemplate: messages[${i}] needs string role and content`);
       }
     });
+    const variables = { ...options.variables };
+    if (options.enableThinking !== undefined) {
+      if ('enable_thinking' in variables && variables.enable_thinking !== options.enableThinking) {
+        throw new ValueError(
+          `applyChatTemplate: enableThinking ${options.enableThinking} contradicts variables.enable_thinking ${String(variables.enable_thinking)}`,
+        );
+      }
+      variables.enable_thinking = options.enableThinking;
+    }
     return this.template.render({
-      ...options.variables,
+      ...variables,
       messages: messages.map((m) => ({ ...m })),
       add_generation_prompt: options.addGenerationPrompt ?? false,
       bos_token: this.specialText.bos_token ?? '',
