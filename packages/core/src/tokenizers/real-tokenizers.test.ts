@@ -10,7 +10,8 @@
  * Chat templates are checked against `__fixtures__/real-chat-templates.json`, rendered by Python Jinja2 the way
  * transformers' `apply_chat_template` does (`make-real-chat-templates.py` there), because the Jinja engine bundled in
  * `@lenml/tokenizers` (@huggingface/jinja 0.2) cannot parse Qwen3's template; where it can (DeepSeek-V3, Llama 3) its
- * rendering is compared too. Hand-checked facts (special-token ids, digit splitting, `<think>` in the vocab) pin what
+ * rendering is compared too. `check-real-with-transformers.py` there confirms both fixtures and the BOS facts below
+ * against transformers 4.57.6 itself. Hand-checked facts (special-token ids, digit splitting, `<think>` in the vocab) pin what
  * both implementations could get wrong together.
  *
  * Leaves out: DeepSeek-R1's own files (its template drops the `<think>` part of earlier assistant turns, its vocab has
