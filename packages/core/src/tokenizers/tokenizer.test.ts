@@ -69,6 +69,42 @@ describe('HF tokenizer.json (tiny DeepSeek-style BPE fixture)', async () => {
   });
 });
 
+describe("LlamaTokenizerFast's add_bos_token / add_eos_token (DeepSeek-V3/R1 ship a ByteLevel post-processor)", async () => {
+  const json = JSON.parse(await readFile(join(FIXTURE, 'tokenizer.json'), 'utf8'));
+  const config = JSON.parse(await readFile(join(FIXTURE, 'tokenizer_config.json'), 'utf8'));
+  // The post-processor of DeepSeek-V3's own tokenizer.json: offsets only, no BOS.
+  const byteLevelPost = { type: 'ByteLevel', add_prefix_space: true, trim_offsets: false, use_regex: true };
+  const deepseekLike = { ...json, post_processor: byteLevelPost };
+  const ab = [97, 98];
+
+  it("replaces the file's post-processor as transformers does, and saves the file unchanged", async () => {
+    expect(new HfTokenizer(deepseekLike, config).encode('ab')).toEqual([262, ...ab]);
+    expect(new HfTokenizer(deepseekLike, { ...config, add_bos_token: undefined }).encode('ab')).toEqual([262, ...ab]);
+    expect(new HfTokenizer(json, { ...config, add_bos_token: false }).encode('ab')).toEqual(ab);
+    expect(new HfTokenizer(deepseekLike, { ...config, add_eos_token: true }).encode('ab')).toEqual([262, ...ab, 263]);
+    const tok = new HfTokenizer(deepseekLike, config);
+    expect(tok.encode('ab', { addSpecialTokens: false })).toEqual(ab);
+    const dir = join(tmp, 'llama-class');
+    await tok.save(dir);
+    expect(JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8')).post_processor).toEqual(byteLevelPost);
+  });
+
+  it("keeps the file's post-processor for other classes (Qwen2Tokenizer, PreTrainedTokenizerFast)", () => {
+    for (const tokenizer_class of ['Qwen2Tokenizer', 'PreTrainedTokenizerFast', undefined]) {
+      expect(new HfTokenizer(deepseekLike, { ...config, tokenizer_class }).encode('ab')).toEqual(ab);
+      expect(new HfTokenizer(json, { ...config, tokenizer_class, add_bos_token: false }).encode('ab')).toEqual([
+        262,
+        ...ab,
+      ]);
+    }
+  });
+
+  it('refuses add_bos_token without a BOS in the vocabulary', () => {
+    expect(() => new HfTokenizer(deepseekLike, { ...config, bos_token: null })).toThrow(/add_bos_token is true/);
+    expect(() => new HfTokenizer(deepseekLike, { ...config, add_eos_token: 'yes' })).toThrow(/must be booleans/);
+  });
+});
+
 describe('byte-level tokenizer', () => {
   const tok = createByteLevelTokenizer();
 

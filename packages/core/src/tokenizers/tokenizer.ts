@@ -5,7 +5,9 @@
  * pre-tokenizer, BPE/WordPiece/Unigram model, post-processor, decoder; added tokens matched atomically), chat templates
  * by `@huggingface/jinja`, both offline from local files. Semantics follow transformers' `PreTrainedTokenizerFast`:
  * `apply_chat_template` renders `chat_template` with `messages`, `add_generation_prompt` and the special tokens, and the
- * rendered text is encoded *without* adding special tokens again (the template writes them).
+ * rendered text is encoded *without* adding special tokens again (the template writes them). Classes that transformers
+ * builds as `LlamaTokenizerFast` (DeepSeek-V3/R1 among them) get its BOS/EOS post-processor from `add_bos_token` /
+ * `add_eos_token`, as transformers does, instead of the one in tokenizer.json.
  *
  * Leaves out: pairs of texts, truncation/padding (callers pad with `padTokenId`), offsets, slow (Python-only) tokenizers,
  * tool-calling extras of chat templates beyond passing `tools` / extra variables through.
@@ -28,6 +30,12 @@ export interface ChatMessage {
 export interface ChatTemplateOptions {
   /** Append the assistant's turn opener so the model continues as the assistant (HF `add_generation_prompt`). */
   addGenerationPrompt?: boolean;
+  /**
+   * Qwen3's switch (HF `enable_thinking` kwarg): `false` makes its template write an empty `<think>\n\n</think>\n\n`
+   * after the generation prompt so the model answers without reasoning; `true` or unset leaves the reasoning to the
+   * model. Templates that do not read `enable_thinking` (DeepSeek-R1's, Llama 3's) ignore it. Unset passes nothing.
+   */
+  enableThinking?: boolean;
   /** Extra template variables (HF `**kwargs` of `apply_chat_template`, e.g. `tools`). */
   variables?: Record<string, unknown>;
 }
@@ -71,6 +79,67 @@ function pickTemplate(raw: unknown): string | null {
   return null;
 }
 
+/** The tokenizer classes whose fast tokenizer rewrites the post-processor from `add_bos_token` / `add_eos_token`. */
+const LLAMA_STYLE_CLASSES = new Set([
+  'LlamaTokenizer',
+  'LlamaTokenizerFast',
+  'CodeLlamaTokenizer',
+  'CodeLlamaTokenizerFast',
+  'GemmaTokenizer',
+  'GemmaTokenizerFast',
+]);
+
+/**
+ * transformers' `LlamaTokenizerFast` (and its Code Llama / Gemma kin) does not use the post-processor in tokenizer.json:
+ * its `update_post_processor` replaces it with a TemplateProcessing built from tokenizer_config's `add_bos_token`
+ * (default true) and `add_eos_token` (default false). DeepSeek-V3/R1 ship a ByteLevel post-processor with
+ * `add_bos_token: true` under that class, so without this their `encode` would lack the BOS that transformers prepends.
+ * Returns `json` itself for any other class; never edits it (the original is what `save` writes).
+ */
+function withLlamaSpecialTokens(json: Json, config: Json): Json {
+  if (typeof config.tokenizer_class !== 'string' || !LLAMA_STYLE_CLASSES.has(config.tokenizer_class)) return json;
+  const addBos = config.add_bos_token ?? true;
+  const addEos = config.add_eos_token ?? false;
+  if (typeof addBos !== 'boolean' || typeof addEos !== 'boolean')
+    throw new AhaError(
+      'config',
+      `tokenizer_config add_bos_token / add_eos_token must be booleans, got ${addBos} / ${addEos}`,
+    );
+  const special: Json = {};
+  const edge = (key: 'bos_token' | 'eos_token', add: boolean, typeId: number): Json[] => {
+    if (!add) return [];
+    const text = tokenText(config[key]);
+    if (text === null) throw new AhaError('config', `tokenizer_config add_${key} is true but ${key} is not set`);
+    const id = tokenIdIn(json, text);
+    if (id === undefined)
+      throw new AhaError('config', `tokenizer_config ${key} ${JSON.stringify(text)} is not in the vocabulary`);
+    special[text] = { id: text, ids: [id], tokens: [text] };
+    return [{ SpecialToken: { id: text, type_id: typeId } }];
+  };
+  const part = (sequence: 'A' | 'B', typeId: number): Json[] => [
+    ...edge('bos_token', addBos, typeId),
+    { Sequence: { id: sequence, type_id: typeId } },
+    ...edge('eos_token', addEos, typeId),
+  ];
+  const single = part('A', 0);
+  const post = { type: 'TemplateProcessing', single, pair: [...single, ...part('B', 1)], special_tokens: special };
+  return { ...json, post_processor: post };
+}
+
+/** The id of `token` among the added tokens or the model's vocab of a (validated) tokenizer.json. */
+function tokenIdIn(json: Json, token: string): number | undefined {
+  const added = (json.added_tokens ?? []) as { id: number; content: string }[];
+  const hit = added.find((t) => t.content === token);
+  if (hit) return hit.id;
+  const vocab = (json.model as Json).vocab;
+  if (Array.isArray(vocab)) {
+    const at = vocab.findIndex((entry) => Array.isArray(entry) && entry[0] === token);
+    return at < 0 ? undefined : at;
+  }
+  const id = (vocab as Record<string, number>)[token];
+  return typeof id === 'number' && Object.hasOwn(vocab as object, token) ? id : undefined;
+}
+
 /** A tokenizer read from HF files. Keeps both JSON objects so `save` writes them back unchanged. */
 export class HfTokenizer implements Tokenizer {
   readonly vocabSize: number;
@@ -92,7 +161,7 @@ export class HfTokenizer implements Tokenizer {
   ) {
     validateTokenizerJson(tokenizerJson, file);
     try {
-      this.impl = new HfTokenizerImpl(tokenizerJson, tokenizerConfig);
+      this.impl = new HfTokenizerImpl(withLlamaSpecialTokens(tokenizerJson, tokenizerConfig), tokenizerConfig);
     } catch (err) {
       throw new AhaError('config', `tokenizer.json could not be built: ${(err as Error).message}`, { cause: err });
     }
@@ -150,8 +219,17 @@ export class HfTokenizer implements Tokenizer {
         throw new ValueError(`applyChatTemplate: messages[${i}] needs string role and content`);
       }
     });
+    const variables = { ...options.variables };
+    if (options.enableThinking !== undefined) {
+      if ('enable_thinking' in variables && variables.enable_thinking !== options.enableThinking) {
+        throw new ValueError(
+          `applyChatTemplate: enableThinking ${options.enableThinking} contradicts variables.enable_thinking ${String(variables.enable_thinking)}`,
+        );
+      }
+      variables.enable_thinking = options.enableThinking;
+    }
     return this.template.render({
-      ...options.variables,
+      ...variables,
       messages: messages.map((m) => ({ ...m })),
       add_generation_prompt: options.addGenerationPrompt ?? false,
       bos_token: this.specialText.bos_token ?? '',
