@@ -1,0 +1,89 @@
+import { createRng } from '@aha/core';
+import { describe, expect, it } from 'vitest';
+import { countReflectionWords, reflectionSplit } from '../metrics.js';
+import { additionCompletion, additionProblems, additionTrace, scoreAddition } from './addition.js';
+import { reflectiveAdditionCompletion, reflectiveAdditionTrace, wrongColumn } from './reflective-addition.js';
+
+/** The columns a trace ends up with: a column followed by " wait X" is replaced by X. */
+function finalColumns(trace: string): string[] {
+  const out: string[] = [];
+  const parts = trace.split(' ');
+  for (let i = 0; i < parts.length; i++) {
+    if (parts[i] === 'wait') out[out.length - 1] = parts[++i];
+    else out.push(parts[i]);
+  }
+  return out;
+}
+
+describe('reflectiveAdditionTrace', () => {
+  const problems = additionProblems({ count: 400, seed: 3, split: 'train', minDigits: 3, maxDigits: 3 });
+
+  it('with zero rates it is exactly the plain trace (the main job corpus is unchanged)', () => {
+    const rng = createRng(1);
+    for (const p of problems.slice(0, 50)) {
+      const r = reflectiveAdditionTrace(p.operands[0], p.operands[1], { mistake: 0, recheck: 0 }, rng);
+      expect(r).toEqual({ trace: additionTrace(p.operands[0], p.operands[1]), kind: 'none' });
+    }
+  });
+
+  it('after "wait" the right column always follows, and the corrected trace is the plain one', () => {
+    const rng = createRng(2);
+    const seen = { none: 0, mistake: 0, recheck: 0 };
+    for (const p of problems) {
+      const [a, b] = p.operands;
+      const { trace, kind } = reflectiveAdditionTrace(a, b, { mistake: 0.5, recheck: 0.3 }, rng);
+      seen[kind]++;
+      expect(finalColumns(trace).join(' ')).toBe(additionTrace(a, b));
+      const waits = countReflectionWords(trace).counts.wait;
+      expect(waits).toBe(kind === 'none' ? 0 : 1);
+      const m = /(\S+) wait (\S+)/.exec(trace);
+      if (kind === 'mistake') expect(m?.[1]).not.toBe(m?.[2]);
+      if (kind === 'recheck') expect(m?.[1]).toBe(m?.[2]);
+    }
+    // Shares near the rates (400 draws: ±0.1 is > 4 standard deviations).
+    expect(Math.abs(seen.mistake / 400 - 0.5)).toBeLessThan(0.1);
+    expect(Math.abs(seen.recheck / 400 - 0.3)).toBeLessThan(0.1);
+  });
+
+  it('a wrong column drops the carry when there is one, else is off by one, and never repeats the right sum', () => {
+    const rng = createRng(4);
+    expect(wrongColumn({ da: 4, db: 8, carryIn: 1, s: 13 }, rng)).toBe('4+8=12');
+    expect(['0+0=1']).toContain(wrongColumn({ da: 0, db: 0, carryIn: 0, s: 0 }, rng));
+    expect(['9+9=17']).toContain(wrongColumn({ da: 9, db: 9, carryIn: 0, s: 18 }, rng));
+    for (let i = 0; i < 50; i++)
+      expect(['7+5=11', '7+5=13']).toContain(wrongColumn({ da: 7, db: 5, carryIn: 0, s: 12 }, rng));
+  });
+
+  it('the reflective completion still scores 1, and the same seed writes the same corpus', () => {
+    const draw = (seed: number) => {
+      const rng = createRng(seed);
+      return problems.map((p) => reflectiveAdditionCompletion(p, { mistake: 0.2, recheck: 0.1 }, rng).completion);
+    };
+    const c = draw(7);
+    expect(draw(7)).toEqual(c);
+    expect(draw(8)).not.toEqual(c);
+    for (const [i, completion] of c.entries()) expect(scoreAddition(completion, problems[i])).toBe(1);
+    // Plain ones equal the main job's reference completion.
+    const plain = c.filter((x) => !x.includes('wait'));
+    expect(plain.length).toBeGreaterThan(0);
+    for (const x of plain) expect(problems.some((p) => additionCompletion(p) === x)).toBe(true);
+  });
+
+  it('rejects rates that do not make a distribution', () => {
+    expect(() => reflectiveAdditionTrace('1', '2', { mistake: 0.8, recheck: 0.3 }, createRng(0))).toThrow(/rates/);
+    expect(() => reflectiveAdditionTrace('1', '2', { mistake: -0.1, recheck: 0 }, createRng(0))).toThrow(/rates/);
+  });
+});
+
+describe('reflectionSplit', () => {
+  it("splits by whether a completion reflects, with each side's accuracy over the judged ones", () => {
+    const texts = ['1+2=3', '7+5=11 wait 7+5=12', 'Wait, check', 'plain', 'awaiting'];
+    const s = reflectionSplit(texts, [1, 1, 0, 0, null]);
+    expect(s.share).toBeCloseTo(2 / 5);
+    expect(s.reflecting).toEqual({ count: 2, accuracy: 0.5 });
+    // "awaiting" is not a reflection word; its null does not count in the accuracy.
+    expect(s.other).toEqual({ count: 3, accuracy: 0.5 });
+    expect(reflectionSplit(['x'], [1]).reflecting.accuracy).toBeNull();
+    expect(() => reflectionSplit(['x'], [])).toThrow(/1 completions/);
+  });
+});
