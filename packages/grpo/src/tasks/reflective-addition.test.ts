@@ -45,13 +45,25 @@ describe('reflectiveAdditionTrace', () => {
     expect(Math.abs(seen.recheck / 400 - 0.3)).toBeLessThan(0.1);
   });
 
-  it('a wrong column drops the carry when there is one, else is off by one, and never repeats the right sum', () => {
+  it('a wrong column is a misread digit, a dropped or added carry, or a sum off by one — never the right one', () => {
     const rng = createRng(4);
-    expect(wrongColumn({ da: 4, db: 8, carryIn: 1, s: 13 }, rng)).toBe('4+8=12');
-    expect(['0+0=1']).toContain(wrongColumn({ da: 0, db: 0, carryIn: 0, s: 0 }, rng));
-    expect(['9+9=17']).toContain(wrongColumn({ da: 9, db: 9, carryIn: 0, s: 18 }, rng));
-    for (let i = 0; i < 50; i++)
-      expect(['7+5=11', '7+5=13']).toContain(wrongColumn({ da: 7, db: 5, carryIn: 0, s: 12 }, rng));
+    const seen = new Set<string>();
+    const column = { da: 4, db: 8, carryIn: 1 as const, s: 13 };
+    for (let i = 0; i < 300; i++) {
+      const w = wrongColumn(column, rng);
+      expect(w).not.toBe('4+8+1=13');
+      const m = /^(\d)\+(\d)(\+1)?=(\d+)$/.exec(w);
+      expect(m).not.toBeNull();
+      const [da, db, carry, s] = [Number(m?.[1]), Number(m?.[2]), m?.[3] ? 1 : 0, Number(m?.[4])];
+      const misread = (da !== 4) !== (db !== 8) && carry === 1 && s === da + db + 1;
+      const carryFlip = da === 4 && db === 8 && carry === 0 && s === 12;
+      const offByOne = da === 4 && db === 8 && carry === 1 && Math.abs(s - 13) === 1;
+      expect(misread || carryFlip || offByOne).toBe(true);
+      seen.add(misread ? 'misread' : carryFlip ? 'carry' : 'sum');
+    }
+    expect([...seen].sort()).toEqual(['carry', 'misread', 'sum']);
+    // A zero sum can only go up; no column goes negative.
+    for (let i = 0; i < 50; i++) expect(wrongColumn({ da: 0, db: 0, carryIn: 0, s: 0 }, rng)).not.toMatch(/=-|=0$/);
   });
 
   it('the reflective completion still scores 1, and the same seed writes the same corpus', () => {

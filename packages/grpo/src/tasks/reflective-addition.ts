@@ -2,7 +2,8 @@
  * Reflective column traces for the "aha moment" base model (DeepSeek-R1 §2.2.4: during R1-Zero the model learns to
  * re-check itself, with "wait" growing late). The corpus of a base model that has *seen* reflection, rarely: most
  * traces are the plain compact trace of the main job (`additionTrace`, "7+5=12 4+8+1=13"); a few write one column
- * wrong — the carry forgotten ("4+8=12") or the sum off by one ("7+5=11") — then ` wait ` and the corrected column,
+ * wrong — a digit misread ("4+3+1=8"), the carry dropped ("4+8=12") or the sum off by one ("7+5=11") — then ` wait `
+ * and the corrected column,
  * and go on from the corrected value; a few more re-check a correct column needlessly ("4+8+1=13 wait 4+8+1=13").
  * After "wait" the corpus always holds the right column, so a redo can only help the final answer: reflection is
  * possible but not habitual, and RL on accuracy alone decides whether it grows.
@@ -24,11 +25,25 @@ export interface ReflectionRates {
 /** What {@link reflectiveAdditionTrace} wrote, for the corpus statistics and the tests. */
 export type ReflectionKind = 'none' | 'mistake' | 'recheck';
 
-/** A column written wrong the way a weak model gets it wrong: the carry dropped, else the sum off by one. */
+/**
+ * A column written wrong the way a weak model gets it wrong (the errors of the early-stopped main-job base model):
+ * an operand digit misread (the sum then follows from it), the carry dropped or added, or the sum off by one —
+ * one of the three, uniformly. Never the right column.
+ */
 export function wrongColumn(c: AdditionColumn, rng: Rng): string {
-  if (c.carryIn) return `${c.da}+${c.db}=${c.s - 1}`;
-  const s = c.s === 0 || (c.s < 18 && rng.next() < 0.5) ? c.s + 1 : c.s - 1;
-  return `${c.da}+${c.db}=${s}`;
+  const kind = rng.int(3);
+  if (kind === 0) {
+    // Misread one operand digit: any other digit, and a sum that is right for the misread column.
+    const other = (d: number) => (d + 1 + rng.int(9)) % 10;
+    const [da, db] = rng.next() < 0.5 ? [other(c.da), c.db] : [c.da, other(c.db)];
+    return columnSum({ da, db, carryIn: c.carryIn, s: da + db + c.carryIn });
+  }
+  if (kind === 1) {
+    const carryIn = c.carryIn ? 0 : 1;
+    return columnSum({ da: c.da, db: c.db, carryIn, s: c.da + c.db + carryIn });
+  }
+  const s = c.s === 0 || (c.s < 19 && rng.next() < 0.5) ? c.s + 1 : c.s - 1;
+  return columnSum({ ...c, s });
 }
 
 /**

@@ -18,7 +18,7 @@ export const AHA_MOMENT_BASE_OPTIONS = {
   evalEvery: 40,
   stopProblems: 100,
   stopAt: 0.35,
-  reflection: { mistake: 0.04, recheck: 0.02 },
+  reflection: { mistake: 0.08, recheck: 0.02 },
 } satisfies BaseModelOptions;
 
 export const AHA_MOMENT_PROVENANCE: BaseModelProvenance = {
