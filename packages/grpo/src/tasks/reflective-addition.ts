@@ -1,12 +1,16 @@
 /**
  * Reflective column traces for the "aha moment" base model (DeepSeek-R1 §2.2.4: during R1-Zero the model learns to
  * re-check itself, with "wait" growing late). The corpus of a base model that has *seen* reflection, rarely: most
- * traces are the plain compact trace of the main job (`additionTrace`, "7+5=12 4+8+1=13"); a few write one column
+ * traces are the plain compact trace of the main job (`additionTrace`, "7+5=12 4+8+1=13"); a few write a column
  * wrong — a digit misread ("4+3+1=8"), the carry dropped ("4+8=12") or the sum off by one ("7+5=11") — then ` wait `
- * and the corrected column,
- * and go on from the corrected value; a few more re-check a correct column needlessly ("4+8+1=13 wait 4+8+1=13").
- * After "wait" the corpus always holds the right column, so a redo can only help the final answer: reflection is
- * possible but not habitual, and RL on accuracy alone decides whether it grows.
+ * and the whole trace again from the first column, right this time; a few more stop after a right column, say
+ * ` wait ` and redo the trace needlessly. After "wait" the corpus always holds the right trace, so a redo can only
+ * help the final answer: reflection is possible but not habitual, and RL on accuracy alone decides whether it grows.
+ *
+ * Why the redo restarts from the first column instead of fixing the one column: a tiny model finds its place in
+ * the walk by counting columns since `<think>`; "count since the last wait" is a rule it can learn from a few
+ * percent of the corpus, while "redo the column before wait" broke its counting (the first design, measured: after
+ * "wait" it wrote some other column, and reflecting completions were never right — examples/aha-moment/README.md).
  *
  * Left out: more than one reflection per trace, and reflection words other than "wait".
  */
@@ -63,14 +67,14 @@ export function reflectiveAdditionTrace(
     );
   }
   const columns = additionColumns(a, b);
+  const plain = columns.map(columnSum).join(' ');
   const u = rng.next();
   const kind: ReflectionKind = u < mistake ? 'mistake' : u < mistake + recheck ? 'recheck' : 'none';
-  const at = kind === 'none' ? -1 : rng.int(columns.length);
-  const parts = columns.map((c, i) => {
-    if (i !== at) return columnSum(c);
-    return kind === 'mistake' ? `${wrongColumn(c, rng)} wait ${columnSum(c)}` : `${columnSum(c)} wait ${columnSum(c)}`;
-  });
-  return { trace: parts.join(' '), kind };
+  if (kind === 'none') return { trace: plain, kind };
+  const at = rng.int(columns.length);
+  const prefix = columns.slice(0, at).map(columnSum);
+  prefix.push(kind === 'mistake' ? wrongColumn(columns[at], rng) : columnSum(columns[at]));
+  return { trace: `${prefix.join(' ')} wait ${plain}`, kind };
 }
 
 /** The reference completion `<think>trace</think><answer>sum</answer>` with the trace of {@link reflectiveAdditionTrace}. */

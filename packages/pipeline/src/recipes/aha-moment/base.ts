@@ -10,7 +10,7 @@ import type { BaseModelProvenance } from '../base-model/save.js';
 /** The options the shipped aha-moment base model was made with. */
 export const AHA_MOMENT_BASE_OPTIONS = {
   seed: 0,
-  task: { minDigits: 3, maxDigits: 3, pad: false, evalSeed: 1234, evalProblems: 200, maxNewTokens: 64 },
+  task: { minDigits: 3, maxDigits: 3, pad: false, evalSeed: 1234, evalProblems: 200, maxNewTokens: 80 },
   trainProblems: 20000,
   batchSize: 32,
   lr: 5e-3,
