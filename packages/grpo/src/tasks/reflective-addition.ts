@@ -1,16 +1,17 @@
 /**
  * Reflective column traces for the "aha moment" base model (DeepSeek-R1 §2.2.4: during R1-Zero the model learns to
  * re-check itself, with "wait" growing late). The corpus of a base model that has *seen* reflection, rarely: most
- * traces are the plain compact trace of the main job (`additionTrace`, "7+5=12 4+8+1=13"); a few write a column
- * wrong — a digit misread ("4+3+1=8"), the carry dropped ("4+8=12") or the sum off by one ("7+5=11") — then ` wait `
- * and the whole trace again from the first column, right this time; a few more stop after a right column, say
- * ` wait ` and redo the trace needlessly. After "wait" the corpus always holds the right trace, so a redo can only
- * help the final answer: reflection is possible but not habitual, and RL on accuracy alone decides whether it grows.
+ * traces are the plain compact trace of the main job (`additionTrace`, "7+5=12 4+8+1=13"); a few write one column
+ * wrong — the carry dropped or added ("4+8=12"), or the sum off by one ("7+5=11") — then ` wait ` and that column
+ * again, right, and go on from it; a few more re-check a right column needlessly ("4+8+1=13 wait 4+8+1=13"). After
+ * "wait" the corpus always holds the right column, so a redo can only help the final answer: reflection is possible
+ * but not habitual, and RL on accuracy alone decides whether it grows.
  *
- * Why the redo restarts from the first column instead of fixing the one column: a tiny model finds its place in
- * the walk by counting columns since `<think>`; "count since the last wait" is a rule it can learn from a few
- * percent of the corpus, while "redo the column before wait" broke its counting (the first design, measured: after
- * "wait" it wrote some other column, and reflecting completions were never right — examples/aha-moment/README.md).
+ * Why these mistakes and this redo (each alternative was measured, examples/aha-moment/README.md): a wrong sum or
+ * carry is visible in the column itself (or the one before), and the redo copies the two digits from just before
+ * "wait" — both local, what a tiny model can learn from a few percent of its corpus. Misread operand digits (the
+ * weak model's most common error) cannot be fixed by a local redo, and a redo of the whole trace from the first
+ * column broke the model's position-based digit lookup: after "wait" it wrote digits of no operand.
  *
  * Left out: more than one reflection per trace, and reflection words other than "wait".
  */
@@ -30,19 +31,11 @@ export interface ReflectionRates {
 export type ReflectionKind = 'none' | 'mistake' | 'recheck';
 
 /**
- * A column written wrong the way a weak model gets it wrong (the errors of the early-stopped main-job base model):
- * an operand digit misread (the sum then follows from it), the carry dropped or added, or the sum off by one —
- * one of the three, uniformly. Never the right column.
+ * A column written wrong in a way the column itself (or the one before) shows: the carry dropped or added, or the
+ * sum off by one — each half the time. Never the right column.
  */
 export function wrongColumn(c: AdditionColumn, rng: Rng): string {
-  const kind = rng.int(3);
-  if (kind === 0) {
-    // Misread one operand digit: any other digit, and a sum that is right for the misread column.
-    const other = (d: number) => (d + 1 + rng.int(9)) % 10;
-    const [da, db] = rng.next() < 0.5 ? [other(c.da), c.db] : [c.da, other(c.db)];
-    return columnSum({ da, db, carryIn: c.carryIn, s: da + db + c.carryIn });
-  }
-  if (kind === 1) {
+  if (rng.next() < 0.5) {
     const carryIn = c.carryIn ? 0 : 1;
     return columnSum({ da: c.da, db: c.db, carryIn, s: c.da + c.db + carryIn });
   }
@@ -67,14 +60,14 @@ export function reflectiveAdditionTrace(
     );
   }
   const columns = additionColumns(a, b);
-  const plain = columns.map(columnSum).join(' ');
   const u = rng.next();
   const kind: ReflectionKind = u < mistake ? 'mistake' : u < mistake + recheck ? 'recheck' : 'none';
-  if (kind === 'none') return { trace: plain, kind };
-  const at = rng.int(columns.length);
-  const prefix = columns.slice(0, at).map(columnSum);
-  prefix.push(kind === 'mistake' ? wrongColumn(columns[at], rng) : columnSum(columns[at]));
-  return { trace: `${prefix.join(' ')} wait ${plain}`, kind };
+  const at = kind === 'none' ? -1 : rng.int(columns.length);
+  const parts = columns.map((c, i) => {
+    if (i !== at) return columnSum(c);
+    return `${kind === 'mistake' ? wrongColumn(c, rng) : columnSum(c)} wait ${columnSum(c)}`;
+  });
+  return { trace: parts.join(' '), kind };
 }
 
 /** The reference completion `<think>trace</think><answer>sum</answer>` with the trace of {@link reflectiveAdditionTrace}. */

@@ -10,7 +10,7 @@ import type { BaseModelProvenance } from '../base-model/save.js';
 /** The options the shipped aha-moment base model was made with. */
 export const AHA_MOMENT_BASE_OPTIONS = {
   seed: 0,
-  task: { minDigits: 3, maxDigits: 3, pad: false, evalSeed: 1234, evalProblems: 200, maxNewTokens: 80 },
+  task: { minDigits: 3, maxDigits: 3, pad: false, evalSeed: 1234, evalProblems: 200, maxNewTokens: 64 },
   trainProblems: 20000,
   batchSize: 32,
   lr: 5e-3,
@@ -18,7 +18,7 @@ export const AHA_MOMENT_BASE_OPTIONS = {
   evalEvery: 40,
   stopProblems: 100,
   stopAt: 0.35,
-  reflection: { mistake: 0.08, recheck: 0.02 },
+  reflection: { mistake: 0.15, recheck: 0.05 },
 } satisfies BaseModelOptions;
 
 export const AHA_MOMENT_PROVENANCE: BaseModelProvenance = {
