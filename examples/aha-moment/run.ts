@@ -47,7 +47,7 @@ export async function runAhaMomentExample(options: {
     result,
     numbers: {
       seed,
-      steps: result.grpoSteps ?? 0,
+      steps: typeof result.grpoSteps === 'number' ? result.grpoSteps : 0,
       heldOut: [result.accuracyBefore, result.accuracyAfter],
       reflection: [a.start.reflection, a.end.reflection],
       ratio: a.ratio,
