@@ -56,8 +56,10 @@ export {
   type MetricsWriterOptions,
   REFLECTION_WORDS,
   type ReflectionCounts,
+  type ReflectionSplit,
   type ReflectionWord,
   readMetricsJsonl,
+  reflectionSplit,
   reflectionStats,
   type StepMetrics,
 } from './metrics.js';
@@ -118,6 +120,13 @@ export {
   verifyCountdownAnswer,
 } from './tasks/countdown.js';
 export { type EvaluateLimits, type EvaluateResult, evaluateExpression, type Rational } from './tasks/expression.js';
+export {
+  type ReflectionKind,
+  type ReflectionRates,
+  reflectiveAdditionCompletion,
+  reflectiveAdditionTrace,
+  wrongColumn,
+} from './tasks/reflective-addition.js';
 export {
   type RewardFailureCount,
   RewardFailureError,

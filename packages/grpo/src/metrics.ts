@@ -80,6 +80,40 @@ export function reflectionStats(texts: readonly string[], tokenCounts?: readonly
   };
 }
 
+/** Accuracy of the completions that reflect (one reflection word or more) against those that do not. */
+export interface ReflectionSplit {
+  /** Share of completions with at least one reflection word. */
+  share: number;
+  /** Completions that reflect: how many, and the share of them judged correct (null when there are none). */
+  reflecting: { count: number; accuracy: number | null };
+  /** Completions without a reflection word. */
+  other: { count: number; accuracy: number | null };
+}
+
+/**
+ * Split a batch by whether a completion reflects, with the accuracy of each side (`correct[i]`: 1 / 0, or null when
+ * the accuracy reward did not judge `texts[i]`, which then counts on its side but not in its accuracy). The question
+ * it answers: does reflecting pay (R1-Zero's "aha moment" is reflection that grows because it does)?
+ */
+export function reflectionSplit(texts: readonly string[], correct: readonly (number | null)[]): ReflectionSplit {
+  if (correct.length !== texts.length) {
+    throw new ValueError(`reflectionSplit: correct has ${correct.length} entries for ${texts.length} completions`);
+  }
+  const side = () => ({ count: 0, judged: 0, right: 0 });
+  const r = side();
+  const o = side();
+  texts.forEach((t, i) => {
+    const s = matchReflectionWords(t).total > 0 ? r : o;
+    s.count++;
+    const c = correct[i];
+    if (c === null || c === undefined) return;
+    s.judged++;
+    s.right += c;
+  });
+  const out = (s: ReturnType<typeof side>) => ({ count: s.count, accuracy: s.judged ? s.right / s.judged : null });
+  return { share: texts.length ? r.count / texts.length : 0, reflecting: out(r), other: out(o) };
+}
+
 /**
  * What one GRPO step reports. Means are over the step's completions unless said otherwise; fields the trainer
  * cannot know in a configuration (e.g. `kl` when β = 0) are left out rather than set to 0.
@@ -117,6 +151,8 @@ export interface StepMetrics {
   throughput: { rolloutTokensPerSec: number; trainTokensPerSec: number };
   /** Reflection-word statistics of the step's completions. */
   reflection: BatchReflectionCounts;
+  /** Accuracy of reflecting vs non-reflecting completions (when an `accuracy` reward is among the rewards). */
+  reflectionSplit?: ReflectionSplit;
   /** Groups whose rewards were all equal (no signal), and their share. */
   zeroVarianceGroups: { count: number; share: number };
   /** Wall-clock seconds of the step (rollout + train). */

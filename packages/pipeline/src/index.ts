@@ -68,6 +68,13 @@ export {
   resolveProgressMode,
 } from './progress/reporter.js';
 export {
+  AHA_MOMENT_GRPO_DEFAULTS,
+  AhaMomentGrpoSchema,
+  type AhaMomentResult,
+  AhaMomentSettingsSchema,
+  runAhaMoment,
+} from './recipes/aha-moment/recipe.js';
+export {
   type DistillOptions,
   type DistillResult,
   DistillSchema,
@@ -101,6 +108,7 @@ export {
   reasoningRewards,
 } from './recipes/r1/rewards.js';
 export type { StageSummary } from './recipes/r1/stages.js';
+export { type AhaSpan, type AhaSummary, ahaSpan, ahaSummary, reflectionPerCompletion } from './report/aha.js';
 export { buildCharts, type ChartSeries, type ChartSpec, PALETTE, REQUIRED_CHART_IDS } from './report/charts.js';
 export { escapeHtml, jsonForScript } from './report/escape.js';
 export { type ReportOptions, renderReport } from './report/html.js';

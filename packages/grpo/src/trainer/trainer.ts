@@ -44,7 +44,7 @@ import { DataIterator, type DataPosition } from '../data/iterator.js';
 import { mixSeed } from '../data/prng.js';
 import type { ChatTemplate, DatasetRow } from '../data/types.js';
 import { grpoLossWithStats } from '../loss.js';
-import { reflectionStats, type StepMetrics } from '../metrics.js';
+import { reflectionSplit, reflectionStats, type StepMetrics } from '../metrics.js';
 import { localRolloutEngine, type PreparedPrompt, type RolloutEngine, remoteRolloutEngine } from '../rollout/engine.js';
 import { createRemoteRollout } from '../rollout/remote.js';
 import { fullWeightSync, loraAdapterSync, type WeightSync } from '../rollout/weight-sync.js';
@@ -627,7 +627,13 @@ export class GrpoTrainer {
         reward: s.reward,
       })),
     };
-    if (perFunction.accuracy) m.accuracy = rewards.accuracy.mean;
+    if (perFunction.accuracy) {
+      m.accuracy = rewards.accuracy.mean;
+      m.reflectionSplit = reflectionSplit(
+        samples.map((s) => s.completion),
+        samples.map((s) => s.rewards.accuracy ?? null),
+      );
+    }
     if (perFunction.format) m.formatRate = rewards.format.mean;
     if (this.refModel) m.kl = a.tokens ? a.klSum / a.tokens : 0;
     if (r.sync) m.weightSync = r.sync;

@@ -9,6 +9,7 @@ import { trainGrpoCommand } from '../commands/train-grpo.js';
 import { trainPretrainCommand } from '../commands/train-pretrain.js';
 import { trainRmCommand } from '../commands/train-rm.js';
 import { trainSftCommand } from '../commands/train-sft.js';
+import { ahaMomentRecipe } from '../recipes/aha-moment/recipe.js';
 import { distillRecipe } from '../recipes/distill/distill.js';
 import { fromScratchRecipe } from '../recipes/from-scratch/recipe.js';
 import { r1Recipe } from '../recipes/r1/recipe.js';
@@ -23,6 +24,9 @@ export function registerBuiltins(): void {
   registered = true;
   registerRecipe('r1-zero', r1ZeroRecipe, {
     description: 'R1-Zero in miniature: GRPO on addition from the shipped tiny MLA+MoE base model (npm start)',
+  });
+  registerRecipe('aha-moment', ahaMomentRecipe, {
+    description: 'the aha moment in miniature: GRPO (accuracy + format only) from a base model that rarely reflects',
   });
   registerRecipe('r1', r1Recipe, {
     description: "R1's four stages in miniature: cold start, reasoning RL, rejection SFT, RMs + alignment RL",

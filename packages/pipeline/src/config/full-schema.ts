@@ -13,6 +13,7 @@ import { TrainGrpoSchema } from '../commands/train-grpo.js';
 import { TrainPretrainSchema } from '../commands/train-pretrain.js';
 import { TrainRmSchema } from '../commands/train-rm.js';
 import { TrainSftSchema } from '../commands/train-sft.js';
+import { AhaMomentGrpoSchema, AhaMomentSettingsSchema, resolveAhaMomentConfig } from '../recipes/aha-moment/recipe.js';
 import { DistillSchema, resolveDistillConfig } from '../recipes/distill/distill.js';
 import {
   CorpusSchema,
@@ -41,6 +42,7 @@ export function sectionSchemas() {
     grpo: z
       .union([
         R1ZeroGrpoSchema.describe('r1-zero: GRPO settings (GrpoConfig with the r1-zero defaults).'),
+        AhaMomentGrpoSchema.describe('aha-moment: GRPO settings (GrpoConfig with the aha-moment defaults).'),
         TrainGrpoSchema,
         z
           .strictObject({ reasoning: ReasoningGrpoSchema.optional(), alignment: AlignmentGrpoSchema.optional() })
@@ -72,6 +74,7 @@ export function sectionSchemas() {
       ])
       .describe('Task and evaluation overrides (unset: as recorded in the base model).'),
     r1Zero: R1ZeroSettingsSchema,
+    ahaMoment: AhaMomentSettingsSchema,
     r1: z
       .strictObject({
         reasoning: ReasoningRlSchema.omit({ grpo: true }).optional(),
@@ -104,6 +107,7 @@ export function configReferenceTables(): ConfigReferenceTable[] {
   const grpoCols = [
     { name: 'GrpoConfig (`aha train grpo`)', schema: GrpoSectionSchema },
     { name: 'r1-zero `grpo`', schema: R1ZeroGrpoSchema },
+    { name: 'aha-moment `grpo`', schema: AhaMomentGrpoSchema },
     { name: 'r1 `grpo.reasoning`', schema: ReasoningGrpoSchema },
     { name: 'r1 `grpo.alignment`', schema: AlignmentGrpoSchema },
   ];
@@ -195,6 +199,11 @@ export function configReferenceTables(): ConfigReferenceTable[] {
     { title: 'r1-zero recipe', where: '`r1Zero`', columns: [{ name: 'default', schema: R1ZeroSettingsSchema }] },
     { title: 'r1-zero task', where: '`eval` (r1-zero)', columns: [{ name: 'default', schema: R1ZeroTaskSchema }] },
     {
+      title: 'aha-moment recipe',
+      where: '`ahaMoment`',
+      columns: [{ name: 'default', schema: AhaMomentSettingsSchema }],
+    },
+    {
       title: 'r1 recipe: reasoning stage',
       where: '`r1.reasoning`',
       keys: ['trainProblems', 'weights'],
@@ -247,6 +256,7 @@ export const fullConfigSchema = () => createConfigSchema(sectionSchemas());
 /** The fully resolved settings a config means, per built-in recipe (what `--print-config` prints). */
 export const RECIPE_CONFIG_RESOLVERS: Record<string, (loaded: LoadedConfig) => Promise<unknown>> = {
   'r1-zero': resolveR1ZeroConfig,
+  'aha-moment': resolveAhaMomentConfig,
   r1: resolveR1Config,
   distill: resolveDistillConfig,
 };

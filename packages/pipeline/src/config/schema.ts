@@ -13,13 +13,14 @@ export const STAGE_KEYS = ['grpo', 'sft', 'rm', 'distill', 'rejection', 'generat
  * Recipe sections: the settings of a recipe that are not a trainer's (how many training problems, how often to
  * evaluate, reward weights), kept apart from the trainer sections so those mean the same thing everywhere.
  */
-export const RECIPE_KEYS = ['r1Zero', 'r1', 'fromScratch'] as const;
+export const RECIPE_KEYS = ['r1Zero', 'r1', 'fromScratch', 'ahaMoment'] as const;
 /** Every section key (stages, then recipes). */
 export const SECTION_KEYS = [...STAGE_KEYS, ...RECIPE_KEYS] as const;
 export type StageKey = (typeof SECTION_KEYS)[number];
 
 const stageDescriptions: Record<StageKey, string> = {
   r1Zero: 'Settings of the r1-zero recipe that are not GRPO settings: trainProblems, evalEvery.',
+  ahaMoment: 'Settings of the aha-moment recipe that are not GRPO settings: trainProblems, evalEvery.',
   r1: 'Settings of the r1 recipe that are not trainer settings: training problems and reward weights per stage.',
   fromScratch: 'Settings of the from-scratch recipe that are not trainer settings: the synthetic corpus and the model.',
   grpo: 'GRPO settings (GrpoConfig of @aha/grpo, the same keys in every recipe and in `aha train grpo`): G, β, ε_low/ε_high, learningRate, maxSteps, ...',

@@ -46,6 +46,7 @@ export function normalizeStepMetrics(raw: unknown): unknown {
     }
     out.reflection = perCompletion;
   }
+  if (isObject(raw.reflectionSplit)) setIfAbsent('reflection_split', raw.reflectionSplit);
   if (isObject(raw.zeroVarianceGroups)) setIfAbsent('zero_variance_groups', num(raw.zeroVarianceGroups.count));
   return out;
 }

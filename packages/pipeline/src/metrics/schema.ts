@@ -91,6 +91,23 @@ export const StepMetricsRecord = z
       .loose()
       .optional()
       .describe('Reflection-word frequencies in the step completions (occurrences per completion).'),
+    reflection_split: z
+      .object({
+        share: num().describe('Share of completions with at least one reflection word, 0..1.'),
+        reflecting: z
+          .object({ count: num(), accuracy: num() })
+          .loose()
+          .optional()
+          .describe('Completions that reflect: how many, and the share of them that are correct.'),
+        other: z
+          .object({ count: num(), accuracy: num() })
+          .loose()
+          .optional()
+          .describe('Completions without a reflection word: how many, and the share of them that are correct.'),
+      })
+      .loose()
+      .optional()
+      .describe('Does reflecting pay: accuracy of completions that reflect vs those that do not.'),
     zero_variance_groups: num().describe(
       'Share (or count) of groups whose G rewards were all equal: zero advantage, no learning signal.',
     ),

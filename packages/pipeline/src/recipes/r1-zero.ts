@@ -229,6 +229,26 @@ export interface R1ZeroResult extends RecipeResult {
   seconds: number;
 }
 
+/**
+ * What sets a recipe built on these stages apart from r1-zero: its GRPO defaults, its default base model and the
+ * report's title. The `aha-moment` recipe is r1-zero with another variant (same stages, same rewards).
+ */
+export interface R1ZeroVariant {
+  /** The `grpo` section schema with the variant's defaults. */
+  grpoSchema: typeof R1ZeroGrpoSchema;
+  /** Base model folder when none is given. */
+  baseModelDir: string;
+  /** The report's title from the held-out accuracy before and after, as percentages. */
+  title(before: string, after: string): string;
+}
+
+/** The r1-zero recipe itself. */
+export const R1_ZERO_VARIANT: R1ZeroVariant = {
+  grpoSchema: R1ZeroGrpoSchema,
+  baseModelDir: SHIPPED_BASE_MODEL_DIR,
+  title: (before, after) => `aha R1-Zero in miniature: held-out greedy accuracy ${before} → ${after}`,
+};
+
 /** Options of {@link runR1Zero} besides the recipe config. */
 export interface RunR1ZeroOptions {
   /** Base model folder (HF layout + base-model.json); default the shipped one. */
@@ -252,15 +272,19 @@ export interface RunR1ZeroOptions {
  * Runs the recipe's stages in order (evaluate base → GRPO → evaluate final → report) in `runDir`.
  * Returns `interrupted: true` when `signal` stopped GRPO (run again to resume).
  */
-export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): Promise<R1ZeroResult> {
+export async function runR1Zero(
+  options: R1ZeroOptions,
+  run: RunR1ZeroOptions,
+  variant: R1ZeroVariant = R1_ZERO_VARIANT,
+): Promise<R1ZeroResult> {
   const t0 = performance.now();
   const o = parseTrainConfig(R1ZeroSchema, options, 'runR1Zero');
   const log = run.log ?? (() => {});
   const signal = run.signal ?? new AbortController().signal;
-  const baseDir = run.baseModel ?? SHIPPED_BASE_MODEL_DIR;
+  const baseDir = run.baseModel ?? variant.baseModelDir;
   const record = await readBaseModelRecord(baseDir);
   const task = taskWithOverrides(record.task, o.task);
-  const grpoSettings = resolveGrpoSection(R1ZeroGrpoSchema, o.grpo, task);
+  const grpoSettings = resolveGrpoSection(variant.grpoSchema, o.grpo, task);
   const recipe = { trainProblems: o.trainProblems, evalEvery: o.evalEvery };
   const seed = run.seed ?? 0;
   const rewards = await run.rewards?.(task);
@@ -279,7 +303,7 @@ export async function runR1Zero(options: R1ZeroOptions, run: RunR1ZeroOptions): 
     const report = await stage(
       reportStage,
       { before: before.accuracy, after: after.accuracy, grpoSteps: grpo.steps },
-      { title: `aha R1-Zero in miniature: held-out greedy accuracy ${pct(before.accuracy)} → ${pct(after.accuracy)}` },
+      { title: variant.title(pct(before.accuracy), pct(after.accuracy)) },
     );
     return {
       runDir: run.runDir,

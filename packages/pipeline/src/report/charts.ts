@@ -34,6 +34,8 @@ export interface ChartSpec {
   yRange: [number, number];
   /** Shown under the chart when its data needs a word (e.g. every value is 0). */
   note?: string;
+  /** A vertical line at a step (the aha panel marks where reflection took off). */
+  marker?: { step: number; label: string };
 }
 
 /** The y label of every chart of shares (0..1). */
@@ -135,6 +137,17 @@ const DEFINITIONS: Definition[] = [
     yLabel: 'per completion',
     required: true,
     series: () => REFLECTION_WORDS.map((word) => ({ label: word, pick: ((r) => r.reflection?.[word]) as Pick })),
+  },
+  {
+    id: 'reflection-split',
+    title: 'Does reflecting pay? Accuracy of completions with vs without a reflection word',
+    yLabel: FRACTION,
+    required: false,
+    series: () => [
+      { label: 'share that reflects', pick: (r) => r.reflection_split?.share },
+      { label: 'accuracy (reflecting)', pick: (r) => r.reflection_split?.reflecting?.accuracy },
+      { label: 'accuracy (not reflecting)', pick: (r) => r.reflection_split?.other?.accuracy },
+    ],
   },
   {
     id: 'truncation',

@@ -12,8 +12,9 @@
 import { embedHtmlMeta, labelGenerated, renderExplicitLabel } from '@aha/safety';
 import type { SkippedLine } from '../metrics/jsonl.js';
 import type { MetricsSample, StepMetricsRecord } from '../metrics/schema.js';
+import { type AhaSpan, type AhaSummary, ahaSummary, reflectionPerCompletion } from './aha.js';
 import { chartLibrary } from './assets.js';
-import { buildCharts, type ChartSpec, HELD_OUT_CHART_ID, type HeldOutPoint } from './charts.js';
+import { buildCharts, type ChartSpec, HELD_OUT_CHART_ID, type HeldOutPoint, PALETTE, yRangeOf } from './charts.js';
 import { escapeHtml, inlineScript, jsonForScript } from './escape.js';
 
 /** What to put in the report beyond the metrics. */
@@ -186,8 +187,77 @@ function stageSection(table: StageTable | undefined): string {
   return `<section class="stages" data-stage-table><h2>Stages</h2><table><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>${note}</section>`;
 }
 
+/** The aha panel's chart: reflection words per completion, their trailing mean, and the take-off marker. */
+export function ahaChart(records: readonly StepMetricsRecord[], aha: AhaSummary): ChartSpec {
+  const list = records.filter((r) => reflectionPerCompletion(r) !== null);
+  const series = [
+    { label: 'reflection words per completion', color: PALETTE[0], values: list.map(reflectionPerCompletion) },
+    { label: `trailing ${aha.window}-step mean`, color: PALETTE[1], values: aha.movingMean },
+  ];
+  return {
+    id: 'aha',
+    title: 'Reflection words per completion (all ten), and where they took off',
+    yLabel: 'per completion',
+    steps: list.map((r) => r.step),
+    series,
+    yRange: yRangeOf(series),
+    ...(aha.takeOffStep !== null && { marker: { step: aha.takeOffStep, label: 'take-off' } }),
+  };
+}
+
+const REFLECTION_RE = /\b(wait|mistake|however|but|retry|error|verify|wrong|evaluate|check)\b/i;
+
+/** Samples of a span of steps, those with a reflection word first (said so on the page). */
+function spanSamples(records: readonly StepMetricsRecord[], n: number, maxChars: number): string {
+  const all = records.flatMap((r) => (r.samples ?? []).map((s) => ({ ...s, step: r.step })));
+  const reflecting = all.filter((s) => REFLECTION_RE.test(s.completion));
+  const shown = [...reflecting, ...all.filter((s) => !REFLECTION_RE.test(s.completion))].slice(0, n);
+  const head =
+    `<p class="note">${reflecting.length} of ${all.length} logged samples reflect` +
+    `${reflecting.length ? ' (shown first)' : ''}.</p>`;
+  return head + shown.map((s) => sampleElement(s, maxChars)).join('');
+}
+
+function ahaSection(records: readonly StepMetricsRecord[], aha: AhaSummary | undefined, chart: ChartSpec | undefined) {
+  if (!aha || !chart) return '';
+  const { start, end } = aha;
+  const row = (label: string, pick: (s: AhaSpan) => number | null) =>
+    `<tr><td>${escapeHtml(label)}</td><td>${fmt(pick(start))}</td><td>${fmt(pick(end))}</td></tr>`;
+  const verdict =
+    aha.takeOffStep !== null
+      ? `Reflection took off at step ${aha.takeOffStep}: its ${aha.window}-step mean first reached ${aha.factor}× the ` +
+        `start there, and ended ${fmt(aha.ratio)}× the start.`
+      : `Reflection did not take off (end ${fmt(aha.ratio)}× the start; a take-off needs ${aha.factor}× that holds to ` +
+        'the end).';
+  const pays =
+    aha.all.reflectingAccuracy !== null && aha.all.otherAccuracy !== null
+      ? ` Over the run, completions that reflect were correct ${fmt(aha.all.reflectingAccuracy)} of the time ` +
+        `(${aha.all.reflectingCount}), those that do not ${fmt(aha.all.otherAccuracy)} (${aha.all.otherCount}).`
+      : '';
+  const first = records.filter((r) => r.step <= start.steps[1]);
+  const last = records.filter((r) => r.step >= end.steps[0]);
+  return (
+    `<section class="aha" data-aha data-aha-take-off="${aha.takeOffStep ?? ''}"><h2>The aha moment</h2>` +
+    `<p class="verdict">${escapeHtml(verdict + pays)}</p>` +
+    `<table><thead><tr><th>mean over ${aha.window} steps</th><th>start (steps ${start.steps[0]}–${start.steps[1]})</th>` +
+    `<th>end (steps ${end.steps[0]}–${end.steps[1]})</th></tr></thead><tbody>` +
+    row('reflection words per completion', (s) => s.reflection) +
+    row('"wait" per completion', (s) => s.wait) +
+    row('share of completions that reflect', (s) => s.reflectingShare) +
+    row('accuracy of reflecting completions', (s) => s.reflectingAccuracy) +
+    row('accuracy of the others', (s) => s.otherAccuracy) +
+    row('completion length (tokens)', (s) => s.completionLength) +
+    row('training accuracy (sampled)', (s) => s.accuracy) +
+    `</tbody></table><div class="charts">${chartElement(chart)}</div>` +
+    `<div class="side-by-side" data-aha-samples><div><h3>Early (steps ${start.steps[0]}–${start.steps[1]})</h3>` +
+    `${spanSamples(first, 4, 1000)}</div><div><h3>Late (steps ${end.steps[0]}–${end.steps[1]})</h3>` +
+    `${spanSamples(last, 4, 1000)}</div></div></section>`
+  );
+}
+
 /** The text of every sample the page shows, for the content id of its implicit label. */
 function shownSamplesText(records: readonly StepMetricsRecord[]): string {
+  // Every logged sample (the aha panel's early / late picks are among them).
   return records.flatMap((r) => (r.samples ?? []).map((s) => s.completion)).join('\n');
 }
 
@@ -219,6 +289,14 @@ const CLIENT = `(() => {
       }))),
       axes: [{ label: 'step' }, { label: chart.yLabel, size: 64, values: (u, splits) => splits.map(tick) }],
     };
+    // A dashed vertical line where the chart marks a step (the aha take-off).
+    if (chart.marker) opts.hooks = { draw: [(u) => {
+      const x = u.valToPos(chart.marker.step, 'x', true);
+      const c = u.ctx;
+      c.save(); c.strokeStyle = '#d62728'; c.lineWidth = 2; c.setLineDash([6, 4]);
+      c.beginPath(); c.moveTo(x, u.bbox.top); c.lineTo(x, u.bbox.top + u.bbox.height); c.stroke();
+      c.fillStyle = '#d62728'; c.fillText(chart.marker.label, x + 4, u.bbox.top + 12); c.restore();
+    }] };
     const plot = new uPlot(opts, [chart.steps].concat(chart.series.map((s) => s.values)), el);
     plots.push([plot, el]);
     figure.dataset.rendered = 'true';
@@ -257,6 +335,8 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 17px; margin: 28px 0 10
 .sample .reward { color: var(--muted); font-size: 12px; }
 .sample pre { white-space: pre-wrap; word-break: break-word; margin: 4px 0; padding: 8px; border-radius: 4px;
   font: 12px/1.4 ui-monospace, SFMono-Regular, Menlo, monospace; }
+.aha table { border-collapse: collapse; margin: 8px 0; } .aha td, .aha th { border: 1px solid var(--line); padding: 4px 10px; }
+.aha .verdict { font-weight: 600; } .side-by-side { display: grid; grid-template-columns: 1fr 1fr; gap: 16px; }
 .sample .prompt { background: var(--bg2); } .sample .completion { background: #eef6ff; }
 `;
 
@@ -278,7 +358,9 @@ export function renderReport(records: readonly StepMetricsRecord[], options: Rep
         .map((s) => `line ${s.line}: ${escapeHtml(s.reason)}`)
         .join('; ')}${skipped.length > 5 ? '; …' : ''}</p>`
     : '';
-  const data = { charts: charts.filter((c) => c.series.length > 0) };
+  const aha = records.some((r) => r.reflection_split) ? ahaSummary(records) : undefined;
+  const ahaPlot = aha ? ahaChart(records, aha) : undefined;
+  const data = { charts: [...charts, ...(ahaPlot ? [ahaPlot] : [])].filter((c) => c.series.length > 0) };
   const heldOutChart = charts.find((c) => c.id === HELD_OUT_CHART_ID);
   const samples = samplesSection(records, options);
   const page = `<!doctype html>
@@ -299,6 +381,7 @@ export function renderReport(records: readonly StepMetricsRecord[], options: Rep
 ${warning}
 ${stageSection(options.stages)}
 ${summary(records, heldOutChart)}
+${ahaSection(records, aha, ahaPlot)}
 <section class="charts">
 ${charts.map(chartElement).join('\n')}
 </section>

@@ -15,7 +15,14 @@ import {
   type TrainTask,
   trainLoop,
 } from '@aha/core';
-import { type AdditionProblem, additionCompletion, additionProblems, createRng } from '@aha/grpo';
+import {
+  type AdditionProblem,
+  additionCompletion,
+  additionProblems,
+  createRng,
+  type ReflectionKind,
+  reflectiveAdditionCompletion,
+} from '@aha/grpo';
 import { z } from 'zod';
 import { evaluateGreedy, type GreedyEval } from './evaluate.js';
 
@@ -107,6 +114,25 @@ export const BaseModelOptionsSchema = z.object({
     .nonnegative()
     .default(0.001)
     .describe('γ of auxiliary-loss-free load balancing (bias update speed), DeepSeek-V3 §2.1.2.'),
+  reflection: z
+    .strictObject({
+      mistake: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0)
+        .describe('Share of training traces that write one column wrong, then " wait " and the corrected column.'),
+      recheck: z
+        .number()
+        .min(0)
+        .max(1)
+        .default(0)
+        .describe('Share of training traces that re-check one correct column needlessly (" wait " and it again).'),
+    })
+    .default({ mistake: 0, recheck: 0 })
+    .describe(
+      'Reflection in the corpus (@aha/grpo reflectiveAdditionTrace); 0 and 0: the plain traces of the main job.',
+    ),
 });
 export type BaseModelOptions = z.input<typeof BaseModelOptionsSchema>;
 
@@ -120,16 +146,37 @@ export interface BaseModelResult {
   curve: [number, number][];
   options: z.infer<typeof BaseModelOptionsSchema>;
   seconds: number;
+  /** How many distinct training traces are plain, hold a corrected mistake, or re-check needlessly. */
+  corpus: Record<ReflectionKind, number>;
 }
 
-/** Tokens of prompt + reference completion + EOS. */
-export function encodeExample(p: AdditionProblem): number[] {
+/** Tokens of prompt + completion (default: the plain reference completion) + EOS. */
+export function encodeExample(p: AdditionProblem, completion = additionCompletion(p)): number[] {
   const tokenizer = createByteLevelTokenizer();
-  return [
-    ...tokenizer.encode(p.prompt),
-    ...tokenizer.encode(additionCompletion(p), { addSpecialTokens: false }),
-    EOS_ID,
-  ];
+  return [...tokenizer.encode(p.prompt), ...tokenizer.encode(completion, { addSpecialTokens: false }), EOS_ID];
+}
+
+/**
+ * The encoded training corpus: one completion per distinct problem, reflective (drawn once, from `seed`) when the
+ * reflection rates are above zero, else the plain trace — so the main job's base model is unchanged by the option.
+ */
+export function trainingCorpus(
+  problems: readonly AdditionProblem[],
+  rates: { mistake: number; recheck: number },
+  seed: number,
+): { examples: number[][]; kinds: Record<ReflectionKind, number> } {
+  const kinds: Record<ReflectionKind, number> = { none: 0, mistake: 0, recheck: 0 };
+  if (rates.mistake === 0 && rates.recheck === 0) {
+    kinds.none = problems.length;
+    return { examples: problems.map((p) => encodeExample(p)), kinds };
+  }
+  const rng = createRng(seed);
+  const examples = problems.map((p) => {
+    const { completion, kind } = reflectiveAdditionCompletion(p, rates, rng);
+    kinds[kind]++;
+    return encodeExample(p, completion);
+  });
+  return { examples, kinds };
 }
 
 /** Right-pads a batch with PAD and its mask (0 on padding, which the loss skips). */
@@ -150,9 +197,12 @@ export async function makeBaseModel(
   const t0 = performance.now();
   const model = createModel({ ...BASE_MODEL_CONFIG, ...o.model } as DeepseekV3ConfigInput, { seed: o.seed });
   const digits = { minDigits: o.task.minDigits, maxDigits: o.task.maxDigits, pad: o.task.pad };
-  const train = additionProblems({ count: o.trainProblems, seed: o.seed, split: 'train', ...digits }).map(
-    encodeExample,
+  const corpus = trainingCorpus(
+    additionProblems({ count: o.trainProblems, seed: o.seed, split: 'train', ...digits }),
+    o.reflection,
+    o.seed + 2,
   );
+  const train = corpus.examples;
   const stopSet = additionProblems({ count: o.stopProblems, seed: o.task.evalSeed + 1, split: 'test', ...digits });
   const evalSet = heldOutProblems(o.task);
   const rng = createRng(o.seed + 1);
@@ -195,5 +245,13 @@ export async function makeBaseModel(
     if (accuracy >= o.stopAt) break;
   }
   const heldOut = await evaluateGreedy(model, evalSet, { maxNewTokens: o.task.maxNewTokens });
-  return { model, steps, heldOut, curve, options: o, seconds: (performance.now() - t0) / 1000 };
+  return {
+    model,
+    steps,
+    heldOut,
+    curve,
+    options: o,
+    seconds: (performance.now() - t0) / 1000,
+    corpus: corpus.kinds,
+  };
 }

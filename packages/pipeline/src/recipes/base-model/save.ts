@@ -18,6 +18,22 @@ import {
 // From the package folder, not this module: dist/ chunks sit at another depth than src/recipes/base-model/.
 export const SHIPPED_BASE_MODEL_DIR = `${packagePath('assets', 'r1-zero-base')}/`;
 
+/** Where the base model of the `aha-moment` recipe lives (seen reflection, rarely; see recipes/aha-moment/). */
+export const AHA_MOMENT_BASE_MODEL_DIR = `${packagePath('assets', 'aha-moment-base')}/`;
+
+/** What base-model.json says about where a base model comes from. */
+export interface BaseModelProvenance {
+  description: string;
+  command: string;
+}
+
+const MAIN_JOB_PROVENANCE: BaseModelProvenance = {
+  description:
+    'Tiny DeepSeek-V3 (MLA + DeepSeekMoE) pretrained briefly on synthetic addition with column traces, stopped early ' +
+    'so held-out greedy accuracy is low: the starting point of the R1-Zero main job.',
+  command: 'npx tsx --conditions=source tools/make-base-model.ts',
+};
+
 /** Contents of base-model.json. */
 export interface BaseModelRecord {
   format: 'aha-base-model-1';
@@ -33,6 +49,8 @@ export interface BaseModelRecord {
   correct: number;
   total: number;
   earlyStopCurve: [number, number][];
+  /** Distinct training traces by kind (plain, corrected mistake, needless re-check); absent in older records. */
+  corpus?: BaseModelResult['corpus'];
   samples: BaseModelResult['heldOut']['samples'];
 }
 
@@ -41,16 +59,15 @@ export async function saveBaseModel(
   dir: string,
   options: BaseModelOptions = {},
   onEval?: (step: number, accuracy: number) => void,
+  provenance: BaseModelProvenance = MAIN_JOB_PROVENANCE,
 ): Promise<BaseModelResult> {
   const result = await makeBaseModel(options, { onEval });
   await result.model.save(dir, { dtype: 'F32' });
   await createByteLevelTokenizer().save(dir);
   const record: BaseModelRecord = {
     format: 'aha-base-model-1',
-    description:
-      'Tiny DeepSeek-V3 (MLA + DeepSeekMoE) pretrained briefly on synthetic addition with column traces, stopped early ' +
-      'so held-out greedy accuracy is low: the starting point of the R1-Zero main job.',
-    command: 'npx tsx --conditions=source tools/make-base-model.ts',
+    description: provenance.description,
+    command: provenance.command,
     parameters: deepseekV3ParamCount(result.model.config),
     steps: result.steps,
     seconds: Math.round(result.seconds),
@@ -60,6 +77,7 @@ export async function saveBaseModel(
     correct: result.heldOut.correct,
     total: result.heldOut.total,
     earlyStopCurve: result.curve,
+    corpus: result.corpus,
     samples: result.heldOut.samples,
   };
   await writeFile(join(dir, 'base-model.json'), `${JSON.stringify(record, null, 2)}\n`);
