@@ -350,28 +350,37 @@ export async function resolveR1ZeroConfig(
   };
 }
 
+/**
+ * The run options a CLI handler of r1-zero (or a variant of it, such as aha-moment) passes: the config's base model,
+ * folder, seed and rewards, with progress on the context's display.
+ */
+export function r1ZeroCliRunOptions(input: LoadedConfig, ctx: RecipeContext, signal: AbortSignal): RunR1ZeroOptions {
+  const { config } = input;
+  return {
+    baseModel: config.model === 'tiny' ? undefined : config.model,
+    runDir: config.outputDir,
+    seed: config.seed,
+    signal,
+    log: ctx.log,
+    rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
+    rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
+    hooks: {
+      onStart: (total, first) => {
+        ctx.progress.start(total, 'grpo');
+        if (first > 0) ctx.progress.update(first);
+      },
+      onStep: (step, record) => ctx.progress.update(step, record),
+      rewardLogger: ctx.progress.rewardLogger?.(),
+    },
+  };
+}
+
 /** The CLI handler: `aha run r1-zero` (the `npm start` entry). Ctrl-C stops after the current step. */
 export async function r1ZeroRecipe(input: LoadedConfig, ctx: RecipeContext): Promise<R1ZeroResult> {
   const { config } = input;
   const options = r1ZeroOptionsFromConfig(input);
   return withCtrlC(ctx, async (signal) => {
-    const result = await runR1Zero(options, {
-      baseModel: config.model === 'tiny' ? undefined : config.model,
-      runDir: config.outputDir,
-      seed: config.seed,
-      signal,
-      log: ctx.log,
-      rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
-      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
-      hooks: {
-        onStart: (total, first) => {
-          ctx.progress.start(total, 'grpo');
-          if (first > 0) ctx.progress.update(first);
-        },
-        onStep: (step, record) => ctx.progress.update(step, record),
-        rewardLogger: ctx.progress.rewardLogger?.(),
-      },
-    });
+    const result = await runR1Zero(options, r1ZeroCliRunOptions(input, ctx, signal));
     ctx.progress.stop();
     if (result.interrupted) {
       ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);

@@ -11,7 +11,6 @@
  */
 import { join } from 'node:path';
 import type { z } from 'zod';
-import { configRewards } from '../../commands/rewards.js';
 import type { LoadedConfig } from '../../config/load.js';
 import { parseSection, rejectUnusedSections } from '../../config/section.js';
 import { readMetricsFile } from '../../metrics/jsonl.js';
@@ -29,6 +28,7 @@ import {
   R1ZeroTaskSchema,
   type R1ZeroVariant,
   type RunR1ZeroOptions,
+  r1ZeroCliRunOptions,
   runR1Zero,
 } from '../r1-zero.js';
 
@@ -107,23 +107,7 @@ export async function ahaMomentRecipe(input: LoadedConfig, ctx: RecipeContext): 
   const { config } = input;
   const options = ahaMomentOptionsFromConfig(input);
   return withCtrlC(ctx, async (signal) => {
-    const result = await runAhaMoment(options, {
-      baseModel: config.model === 'tiny' ? undefined : config.model,
-      runDir: config.outputDir,
-      seed: config.seed,
-      signal,
-      log: ctx.log,
-      rewards: (task) => configRewards(input, { task: 'addition', maxNewTokens: task.maxNewTokens }),
-      rewardsId: config.rewards.length > 0 ? config.rewards : undefined,
-      hooks: {
-        onStart: (total, first) => {
-          ctx.progress.start(total, 'grpo');
-          if (first > 0) ctx.progress.update(first);
-        },
-        onStep: (step, record) => ctx.progress.update(step, record),
-        rewardLogger: ctx.progress.rewardLogger?.(),
-      },
-    });
+    const result = await runAhaMoment(options, r1ZeroCliRunOptions(input, ctx, signal));
     ctx.progress.stop();
     if (result.interrupted) {
       ctx.log(`stopped; run the same command again to resume from ${config.outputDir}`);
