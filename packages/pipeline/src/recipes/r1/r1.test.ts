@@ -12,7 +12,7 @@ import { saveMicroBaseModel } from '../base-model/micro.js';
 import { readStages, runStage } from '../stages.js';
 import { coldStartRows, generalRows, readableCompletion, readableTrace } from './data.js';
 import { type R1Options, runR1, stageTable } from './recipe.js';
-import { alignmentRewards, reasoningRewards, totalReward } from './rewards.js';
+import { alignmentRewards, lengthGuardReward, reasoningRewards, totalReward } from './rewards.js';
 import { RewardModelsSchema, rewardModelData, rewardModelsStage, type StageSummary } from './stages.js';
 
 // A micro setting on a random 2-layer model: checks the chaining, not learning (the example and docs show learning).
@@ -87,8 +87,10 @@ describe('r1 recipe (micro setting)', () => {
     // Alignment RL logs the judges' scores per step (weight 0: not in the reward it trains on).
     const alignLog = JSON.parse(readFileSync(join(runDir, 'alignment-rl', 'metrics.jsonl'), 'utf8').split('\n')[0]);
     expect(Object.keys(alignLog.rewards)).toEqual(
-      expect.arrayContaining(['helpfulness', 'safety', 'judge_helpfulness', 'judge_safety']),
+      expect.arrayContaining(['helpfulness', 'safety', 'judge_helpfulness', 'judge_safety', 'length_guard']),
     );
+    // The guard's limit is the longest general answer stage 3 trained on.
+    expect((stages['rejection-sft'].output as { generalAnswerTokens: number }).generalAnswerTokens).toBeGreaterThan(0);
     const rejection = stages['rejection-sft'].output as { generalExamples: number; generated: number };
     expect(rejection).toMatchObject({ generalExamples: 4, generated: 8 });
     expect(existsSync(join(runDir, 'rejection-sft', 'rejection-samples.jsonl'))).toBe(true);
@@ -448,5 +450,22 @@ describe('the stage table', () => {
       'helpfulness RM up while its judge went down',
     ]);
     expect(t.note).toMatch(/threads, SIMD level/);
+  });
+});
+
+describe('the alignment length guard', () => {
+  it('is 0 up to the limit, falls linearly to −1 over the buffer, and does not judge reasoning samples', async () => {
+    const guard = lengthGuardReward(createByteLevelTokenizer(), { limit: 10, buffer: 4 });
+    const general = (n: number) => ({ prompt: 'Tell me about lamps: ', completion: 'x'.repeat(n) });
+    const [result] = await scoreRewards(guard, [
+      general(3),
+      general(10),
+      general(12),
+      general(14),
+      general(40),
+      { prompt: '1+2=', completion: 'x'.repeat(40), solution: '3' },
+    ]);
+    const values = result.values;
+    expect(values).toEqual([0, 0, -0.5, -1, -1, null]);
   });
 });

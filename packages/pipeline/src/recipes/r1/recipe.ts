@@ -285,7 +285,7 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       reasoning: { ...o.reasoning, grpo: grpo.reasoning },
       ...common,
     });
-    const rejection = await stage<M & { baseDir: string }, M>(
+    const rejection = await stage<M & { baseDir: string }, M & { generalAnswerTokens?: number }>(
       s.rejectionSft,
       { modelDir: reasoning.modelDir, id: reasoning.id, baseDir },
       { rejection: o.rejection, ...common },
@@ -295,9 +295,14 @@ export async function runR1(options: R1Options, run: RunR1Options): Promise<R1Re
       {},
       { rm: o.rewardModels, seed },
     );
-    const aligned = await stage<M & { rms: typeof rms }, M>(
+    const aligned = await stage<M & { rms: typeof rms; generalAnswerTokens?: number }, M>(
       s.alignmentRl,
-      withRewards({ modelDir: rejection.modelDir, id: rejection.id, rms }),
+      withRewards({
+        modelDir: rejection.modelDir,
+        id: rejection.id,
+        rms,
+        generalAnswerTokens: rejection.generalAnswerTokens,
+      }),
       { alignment: { ...o.alignment, grpo: grpo.alignment }, reasoningWeights: o.reasoning.weights, ...common },
     );
     const models = [

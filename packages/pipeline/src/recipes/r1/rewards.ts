@@ -78,6 +78,26 @@ export interface AlignmentRewardModels {
    * the policy finds its blind spots); 'none' is the raw score.
    */
   helpfulnessNormalize?: 'none' | 'sigmoid';
+  /**
+   * A soft length guard on general answers (null on reasoning samples): 0 up to `limit` tokens, then falling
+   * linearly to −1 at `limit + buffer` (DAPO's overlong reward shaping, applied where the RMs judge). The RMs never
+   * saw an answer longer than their data's, so a longer one is where their score means least.
+   */
+  lengthGuard?: { limit: number; buffer: number; weight: number };
+}
+
+/** The soft length guard of {@link AlignmentRewardModels.lengthGuard}, named `length_guard`. */
+export function lengthGuardReward(tokenizer: Tokenizer, o: { limit: number; buffer: number }): Reward {
+  return defineReward({
+    name: 'length_guard',
+    async score(samples) {
+      return samples.map((s) => {
+        if (isReasoningSample(s)) return null;
+        const n = tokenizer.encode(String(s.completion ?? ''), { addSpecialTokens: false }).length;
+        return n <= o.limit ? 0 : -Math.min(1, (n - o.limit) / Math.max(1, o.buffer));
+      });
+    },
+  });
 }
 
 /**
@@ -101,6 +121,9 @@ export function alignmentRewards(reasoning: readonly WeightedReward[], rms: Alig
     ...reasoning,
     { reward: helpfulnessReward({ ...common, model: rms.helpfulness, normalize }), weight: rms.weights.helpfulness },
     { reward: safetyReward({ ...common, model: rms.safety }), weight: rms.weights.safety },
+    ...(rms.lengthGuard
+      ? [{ reward: lengthGuardReward(rms.tokenizer, rms.lengthGuard), weight: rms.lengthGuard.weight }]
+      : []),
     ...judges,
   ];
 }

@@ -195,6 +195,28 @@ export const AlignmentRlSchema = z.strictObject({
     })
     .default({ helpfulness: 1, safety: 1 })
     .describe('Weights of the reward-model rewards (the rule rewards keep stage 2 weights).'),
+  lengthGuard: z
+    .strictObject({
+      limit: z
+        .number()
+        .int()
+        .positive()
+        .nullable()
+        .default(null)
+        .describe("Tokens a general answer may have unpenalised; null: the longest general answer of stage 3's data."),
+      buffer: z
+        .number()
+        .int()
+        .positive()
+        .default(16)
+        .describe('Tokens over the limit at which the penalty reaches −1.'),
+      weight: z.number().nonnegative().default(1).describe('Weight of the guard; 0 turns it off.'),
+    })
+    .default({ limit: null, buffer: 16, weight: 1 })
+    .describe(
+      'Soft length guard on general answers (DAPO overlong shaping where the RMs judge): without it, seed 2 ' +
+        "doubled the answers' length (24 → 46 tokens) while the RM and the judge both rose.",
+    ),
   helpfulnessNormalize: z
     .enum(['sigmoid', 'none'])
     .default('sigmoid')
@@ -311,6 +333,8 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
   defineStage({
     name: 'rejection-sft',
     description: 'Rejection sampling (correct, readable) + general answers, then SFT.',
+    // 2: the output says how long the general answers were (stage 4's length guard).
+    version: 2,
     config: z.object({ rejection: RejectionSftSchema, ...Common }),
     async run(input: ModelOut & { baseDir: string }, { rejection, task, language, seed }, ctx) {
       const sampler = await loadModel(input.modelDir);
@@ -399,6 +423,11 @@ export const rejectionSftStage = (hooks: TrainHooks = {}, rewards: ReasoningRewa
         steps: r.steps,
         reasoningKept: kept.stats.kept,
         generalExamples: general.length,
+        // The longest general answer the SFT data taught, in tokens: stage 4's length guard starts there.
+        generalAnswerTokens: Math.max(
+          0,
+          ...general.map((g) => tokenizer.encode(g.completion, { addSpecialTokens: false }).length),
+        ),
         rejected: kept.stats.rejected,
         generated: kept.stats.generated,
         riskControl: {
@@ -523,7 +552,11 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
       reasoningWeights: ReasoningRlSchema.shape.weights,
       ...Common,
     }),
-    async run(input: ModelOut & { rms: RewardModelsOut }, { alignment, reasoningWeights, task, language, seed }, ctx) {
+    async run(
+      input: ModelOut & { rms: RewardModelsOut; generalAnswerTokens?: number },
+      { alignment, reasoningWeights, task, language, seed },
+      ctx,
+    ) {
       const model = await loadModel(input.modelDir);
       const tokenizer = await loadTokenizer(input.modelDir);
       const nGeneral = Math.round(
@@ -554,11 +587,19 @@ export const alignmentRlStage = (hooks: TrainHooks = {}, rewards: ReasoningRewar
           `alignment-rl: risk control (mode ${alignment.risk.mode}) dropped all ${filtered.counts.checked} prompts; use mode 'flag' or another keyword list`,
         );
       const loaded = await loadStageRewardModels(input.rms);
+      const guard = alignment.lengthGuard;
+      const limit = guard.limit ?? input.generalAnswerTokens;
+      if (guard.weight > 0 && limit === undefined)
+        throw new ValueError(
+          'alignment-rl: lengthGuard.limit is null and the stage-3 output names no general answer length; set r1.alignment.lengthGuard.limit',
+        );
       const rms = {
         ...loaded,
         judges: { helpfulness: loaded.judgeHelpfulness, safety: loaded.judgeSafety },
         weights: alignment.weights,
         helpfulnessNormalize: alignment.helpfulnessNormalize,
+        lengthGuard:
+          guard.weight > 0 ? { limit: limit as number, buffer: guard.buffer, weight: guard.weight } : undefined,
       };
       const r = await runGrpo({
         stage: 'alignment-rl',
