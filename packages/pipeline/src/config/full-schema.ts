@@ -212,7 +212,7 @@ export function configReferenceTables(): ConfigReferenceTable[] {
     {
       title: 'r1 recipe: alignment stage',
       where: '`r1.alignment`',
-      keys: ['generalShare', 'trainProblems', 'weights'],
+      keys: ['generalShare', 'trainProblems', 'weights', 'lengthGuard', 'helpfulnessNormalize', 'risk'],
       columns: [{ name: 'default', schema: AlignmentRlSchema }],
     },
     {
