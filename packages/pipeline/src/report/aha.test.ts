@@ -70,7 +70,12 @@ describe('the report aha panel', () => {
 
   it('says so when reflection did not take off; no panel for logs without a reflection split', () => {
     const flat = Array.from({ length: 30 }, (_, i) => step(i + 1, 0.02));
-    expect(renderReport(flat)).toContain('Reflection did not take off');
+    expect(renderReport(flat)).toMatch(/Reflection did not take off \(end [\d.]+× the start/);
+    // The main job's case: no reflection word at all, so no ratio to quote.
+    const none = Array.from({ length: 30 }, (_, i) =>
+      step(i + 1, 0, { reflection: { wait: 0, check: 0 } as StepMetricsRecord['reflection'] }),
+    );
+    expect(renderReport(none)).toContain('no reflection word at the start of the run');
     const sft = Array.from({ length: 5 }, (_, i) => ({ step: i + 1, accuracy: 0.5 }));
     expect(renderReport(sft)).not.toContain('data-aha');
   });

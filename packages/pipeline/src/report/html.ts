@@ -227,8 +227,10 @@ function ahaSection(records: readonly StepMetricsRecord[], aha: AhaSummary | und
     aha.takeOffStep !== null
       ? `Reflection took off at step ${aha.takeOffStep}: its ${aha.window}-step mean first reached ${aha.factor}× the ` +
         `start there, and ended ${fmt(aha.ratio)}× the start.`
-      : `Reflection did not take off (end ${fmt(aha.ratio)}× the start; a take-off needs ${aha.factor}× that holds to ` +
-        'the end).';
+      : aha.ratio === null
+        ? 'Reflection did not take off: no reflection word at the start of the run, so there is no rate to grow from.'
+        : `Reflection did not take off (end ${fmt(aha.ratio)}× the start; a take-off needs ${aha.factor}× that holds ` +
+          'to the end).';
   const pays =
     aha.all.reflectingAccuracy !== null && aha.all.otherAccuracy !== null
       ? ` Over the run, completions that reflect were correct ${fmt(aha.all.reflectingAccuracy)} of the time ` +
