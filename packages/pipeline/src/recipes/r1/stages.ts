@@ -452,8 +452,7 @@ export function rewardModelData(o: z.infer<typeof RewardModelsSchema>, seed: num
 }
 
 /** The four reward models of stage 4: the two the policy is trained on and their held-out judges. */
-const REWARD_MODEL_KINDS = ['helpfulness', 'safety', 'judge-helpfulness', 'judge-safety'] as const;
-type RewardModelKind = (typeof REWARD_MODEL_KINDS)[number];
+type RewardModelKind = 'helpfulness' | 'safety' | 'judge-helpfulness' | 'judge-safety';
 
 /**
  * Stage 4a: trains the helpfulness (pairwise) and safety (point-wise) reward models, and a held-out judge of each
